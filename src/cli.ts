@@ -1,0 +1,92 @@
+import yargs, { type Argv } from 'yargs';
+import { PROVIDER_IDS } from './domain/provider-id.ts';
+import { RunError } from './run-error.ts';
+
+/**
+ * yargs wiring only. Each command's module is imported when that command runs, so `--help` and the cheap
+ * commands never load exceljs, better-sqlite3 or the simulator.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+
+  const parser = yargs(argv)
+    .scriptName('payout-batch')
+    .usage('$0 <command> [options]\n\nValidate, pay, follow and reconcile batch payout files (Openpay, Conekta, Digital FEMSA, Zenrise).')
+    .option('debug', { type: 'boolean', default: false, describe: 'Show stack traces on errors' })
+    .command(
+      'validate <file>',
+      'Read and validate a payout file; write results.csv/xlsx. Pays nothing.',
+      (y) => fileOptions(y),
+      async (args) => {
+        const { validateCommand } = await import('./commands/validate/validate-command.ts');
+        setExit(await validateCommand(args as never));
+      },
+    )
+    .command(
+      'run <file>',
+      'Validate, plan and pay a batch exactly once, resuming an interrupted one.',
+      (y) => targetOptions(fileOptions(y))
+        .option('concurrency', { type: 'number', describe: 'Requests in flight at once, per provider' })
+        .option('rate', { type: 'number', describe: 'Requests per second per provider (all its endpoints together)' })
+        .option('max-attempts', { type: 'number', describe: 'Attempts per request for retryable errors', default: 5 })
+        .option('on-invalid', { choices: ['skip', 'abort'] as const, default: 'skip' as const, describe: 'skip: pay the valid rows; abort: send nothing if any row is invalid' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'Stop after the plan; send nothing' })
+        .option('yes', { type: 'boolean', default: false, describe: 'Confirm a live run without the interactive prompt' }),
+      async (args) => {
+        const { runCommand } = await import('./commands/run/run-command.ts');
+        setExit(await runCommand(args as never));
+      },
+    )
+    .command(
+      'simulator',
+      'Start the local simulator of the four provider APIs.',
+      (y) => y
+        .option('port', { type: 'number', default: 4010 })
+        .option('host', { type: 'string', default: '127.0.0.1' })
+        .option('seed', { type: 'number', describe: 'Seed for deterministic fault injection' })
+        .option('faults', { type: 'string', describe: 'e.g. http500=0.05,http429=0.05,timeout=0.01,drop_after_commit=0.02,settle_fail=0.05,latency=20..200' })
+        .option('journal', { type: 'string', describe: 'Append every money movement to this JSONL file' })
+        .option('settle-ms', { type: 'number', describe: 'Simulated time until an accepted payout settles' })
+        .option('rate', { type: 'number', describe: 'Answer 429 above N requests/s per provider' })
+        .option('balance', { type: 'string', describe: 'Starting balance of every provider account, e.g. 1000000.00' })
+        .option('webhook-url', { type: 'string', describe: 'POST provider events here' }),
+      async (args) => {
+        const { simulatorCommand } = await import('./commands/simulator/simulator-command.ts');
+        setExit(await simulatorCommand(args as never));
+      },
+    )
+    .demandCommand(1, 'Name a command: validate, run, simulator')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new RunError('USAGE', message, { hint: 'see payout-batch --help' });
+    });
+
+  await parser.parseAsync();
+  return exitCode;
+}
+
+function fileOptions<T>(y: Argv<T>) {
+  return y
+    .positional('file', { type: 'string', demandOption: true, describe: 'CSV or XLSX payout file' })
+    .option('provider', { choices: PROVIDER_IDS, describe: 'Provider for rows without a provider column', demandOption: true })
+    .option('sheet', { type: 'string', describe: 'XLSX sheet name (default: the first)' })
+    .option('map', { type: 'string', array: true, describe: 'field=Header, to name a column the aliases do not catch' })
+    .option('out', { type: 'string', describe: 'Output folder (default: a new folder under output/)' })
+    .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results file format' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout instead of the readable one' })
+    .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' });
+}
+
+function targetOptions<T>(y: Argv<T>) {
+  return y
+    .option('target', { choices: ['simulator', 'sandbox', 'live'] as const, default: 'simulator' as const, describe: 'Where payouts go' })
+    .option('simulator-url', { type: 'string', describe: 'Use a running simulator instead of starting one in-process' })
+    .option('ledger', { type: 'string', describe: 'Ledger file (default: ~/.payout-batch/ledger.sqlite or PAYOUT_BATCH_LEDGER)' });
+}

@@ -1,0 +1,51 @@
+/**
+ * Run-level failures: the file, the configuration or the provider as a whole cannot be used. Row problems are
+ * never thrown (they are RowIssues). main.ts is the one place these become exit codes.
+ */
+export const EXIT = {
+  /** Every row valid / every valid row paid or pending. */
+  OK: 0,
+  /** Nothing could be done: unreadable file, bad config, missing credentials, provider unreachable at start. */
+  FATAL: 1,
+  /** Finished, but some rows are invalid, duplicate, conflict, failed or unknown. */
+  ROWS_NEED_ATTENTION: 2,
+  /** Stopped by SIGINT/SIGTERM after recording what was in flight. */
+  INTERRUPTED: 130,
+} as const;
+
+export type RunErrorCode =
+  | 'FILE_UNREADABLE'
+  | 'FILE_EMPTY'
+  | 'FILE_FORMAT'
+  | 'FILE_ENCODING'
+  | 'COLUMNS_MISSING'
+  | 'SHEET_NOT_FOUND'
+  | 'PROVIDER_UNKNOWN'
+  | 'CONFIG_INVALID'
+  | 'CREDENTIALS_MISSING'
+  | 'PROVIDER_UNREACHABLE'
+  | 'INSUFFICIENT_FUNDS'
+  | 'BATCH_LOCKED'
+  | 'LEDGER_ERROR'
+  | 'INVALID_ROWS_ABORT'
+  | 'CONFIRMATION_REQUIRED'
+  | 'USAGE';
+
+export class RunError extends Error {
+  override readonly name = 'RunError';
+  readonly code: RunErrorCode;
+  /** What the user can do about it, appended to the one line printed on stderr. */
+  readonly hint: string | undefined;
+  readonly exitCode: number;
+
+  constructor(code: RunErrorCode, message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? EXIT.FATAL;
+  }
+}
+
+export function isRunError(error: unknown): error is RunError {
+  return error instanceof RunError;
+}
