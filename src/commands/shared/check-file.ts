@@ -1,0 +1,59 @@
+import type { Target } from '../../config/config-types.ts';
+import type { CanonicalField, CheckedRow } from '../../domain/payout-row.ts';
+import type { ProviderId } from '../../domain/provider-id.ts';
+import { createInFileDeduper, type LateConflict } from '../../dedupe/dedupe-in-file.ts';
+import { openBatch, type OpenedBatch } from '../../read/open-batch.ts';
+import { hashFile } from '../../read/hash-file.ts';
+import { validateRow } from '../../validate/validate-row.ts';
+import { Tally } from './tally.ts';
+
+/** The columns a file must have for a provider; a missing one is a run-level error (exit 1), not 1,000 row errors. */
+export function requiredFieldsFor(provider: ProviderId): CanonicalField[] {
+  switch (provider) {
+    case 'openpay':
+    case 'conekta':
+      return ['order_id', 'amount', 'account', 'name'];
+    case 'digitalfemsa':
+      return ['order_id', 'amount', 'name', 'email'];
+    case 'zenrise':
+      return ['order_id', 'amount', 'account'];
+  }
+}
+
+export interface CheckFileOptions {
+  file: string;
+  provider: ProviderId;
+  target: Target;
+  sheet?: string;
+  map?: Partial<Record<CanonicalField, string>>;
+  /** Called for every row in file order, with its status as known at that point. */
+  onRow: (row: CheckedRow) => void | Promise<void>;
+}
+
+export interface CheckedFile {
+  opened: OpenedBatch;
+  fileHash: string;
+  tally: Tally;
+  /** Rows already passed to onRow as valid/duplicate that a later row turned into conflicts. */
+  lateConflicts: Map<number, LateConflict>;
+}
+
+/** read → validate → dedupe in the file, streaming: the first half of every command that takes a file. */
+export async function checkFile(options: CheckFileOptions): Promise<CheckedFile> {
+  const [opened, fileHash] = await Promise.all([
+    openBatch(options.file, { sheet: options.sheet, map: options.map, requiredFields: requiredFieldsFor(options.provider) }),
+    hashFile(options.file),
+  ]);
+  const context = { defaultProvider: options.provider, target: options.target, columns: opened.columns };
+  const deduper = createInFileDeduper();
+  const tally = new Tally();
+  for await (const raw of opened.rows()) {
+    const checked = deduper.check(validateRow(raw, context));
+    tally.add(checked.status, checked.payout?.currency ?? checked.input.currency, checked.payout?.amountMinor);
+    const pending = options.onRow(checked);
+    if (pending) await pending;
+  }
+  const lateConflicts = deduper.lateConflicts();
+  for (const late of lateConflicts.values()) tally.move(late.previousStatus, 'conflict', late.currency, late.amountMinor);
+  return { opened, fileHash, tally, lateConflicts };
+}

@@ -1,0 +1,57 @@
+import { formatMinor } from '../../domain/money.ts';
+import type { CheckedRow } from '../../domain/payout-row.ts';
+import type { ResultRow } from '../../domain/result-row.ts';
+import type { LedgerRow, LedgerRowInput } from '../../ledger/ledger-store.ts';
+
+/** A validated row as the ledger stores it: valid rows are queued to be paid; the rest keep their verdict. */
+export function ledgerRowInput(checked: CheckedRow): LedgerRowInput {
+  const errors = checked.issues.filter((i) => i.severity === 'error');
+  const warnings = checked.issues.filter((i) => i.severity === 'warning');
+  const p = checked.payout;
+  const input: Record<string, string> = {};
+  for (const [key, value] of Object.entries(checked.input)) if (value !== undefined) input[key] = value;
+  return {
+    rowNumber: checked.row,
+    status: checked.status === 'valid' ? 'queued' : checked.status,
+    ...(p
+      ? {
+          orderKey: p.orderId,
+          amountMinor: p.amountMinor,
+          currency: p.currency,
+          account: p.account,
+          ...(p.name !== undefined ? { name: p.name } : {}),
+          ...(p.email !== undefined ? { email: p.email } : {}),
+          ...(p.phone !== undefined ? { phone: p.phone } : {}),
+          ...(p.description !== undefined ? { description: p.description } : {}),
+        }
+      : checked.input.orderId
+        ? { orderKey: checked.input.orderId }
+        : {}),
+    ...(errors.length ? { errorCode: errors.map((i) => i.code).join(';'), errorMessage: errors.map((i) => i.message).join('; ') } : {}),
+    ...(warnings.length ? { warning: warnings.map((i) => i.code).join(';'), note: warnings.map((i) => i.message).join('; ') } : {}),
+    input,
+  };
+}
+
+/** A ledger row as a line of results.csv: masked account, canonical amount, the provider's id and status. */
+export function resultRowFromLedger(row: LedgerRow): ResultRow {
+  const input = row.input ?? {};
+  return {
+    row: row.rowNumber,
+    order_id: row.orderKey ?? input.orderId ?? '',
+    provider: row.provider,
+    status: row.status,
+    error_code: row.errorCode ?? '',
+    error_message: row.errorMessage ?? '',
+    warning: row.warning ?? '',
+    amount: row.amountMinor !== undefined ? formatMinor(row.amountMinor) : (input.amount ?? ''),
+    currency: row.currency ?? input.currency ?? '',
+    account: row.accountMasked ?? input.account ?? '',
+    name: row.name ?? input.name ?? '',
+    provider_id: row.providerPayoutId ?? '',
+    provider_status: row.providerStatus ?? '',
+    attempts: row.attempts || '',
+    note: row.note ?? '',
+    updated_at: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,38 @@
+import type { Minor } from '../domain/money.ts';
+import type { ProviderId } from '../domain/provider-id.ts';
+
+export type Target = 'simulator' | 'sandbox' | 'live';
+
+/** A provider's fee per payout, as on its statement: fixed + percent of the amount, then IVA on the fee. */
+export interface FeeSchedule {
+  fixedMinor: Minor;
+  /** Percent of the amount in basis points (1.5 % = 150). */
+  percentBps: number;
+  /** IVA on the fee in basis points (16 % = 1600). */
+  ivaBps: number;
+}
+
+export interface ProviderConfig {
+  /** Requests per second to this provider, all its endpoints together. */
+  rate: number;
+  /** Requests in flight at once to this provider. */
+  concurrency: number;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  /** Overrides of the real base URLs (e.g. a proxy). */
+  baseUrl: { sandbox?: string; live?: string };
+  fees: FeeSchedule;
+}
+
+export interface AppConfig {
+  /** Where the config came from, for messages ('defaults' when no file). */
+  source: string;
+  ledgerPath?: string;
+  providers: Record<ProviderId, ProviderConfig>;
+}
+
+export interface ConfigResult {
+  config: AppConfig;
+  warnings: string[];
+  errors: string[];
+}

@@ -1,0 +1,124 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { PROVIDER_IDS, type ProviderId } from '../domain/provider-id.ts';
+import type { AppConfig, ConfigResult, ProviderConfig, Target } from './config-types.ts';
+import { defaultProviderConfig } from './default-config.ts';
+
+export const DEFAULT_CONFIG_FILE = 'payout-batch.config.json';
+
+/**
+ * load → normalize → validate. Strict on config (unknown keys and bad values are errors, not guesses); the caller
+ * decides what an error means (run refuses to start). Path: --config, else PAYOUT_BATCH_CONFIG, else
+ * ./payout-batch.config.json when present, else defaults.
+ */
+export function loadConfig(options: { path?: string; target: Target; env?: NodeJS.ProcessEnv; cwd?: string }): ConfigResult {
+  const env = options.env ?? process.env;
+  const explicit = options.path ?? env.PAYOUT_BATCH_CONFIG;
+  const path = explicit ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  let raw: unknown = {};
+  if (path) {
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+      errors.push(`config ${path}: ${reason}`);
+      raw = {};
+    }
+  }
+  const config = normalizeConfig(raw, options.target, path ?? 'defaults', errors, warnings);
+  return { config, warnings, errors };
+}
+
+export function normalizeConfig(raw: unknown, target: Target, source: string, errors: string[], warnings: string[]): AppConfig {
+  const providers = {} as Record<ProviderId, ProviderConfig>;
+  for (const id of PROVIDER_IDS) providers[id] = defaultProviderConfig(id, target);
+  const config: AppConfig = { source, providers };
+  if (!isObject(raw)) {
+    errors.push(`${source}: the config must be a JSON object`);
+    return config;
+  }
+  for (const key of Object.keys(raw)) {
+    if (key !== 'ledger' && key !== 'providers' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
+  }
+  if (raw.ledger !== undefined) {
+    if (typeof raw.ledger === 'string' && raw.ledger.trim()) config.ledgerPath = raw.ledger;
+    else errors.push(`${source}: "ledger" must be a file path`);
+  }
+  if (raw.providers !== undefined) {
+    if (!isObject(raw.providers)) errors.push(`${source}: "providers" must be an object`);
+    else {
+      for (const [id, value] of Object.entries(raw.providers)) {
+        if (!(PROVIDER_IDS as readonly string[]).includes(id)) {
+          errors.push(`${source}: unknown provider "${id}" (expected one of ${PROVIDER_IDS.join(', ')})`);
+          continue;
+        }
+        if (!isObject(value)) {
+          errors.push(`${source}: providers.${id} must be an object`);
+          continue;
+        }
+        mergeProvider(providers[id as ProviderId], value, `${source}: providers.${id}`, errors, warnings);
+      }
+    }
+  }
+  return config;
+}
+
+function mergeProvider(into: ProviderConfig, raw: Record<string, unknown>, where: string, errors: string[], _warnings: string[]) {
+  for (const [key, value] of Object.entries(raw)) {
+    switch (key) {
+      case 'rate':
+      case 'concurrency':
+      case 'timeoutMs':
+        if (typeof value === 'number' && Number.isFinite(value) && value > 0) into[key] = key === 'rate' ? value : Math.floor(value);
+        else errors.push(`${where}.${key} must be a positive number`);
+        break;
+      case 'baseUrl':
+        if (!isObject(value)) {
+          errors.push(`${where}.baseUrl must be an object with "sandbox" and/or "live"`);
+          break;
+        }
+        for (const [t, url] of Object.entries(value)) {
+          if ((t === 'sandbox' || t === 'live') && typeof url === 'string' && /^https?:\/\//.test(url)) into.baseUrl[t] = url.replace(/\/+$/, '');
+          else errors.push(`${where}.baseUrl.${t} must be an http(s) URL under "sandbox" or "live"`);
+        }
+        break;
+      case 'fees':
+        if (!isObject(value)) {
+          errors.push(`${where}.fees must be an object`);
+          break;
+        }
+        for (const [f, v] of Object.entries(value)) {
+          if (f === 'fixed') {
+            const minor = parseDecimal(v, 2);
+            if (minor === undefined) errors.push(`${where}.fees.fixed must be a decimal string like "8.00"`);
+            else into.fees.fixedMinor = minor;
+          } else if (f === 'percent' || f === 'iva') {
+            const bps = parseDecimal(v, 2);
+            if (bps === undefined || bps > 10000) errors.push(`${where}.fees.${f} must be a percentage like "16" or "1.5"`);
+            else if (f === 'percent') into.fees.percentBps = bps;
+            else into.fees.ivaBps = bps;
+          } else errors.push(`${where}.fees: unknown key "${f}" (expected fixed, percent, iva)`);
+        }
+        break;
+      default:
+        errors.push(`${where}: unknown key "${key}"`);
+    }
+  }
+}
+
+/** "8.00" → 800 (scale 2), exactly, from the digit string; numbers are accepted only when their text form is exact. */
+export function parseDecimal(value: unknown, scale: number): number | undefined {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+  if (text === undefined) return undefined;
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const frac = m[2] ?? '';
+  if (frac.length > scale) return undefined;
+  const result = Number(m[1]) * 10 ** scale + Number(frac.padEnd(scale, '0') || '0');
+  return Number.isSafeInteger(result) ? result : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,41 @@
+import type { CheckedRow } from '../domain/payout-row.ts';
+import type { ProviderId } from '../domain/provider-id.ts';
+import type { RowIssue } from '../domain/row-issue.ts';
+import type { KeyOwner } from '../ledger/ledger-store.ts';
+import { accountValue } from '../domain/mask-account.ts';
+
+/** What the ledger compares: the same key must always mean the same amount, destination and currency. */
+export function payoutFingerprint(row: CheckedRow): string | undefined {
+  const p = row.payout;
+  if (!p) return undefined;
+  const destination = p.provider === 'digitalfemsa' ? (p.email ?? '').toLowerCase() : accountValue(p.account);
+  return `${p.amountMinor}|${destination}|${p.currency}`;
+}
+
+export function orderKey(provider: ProviderId, orderId: string): string {
+  return `${provider}:${orderId}`;
+}
+
+/**
+ * Marks valid rows whose key an earlier batch already holds: the same payout → `duplicate` (never sent again;
+ * the note names the earlier batch); a different amount, destination or currency → `conflict` (never sent).
+ * A key whose earlier row failed or was never sent no longer owns it (the ledger's KeyOwner.ownsKey) and is free.
+ */
+export function dedupeAgainstLedger(
+  row: CheckedRow,
+  owner: KeyOwner | undefined,
+  currentBatchId: string,
+): CheckedRow {
+  if (row.status !== 'valid' || !row.payout || !owner || owner.batchId === currentBatchId || !owner.ownsKey) return row;
+  const same = owner.fingerprint === payoutFingerprint(row);
+  const issue: RowIssue = {
+    code: same ? 'DUPLICATE_ORDER_ID' : 'CONFLICTING_ORDER_ID',
+    severity: 'error',
+    row: row.row,
+    field: 'order_id',
+    message: same
+      ? `order_id ${row.payout.orderId} is already ${owner.status} in batch ${owner.batchId} (row ${owner.rowNumber}); it is not sent again`
+      : `order_id ${row.payout.orderId} was used in batch ${owner.batchId} (row ${owner.rowNumber}) with a different amount, account or currency; not sent`,
+  };
+  return { ...row, status: same ? 'duplicate' : 'conflict', issues: [...row.issues, issue] };
+}

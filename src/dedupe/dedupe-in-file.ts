@@ -1,0 +1,200 @@
+import type { Minor } from '../domain/money.ts';
+import type { CheckedRow } from '../domain/payout-row.ts';
+import type { Currency, ProviderId } from '../domain/provider-id.ts';
+import type { RowIssue } from '../domain/row-issue.ts';
+import { orderKey, payoutFingerprint } from './dedupe-against-ledger.ts';
+
+/** An earlier row that a later row with the same key turned into a conflict, with what the caller needs to recount it. */
+export interface LateConflict {
+  /** CONFLICTING_ORDER_ID naming the other rows of the key; it replaces any DUPLICATE_ORDER_ID of the row. */
+  issue: RowIssue;
+  /** The status check() returned for the row. */
+  previousStatus: 'valid' | 'duplicate';
+  currency: Currency;
+  amountMinor: Minor;
+}
+
+export interface InFileDeduper {
+  /**
+   * Feed rows in file order; returns the row with status/issues updated as far as is known now: an identical repeat
+   * of the key (provider + order_id) → 'duplicate' with DUPLICATE_ORDER_ID naming the first row; a repeat with a
+   * different amount, account or currency → 'conflict' with CONFLICTING_ORDER_ID naming the rows before it. Once a
+   * key is in conflict, every later row with it is a conflict too. Only valid rows take part: an invalid row
+   * neither holds a key nor is marked, since its own errors already keep it from being paid.
+   */
+  check(row: CheckedRow): CheckedRow;
+  /**
+   * Rows returned earlier as 'valid' or 'duplicate' that have since become 'conflict' because a later row with the
+   * same key differed. The caller fixes them up at the end.
+   */
+  lateConflicts(): Map<number, LateConflict>;
+}
+
+export interface InFileDeduperOptions {
+  /** The order_id header as it appears in the file, for RowIssue.column. */
+  orderIdColumn?: string;
+}
+
+/** A key seen more than once. Rare, so it can afford a fuller entry than the compact first-seen string. */
+interface Repeat {
+  orderId: string;
+  /** Every valid row with the key, in file order; rows[0] is the first. */
+  rows: number[];
+  /** The first row's fingerprint (amount | destination | currency), compared exactly. */
+  fingerprint: string;
+  /** The first row's amount and currency, which every valid or duplicate row of the key shares. */
+  amountMinor: Minor;
+  currency: Currency;
+  /** Index in rows of the first row that differed; the rows before it were returned as valid or duplicate. */
+  conflictFrom?: number;
+}
+
+/** How many rows a message names before it says "and N more". */
+const ROWS_NAMED = 10;
+
+/**
+ * "rows 2, 5 and 9 more": the rows of a key other than `except` (which, when given, is one of them), the first
+ * ROWS_NAMED by file order. Bounded work per call, so a file that repeats one order_id throughout stays linear.
+ */
+function nameRows(rows: readonly number[], except?: number): string {
+  const named: number[] = [];
+  for (let i = 0; i < rows.length && named.length < ROWS_NAMED; i++) if (rows[i] !== except) named.push(rows[i]!);
+  const total = except === undefined ? rows.length : rows.length - 1;
+  const more = total > named.length ? ` and ${total - named.length} more` : '';
+  return `${total === 1 ? 'row' : 'rows'} ${named.join(', ')}${more}`;
+}
+
+/**
+ * First-seen entries are filed under a 30-bit hash of the order_id (a small integer key costs nothing to store) and
+ * hold the order_id itself, compared exactly: "<length of order_id>:<order_id><first row>|<fingerprint>". The
+ * length prefix makes the split exact whatever characters the order_id contains. Two order_ids that share a hash
+ * (a few hundred pairs in a million keys) share a bucket array.
+ */
+type Bucket = string | string[];
+
+/** FNV-1a over the UTF-16 code units, folded to 30 bits so that the map key stays a small integer. */
+export function hashOrderId(orderId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < orderId.length; i++) h = Math.imul(h ^ orderId.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 30)) & 0x3fffffff;
+}
+
+function encodeEntry(orderId: string, row: number, fingerprint: string): string {
+  // join() builds one flat string; a template literal would keep a tree of string pieces per key.
+  return [orderId.length, ':', orderId, row, '|', fingerprint].join('');
+}
+
+/** The "<first row>|<fingerprint>" part of an entry when the entry is for `orderId`, else undefined. */
+function entryTail(entry: string, orderId: string): string | undefined {
+  const colon = entry.indexOf(':');
+  if (Number(entry.slice(0, colon)) !== orderId.length || !entry.startsWith(orderId, colon + 1)) return undefined;
+  return entry.slice(colon + 1 + orderId.length);
+}
+
+function findEntry(bucket: Bucket | undefined, orderId: string): string | undefined {
+  if (bucket === undefined) return undefined;
+  if (typeof bucket === 'string') return entryTail(bucket, orderId);
+  for (const entry of bucket) {
+    const tail = entryTail(entry, orderId);
+    if (tail !== undefined) return tail;
+  }
+  return undefined;
+}
+
+/** Unpacks "<row>|<amountMinor>|<destination>|<currency>" into the fuller entry of a repeated key. */
+function repeatFromTail(orderId: string, tail: string): Repeat {
+  const cut = tail.indexOf('|');
+  const fingerprint = tail.slice(cut + 1);
+  return {
+    orderId,
+    rows: [Number(tail.slice(0, cut))],
+    fingerprint,
+    amountMinor: Number(fingerprint.slice(0, fingerprint.indexOf('|'))),
+    currency: fingerprint.slice(fingerprint.lastIndexOf('|') + 1) as Currency,
+  };
+}
+
+/**
+ * Finds repeated order_ids within one file, streaming. Per distinct key the state is one flat string in a map per
+ * provider keyed by a hash of the order_id: about 100 bytes a key with 17-character order_ids, so a million
+ * distinct keys fit in about 100 MB. Keys seen twice get a fuller entry.
+ */
+export function createInFileDeduper(options: InFileDeduperOptions = {}): InFileDeduper {
+  const firstSeen: Record<ProviderId, Map<number, Bucket>> = {
+    openpay: new Map(),
+    conekta: new Map(),
+    digitalfemsa: new Map(),
+    zenrise: new Map(),
+  };
+  const repeats = new Map<string, Repeat>();
+
+  const issue = (row: number, code: 'DUPLICATE_ORDER_ID' | 'CONFLICTING_ORDER_ID', message: string): RowIssue => ({
+    code,
+    severity: 'error',
+    row,
+    field: 'order_id',
+    ...(options.orderIdColumn === undefined ? {} : { column: options.orderIdColumn }),
+    message,
+  });
+  const conflictIssue = (row: number, orderId: string, others: string): RowIssue =>
+    issue(
+      row,
+      'CONFLICTING_ORDER_ID',
+      `order_id ${JSON.stringify(orderId)} is also used by ${others} with a different amount, account or currency: none of these rows is paid. Give each payout its own order_id, or remove the wrong row.`,
+    );
+
+  return {
+    check(row) {
+      const payout = row.payout;
+      const fingerprint = payoutFingerprint(row);
+      if (row.status !== 'valid' || payout === undefined || fingerprint === undefined) return row;
+
+      const byHash = firstSeen[payout.provider];
+      const hash = hashOrderId(payout.orderId);
+      const bucket = byHash.get(hash);
+      const tail = findEntry(bucket, payout.orderId);
+      if (tail === undefined) {
+        const entry = encodeEntry(payout.orderId, row.row, fingerprint);
+        if (bucket === undefined) byHash.set(hash, entry);
+        else if (typeof bucket === 'string') byHash.set(hash, [bucket, entry]);
+        else bucket.push(entry);
+        return row;
+      }
+
+      const key = orderKey(payout.provider, payout.orderId);
+      let repeat = repeats.get(key);
+      if (repeat === undefined) {
+        repeat = repeatFromTail(payout.orderId, tail);
+        repeats.set(key, repeat);
+      }
+
+      if (repeat.conflictFrom === undefined && fingerprint === repeat.fingerprint) {
+        repeat.rows.push(row.row);
+        const first = repeat.rows[0]!;
+        const message = `order_id ${JSON.stringify(payout.orderId)} repeats row ${first} with the same amount, account and currency: only row ${first} is paid.`;
+        return { ...row, status: 'duplicate', issues: [...row.issues, issue(row.row, 'DUPLICATE_ORDER_ID', message)] };
+      }
+      const others = nameRows(repeat.rows);
+      repeat.conflictFrom ??= repeat.rows.length;
+      repeat.rows.push(row.row);
+      return { ...row, status: 'conflict', issues: [...row.issues, conflictIssue(row.row, payout.orderId, others)] };
+    },
+
+    lateConflicts() {
+      const late = new Map<number, LateConflict>();
+      for (const repeat of repeats.values()) {
+        if (repeat.conflictFrom === undefined) continue;
+        for (let i = 0; i < repeat.conflictFrom; i++) {
+          const row = repeat.rows[i]!;
+          late.set(row, {
+            issue: conflictIssue(row, repeat.orderId, nameRows(repeat.rows, row)),
+            previousStatus: i === 0 ? 'valid' : 'duplicate',
+            currency: repeat.currency,
+            amountMinor: repeat.amountMinor,
+          });
+        }
+      }
+      return late;
+    },
+  };
+}

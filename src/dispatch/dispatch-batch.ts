@@ -1,0 +1,149 @@
+import pLimit from 'p-limit';
+import type { ProviderId } from '../domain/provider-id.ts';
+import { createGroupCommitter } from '../ledger/group-commit.ts';
+import type { MarkSendingItem, OutcomeInput, SendingMark } from '../ledger/ledger-store.ts';
+import type { PayoutInstruction, PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
+import type { ProviderError } from '../providers/provider-error.ts';
+import type { DispatchLedger, DispatchProgress, DispatchRow, RowResult } from './dispatch-types.ts';
+import { payRow, type PayContext } from './pay-row.ts';
+import { createRateLimiter } from './rate-limiter.ts';
+
+export interface ProviderLane {
+  provider: PayoutProvider;
+  /** dispatchBatch wires the session's beforeRequest/onRateLimited to this lane's limiter. */
+  session: ProviderSession;
+  rate: number;
+  concurrency: number;
+}
+
+export interface DispatchOptions {
+  rows: DispatchRow[];
+  lanes: Map<ProviderId, ProviderLane>;
+  ledger: DispatchLedger;
+  maxAttempts: number;
+  signal: AbortSignal;
+  onResult?: (result: RowResult, row: DispatchRow, progress: DispatchProgress) => void;
+  onHalt?: (provider: ProviderId, error: ProviderError) => void;
+  /** A ledger write failed: the rows stay `sending` and are settled by the next run. */
+  onLedgerError?: (error: unknown) => void;
+}
+
+export interface DispatchResult {
+  progress: DispatchProgress;
+  halted: Map<ProviderId, ProviderError>;
+}
+
+/**
+ * Pays rows through their providers: per provider a concurrency limit (p-limit) and a requests-per-second limiter
+ * over all its endpoints. Rows an earlier run left `sending`/`unknown` are settled before any new row is sent.
+ * Ledger writes are group-committed: many rows are marked `sending` in one durable transaction before their
+ * requests leave, so the durable ledger does not cap throughput.
+ */
+export async function dispatchBatch(options: DispatchOptions): Promise<DispatchResult> {
+  const progress: DispatchProgress = { total: options.rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0 };
+  const halted = new Map<ProviderId, ProviderError>();
+
+  const sending = createGroupCommitter<MarkSendingItem, SendingMark>((items) => options.ledger.markSending(items), { maxDelayMs: 2, maxItems: 256 });
+  const outcomes = createGroupCommitter<OutcomeInput, void>(
+    (items) => recordOutcomesSafely(options.ledger, items, options.onLedgerError),
+    { maxDelayMs: 5, maxItems: 512 },
+  );
+
+  const lanes = new Map<ProviderId, { ctx: PayContext; limit: ReturnType<typeof pLimit> }>();
+  for (const [id, lane] of options.lanes) {
+    const limiter = createRateLimiter({ ratePerSecond: lane.rate });
+    lane.session.beforeRequest = () => limiter.take(options.signal);
+    lane.session.onRateLimited = (ms) => limiter.onRateLimited(ms);
+    const recipients = new Map<string, Promise<string>>();
+    const ctx: PayContext = {
+      provider: lane.provider,
+      session: lane.session,
+      maxAttempts: options.maxAttempts,
+      signal: options.signal,
+      markSending: (item) => sending.submit(item),
+      recordNow: (outcome) => outcomes.submit(outcome),
+      recipientFor: (instruction) => recipientFor(lane.provider, lane.session, options.ledger, recipients, instruction),
+      haltProvider: (error) => {
+        if (halted.has(id)) return;
+        halted.set(id, error);
+        options.onHalt?.(id, error);
+      },
+      isHalted: () => halted.has(id),
+    };
+    lanes.set(id, { ctx, limit: pLimit(lane.concurrency) });
+  }
+
+  const runRows = (rows: DispatchRow[]) =>
+    Promise.all(
+      rows.map((row) => {
+        const lane = lanes.get(row.provider);
+        if (!lane) throw new Error(`no provider lane for ${row.provider}`);
+        return lane.limit(async () => {
+          const result = await payRow(row, lane.ctx);
+          // Recorded with the next group commit; until then the row stays `sending`, which a restart settles.
+          if (result.outcome) void outcomes.submit(result.outcome).catch(() => undefined);
+          progress.done += 1;
+          if (result.state === 'pending' || result.state === 'paid') progress.paidOrPending += 1;
+          else if (result.state === 'failed') progress.failed += 1;
+          else if (result.state === 'unknown') progress.unknown += 1;
+          else progress.notSent += 1;
+          options.onResult?.(result, row, progress);
+        });
+      }),
+    );
+
+  try {
+    await runRows(options.rows.filter((r) => r.status !== 'queued'));
+    await runRows(options.rows.filter((r) => r.status === 'queued'));
+  } finally {
+    await sending.close().catch((error) => options.onLedgerError?.(error));
+    await outcomes.close().catch((error) => options.onLedgerError?.(error));
+  }
+  return { progress, halted };
+}
+
+/**
+ * One transaction for the group; if the group is refused (one illegal item), each item is tried alone so one bad
+ * outcome cannot drop the others. What still fails is reported, and its row stays as it was for the next run.
+ */
+function recordOutcomesSafely(ledger: DispatchLedger, items: OutcomeInput[], onError?: (error: unknown) => void): void {
+  try {
+    ledger.recordOutcomes(items);
+  } catch {
+    for (const item of items) {
+      try {
+        ledger.recordOutcomes([item]);
+      } catch (error) {
+        onError?.(error);
+      }
+    }
+  }
+}
+
+/**
+ * The recipient id for an instruction: from the ledger if an earlier row or run created it, else created once —
+ * concurrent rows for the same CLABE / email / account share one creation.
+ */
+async function recipientFor(
+  provider: PayoutProvider,
+  session: ProviderSession,
+  ledger: DispatchLedger,
+  inFlight: Map<string, Promise<string>>,
+  instruction: PayoutInstruction,
+): Promise<string | undefined> {
+  if (!provider.recipient) return undefined;
+  const key = provider.recipient.key(instruction);
+  const known = ledger.getRecipient(provider.id, key);
+  if (known) return known;
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = provider.recipient.create(session, instruction).then(({ recipientId }) => {
+      ledger.saveRecipient(provider.id, key, recipientId);
+      return recipientId;
+    });
+    inFlight.set(key, pending);
+    // A failed creation is not remembered: the next row (or retry) tries again.
+    pending.catch(() => inFlight.delete(key));
+  }
+  return pending;
+}

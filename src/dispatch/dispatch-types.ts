@@ -1,0 +1,43 @@
+import type { ProviderId } from '../domain/provider-id.ts';
+import type { LedgerStore, OutcomeInput } from '../ledger/ledger-store.ts';
+import type { PayoutInstruction } from '../providers/payout-provider.ts';
+
+/** A row the dispatcher works on, as the ledger holds it. */
+export interface DispatchRow {
+  rowId: number;
+  /** Spreadsheet row number, for logs. */
+  row: number;
+  provider: ProviderId;
+  /** Where the row stands: queued rows are sent; sending/unknown rows are settled by lookup first. */
+  status: 'queued' | 'sending' | 'unknown';
+  /** Attempts already recorded in the ledger. */
+  attempts: number;
+  /** When the last attempt left (settlement lookups search from there). */
+  sentAt?: Date;
+  instruction: PayoutInstruction;
+}
+
+/** What the dispatcher needs from the ledger (a LedgerStore provides it). */
+export type DispatchLedger = Pick<LedgerStore, 'markSending' | 'recordOutcomes' | 'getRecipient' | 'saveRecipient'>;
+
+/** How a row ended this time round, for progress and logs; the ledger has the durable truth. */
+export type RowResultState = 'pending' | 'paid' | 'failed' | 'unknown' | 'queued';
+
+export interface RowResult {
+  rowId: number;
+  state: RowResultState;
+  /** The outcome still to be recorded, or undefined when the ledger already holds it. */
+  outcome?: OutcomeInput;
+  cause: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export interface DispatchProgress {
+  total: number;
+  done: number;
+  paidOrPending: number;
+  failed: number;
+  unknown: number;
+  notSent: number;
+}

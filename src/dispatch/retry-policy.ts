@@ -1,0 +1,47 @@
+import pRetry from 'p-retry';
+import { isProviderError } from '../providers/provider-error.ts';
+
+/**
+ * The one place that retries provider calls (stripe-node shouldRetry, vercel/ai isRetryable): the error decides.
+ * Only errors marked `retryable` are retried, with jittered exponential backoff; a Retry-After is honoured on
+ * top of it. A rate-limit answer does not use up an attempt (nothing was performed), but total time is bounded.
+ * An error with `outcomeUnknown` is never retried here: the request may have been performed, so the caller
+ * settles it by lookup first.
+ */
+export interface RetryOptions {
+  maxAttempts: number;
+  signal?: AbortSignal;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** Upper bound on the time spent retrying one call, rate-limit waits included. */
+  maxRetryTimeMs?: number;
+  /** Told before each retry (for logs and the ledger's attempt count). */
+  onRetry?: (error: unknown, attempt: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export async function withRetries<T>(call: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  if (!(options.maxAttempts >= 1)) throw new RangeError(`maxAttempts must be ≥ 1, got ${options.maxAttempts}`);
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let attempt = 0;
+  return pRetry(() => call(++attempt), {
+    retries: options.maxAttempts - 1,
+    factor: 2,
+    minTimeout: options.minDelayMs ?? 250,
+    maxTimeout: options.maxDelayMs ?? 8000,
+    randomize: true,
+    maxRetryTime: options.maxRetryTimeMs ?? 5 * 60_000,
+    signal: options.signal,
+    shouldRetry: ({ error }) => isRetryable(error),
+    shouldConsumeRetry: ({ error }) => !(isProviderError(error) && error.kind === 'rate_limited'),
+    onFailedAttempt: async ({ error }) => {
+      if (!isRetryable(error)) return;
+      options.onRetry?.(error, attempt);
+      if (isProviderError(error) && error.retryAfterMs) await sleep(error.retryAfterMs);
+    },
+  });
+}
+
+export function isRetryable(error: unknown): boolean {
+  return isProviderError(error) && error.retryable && !error.outcomeUnknown;
+}

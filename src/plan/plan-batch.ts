@@ -1,0 +1,62 @@
+import type { FeeSchedule } from '../config/config-types.ts';
+import type { Minor } from '../domain/money.ts';
+import type { Currency, ProviderId } from '../domain/provider-id.ts';
+import { payoutFee } from './fees.ts';
+
+/** A row the plan would pay (queued, or left in flight by an earlier run and to be settled first). */
+export interface PlannedPayout {
+  provider: ProviderId;
+  currency: Currency;
+  amountMinor: Minor;
+}
+
+export interface PlanTotal {
+  provider: ProviderId;
+  currency: Currency;
+  count: number;
+  amountMinor: Minor;
+  feeMinor: Minor;
+  ivaMinor: Minor;
+  /** amount + fee + IVA: what the provider account must hold. */
+  debitMinor: Minor;
+}
+
+export interface FundsShortfall {
+  provider: ProviderId;
+  currency: Currency;
+  balanceMinor: Minor;
+  requiredMinor: Minor;
+}
+
+/** Totals per provider and currency of what would be sent, fees and IVA included. Pure. */
+export function planTotals(payouts: Iterable<PlannedPayout>, fees: Record<ProviderId, FeeSchedule>): PlanTotal[] {
+  const totals = new Map<string, PlanTotal>();
+  for (const p of payouts) {
+    const key = `${p.provider}|${p.currency}`;
+    const t = totals.get(key) ?? { provider: p.provider, currency: p.currency, count: 0, amountMinor: 0, feeMinor: 0, ivaMinor: 0, debitMinor: 0 };
+    const { feeMinor, ivaMinor } = payoutFee(p.amountMinor, fees[p.provider]);
+    t.count += 1;
+    t.amountMinor += p.amountMinor;
+    t.feeMinor += feeMinor;
+    t.ivaMinor += ivaMinor;
+    t.debitMinor += p.amountMinor + feeMinor + ivaMinor;
+    totals.set(key, t);
+  }
+  return [...totals.values()].sort((a, b) => a.provider.localeCompare(b.provider) || a.currency.localeCompare(b.currency));
+}
+
+/**
+ * Where a provider reports its balance, the batch must fit in it, fees included; otherwise nothing is sent (a
+ * batch that runs dry halfway leaves the operator with half a payroll paid). Providers without a balance are not
+ * checked here: their insufficient-funds answer stops the dispatch instead.
+ */
+export function fundsShortfalls(totals: readonly PlanTotal[], balances: ReadonlyMap<string, Minor>): FundsShortfall[] {
+  const shortfalls: FundsShortfall[] = [];
+  for (const t of totals) {
+    const balance = balances.get(`${t.provider}|${t.currency}`);
+    if (balance !== undefined && balance < t.debitMinor) {
+      shortfalls.push({ provider: t.provider, currency: t.currency, balanceMinor: balance, requiredMinor: t.debitMinor });
+    }
+  }
+  return shortfalls;
+}

@@ -1,0 +1,60 @@
+import { maskDigits } from '../domain/mask-account.ts';
+import type { Account, RawCell } from '../domain/payout-row.ts';
+import { isAccountPrecisionLost } from './precision-lost.ts';
+import { checkAlias } from './alias.ts';
+import { checkCbu, type CbuErrorCode } from './cbu-cvu.ts';
+import { checkClabe, type ClabeErrorCode } from './clabe.ts';
+import { isZenriseTestAccount } from './zenrise-test-accounts.ts';
+
+export type AccountKind = 'clabe' | 'cbu-cvu-alias';
+export type AccountErrorCode = ClabeErrorCode | CbuErrorCode | 'ALIAS_FORMAT';
+
+export type AccountCheck =
+  | { ok: true; account: Account; warning?: 'BANK_UNKNOWN' | 'TEST_ACCOUNT' }
+  | { ok: false; code: AccountErrorCode };
+
+/** Digits as people group them: spaces and hyphens are dropped before deciding what a cell holds. */
+const stripGrouping = (text: string): string => text.replace(/[\s-]/g, '');
+
+/**
+ * Checks the account cell for a provider that pays to `kind`. Mexican providers take only a CLABE (so a 22-digit
+ * CBU reports CLABE_LENGTH); Zenrise takes a CBU/CVU when the cell is all digits (so an 18-digit CLABE reports
+ * CBU_LENGTH), otherwise an alias. Zenrise's DEV test numbers fail the BCRA check digits and are accepted, with
+ * TEST_ACCOUNT, only when `allowTestAccounts` (any target but live).
+ */
+export function checkAccount(cell: RawCell | undefined, kind: AccountKind, allowTestAccounts: boolean): AccountCheck {
+  const text = cell?.text.trim() ?? '';
+  if (cell === undefined || text === '') return { ok: false, code: 'ACCOUNT_MISSING' };
+  if (isAccountPrecisionLost(cell)) return { ok: false, code: 'ACCOUNT_PRECISION_LOST' };
+
+  if (kind === 'clabe') {
+    const clabe = checkClabe(text);
+    if (!clabe.ok) return clabe;
+    const account: Account = { kind: 'clabe', number: clabe.clabe, bankCode: clabe.bankCode };
+    if (clabe.bankName === undefined) return { ok: true, account, warning: 'BANK_UNKNOWN' };
+    return { ok: true, account: { ...account, bankName: clabe.bankName } };
+  }
+
+  const digits = stripGrouping(text);
+  if (!/^\d+$/.test(digits)) {
+    const alias = checkAlias(text);
+    return alias.ok ? { ok: true, account: { kind: 'alias', alias: alias.alias } } : alias;
+  }
+  if (allowTestAccounts && isZenriseTestAccount(digits)) {
+    return { ok: true, account: { kind: digits.startsWith('000') ? 'cvu' : 'cbu', number: digits }, warning: 'TEST_ACCOUNT' };
+  }
+  const cbu = checkCbu(digits);
+  return cbu.ok ? { ok: true, account: { kind: cbu.kind, number: cbu.number } } : cbu;
+}
+
+/**
+ * The account cell as it may appear in messages and output files: a valid alias as is (public by design),
+ * anything else — digits, a mistyped number, an exponent — masked to its first 3 and last 4 characters.
+ */
+export function maskAccountText(cell: RawCell | undefined, kind: AccountKind | 'none'): string | undefined {
+  const text = cell?.text.trim() ?? '';
+  if (text === '') return undefined;
+  const compact = stripGrouping(text);
+  if (kind === 'cbu-cvu-alias' && cell?.type !== 'number' && !/^\d+$/.test(compact) && checkAlias(text).ok) return text;
+  return maskDigits(compact);
+}
