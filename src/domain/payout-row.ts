@@ -38,7 +38,9 @@ export interface RawRow {
 export type Account =
   | { kind: 'clabe'; number: string; bankCode: string; bankName?: string }
   | { kind: 'cbu' | 'cvu'; number: string }
-  | { kind: 'alias'; alias: string };
+  | { kind: 'alias'; alias: string }
+  /** Digital FEMSA OXXO cash-out: no bank account; the customer (by email) collects the cash. */
+  | { kind: 'cash_out'; email: string };
 
 /** A row that passed validation: everything needed to pay it, in canonical form. */
 export interface PayoutRow {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CanonicalField, CheckedRow, RawCell, RawRow } from '../domain/payout-row.ts';
-import { CASH_OUT_NO_ACCOUNT, validateRow, type ValidateContext } from './validate-row.ts';
+import { validateRow, type ValidateContext } from './validate-row.ts';
 
 const COLUMNS: ValidateContext['columns'] = {
   order_id: 'Referencia',
@@ -196,7 +196,7 @@ describe('validateRow: Digital FEMSA cash-out', () => {
   it('needs no account, and keeps the email as given (trimmed)', () => {
     const checked = validateRow(raw(FEMSA_ROW), context('digitalfemsa'));
     expect(checked.status).toBe('valid');
-    expect(checked.payout).toMatchObject({ amountMinor: 30000, account: CASH_OUT_NO_ACCOUNT, email: 'Cliente@Example.com', description: 'Retiro' });
+    expect(checked.payout).toMatchObject({ amountMinor: 30000, account: { kind: 'cash_out', email: 'Cliente@Example.com' }, email: 'Cliente@Example.com', description: 'Retiro' });
   });
 
   it('pays whole pesos only', () => {

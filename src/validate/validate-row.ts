@@ -27,7 +27,10 @@ export interface ValidateContext {
  * PayoutRow.account is required. Until the domain has a variant for "no account", such rows carry this empty alias;
  * nothing reads it for that provider, and it masks to an empty cell.
  */
-export const CASH_OUT_NO_ACCOUNT: Account = { kind: 'alias', alias: '' };
+/** Digital FEMSA cash-out rows have no bank account: the destination is the customer who collects, by email. */
+export function cashOutAccount(email: string | undefined): Account {
+  return { kind: 'cash_out', email: (email ?? '').trim() };
+}
 
 /** Character count as a person sees it (code points), which is what the providers' length limits mean. */
 const length = (text: string): number => [...text].length;
@@ -132,7 +135,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   const maskedAccount = maskAccountText(raw.cells.account, rules?.account ?? 'none');
   let account: Account | undefined;
   if (rules?.account === 'none') {
-    account = CASH_OUT_NO_ACCOUNT;
+    account = cashOutAccount(text('email'));
   } else if (rules !== undefined) {
     const checked = checkAccount(raw.cells.account, rules.account, ctx.target !== 'live');
     if (checked.ok) {

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load-config.ts';
 import type { Target } from '../../config/config-types.ts';
 import { dedupeAgainstLedger } from '../../dedupe/dedupe-against-ledger.ts';
 import { dispatchBatch, type ProviderLane } from '../../dispatch/dispatch-batch.ts';
+import { withRetries } from '../../dispatch/retry-policy.ts';
 import type { DispatchRow } from '../../dispatch/dispatch-types.ts';
 import type { Minor } from '../../domain/money.ts';
 import { formatMinor } from '../../domain/money.ts';
@@ -211,6 +212,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         });
       }
       const progress = createProgressReporter({ tty, log: (record) => logger.info(record) });
+      const dispatchStarted = performance.now();
       const result = await dispatchBatch({
         rows,
         lanes,
@@ -225,6 +227,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         onLedgerError: (error) => logger.error({ event: 'ledger_error', message: (error as Error).message }),
       });
       progress.finish(result.progress);
+      logger.info({ event: 'dispatched', rows: rows.length, ms: Math.round(performance.now() - dispatchStarted), ...result.progress });
 
       // Rows this run did not send stay visible as not_sent; the next run of the same file requeues them.
       const halt = [...result.halted.values()][0];
@@ -309,7 +312,7 @@ async function readBalances(providers: ProviderId[], sessions: Map<ProviderId, R
   const balances = new Map<string, Minor>();
   for (const id of providers) {
     try {
-      const balance = await getProvider(id).getBalance(sessions.get(id)!);
+      const balance = await withRetries(() => getProvider(id).getBalance(sessions.get(id)!), { maxAttempts: 5 });
       if (balance) balances.set(`${id}|${balance.currency}`, balance.amountMinor);
     } catch (error) {
       const e = error as { kind?: string; message?: string };

@@ -13,6 +13,7 @@ export function ledgerRowInput(checked: CheckedRow): LedgerRowInput {
   return {
     rowNumber: checked.row,
     status: checked.status === 'valid' ? 'queued' : checked.status,
+    ...(p ? { provider: p.provider } : {}),
     ...(p
       ? {
           orderKey: p.orderId,

@@ -1,0 +1,79 @@
+import type { RowStatus } from '../domain/row-status.ts';
+
+/**
+ * Ledger failures. None of these is about a bad row (bad rows are data and are recorded as statuses); each one is
+ * either a refusal the operator must act on (BATCH_LOCKED) or a bug in the caller (ILLEGAL_TRANSITION,
+ * INVALID_INPUT …). Callers branch on `code`, never on the message.
+ */
+export type LedgerErrorCode =
+  | 'ILLEGAL_TRANSITION'
+  | 'BATCH_LOCKED'
+  | 'BATCH_NOT_LOCKED'
+  | 'BATCH_NOT_FOUND'
+  | 'ROW_NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'LEDGER_TOO_NEW'
+  | 'LEDGER_CLOSED';
+
+export class LedgerError extends Error {
+  override readonly name: string = 'LedgerError';
+  readonly code: LedgerErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: LedgerErrorCode, message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.context = context;
+  }
+}
+
+/** A move the transition table does not allow. Always a bug in the caller, never bad data. */
+export class IllegalTransitionError extends LedgerError {
+  override readonly name = 'IllegalTransitionError';
+  readonly rowId: number;
+  readonly from: RowStatus | null;
+  readonly to: RowStatus;
+  /** The transition's cause ('sent', 'lookup' …); not Error.cause. */
+  readonly transitionCause: string;
+
+  constructor(rowId: number, from: RowStatus | null, to: RowStatus, cause: string) {
+    super('ILLEGAL_TRANSITION', `row ${rowId}: ${from ?? '(new)'} → ${to} (${cause}) is not an allowed transition`, {
+      rowId,
+      from,
+      to,
+      cause,
+    });
+    this.rowId = rowId;
+    this.from = from;
+    this.to = to;
+    this.transitionCause = cause;
+  }
+}
+
+/** Who holds a batch lock: enough for the operator to find the process. */
+export interface BatchLockOwner {
+  pid: number;
+  host: string;
+  startedAt: Date;
+}
+
+/** Another live `run` holds the batch (or one on another host, whose liveness cannot be checked from here). */
+export class BatchLockedError extends LedgerError {
+  override readonly name = 'BatchLockedError';
+  readonly batchId: string;
+  readonly owner: BatchLockOwner;
+
+  constructor(batchId: string, owner: BatchLockOwner) {
+    super(
+      'BATCH_LOCKED',
+      `batch ${batchId} is being dispatched by pid ${owner.pid} on ${owner.host} since ${owner.startedAt.toISOString()}`,
+      { batchId, owner },
+    );
+    this.batchId = batchId;
+    this.owner = owner;
+  }
+}
+
+export function isLedgerError(error: unknown): error is LedgerError {
+  return error instanceof LedgerError;
+}

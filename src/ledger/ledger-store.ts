@@ -1,0 +1,335 @@
+import type { Minor } from '../domain/money.ts';
+import type { Account } from '../domain/payout-row.ts';
+import type { Currency, ProviderId } from '../domain/provider-id.ts';
+import type { RowStatus } from '../domain/row-status.ts';
+import type { BatchLockOwner } from './ledger-error.ts';
+import type { IgnoreReason, InitialStatus, TransitionCause } from './transitions.ts';
+
+/**
+ * The ledger: the system of record of every batch, row, attempt and state change. SQLite (sqlite-ledger.ts) is the
+ * embedded default; a PostgreSQL implementation can follow behind this interface.
+ *
+ * The interface is SYNCHRONOUS on purpose: better-sqlite3 is synchronous, and a method that returns has committed
+ * (durably: WAL + synchronous=FULL). The dispatcher gets throughput from group commit (group-commit.ts batching
+ * many rows into one markSending / recordOutcomes transaction), not from async I/O. A PostgreSQL store would need an
+ * async twin of this interface; the rules it must keep are in transitions.ts (pure, shared) and in the schema:
+ *  - every status change goes through the transition table (`decideOutcome` / `assertTransition`);
+ *  - at most one row per provider + order key in a key-owning status (KEY_OWNING_STATUSES), enforced by a unique
+ *    index, so two rows with the same key can never both be sent;
+ *  - a row is `sending` (with its attempt and request key) in a committed transaction before its request leaves;
+ *  - every transition is appended to the history in the same transaction as the change.
+ */
+export interface LedgerStore {
+  // Batches
+  /** Finds the batch of this file + provider, or creates it `planned`. Re-running the same file resumes it. */
+  openBatch(input: OpenBatchInput): { batch: Batch; created: boolean };
+  getBatch(batchId: string): Batch | undefined;
+  /** Newest first. */
+  listBatches(): Batch[];
+  setBatchStatus(batchId: string, status: BatchStatus): void;
+  /** Keeps the first balance captured per provider + currency: a resumed batch keeps its true opening balance. */
+  saveOpeningBalance(batchId: string, balance: BatchBalance): void;
+
+  // Batch lock
+  /**
+   * Takes the batch for this process, in one transaction. A lock left by a dead process on this host is taken over;
+   * any other holder makes this throw BatchLockedError with the owner's pid, host and start time.
+   */
+  acquireBatchLock(batchId: string): BatchLock;
+  /** Who holds the batch, if anyone. */
+  batchLockOwner(batchId: string): BatchLockOwner | undefined;
+  /** Operator override for a lock whose owner is known to be gone (e.g. held from another host). */
+  breakBatchLock(batchId: string): boolean;
+
+  // Rows
+  /**
+   * Writes the batch's rows in one transaction, idempotent on (batch, row number): rows already written are left
+   * as they are, so a resumed batch never duplicates rows. A `queued` row claims its provider + order key; when
+   * another row (this batch or any earlier one) owns it, the row is written as `duplicate` (same fingerprint) or
+   * `conflict` (different fingerprint) pointing at the owner, and reported in `demoted`.
+   */
+  insertRows(batchId: string, rows: readonly LedgerRowInput[]): InsertRowsResult;
+  getRow(rowId: number): LedgerRow | undefined;
+  getRowByNumber(batchId: string, rowNumber: number): LedgerRow | undefined;
+  /**
+   * For dedupe against earlier runs: per order key, the row that owns it, or else the latest row that released it
+   * (failed / not_sent). Keys never sent through this provider are absent.
+   */
+  findKeyOwners(provider: ProviderId, orderKeys: readonly string[]): Map<string, KeyOwner>;
+  /**
+   * Rows of a batch (or of all batches when `batchId` is null) in the given statuses, by id, read page by page so
+   * the caller may write to the ledger while iterating. A row is visited at most once; its status is as of its page.
+   */
+  rowsByStatus(batchId: string | null, statuses: readonly RowStatus[], options?: RowsByStatusOptions): IterableIterator<LedgerRow>;
+  /** Rows of one batch, or rows last changed in [from, to), by id, page by page. */
+  rowsForReport(scope: ReportScope): IterableIterator<LedgerRow>;
+  /** For webhooks and sync, which know the provider's payout id. */
+  findRowByProviderPayoutId(provider: ProviderId, payoutId: string): LedgerRow | undefined;
+  /** Every status, zero when absent, with the sum of amounts. */
+  countsByStatus(batchId: string): Record<RowStatus, StatusCount>;
+
+  // Transitions
+  /**
+   * Marks rows `sending` in ONE transaction: attempt + 1, request key, sent_at. Must return (committed) before any
+   * of their requests leaves. All or nothing: an illegal row (not queued; unknown without a lookup's proof) throws
+   * IllegalTransitionError and marks none. The caller must hold the batch lock of every row (BATCH_NOT_LOCKED).
+   */
+  markSending(items: readonly MarkSendingItem[]): SendingMark[];
+  /**
+   * Records outcomes and provider events in ONE transaction, each through `decideOutcome`: older or no-op provider
+   * events are ignored, a final state is never left except paid → failed (reversal), and an outcome for an earlier
+   * attempt is ignored. An illegal transition throws IllegalTransitionError and records none of the items.
+   */
+  recordOutcomes(items: readonly OutcomeInput[]): OutcomeResult[];
+  /** One provider event (webhook, sync, lookup) for one row; `changed` tells whether it changed anything. */
+  applyProviderState(rowId: number, state: 'pending' | 'paid' | 'failed', event: ProviderStateEvent): OutcomeResult;
+  /** Interrupt / abort: every `queued` row of the batch becomes `not_sent` (releasing its key). Returns how many. */
+  releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): number;
+  /**
+   * Re-run of a batch: every `not_sent` row goes back to `queued`, unless its key was taken meanwhile by another
+   * row, in which case it becomes duplicate / conflict of that owner.
+   */
+  requeueNotSent(batchId: string): RequeueResult;
+  /** Every transition of the row, oldest first. */
+  history(rowId: number): HistoryEntry[];
+
+  // Recipients (Conekta payee per CLABE, Digital FEMSA customer per email, Zenrise bank account per CBU/CVU/alias)
+  getRecipient(provider: ProviderId, recipientKey: string): string | undefined;
+  /** The latest id wins: it was just created at the provider and is known to be valid. */
+  saveRecipient(provider: ProviderId, recipientKey: string, recipientId: string): void;
+
+  /** Releases the locks this store holds, then closes. */
+  close(): void;
+}
+
+export const BATCH_STATUSES = ['planned', 'dispatching', 'finished', 'interrupted'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+export interface OpenBatchInput {
+  /** sha256 hex of the file's bytes. */
+  fileHash: string;
+  provider: ProviderId;
+  fileName: string;
+  rowCount: number;
+}
+
+export interface BatchBalance {
+  provider: ProviderId;
+  currency: Currency;
+  amountMinor: Minor;
+  capturedAt: Date;
+}
+
+export interface Batch {
+  id: string;
+  provider: ProviderId;
+  fileName: string;
+  fileHash: string;
+  rowCount: number;
+  status: BatchStatus;
+  openingBalances: BatchBalance[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface BatchLock {
+  readonly batchId: string;
+  readonly owner: BatchLockOwner;
+  /** The dead holder this lock was taken over from, for the run's log. */
+  readonly tookOverFrom: BatchLockOwner | undefined;
+  /** Idempotent. */
+  release(): void;
+}
+
+/** One row of the file as the plan hands it to the ledger. */
+export interface LedgerRowInput {
+  /** Spreadsheet row number: header = 1, first data row = 2. Unique within the batch. */
+  rowNumber: number;
+  status: InitialStatus;
+  /** The row's provider when a `provider` column routes it elsewhere than the batch's provider. */
+  provider?: ProviderId;
+  /** order_id (Zenrise externalReference). Required for `queued`. */
+  orderKey?: string;
+  /** Required for `queued`. */
+  amountMinor?: Minor;
+  /** Required for `queued`. */
+  currency?: Currency;
+  /** Required for `queued`. */
+  account?: Account;
+  name?: string;
+  email?: string;
+  phone?: string;
+  description?: string;
+  /** For duplicate / conflict rows found by dedupe: the row that owns the key. */
+  ownerRowId?: number;
+  errorCode?: string;
+  errorMessage?: string;
+  warning?: string;
+  note?: string;
+  /** What the file said, for rows whose fields did not all parse (shown in the results file). */
+  input?: Record<string, string>;
+}
+
+export interface LedgerRow {
+  id: number;
+  batchId: string;
+  rowNumber: number;
+  provider: ProviderId;
+  orderKey?: string;
+  /** `${amountMinor}|${account}|${currency}`, exact: tells a duplicate from a conflict. */
+  fingerprint?: string;
+  amountMinor?: Minor;
+  currency?: Currency;
+  /** Full account: for requests only, never for logs or output (use accountMasked). */
+  account?: Account;
+  accountMasked?: string;
+  name?: string;
+  email?: string;
+  phone?: string;
+  description?: string;
+  input?: Record<string, string>;
+  status: RowStatus;
+  /** For duplicate / conflict: the row that owns the key. */
+  ownerRowId?: number;
+  requestKey?: string;
+  attempts: number;
+  recipientId?: string;
+  providerPayoutId?: string;
+  providerStatus?: string;
+  providerReference?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  warning?: string;
+  note?: string;
+  /** Time of the last attempt: settlement lookups search the provider from here. */
+  sentAt?: Date;
+  /** Time of the provider event the row reflects; older events are ignored. */
+  providerUpdatedAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface InsertRowsResult {
+  inserted: number;
+  /** Rows already in the ledger from an earlier run of this batch, left untouched. */
+  existing: number;
+  /** Queued rows written as duplicate / conflict because another row owns their key. */
+  demoted: DemotedRow[];
+}
+
+export interface DemotedRow {
+  rowId: number;
+  rowNumber: number;
+  status: 'duplicate' | 'conflict';
+  owner: KeyOwner;
+}
+
+export interface KeyOwner {
+  rowId: number;
+  batchId: string;
+  rowNumber: number;
+  status: RowStatus;
+  fingerprint: string;
+  /** False when the row released the key (failed / not_sent): a new row may claim it. */
+  ownsKey: boolean;
+  providerPayoutId?: string;
+}
+
+export interface RowsByStatusOptions {
+  provider?: ProviderId;
+  /** Rows fetched per page (default 1000). */
+  pageSize?: number;
+}
+
+export type ReportScope = { batchId: string } | { from: Date; to: Date };
+
+export interface StatusCount {
+  count: number;
+  amountMinor: Minor;
+}
+
+export interface MarkSendingItem {
+  rowId: number;
+  /** Defaults to requestKey(provider, orderKey) from domain/request-key.ts, the same on every attempt. */
+  requestKey?: string;
+  /** The recipient id the request will carry (two-step providers), kept on the row. */
+  recipientId?: string;
+  /**
+   * Required to resend an `unknown` row: the caller asserts a lookup proved the provider has no payout for it.
+   * Without it an unknown row is refused (never resend blindly).
+   */
+  lookupFoundNothing?: boolean;
+}
+
+export interface SendingMark {
+  rowId: number;
+  attempt: number;
+  requestKey: string;
+  sentAt: Date;
+}
+
+export interface OutcomeInput {
+  rowId: number;
+  to: RowStatus;
+  cause: TransitionCause;
+  /** The attempt this outcome belongs to; an outcome of an earlier attempt is ignored. */
+  attempt?: number;
+  providerPayoutId?: string;
+  providerStatus?: string;
+  providerReference?: string;
+  /** The provider's own time of the event, when it gives one: decides the order of events. */
+  providerUpdatedAt?: Date;
+  /** Provider's own error code and message, kept in the history. */
+  providerCode?: string;
+  providerMessage?: string;
+  /** What the results file shows for the row. Cleared when the row becomes pending or paid unless given. */
+  errorCode?: string;
+  errorMessage?: string;
+  warning?: string;
+  note?: string;
+}
+
+export interface ProviderStateEvent {
+  cause: TransitionCause;
+  providerStatus?: string;
+  providerUpdatedAt?: Date;
+  providerPayoutId?: string;
+  providerReference?: string;
+  providerCode?: string;
+  providerMessage?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export interface OutcomeResult {
+  rowId: number;
+  changed: boolean;
+  /** The row's status after the outcome. */
+  status: RowStatus;
+  /** Why nothing changed, when nothing did. */
+  ignored?: IgnoreReason;
+}
+
+export interface RequeueResult {
+  requeued: number;
+  demoted: DemotedRow[];
+}
+
+export interface HistoryEntry {
+  id: number;
+  rowId: number;
+  batchId: string;
+  at: Date;
+  /** Null for the entry that wrote the row. */
+  from: RowStatus | null;
+  to: RowStatus;
+  cause: TransitionCause;
+  attempt: number;
+  providerStatus?: string;
+  providerCode?: string;
+  providerMessage?: string;
+  errorCode?: string;
+  /** The provider's own time of the event, when it came from the provider. */
+  providerEventAt?: Date;
+  note?: string;
+}

@@ -1,0 +1,52 @@
+/**
+ * A separate process working on a ledger, for the crash and multi-process tests. Prints one line per milestone on
+ * stdout; the test reads them and may SIGKILL it at any point.
+ *   mark-sending <path> <name> <rows> <group>  marks rows sending group by group, printing "committed <n>" after each
+ *   try-lock <path> <name>                     prints "locked" and waits, or "refused <pid>" and exits
+ *   insert <path> <name> <rows> <keyPrefix>    writes queued rows, prints the result as JSON, exits
+ */
+import { BatchLockedError } from '../ledger-error.ts';
+import { openSqliteLedger } from '../sqlite-ledger.ts';
+import { openBatchInput, queuedRow } from './fixtures.ts';
+
+const [mode, path, name, ...rest] = process.argv.slice(2);
+if (mode === undefined || path === undefined || name === undefined) throw new Error('usage: ledger-child <mode> <path> <name> …');
+
+const ledger = openSqliteLedger(path);
+const { batch } = ledger.openBatch(openBatchInput(name));
+const waitForever = () => setInterval(() => {}, 60_000);
+
+if (mode === 'mark-sending') {
+  const rows = Number(rest[0]);
+  const group = Number(rest[1]);
+  ledger.insertRows(batch.id, Array.from({ length: rows }, (_, i) => queuedRow(i + 2, `${name}-${i}`)));
+  ledger.acquireBatchLock(batch.id);
+  const ids = [...ledger.rowsByStatus(batch.id, ['queued'])].map((r) => r.id);
+  let committed = 0;
+  for (let i = 0; i < ids.length; i += group) {
+    ledger.markSending(ids.slice(i, i + group).map((rowId) => ({ rowId })));
+    committed += Math.min(group, ids.length - i);
+    // Everything up to here is what this process could already have sent.
+    process.stdout.write(`committed ${committed}\n`);
+  }
+  process.stdout.write('done\n');
+  waitForever();
+} else if (mode === 'try-lock') {
+  try {
+    ledger.acquireBatchLock(batch.id);
+    process.stdout.write('locked\n');
+    waitForever();
+  } catch (error) {
+    if (!(error instanceof BatchLockedError)) throw error;
+    process.stdout.write(`refused ${error.owner.pid}\n`);
+    ledger.close();
+  }
+} else if (mode === 'insert') {
+  const rows = Number(rest[0]);
+  const prefix = rest[1] ?? 'key';
+  const result = ledger.insertRows(batch.id, Array.from({ length: rows }, (_, i) => queuedRow(i + 2, `${prefix}-${i}`)));
+  process.stdout.write(`${JSON.stringify({ inserted: result.inserted, demoted: result.demoted.length })}\n`);
+  ledger.close();
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}

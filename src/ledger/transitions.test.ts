@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { ROW_STATUSES, type RowStatus } from '../domain/row-status.ts';
+import { IllegalTransitionError } from './ledger-error.ts';
+import { KEY_OWNING_SQL } from './migrations.ts';
+import { assertTransition, canTransition, decideOutcome, KEY_OWNING_STATUSES, TRANSITIONS, type RowFacts } from './transitions.ts';
+
+const at = (iso: string) => new Date(iso);
+
+describe('the transition table', () => {
+  it.each([
+    ['queued', 'sending', 'sent'],
+    ['queued', 'not_sent', 'interrupted'],
+    ['sending', 'pending', 'provider_accepted'],
+    ['sending', 'paid', 'provider_accepted'],
+    ['sending', 'failed', 'provider_rejected'],
+    ['sending', 'unknown', 'timeout'],
+    ['sending', 'queued', 'not_left'],
+    ['unknown', 'paid', 'lookup'],
+    ['unknown', 'sending', 'resent_after_lookup'],
+    ['unknown', 'not_sent', 'lookup_found_nothing'],
+    ['pending', 'paid', 'webhook'],
+    ['pending', 'failed', 'sync'],
+    ['paid', 'failed', 'reversal'],
+    ['not_sent', 'queued', 'resumed'],
+  ] as const)('allows %s → %s (%s)', (from, to, cause) => {
+    expect(canTransition(from, to, cause)).toBe(true);
+  });
+
+  it.each([
+    // Requests that may have left must never go back to the queue or be resent without proof.
+    ['sending', 'queued', 'timeout'],
+    ['unknown', 'sending', 'sent'],
+    ['unknown', 'not_sent', 'interrupted'],
+    ['unknown', 'queued', 'lookup'],
+    ['sending', 'not_sent', 'interrupted'],
+    ['sending', 'sending', 'sent'],
+    // Final states stay final; the only exit is a reversal of a payment.
+    ['paid', 'failed', 'webhook'],
+    ['paid', 'pending', 'webhook'],
+    ['failed', 'paid', 'webhook'],
+    ['failed', 'queued', 'resumed'],
+    ['pending', 'sending', 'sent'],
+    ['queued', 'paid', 'webhook'],
+    ['duplicate', 'sending', 'sent'],
+    ['conflict', 'queued', 'resumed'],
+    ['invalid', 'queued', 'resumed'],
+  ] as const)('refuses %s → %s (%s)', (from, to, cause) => {
+    expect(canTransition(from, to, cause)).toBe(false);
+    expect(() => assertTransition(7, from, to, cause)).toThrow(IllegalTransitionError);
+  });
+
+  it('throws an error that carries the row and the move', () => {
+    try {
+      assertTransition(42, 'paid', 'pending', 'webhook');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(IllegalTransitionError);
+      expect(error).toMatchObject({ code: 'ILLEGAL_TRANSITION', rowId: 42, from: 'paid', to: 'pending', transitionCause: 'webhook' });
+    }
+  });
+
+  it('has no edge out of a final state except paid → failed and the operator re-run of not_sent', () => {
+    const exits = Object.entries(TRANSITIONS).flatMap(([from, tos]) => Object.keys(tos ?? {}).map((to) => `${from}→${to}`));
+    for (const from of ['failed', 'invalid', 'duplicate', 'conflict'] as RowStatus[]) {
+      expect(exits.filter((e) => e.startsWith(`${from}→`))).toEqual([]);
+    }
+    expect(exits.filter((e) => e.startsWith('paid→'))).toEqual(['paid→failed']);
+  });
+
+  it('agrees with the SQL of the key-ownership index', () => {
+    expect(KEY_OWNING_SQL).toBe(KEY_OWNING_STATUSES.map((s) => `'${s}'`).join(','));
+    expect(KEY_OWNING_STATUSES.every((s) => (ROW_STATUSES as readonly string[]).includes(s))).toBe(true);
+  });
+});
+
+describe('decideOutcome', () => {
+  const sending: RowFacts = { status: 'sending', attempts: 1 };
+
+  it('applies our own call result to a row in sending', () => {
+    expect(decideOutcome(1, sending, { to: 'pending', cause: 'provider_accepted', attempt: 1 })).toEqual({
+      kind: 'transition',
+      to: 'pending',
+      cause: 'provider_accepted',
+    });
+  });
+
+  it('ignores the outcome of an earlier attempt', () => {
+    expect(decideOutcome(1, { status: 'sending', attempts: 2 }, { to: 'unknown', cause: 'timeout', attempt: 1 })).toEqual({
+      kind: 'ignore',
+      reason: 'stale_attempt',
+    });
+  });
+
+  it('lets a webhook that arrived first win over our late "unknown"', () => {
+    const paid: RowFacts = { status: 'paid', attempts: 1, providerUpdatedAt: at('2025-03-01T12:00:05Z') };
+    expect(decideOutcome(1, paid, { to: 'unknown', cause: 'timeout', attempt: 1 })).toEqual({ kind: 'ignore', reason: 'superseded' });
+    expect(decideOutcome(1, paid, { to: 'pending', cause: 'provider_accepted', attempt: 1 })).toEqual({ kind: 'ignore', reason: 'final' });
+  });
+
+  it('ignores a provider event older than the one the row reflects', () => {
+    const pending: RowFacts = { status: 'pending', attempts: 1, providerUpdatedAt: at('2025-03-01T12:00:10Z') };
+    expect(decideOutcome(1, pending, { to: 'failed', cause: 'webhook', providerUpdatedAt: at('2025-03-01T12:00:09Z') })).toEqual({
+      kind: 'ignore',
+      reason: 'older',
+    });
+    expect(decideOutcome(1, pending, { to: 'paid', cause: 'webhook', providerUpdatedAt: at('2025-03-01T12:00:11Z') })).toMatchObject({
+      kind: 'transition',
+      to: 'paid',
+    });
+  });
+
+  it('refreshes the same state only when the provider says something new', () => {
+    const pending: RowFacts = { status: 'pending', attempts: 1, providerStatus: 'in_progress', providerPayoutId: 'tr_1' };
+    expect(decideOutcome(1, pending, { to: 'pending', cause: 'sync', providerStatus: 'in_progress' })).toEqual({ kind: 'ignore', reason: 'no_change' });
+    expect(decideOutcome(1, pending, { to: 'pending', cause: 'sync', providerStatus: 'in_transit' })).toEqual({ kind: 'refresh' });
+  });
+
+  it('records paid → failed as a reversal only when the provider reports it', () => {
+    const paid: RowFacts = { status: 'paid', attempts: 1 };
+    expect(decideOutcome(1, paid, { to: 'failed', cause: 'webhook' })).toEqual({
+      kind: 'transition',
+      to: 'failed',
+      cause: 'reversal',
+      note: 'reported by webhook',
+    });
+    expect(decideOutcome(1, paid, { to: 'failed', cause: 'provider_rejected', attempt: 1 })).toEqual({ kind: 'ignore', reason: 'final' });
+  });
+
+  it('never leaves failed', () => {
+    expect(decideOutcome(1, { status: 'failed', attempts: 1 }, { to: 'paid', cause: 'webhook' })).toEqual({ kind: 'ignore', reason: 'final' });
+  });
+
+  it('throws for a provider state on a row that was never sent', () => {
+    expect(() => decideOutcome(1, { status: 'queued', attempts: 0 }, { to: 'paid', cause: 'webhook' })).toThrow(IllegalTransitionError);
+    expect(() => decideOutcome(1, { status: 'not_sent', attempts: 0 }, { to: 'paid', cause: 'sync' })).toThrow(IllegalTransitionError);
+  });
+
+  it('leaves sending to markSending and duplicate/conflict to the key-ownership rules', () => {
+    expect(() => decideOutcome(1, { status: 'queued', attempts: 0 }, { to: 'sending', cause: 'sent' })).toThrow(IllegalTransitionError);
+    expect(() => decideOutcome(1, { status: 'not_sent', attempts: 0 }, { to: 'duplicate', cause: 'key_owned' })).toThrow(IllegalTransitionError);
+  });
+
+  it('throws for a queued row re-queued on a timeout (the request may have left)', () => {
+    expect(() => decideOutcome(1, sending, { to: 'queued', cause: 'timeout', attempt: 1 })).toThrow(IllegalTransitionError);
+  });
+});

@@ -1,0 +1,182 @@
+import { isFinalStatus, type RowStatus } from '../domain/row-status.ts';
+import { IllegalTransitionError } from './ledger-error.ts';
+
+/** Why a row changed state. Kept on every history entry. */
+export const TRANSITION_CAUSES = [
+  /** Row written by the plan (first entry of every row). */
+  'planned',
+  /** Another row already owns the provider + order key (set when a row is written or requeued). */
+  'key_owned',
+  /** The request is about to leave (first attempt, or a retry of a request that provably did not leave). */
+  'sent',
+  /** Resent after a lookup proved the provider has no payout for the key. */
+  'resent_after_lookup',
+  'provider_accepted',
+  'provider_rejected',
+  /** A retryable error before the request left (connection refused, 429): the row goes back to the queue. */
+  'not_left',
+  'timeout',
+  /** Any other error after which the request may have been performed (5xx on a money-moving call, reset). */
+  'outcome_unknown',
+  'lookup',
+  /** A lookup proved the provider has no payout for the key. */
+  'lookup_found_nothing',
+  'sync',
+  'webhook',
+  /** A payout the provider reported paid was later returned or reversed. */
+  'reversal',
+  'interrupted',
+  'aborted',
+  'insufficient_funds',
+  'resumed',
+] as const;
+export type TransitionCause = (typeof TRANSITION_CAUSES)[number];
+
+/** Statuses a row may be written with. Everything else is reached through a transition. */
+export const INITIAL_STATUSES = ['queued', 'invalid', 'duplicate', 'conflict'] as const;
+export type InitialStatus = (typeof INITIAL_STATUSES)[number];
+
+/**
+ * Statuses in which a row owns its provider + order key. At most one row in the whole ledger may be in one of these
+ * for a given key (a partial unique index enforces it), so two rows with the same key can never both be sent.
+ * `failed` and `not_sent` release the key: the provider explicitly failed it, or it provably never left.
+ */
+export const KEY_OWNING_STATUSES = ['queued', 'sending', 'pending', 'unknown', 'paid'] as const;
+
+/** Statuses a row can only have reached after a request left (or may have left). */
+export const SENT_STATUSES: readonly RowStatus[] = ['sending', 'unknown', 'pending', 'paid', 'failed'];
+
+type Causes = 'any' | readonly TransitionCause[];
+
+/**
+ * THE transition table: from → to → the causes that justify the move ('any' when the move itself is the rule).
+ * Every status change in every store implementation goes through `assertTransition`; nothing else decides.
+ *
+ *  - sending → queued only when the request provably did not leave (otherwise a resend could pay twice);
+ *  - unknown → sending only after a lookup proved the provider has nothing (never resend blindly);
+ *  - unknown → not_sent only on that same proof;
+ *  - paid → failed only as a reversal (money returned after payment), recorded as such;
+ *  - not_sent → queued only when the operator re-runs the batch; the key may have been taken meanwhile, in which
+ *    case the row becomes duplicate or conflict of the new owner.
+ */
+export const TRANSITIONS: Readonly<Partial<Record<RowStatus, Readonly<Partial<Record<RowStatus, Causes>>>>>> = {
+  // queued → failed: the provider refused the destination itself (e.g. Zenrise rejects the bank account) before any
+  // money-moving request was made for the row.
+  queued: { sending: ['sent'], not_sent: ['interrupted', 'aborted', 'insufficient_funds'], failed: ['provider_rejected'] },
+  sending: { pending: 'any', paid: 'any', failed: 'any', unknown: 'any', queued: ['not_left'] },
+  unknown: {
+    pending: 'any',
+    paid: 'any',
+    failed: 'any',
+    not_sent: ['lookup_found_nothing'],
+    sending: ['resent_after_lookup'],
+  },
+  pending: { paid: 'any', failed: 'any' },
+  paid: { failed: ['reversal'] },
+  not_sent: { queued: ['resumed'], duplicate: ['key_owned'], conflict: ['key_owned'] },
+};
+
+export function canTransition(from: RowStatus, to: RowStatus, cause: TransitionCause): boolean {
+  const causes = TRANSITIONS[from]?.[to];
+  if (causes === undefined) return false;
+  return causes === 'any' || causes.includes(cause);
+}
+
+/** Throws IllegalTransitionError unless the table allows `from → to` for `cause`. */
+export function assertTransition(rowId: number, from: RowStatus, to: RowStatus, cause: TransitionCause): void {
+  if (!canTransition(from, to, cause)) throw new IllegalTransitionError(rowId, from, to, cause);
+}
+
+export function assertInitialStatus(rowId: number, status: RowStatus): asserts status is InitialStatus {
+  if (!(INITIAL_STATUSES as readonly RowStatus[]).includes(status)) throw new IllegalTransitionError(rowId, null, status, 'planned');
+}
+
+export function ownsKey(status: RowStatus): boolean {
+  return (KEY_OWNING_STATUSES as readonly RowStatus[]).includes(status);
+}
+
+/** What an outcome or provider event may move a row to. */
+export const OUTCOME_TARGETS: readonly RowStatus[] = ['pending', 'paid', 'failed', 'unknown', 'queued', 'not_sent'];
+
+/** Causes that carry the provider's own current view of an existing payout (as opposed to our call's result). */
+const PROVIDER_REPORT_CAUSES: readonly TransitionCause[] = ['webhook', 'sync', 'lookup', 'reversal'];
+const PROVIDER_STATES: readonly RowStatus[] = ['pending', 'paid', 'failed'];
+
+/** What a store should do with one outcome or provider event for a row. */
+export type OutcomeDecision =
+  | { kind: 'transition'; to: RowStatus; cause: TransitionCause; note?: string }
+  /** Same state, newer detail (provider status word, payout id): update the row, log it, no status change. */
+  | { kind: 'refresh' }
+  | { kind: 'ignore'; reason: IgnoreReason };
+
+export type IgnoreReason =
+  /** The outcome belongs to an earlier attempt of the row. */
+  | 'stale_attempt'
+  /** The provider event is older than the one the row already reflects. */
+  | 'older'
+  /** Nothing new. */
+  | 'no_change'
+  /** The row is final and this is not a reversal. */
+  | 'final'
+  /** The provider already told us more than this outcome (a webhook settled the row before our call's result). */
+  | 'superseded';
+
+export interface OutcomeFacts {
+  to: RowStatus;
+  cause: TransitionCause;
+  attempt?: number;
+  providerStatus?: string;
+  providerPayoutId?: string;
+  providerUpdatedAt?: Date;
+}
+
+export interface RowFacts {
+  status: RowStatus;
+  attempts: number;
+  providerStatus?: string;
+  providerPayoutId?: string;
+  providerUpdatedAt?: Date;
+}
+
+/**
+ * The ordering rules for outcomes and provider events, pure so every store applies them identically.
+ * Outcomes are recorded late on purpose (group commit), so a webhook may have settled the row before the
+ * dispatcher's own result is written: a provider state is merged by event time and never leaves a final state
+ * (except paid → failed as a reversal); our own "unknown"/"not left" verdicts yield to anything the provider said.
+ * Anything else goes through the transition table and throws when illegal.
+ */
+export function decideOutcome(rowId: number, row: RowFacts, item: OutcomeFacts): OutcomeDecision {
+  // `sending` carries an attempt and a lock check (markSending); duplicate/conflict carry an owner (insert, requeue).
+  if (!OUTCOME_TARGETS.includes(item.to)) throw new IllegalTransitionError(rowId, row.status, item.to, item.cause);
+  if (item.attempt !== undefined && item.attempt !== row.attempts) return { kind: 'ignore', reason: 'stale_attempt' };
+
+  if (PROVIDER_STATES.includes(item.to) && SENT_STATUSES.includes(row.status)) {
+    if (item.providerUpdatedAt && row.providerUpdatedAt && item.providerUpdatedAt.getTime() < row.providerUpdatedAt.getTime()) {
+      return { kind: 'ignore', reason: 'older' };
+    }
+    if (row.status === item.to) {
+      const newStatusWord = item.providerStatus !== undefined && item.providerStatus !== row.providerStatus;
+      const newPayoutId = item.providerPayoutId !== undefined && row.providerPayoutId === undefined;
+      return newStatusWord || newPayoutId ? { kind: 'refresh' } : { kind: 'ignore', reason: 'no_change' };
+    }
+    if (row.status === 'paid' && item.to === 'failed') {
+      // Only the provider's view of the existing payout can reverse it; a late rejection of our own call cannot.
+      if (!PROVIDER_REPORT_CAUSES.includes(item.cause)) return { kind: 'ignore', reason: 'final' };
+      assertTransition(rowId, 'paid', 'failed', 'reversal');
+      return item.cause === 'reversal'
+        ? { kind: 'transition', to: 'failed', cause: 'reversal' }
+        : { kind: 'transition', to: 'failed', cause: 'reversal', note: `reported by ${item.cause}` };
+    }
+    if (isFinalStatus(row.status)) return { kind: 'ignore', reason: 'final' };
+    assertTransition(rowId, row.status, item.to, item.cause);
+    return { kind: 'transition', to: item.to, cause: item.cause };
+  }
+
+  if ((item.to === 'unknown' || item.to === 'queued') && (row.status === 'pending' || row.status === 'paid' || row.status === 'failed')) {
+    return { kind: 'ignore', reason: 'superseded' };
+  }
+  if (item.to === 'unknown' && row.status === 'unknown') return { kind: 'ignore', reason: 'no_change' };
+
+  assertTransition(rowId, row.status, item.to, item.cause);
+  return { kind: 'transition', to: item.to, cause: item.cause };
+}

@@ -1,0 +1,69 @@
+import { pino } from 'pino';
+import type { DestinationStream, Level, Logger } from 'pino';
+import { REDACT_PATHS, censor } from './redact.ts';
+
+export { maskEmail } from './mask-email.ts';
+
+export interface LoggerOptions {
+  level?: Level | 'silent';
+  /** Per-run log file (JSON lines); its folder is created. */
+  file?: string;
+  /** JSON to stderr; default true. The nightly job has no terminal, so there is no pretty mode. */
+  stderr?: boolean;
+  /** Fields on every line, e.g. { command: 'run', batchId }. */
+  base?: Record<string, unknown>;
+}
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/** The destinations behind each logger, for closeLogger to flush. */
+const destinations = new WeakMap<Logger, SonicBoom[]>();
+
+/**
+ * A JSON logger to stderr and/or a file, with secrets removed and account numbers masked before a line is
+ * written. Destinations are asynchronous (sync: false) so logging never waits on the disk; call closeLogger
+ * before exiting or the last lines may be lost.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const streams: SonicBoom[] = [];
+  if (options.stderr ?? true) streams.push(pino.destination({ dest: 2, sync: false }));
+  if (options.file !== undefined) streams.push(pino.destination({ dest: options.file, sync: false, mkdir: true }));
+
+  const level = options.level ?? 'info';
+  const logger = pino(
+    {
+      level,
+      enabled: streams.length > 0,
+      base: { pid: process.pid, ...options.base },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor },
+    },
+    destinationOf(streams, level),
+  );
+  destinations.set(logger, streams);
+  return logger;
+}
+
+function destinationOf(streams: SonicBoom[], level: Level | 'silent'): DestinationStream {
+  if (streams.length === 1 && streams[0]) return streams[0];
+  // multistream filters by its own level too: without it, debug lines would stop at its default (info).
+  const streamLevel = level === 'silent' ? 'fatal' : level;
+  return pino.multistream(streams.map((stream) => ({ stream, level: streamLevel })));
+}
+
+/** Writes out whatever is buffered and closes the log file; stderr stays open for the caller. */
+export async function closeLogger(logger: Logger): Promise<void> {
+  const streams = destinations.get(logger) ?? [];
+  destinations.delete(logger);
+  await Promise.all(streams.map(closeStream));
+}
+
+async function closeStream(stream: SonicBoom): Promise<void> {
+  // end() flushes the buffer, waiting for the file to open if it has not yet; fds 1 and 2 are flushed, not closed.
+  const closed = new Promise<void>((resolve, reject) => {
+    stream.once('close', () => resolve());
+    stream.once('error', reject);
+  });
+  stream.end();
+  await closed;
+}

@@ -1,0 +1,128 @@
+import type { PayoutInstruction, PayoutProvider, ProviderPayout, ProviderSession } from '../payout-provider.ts';
+import { ProviderError } from '../provider-error.ts';
+import { basicAuthHeader } from '../basic-auth.ts';
+import { pageEndsBefore, readCursorPage } from '../cursor-page.ts';
+import { sendHttp, type HttpCall, type HttpResponse } from '../http-client.ts';
+import { asRecord, badResponseError, mapAnswer } from '../http-status-error.ts';
+import { femsaCustomerBody, femsaPayoutOrderBody, femsaRecipientKey } from './map-digitalfemsa-request.ts';
+import { femsaOrderKeys, mapFemsaCustomer, mapFemsaPayoutOrder } from './map-digitalfemsa-response.ts';
+import { digitalfemsaError } from './digitalfemsa-error.ts';
+
+// digitalfemsa-cashout.txt: -H "Accept: application/vnd.app-v2.1.0+json"
+export const FEMSA_ACCEPT = 'application/vnd.app-v2.1.0+json';
+/** The platform's list maximum (conekta SDK: "the maximum value is 250"). */
+export const FEMSA_PAGE_SIZE = 250;
+/** Clock skew allowed between our `since` and FEMSA's created_at when deciding where a lookup may stop. */
+export const FEMSA_LOOKUP_SLACK_MS = 5 * 60 * 1000;
+
+function privateKey(session: ProviderSession): string {
+  const key = session.credentials.digitalfemsa?.privateKey;
+  if (!key) throw new ProviderError({ kind: 'authentication', message: 'digitalfemsa: no credentials in the session', retryable: false, outcomeUnknown: false });
+  return key;
+}
+
+async function call(session: ProviderSession, request: Omit<HttpCall, 'headers'>): Promise<HttpResponse> {
+  const response = await sendHttp(session, {
+    ...request,
+    headers: { authorization: basicAuthHeader(privateKey(session)), accept: FEMSA_ACCEPT },
+  });
+  if (response.status >= 400) {
+    throw digitalfemsaError(response.status, response.json, response.headers, { moneyMoving: request.moneyMoving, now: session.now() }, request.label);
+  }
+  if (response.json === undefined) throw badResponseError(request.label, 'body is not JSON', request.moneyMoving, response.status);
+  return response;
+}
+
+
+/** POST /customers: one customer per email; registering again only makes a second customer, so it is retry-safe. */
+async function createRecipient(session: ProviderSession, instruction: PayoutInstruction): Promise<{ recipientId: string }> {
+  const label = 'digitalfemsa POST /customers';
+  const response = await call(session, { method: 'POST', path: '/customers', body: JSON.stringify(femsaCustomerBody(instruction)), moneyMoving: false, label });
+  return mapAnswer(() => mapFemsaCustomer(response.json), label, false);
+}
+
+async function createPayout(session: ProviderSession, instruction: PayoutInstruction): Promise<ProviderPayout> {
+  const label = 'digitalfemsa POST /payout_orders';
+  const body = JSON.stringify(femsaPayoutOrderBody(instruction));
+  const response = await call(session, { method: 'POST', path: '/payout_orders', body, moneyMoving: true, label });
+  return mapAnswer(() => {
+    const payout = mapFemsaPayoutOrder(response.json);
+    return payout.reference ? payout : { ...payout, reference: instruction.orderId };
+  }, label, true);
+}
+
+async function getPayout(session: ProviderSession, payoutId: string): Promise<ProviderPayout> {
+  const label = 'digitalfemsa GET /payout_orders/{id}';
+  const response = await call(session, { method: 'GET', path: `/payout_orders/${encodeURIComponent(payoutId)}`, moneyMoving: false, label });
+  return mapAnswer(() => mapFemsaPayoutOrder(response.json), label, false);
+}
+
+/** GET /payout_orders page by page (`next` cursor, newest first); yields the raw payout_order objects. */
+async function* orderPages(session: ProviderSession, stopBeforeSeconds?: number): AsyncGenerator<unknown> {
+  let next: string | undefined;
+  const seenCursors = new Set<string>();
+  for (;;) {
+    const label = 'digitalfemsa GET /payout_orders';
+    const response = await call(session, { method: 'GET', path: '/payout_orders', query: { limit: FEMSA_PAGE_SIZE, next }, moneyMoving: false, label });
+    const page = mapAnswer(() => readCursorPage(response.json, label), label, false);
+    yield* page.items;
+    if (!page.next || seenCursors.has(page.next)) return;
+    if (stopBeforeSeconds !== undefined && pageEndsBefore(page.items.map((o) => createdAt(o)), stopBeforeSeconds)) return;
+    seenCursors.add(page.next);
+    next = page.next;
+  }
+}
+
+function createdAt(order: unknown): number | undefined {
+  const value = asRecord(order)?.created_at;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Settles an unknown outcome: the order we send carries metadata {order_id, request_key}, so it is recognised in the
+ * list exactly. Paging stops once the newest-first list is past `since` (minus slack); null when no order carries our
+ * key. An order with our key but another amount is not ours to claim: thrown.
+ */
+async function findPayout(session: ProviderSession, instruction: PayoutInstruction, since: Date): Promise<ProviderPayout | null> {
+  const cutoff = Math.floor((since.getTime() - FEMSA_LOOKUP_SLACK_MS) / 1000);
+  for await (const order of orderPages(session, cutoff)) {
+    const keys = femsaOrderKeys(order);
+    const ours = keys.requestKey !== undefined ? keys.requestKey === instruction.requestKey : keys.orderId === instruction.orderId;
+    if (!ours) continue;
+    const payout = mapAnswer(() => mapFemsaPayoutOrder(order), 'digitalfemsa GET /payout_orders', false);
+    if (payout.amountMinor !== instruction.amountMinor) {
+      throw new ProviderError({
+        kind: 'duplicate_reference',
+        message: `digitalfemsa: payout_order ${payout.payoutId} carries order ${instruction.orderId} with a different amount`,
+        retryable: false,
+        outcomeUnknown: false,
+      });
+    }
+    return payout;
+  }
+  return null;
+}
+
+async function* listPayouts(session: ProviderSession, range: { from: Date; to: Date }): AsyncGenerator<ProviderPayout> {
+  const fromSeconds = Math.floor(range.from.getTime() / 1000);
+  const toSeconds = range.to.getTime() / 1000;
+  for await (const order of orderPages(session, fromSeconds)) {
+    const at = createdAt(order);
+    if (at !== undefined && (at < fromSeconds || at > toSeconds)) continue;
+    yield mapAnswer(() => mapFemsaPayoutOrder(order), 'digitalfemsa GET /payout_orders', false);
+  }
+}
+
+export const digitalfemsaProvider: PayoutProvider = {
+  id: 'digitalfemsa',
+  recipient: {
+    key: (instruction) => femsaRecipientKey(instruction),
+    create: createRecipient,
+  },
+  createPayout,
+  getPayout,
+  findPayout,
+  listPayouts,
+  // digitalfemsa-cashout.txt exposes no balance call.
+  getBalance: async () => undefined,
+};

@@ -1,0 +1,131 @@
+import type { CanonicalField, RawRow } from '../domain/payout-row.ts';
+import { RunError } from '../run-error.ts';
+import { detectDelimiter } from './detect-delimiter.ts';
+import { matchColumns, namedFields, type ColumnMap } from './match-columns.ts';
+import { CsvRecordReader } from './read-csv.ts';
+import { openXlsx } from './read-xlsx.ts';
+import type { PeekedRecord, RecordReader } from './record-reader.ts';
+import { sniffFile } from './sniff-file.ts';
+
+export interface OpenBatchOptions {
+  /** XLSX sheet name; default the first visible sheet. */
+  sheet?: string;
+  /** --map field=Header overrides (header text as in the file). */
+  map?: Partial<Record<CanonicalField, string>>;
+  /** Missing → RunError('COLUMNS_MISSING'). */
+  requiredFields: CanonicalField[];
+}
+
+export interface OpenedBatch {
+  format: 'csv' | 'xlsx';
+  /** csv: 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'ibm850' … */
+  encoding?: string;
+  /** csv */
+  delimiter?: string;
+  /** xlsx */
+  sheet?: string;
+  /** As found in the file, by column position (trailing empty ones left out). */
+  headers: string[];
+  /** field → header text it was matched to */
+  columns: Partial<Record<CanonicalField, string>>;
+  /** e.g. read by content although the extension said otherwise */
+  warnings: string[];
+  /** Single pass, streaming. A read error is thrown from the iteration as a RunError. */
+  rows(): AsyncIterable<RawRow>;
+}
+
+/**
+ * How far down to look for the header. Exports often put a title, a date or a blank line above it; a sheet whose
+ * first rows name no fields at all is taken to start with its header, and COLUMNS_MISSING lists what that row has.
+ */
+const HEADER_SEARCH_ROWS = 10;
+
+function headerTexts(record: PeekedRecord): string[] {
+  const texts = [...record.texts];
+  if (texts[0] !== undefined) texts[0] = texts[0].replace(/^\uFEFF/, '');
+  while (texts.length > 0 && texts[texts.length - 1]!.trim() === '') texts.pop();
+  return texts;
+}
+
+/** A header names at least two fields, or every required one (a file may need only one). */
+function looksLikeHeader(texts: readonly string[], map: ColumnMap, required: readonly CanonicalField[]): boolean {
+  const named = namedFields(texts, map);
+  return named.size >= 2 || (required.length > 0 && required.every((field) => named.has(field)));
+}
+
+async function findHeader(reader: RecordReader, map: ColumnMap, required: readonly CanonicalField[], where: string) {
+  const seen: PeekedRecord[] = [];
+  let at = -1;
+  while (seen.length < HEADER_SEARCH_ROWS) {
+    const record = await reader.peek();
+    if (record === undefined) break;
+    seen.push(record);
+    if (looksLikeHeader(record.texts, map, required)) {
+      at = seen.length - 1;
+      break;
+    }
+  }
+  const first = seen[0];
+  if (first === undefined) {
+    throw new RunError('FILE_EMPTY', `${where} has no rows: every line is blank`, { hint: 'export the payouts again; the file has nothing in it' });
+  }
+  const warnings: string[] = [];
+  if (at > 0) {
+    const above = seen.slice(0, at).map((record) => record.row);
+    warnings.push(`the header is on row ${seen[at]!.row}; ${above.length === 1 ? `row ${above[0]} above it was` : `rows ${above.join(', ')} above it were`} ignored`);
+  }
+  const header = at < 0 ? first : seen[at]!;
+  reader.drop((at < 0 ? 0 : at) + 1);
+  return { header, warnings };
+}
+
+/**
+ * Opens a payout file for reading: finds out what it is by its content (CSV in any common encoding and
+ * delimiter, or XLSX), finds the header, matches the columns to fields, and checks there is at least one row.
+ * Every problem with the file as a whole is a RunError here; the rows are read later, once, by rows().
+ */
+export async function openBatch(path: string, options: OpenBatchOptions): Promise<OpenedBatch> {
+  const map = options.map ?? {};
+  const sniffed = await sniffFile(path);
+  let reader: RecordReader;
+  let details: Pick<OpenedBatch, 'format' | 'encoding' | 'delimiter' | 'sheet'>;
+  let where: string;
+  if (sniffed.format === 'xlsx') {
+    const xlsx = await openXlsx(path, sniffed.zip, options.sheet);
+    reader = xlsx;
+    details = { format: 'xlsx', sheet: xlsx.sheetName };
+    where = `sheet ${JSON.stringify(xlsx.sheetName)} of ${path}`;
+  } else {
+    const { delimiter, sepLine } = detectDelimiter(sniffed.headText.replace(/^\uFEFF/, ''));
+    reader = new CsvRecordReader(path, { encoding: sniffed.encoding, delimiter, sepLine });
+    details = { format: 'csv', encoding: sniffed.encoding.name, delimiter };
+    where = path;
+  }
+
+  try {
+    const { header, warnings } = await findHeader(reader, map, options.requiredFields, where);
+    const headers = headerTexts(header);
+    const match = matchColumns(headers, map, options.requiredFields);
+    const firstRow = await reader.peek();
+    if (firstRow === undefined) {
+      throw new RunError('FILE_EMPTY', `${where} has a header (row ${header.row}) but no rows under it`, {
+        hint: details.format === 'xlsx' ? 'check that this is the sheet with the payouts, or name another with --sheet' : 'export the payouts again',
+      });
+    }
+    let started = false;
+    return {
+      ...details,
+      headers,
+      columns: match.columns,
+      warnings: [...sniffed.warnings, ...warnings, ...match.warnings],
+      rows: () => {
+        if (started) throw new Error('rows() reads the file once; open the batch again to read it again');
+        started = true;
+        return reader.rows(match.indexes);
+      },
+    };
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
+}

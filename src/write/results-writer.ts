@@ -1,0 +1,185 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import { RESULT_COLUMNS } from '../domain/result-row.ts';
+import type { ResultRow } from '../domain/result-row.ts';
+import { patchRecord, resultRecord } from './result-record.ts';
+import { writeResultsXlsx } from './results-xlsx.ts';
+
+export { resultRowFromChecked } from './result-row-from-checked.ts';
+
+export type ResultsFormat = 'csv' | 'xlsx' | 'both';
+const FORMATS: readonly ResultsFormat[] = ['csv', 'xlsx', 'both'];
+
+export const RESULTS_CSV = 'results.csv';
+export const RESULTS_XLSX = 'results.xlsx';
+/** Files being written carry this suffix until complete, so a crash never leaves a half file looking finished. */
+const PARTIAL = '.partial';
+
+export interface ResultsFiles {
+  csvPath?: string;
+  xlsxPath?: string;
+  rows: number;
+}
+
+export interface ResultsWriter {
+  /** Streaming, in file order (row numbers increasing). Returns a promise when the caller must wait for drain. */
+  write(row: ResultRow): void | Promise<void>;
+  /** Rewrite rows already written (e.g. a row reported valid that later turned out to be a conflict): applied at finish. */
+  patch(rowNumber: number, update: Partial<ResultRow>): void;
+  finish(): Promise<ResultsFiles>;
+}
+
+/**
+ * results.csv streamed as rows come (UTF-8 with a BOM: without it Excel on Windows opens the file as ANSI and
+ * "Peña" shows as "PeÃ±a"), then results.xlsx built from the finished CSV. For 'xlsx' the CSV is only the
+ * streaming intermediate and is removed at the end.
+ */
+export async function createResultsWriter(outDir: string, format: ResultsFormat): Promise<ResultsWriter> {
+  if (!FORMATS.includes(format)) {
+    throw new TypeError(`results format must be one of ${FORMATS.join(', ')}, got ${String(format)}`);
+  }
+  await mkdir(outDir, { recursive: true });
+  const csvPath = join(outDir, RESULTS_CSV);
+  const xlsxPath = join(outDir, RESULTS_XLSX);
+  const streamPath = csvPath + PARTIAL;
+
+  // A roomy object buffer: with the default 16 records, a million-row run would wait for drain every 16 rows.
+  const stringifier = stringify({ bom: true, header: true, columns: [...RESULT_COLUMNS], writableHighWaterMark: 1024 });
+  const file = createWriteStream(streamPath);
+  // Opened before the writer is handed out: an unwritable folder fails here, not at some later row or at finish.
+  await once(file, 'ready');
+  let failure: unknown;
+  const written = pipeline(stringifier, file).catch((error: unknown) => {
+    failure = error;
+  });
+
+  const seen = new RowSet();
+  const patches = new Map<number, Partial<ResultRow>>();
+  let lastRow = 0;
+  let rows = 0;
+  let state: 'open' | 'finishing' | 'finished' = 'open';
+
+  return {
+    write(row) {
+      if (state !== 'open') throw new Error('results writer: write after finish');
+      if (failure !== undefined) throw failure;
+      if (!Number.isSafeInteger(row.row) || row.row <= lastRow) {
+        throw new RangeError(`results rows must come in file order: row ${row.row} after row ${lastRow}`);
+      }
+      const record = resultRecord(row);
+      lastRow = row.row;
+      seen.add(row.row);
+      rows += 1;
+      if (!stringifier.write(record)) return once(stringifier, 'drain').then(() => undefined);
+    },
+
+    patch(rowNumber, update) {
+      if (state !== 'open') throw new Error('results writer: patch after finish');
+      if (!seen.has(rowNumber)) throw new RangeError(`results patch for row ${rowNumber}, which was not written`);
+      if (update.row !== undefined && update.row !== rowNumber) {
+        throw new TypeError(`results patch for row ${rowNumber} cannot change its row number to ${update.row}`);
+      }
+      patches.set(rowNumber, { ...patches.get(rowNumber), ...update });
+    },
+
+    async finish() {
+      if (state !== 'open') throw new Error('results writer: finish called twice');
+      state = 'finishing';
+      stringifier.end();
+      await written;
+      if (failure !== undefined) throw failure;
+
+      let complete = streamPath;
+      if (patches.size > 0) {
+        complete = `${csvPath}.patched${PARTIAL}`;
+        await applyPatches(streamPath, complete, patches);
+        await rm(streamPath);
+      }
+
+      const files: ResultsFiles = { rows };
+      if (format !== 'csv') {
+        const xlsxPartial = xlsxPath + PARTIAL;
+        try {
+          await writeResultsXlsx(complete, xlsxPartial);
+        } catch (error) {
+          // The CSV stays (as .partial) for whoever investigates; half a zip is of no use to anyone.
+          await rm(xlsxPartial, { force: true });
+          throw error;
+        }
+        await rename(xlsxPartial, xlsxPath);
+        files.xlsxPath = xlsxPath;
+      }
+      if (format === 'xlsx') {
+        await rm(complete);
+      } else {
+        await rename(complete, csvPath);
+        files.csvPath = csvPath;
+      }
+      state = 'finished';
+      return files;
+    },
+  };
+}
+
+/** Convenience for small sets (run, report): writes every row and finishes. */
+export async function writeResultsFile(
+  outDir: string,
+  format: ResultsFormat,
+  rows: Iterable<ResultRow> | AsyncIterable<ResultRow>,
+): Promise<ResultsFiles> {
+  const writer = await createResultsWriter(outDir, format);
+  for await (const row of rows) await writer.write(row);
+  return writer.finish();
+}
+
+/**
+ * The fix-up pass: patches are rare, so instead of holding rows back the finished stream is read once more and
+ * rewritten with the patched rows, record by record.
+ */
+async function applyPatches(from: string, to: string, patches: Map<number, Partial<ResultRow>>): Promise<void> {
+  let isHeader = true;
+  await pipeline(
+    createReadStream(from),
+    parse({ bom: true }),
+    async function* (records: AsyncIterable<string[]>) {
+      for await (const record of records) {
+        if (isHeader) {
+          isHeader = false;
+          continue;
+        }
+        const update = patches.get(Number(record[0]));
+        yield update ? patchRecord(record, update) : record;
+      }
+    },
+    stringify({ bom: true, header: true, columns: [...RESULT_COLUMNS] }),
+    createWriteStream(to),
+  );
+}
+
+/**
+ * Which row numbers were written, one bit each: patch() must refuse a row that was never written, and a Set of a
+ * million numbers would cost tens of megabytes where this costs 125 KB.
+ */
+class RowSet {
+  private bits = new Uint8Array(1024);
+
+  add(n: number): void {
+    const byte = n >>> 3;
+    if (byte >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[byte] = (this.bits[byte] ?? 0) | (1 << (n & 7));
+  }
+
+  has(n: number): boolean {
+    if (!Number.isSafeInteger(n) || n < 0) return false;
+    return (((this.bits[n >>> 3] ?? 0) >> (n & 7)) & 1) === 1;
+  }
+}

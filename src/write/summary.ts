@@ -1,0 +1,129 @@
+import { formatMinor } from '../domain/money.ts';
+import type { Minor } from '../domain/money.ts';
+import { ROW_STATUSES } from '../domain/row-status.ts';
+import { formatMinorGrouped } from './format-amount.ts';
+
+/** What a command did, for the operator (text) or the nightly job (one JSON line). */
+export interface RunSummary {
+  command: string;
+  file: string;
+  provider: string;
+  outDir: string;
+  resultsCsv?: string;
+  resultsXlsx?: string;
+  ledgerPath?: string;
+  batchId?: string;
+  /** Rows per status. */
+  counts: Record<string, number>;
+  totals: Array<{ currency: string; status: string; count: number; amountMinor: Minor }>;
+  warnings: string[];
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** A readable report: rows per status, amounts per currency and status, where the results went. Ends with a newline. */
+export function formatSummaryText(summary: RunSummary): string {
+  const lines: string[] = [];
+  lines.push(`${summary.command} ${summary.file} (provider ${summary.provider})`);
+  if (summary.batchId) lines.push(`batch ${summary.batchId}`);
+
+  const statuses = orderedStatuses(Object.keys(summary.counts));
+  const total = statuses.reduce((sum, status) => sum + (summary.counts[status] ?? 0), 0);
+  lines.push('');
+  lines.push(
+    ...table(
+      ['status', 'rows'],
+      [...statuses.map((status) => [status, String(summary.counts[status] ?? 0)]), ['total', String(total)]],
+      ['left', 'right'],
+    ),
+  );
+
+  if (summary.totals.length > 0) {
+    const totals = sortedTotals(summary.totals);
+    lines.push('');
+    lines.push(
+      ...table(
+        ['status', 'rows', 'amount'],
+        totals.map((t) => [t.status, String(t.count), `${t.currency} ${formatMinorGrouped(t.amountMinor)}`]),
+        ['left', 'right', 'right'],
+      ),
+    );
+  }
+
+  const where: Array<[string, string | undefined]> = [
+    ['results', summary.resultsCsv],
+    ['results', summary.resultsXlsx],
+    ['ledger', summary.ledgerPath],
+  ];
+  const present = where.filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '');
+  lines.push('');
+  if (present.length === 0) lines.push(`output  ${summary.outDir}`);
+  for (const [label, path] of present) lines.push(`${label.padEnd(7)}  ${path}`);
+
+  if (summary.warnings.length > 0) {
+    lines.push('');
+    lines.push('warnings:');
+    for (const warning of summary.warnings) lines.push(`  - ${warning}`);
+  }
+
+  lines.push('');
+  lines.push(`exit ${summary.exitCode}  started ${summary.startedAt}  finished ${summary.finishedAt}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The summary as one JSON object on one line, snake_case like the results file. Amounts appear both as the
+ * canonical decimal string (for people and for tools that would lose cents in a float) and as integer minor units.
+ */
+export function formatSummaryJson(summary: RunSummary): string {
+  const statuses = orderedStatuses(Object.keys(summary.counts));
+  return JSON.stringify({
+    command: summary.command,
+    file: summary.file,
+    provider: summary.provider,
+    out_dir: summary.outDir,
+    results_csv: summary.resultsCsv,
+    results_xlsx: summary.resultsXlsx,
+    ledger_path: summary.ledgerPath,
+    batch_id: summary.batchId,
+    counts: Object.fromEntries(statuses.map((status) => [status, summary.counts[status] ?? 0])),
+    totals: sortedTotals(summary.totals).map((t) => ({
+      currency: t.currency,
+      status: t.status,
+      count: t.count,
+      amount: formatMinor(t.amountMinor),
+      amount_minor: t.amountMinor,
+    })),
+    warnings: summary.warnings,
+    exit_code: summary.exitCode,
+    started_at: summary.startedAt,
+    finished_at: summary.finishedAt,
+  });
+}
+
+/** Statuses in lifecycle order (valid … not_sent), then any others alphabetically. */
+function orderedStatuses(statuses: string[]): string[] {
+  const rank = (status: string): number => {
+    const i = (ROW_STATUSES as readonly string[]).indexOf(status);
+    return i < 0 ? ROW_STATUSES.length : i;
+  };
+  return [...statuses].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function sortedTotals(totals: RunSummary['totals']): RunSummary['totals'] {
+  const order = orderedStatuses([...new Set(totals.map((t) => t.status))]);
+  return [...totals].sort(
+    (a, b) => a.currency.localeCompare(b.currency) || order.indexOf(a.status) - order.indexOf(b.status),
+  );
+}
+
+function table(header: string[], rows: string[][], align: Array<'left' | 'right'>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const render = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (align[i] === 'right' ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [render(header), ...rows.map(render)];
+}
