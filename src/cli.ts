@@ -19,7 +19,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .command(
       'validate <file>',
       'Read and validate a payout file; write results.csv/xlsx. Pays nothing.',
-      (y) => fileOptions(y),
+      (y) => fileOptions(y).option('target', { choices: ['simulator', 'sandbox', 'live'] as const, default: 'simulator' as const, describe: 'Where the rows would be paid: Zenrise test accounts are accepted only off live' }),
       async (args) => {
         const { validateCommand } = await import('./commands/validate/validate-command.ts');
         setExit(await validateCommand(args as never));
@@ -58,7 +58,52 @@ export async function runCli(argv: string[]): Promise<number> {
         setExit(await simulatorCommand(args as never));
       },
     )
-    .demandCommand(1, 'Name a command: validate, run, simulator')
+    .command(
+      'sync',
+      'Ask the providers for the state of every pending and unknown row; record each change.',
+      (y) => targetOptions(scopeOptions(y))
+        .option('until-final', { type: 'boolean', default: false, describe: 'Keep polling until every row is final (or --timeout)' })
+        .option('timeout', { type: 'number', default: 600, describe: 'Seconds --until-final may take' })
+        .option('max-attempts', { type: 'number', default: 5, describe: 'Attempts per request for retryable errors' })
+        .option('out', { type: 'string', describe: 'Folder for the reports (default: a new folder under output/)' })
+        .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const })
+        .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
+        .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' }),
+      async (args) => {
+        const { syncCommand } = await import('./commands/sync/sync-command.ts');
+        setExit(await syncCommand(args as never));
+      },
+    )
+    .command(
+      'webhooks',
+      'Receive provider events and apply them to the ledger.',
+      (y) => y
+        .option('port', { type: 'number', default: 4020 })
+        .option('host', { type: 'string', default: '127.0.0.1' })
+        .option('ledger', { type: 'string', describe: 'Ledger file (default: ~/.payout-batch/ledger.sqlite or PAYOUT_BATCH_LEDGER)' })
+        .option('config', { type: 'string', describe: 'Config file' }),
+      async (args) => {
+        const { webhooksCommand } = await import('./commands/webhooks/webhooks-command.ts');
+        setExit(await webhooksCommand(args as never));
+      },
+    )
+    .command(
+      'report',
+      'Regenerate results, statement and reconciliation for a batch or a date range.',
+      (y) => targetOptions(scopeOptions(y))
+        .option('from', { type: 'string', describe: 'Start date (YYYY-MM-DD, inclusive) with --to' })
+        .option('to', { type: 'string', describe: 'End date (YYYY-MM-DD, inclusive) with --from' })
+        .option('out', { type: 'string', describe: 'Output folder (default: a new folder under output/)' })
+        .option('opening-balance', { type: 'string', describe: 'Opening balance for the statement, e.g. 250000.00' })
+        .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const })
+        .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
+        .option('config', { type: 'string', describe: 'Config file (fees, base URLs)' }),
+      async (args) => {
+        const { reportCommand } = await import('./commands/report/report-command.ts');
+        setExit(await reportCommand(args as never));
+      },
+    )
+    .demandCommand(1, 'Name a command: validate, run, sync, report, webhooks, simulator')
     .strict()
     .help()
     .version(false)
@@ -82,6 +127,12 @@ function fileOptions<T>(y: Argv<T>) {
     .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results file format' })
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout instead of the readable one' })
     .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' });
+}
+
+function scopeOptions<T>(y: Argv<T>) {
+  return y
+    .option('batch', { type: 'string', describe: 'One batch id (printed in every summary)' })
+    .option('all', { type: 'boolean', default: false, describe: 'Every batch in the ledger' });
 }
 
 function targetOptions<T>(y: Argv<T>) {

@@ -83,9 +83,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     CHECK (status NOT IN ('queued','sending','pending','unknown','paid','failed','not_sent')
            OR (order_key IS NOT NULL AND amount_minor IS NOT NULL AND currency IS NOT NULL
                AND account IS NOT NULL AND account_kind IS NOT NULL AND fingerprint IS NOT NULL)),
-    -- A row past sending was marked sending first, with its key and attempt.
+    -- A row past sending was marked sending first, with its key and attempt; the one exception is a row failed
+    -- before any payout request, because the provider refused its destination (attempts stays 0).
     CHECK (status NOT IN ('sending','pending','unknown','paid','failed')
-           OR (request_key IS NOT NULL AND attempts > 0 AND sent_at IS NOT NULL))
+           OR (request_key IS NOT NULL AND attempts > 0 AND sent_at IS NOT NULL)
+           OR (status = 'failed' AND attempts = 0))
   ) STRICT;
 
   -- THE double-payment guard: one row per provider + order key across all batches may be in a key-owning status.

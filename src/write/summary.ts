@@ -17,6 +17,8 @@ export interface RunSummary {
   counts: Record<string, number>;
   totals: Array<{ currency: string; status: string; count: number; amountMinor: Minor }>;
   warnings: string[];
+  /** run: what the plan would send, per provider and currency (amounts, fees and IVA in minor units). */
+  plan?: Array<{ provider: string; currency: string; count: number; amountMinor: Minor; feeMinor: Minor; ivaMinor: Minor }>;
   exitCode: number;
   startedAt: string;
   finishedAt: string;
@@ -96,6 +98,19 @@ export function formatSummaryJson(summary: RunSummary): string {
       amount_minor: t.amountMinor,
     })),
     warnings: summary.warnings,
+    ...(summary.plan
+      ? {
+          plan: summary.plan.map((p) => ({
+            provider: p.provider,
+            currency: p.currency,
+            count: p.count,
+            amount: formatMinor(p.amountMinor),
+            amount_minor: p.amountMinor,
+            fees: formatMinor(p.feeMinor + p.ivaMinor),
+            fees_minor: p.feeMinor + p.ivaMinor,
+          })),
+        }
+      : {}),
     exit_code: summary.exitCode,
     started_at: summary.startedAt,
     finished_at: summary.finishedAt,

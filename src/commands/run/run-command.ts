@@ -157,6 +157,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         counts,
         totals: [...amounts.values()],
         warnings: [...checked.opened.warnings, ...configWarnings, ...extraWarnings],
+        plan: totals,
         exitCode: code,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),

@@ -1,0 +1,222 @@
+import Database from 'better-sqlite3';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { openSqliteLedger } from '../src/ledger/sqlite-ledger.ts';
+import { batchIdFor } from '../src/ledger/batch-identity.ts';
+import { hashFile } from '../src/read/hash-file.ts';
+import { ROOT, runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from './support/cli.ts';
+
+/** End to end: the real CLI, a real SQLite ledger file, real HTTP to the simulator. */
+let sim: RecordingSimulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+const results = (dir: string) => parse(readFileSync(join(dir, 'results.csv'), 'utf8'), { columns: true, bom: true }) as Array<Record<string, string>>;
+
+function run(file: string, provider: string, dir: string, extra: string[] = []) {
+  return runCli(['run', file, '--provider', provider, '--simulator-url', sim!.url, '--ledger', join(dir, 'ledger.sqlite'), '--out', join(dir, `out-${Math.random().toString(36).slice(2, 8)}`), '--format', 'csv', '--json', ...extra]);
+}
+
+describe('payout-batch run', () => {
+  it.each([
+    ['openpay', 'samples/openpay-payouts.csv', 4],
+    ['conekta', 'samples/conekta-payouts.xlsx', 3],
+    ['digitalfemsa', 'samples/digitalfemsa-payouts.csv', 3],
+    ['zenrise', 'samples/zenrise-payouts.csv', 4],
+  ])('pays every valid row of the %s sample exactly once and reports the bad ones', async (provider, file, payable) => {
+    sim = await startRecordingSimulator();
+    const dir = tempDir();
+    const result = await run(join(ROOT, file), provider, dir);
+    expect(result.code).toBe(2); // the samples carry deliberately bad rows
+    expect(result.summary?.ledger_path).toBe(join(dir, 'ledger.sqlite'));
+    const rows = results(result.summary!.out_dir);
+    const paid = rows.filter((r) => r.status === 'pending' || r.status === 'paid');
+    expect(paid).toHaveLength(payable);
+    for (const r of paid) expect(r.provider_id).not.toBe('');
+    const journal = await sim.journal();
+    expect(journal.filter((e) => e.provider === provider)).toHaveLength(payable);
+    // Every bad row is visible with a code; none of them reached the provider.
+    for (const r of rows.filter((x) => !['pending', 'paid'].includes(x.status))) expect(r.error_code).not.toBe('');
+  });
+
+  it('re-running a finished batch makes zero money-moving requests', async () => {
+    sim = await startRecordingSimulator();
+    const dir = tempDir();
+    const file = join(ROOT, 'samples/openpay-payouts.csv');
+    await run(file, 'openpay', dir);
+    const before = sim.moneyMoving();
+    expect(before).toBe(4);
+    const again = await run(file, 'openpay', dir);
+    expect(again.code).toBe(2);
+    expect(sim.moneyMoving()).toBe(before);
+    expect(await sim.journal()).toHaveLength(4);
+    expect(results(again.summary!.out_dir).filter((r) => r.status === 'pending')).toHaveLength(4);
+  });
+
+  it('never pays an order_id already paid in an earlier batch, and names that batch', async () => {
+    sim = await startRecordingSimulator();
+    const dir = tempDir();
+    await run(join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir);
+    // Another file (another batch) repeating two paid order_ids: one identical, one with a different amount.
+    const second = join(dir, 'second.csv');
+    writeFileSync(second, [
+      'order_id,clabe,beneficiario,monto',
+      'OP-2026-0001,012180001183597198,José Peña Núñez,"1,250.00"',
+      'OP-2026-0003,646180109400135624,Distribuidora del Bajío SA de CV,"19,000.00"',
+      'OP-2026-0100,646180109400135624,Distribuidora del Bajío SA de CV,100.00',
+    ].join('\n'));
+    const result = await run(second, 'openpay', dir);
+    const rows = results(result.summary!.out_dir);
+    const firstBatch = batchIdFor(await hashFile(join(ROOT, 'samples/openpay-payouts.csv')), 'openpay');
+    expect(rows.map((r) => r.status)).toEqual(['duplicate', 'conflict', 'pending']);
+    expect(rows[0]!.error_message).toContain(firstBatch);
+    expect(await sim.journal()).toHaveLength(5);
+  });
+
+  it('settles a payout whose answer was lost (drop_after_commit) without paying it twice', async () => {
+    sim = await startRecordingSimulator({ faults: 'drop_after_commit=1' });
+    const dir = tempDir();
+    const result = await run(join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir);
+    expect(result.code).toBe(2);
+    const journal = await sim.journal();
+    expect(journal).toHaveLength(4);
+    expect(new Set(journal.map((e) => e.reference)).size).toBe(4);
+    const rows = results(result.summary!.out_dir).filter((r) => r.status === 'pending');
+    expect(rows).toHaveLength(4);
+    expect(rows.map((r) => r.provider_id).sort()).toEqual(journal.map((e) => e.provider_id).sort());
+  });
+
+  it('records the documented Zenrise account errors as failed rows with the provider message', async () => {
+    sim = await startRecordingSimulator();
+    const dir = tempDir();
+    const file = join(dir, 'zenrise-dev.csv');
+    writeFileSync(file, [
+      'externalReference;cbu;titular;importe',
+      'ZD-1;0990100808100040477100;Cuenta DEV;100,00',
+      'ZD-2;0980610330061000073700;Cuenta USD;100,00',
+      'ZD-3;0000222000000000000000;Inexistente;100,00',
+      'ZD-4;0000999000000000000010;Inactiva;100,00',
+      'ZD-5;silla.factura.pm;Alias USD;100,00',
+    ].join('\r\n'));
+    const result = await run(file, 'zenrise', dir);
+    const rows = results(result.summary!.out_dir);
+    expect(rows.map((r) => r.status)).toEqual(['pending', 'failed', 'failed', 'failed', 'failed']);
+    expect(rows[0]!.warning).toContain('TEST_ACCOUNT');
+    expect(rows[2]!.error_message).toMatch(/not correct/i);
+    expect(rows[3]!.error_message).toMatch(/not active/i);
+    expect(await sim.journal()).toHaveLength(1);
+  });
+
+  it('refuses a batch that does not fit the Openpay balance and sends nothing', async () => {
+    sim = await startRecordingSimulator({ balanceMinor: 100_000 });
+    const dir = tempDir();
+    const result = await run(join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/does not fit the balance/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1); // one clear line, no stack
+    expect(sim.moneyMoving()).toBe(0);
+  });
+
+  it('stops a provider that answers insufficient funds; the rest stays not_sent for a later run', async () => {
+    sim = await startRecordingSimulator({ balanceMinor: 50_000 });
+    const dir = tempDir();
+    const result = await run(join(ROOT, 'samples/digitalfemsa-payouts.csv'), 'digitalfemsa', dir, ['--concurrency', '1']);
+    expect(result.code).toBe(2);
+    const rows = results(result.summary!.out_dir);
+    expect(rows.filter((r) => r.status === 'not_sent').length).toBeGreaterThan(0);
+    expect(rows.find((r) => r.status === 'not_sent')!.note).toMatch(/insufficient funds/);
+    const paidBefore = (await sim.journal()).length;
+    expect(paidBefore).toBeLessThan(3);
+  });
+
+  it('--dry-run plans and sends nothing, and writes nothing to the ledger', async () => {
+    sim = await startRecordingSimulator();
+    const dir = tempDir();
+    const result = await run(join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir, ['--dry-run']);
+    expect(result.code).toBe(2);
+    expect(result.summary!.plan).toEqual([expect.objectContaining({ provider: 'openpay', currency: 'MXN', count: 4, amount: '24150.49' })]);
+    expect(sim.moneyMoving()).toBe(0);
+    const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
+    expect((db.prepare('SELECT count(*) AS n FROM payout_rows').get() as { n: number }).n).toBe(0);
+    db.close();
+  });
+
+  it('--on-invalid abort sends nothing when any row is invalid', async () => {
+    sim = await startRecordingSimulator();
+    const dir = tempDir();
+    const result = await run(join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir, ['--on-invalid', 'abort']);
+    expect(result.code).toBe(2);
+    expect(sim.moneyMoving()).toBe(0);
+    expect(results(result.summary!.out_dir).filter((r) => r.status === 'not_sent')).toHaveLength(4);
+  });
+
+  it('refuses a second run of a batch that another live process holds', async () => {
+    sim = await startRecordingSimulator();
+    const dir = tempDir();
+    const file = join(ROOT, 'samples/openpay-payouts.csv');
+    const ledger = openSqliteLedger(join(dir, 'ledger.sqlite'));
+    ledger.openBatch({ fileHash: await hashFile(file), provider: 'openpay', fileName: 'openpay-payouts.csv', rowCount: 10 });
+    const lock = ledger.acquireBatchLock(batchIdFor(await hashFile(file), 'openpay'));
+    try {
+      const result = await run(file, 'openpay', dir);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/BATCH|another run|locked|held/i);
+      expect(sim.moneyMoving()).toBe(0);
+    } finally {
+      lock.release();
+      ledger.close();
+    }
+  });
+
+  it('refuses a live run without --yes when there is no terminal to confirm on', async () => {
+    const dir = tempDir();
+    const result = await runCli(['run', join(ROOT, 'samples/openpay-payouts.csv'), '--provider', 'openpay', '--target', 'live', '--ledger', join(dir, 'l.sqlite')], {
+      env: { OPENPAY_MERCHANT_ID: 'm', OPENPAY_PRIVATE_KEY: 'sk_x' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--yes/);
+  });
+
+  it('names the missing credential variable for a sandbox run', async () => {
+    const dir = tempDir();
+    const result = await runCli(['run', join(ROOT, 'samples/zenrise-payouts.csv'), '--provider', 'zenrise', '--target', 'sandbox', '--ledger', join(dir, 'l.sqlite')], {
+      env: { ZENRISE_CLIENT_ID: '', ZENRISE_SECRET_ID: '' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/ZENRISE_CLIENT_ID/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('stops on SIGINT with exit 130, records what was in flight, and a re-run finishes exactly once', async () => {
+    sim = await startRecordingSimulator({ faults: 'latency=30..30' });
+    const dir = tempDir();
+    const file = join(dir, 'many.csv');
+    const lines = ['order_id,clabe,nombre,monto'];
+    for (let i = 0; i < 300; i++) lines.push(`SIG-${i},646180109400135624,Persona ${i},${10 + i}.00`);
+    writeFileSync(file, lines.join('\n'));
+    const first = await runCli(
+      ['run', file, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', join(dir, 'ledger.sqlite'), '--out', join(dir, 'o1'), '--format', 'csv', '--json', '--concurrency', '4'],
+      {
+        onSpawn: (kill) => {
+          const wait = () => (sim!.moneyMoving() >= 20 ? kill('SIGINT') : setTimeout(wait, 20));
+          wait();
+        },
+      },
+    );
+    expect(first.code).toBe(130);
+    const afterFirst = results(join(dir, 'o1'));
+    expect(afterFirst.filter((r) => r.status === 'not_sent').length).toBeGreaterThan(0);
+    expect(afterFirst.every((r) => ['pending', 'not_sent', 'unknown'].includes(r.status))).toBe(true);
+
+    const second = await runCli(['run', file, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', join(dir, 'ledger.sqlite'), '--out', join(dir, 'o2'), '--format', 'csv', '--json']);
+    expect(second.code).toBe(0);
+    expect(results(join(dir, 'o2')).every((r) => r.status === 'pending')).toBe(true);
+    const journal = await sim.journal();
+    expect(journal).toHaveLength(300);
+    expect(new Set(journal.map((e) => e.reference)).size).toBe(300);
+  }, 60_000);
+});
