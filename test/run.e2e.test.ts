@@ -22,7 +22,7 @@ function run(file: string, provider: string, dir: string, extra: string[] = []) 
 }
 
 describe('payout-batch run', () => {
-  it.each([
+  it.each<[string, string, number]>([
     ['openpay', 'samples/openpay-payouts.csv', 4],
     ['conekta', 'samples/conekta-payouts.xlsx', 3],
     ['digitalfemsa', 'samples/digitalfemsa-payouts.csv', 3],
