@@ -15,7 +15,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const results = (dir: string) => parse(readFileSync(join(dir, 'results.csv'), 'utf8'), { columns: true, bom: true }) as Array<Record<string, string>>;
+const results = (dir: string) => parse(readFileSync(join(dir, 'results.csv'), 'utf8'), { columns: true, bom: true }) as Array<Record<string, string> & { status: string }>;
 
 function run(file: string, provider: string, dir: string, extra: string[] = []) {
   return runCli(['run', file, '--provider', provider, '--simulator-url', sim!.url, '--ledger', join(dir, 'ledger.sqlite'), '--out', join(dir, `out-${Math.random().toString(36).slice(2, 8)}`), '--format', 'csv', '--json', ...extra]);
