@@ -41,6 +41,11 @@ describe('detectEncoding', () => {
     expect(nameOf(iconv.encode(NAME, 'cp850'))).toBe('ibm850');
   });
 
+  it('lets chardet name a non-Latin code page', () => {
+    const cyrillic = 'номер;получатель;сумма\r\n1;Иванов Иван Петрович;100,00\r\n2;Смирнова Анна Сергеевна;250,50\r\n';
+    expect(nameOf(iconv.encode(cyrillic, 'windows-1251'))).toBe('windows-1251');
+  });
+
   it('looks past an ASCII beginning at pieces from further in', () => {
     const head = Buffer.from('order_id,name\n1,Ana\n');
     expect(nameOf(head, [iconv.encode('2,José Peña\n', 'windows-1252')])).toBe('windows-1252');

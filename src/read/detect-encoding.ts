@@ -12,14 +12,10 @@ export type EncodingGuess = { text: TextEncoding } | { binary: string };
 const UTF8: TextEncoding = { name: 'utf-8' };
 
 /**
- * Encodings whose letters chardet cannot tell from Spanish written in Windows-1252 on a short sample (it often
- * answers ISO-8859-2 or windows-1257 for "José Peña"). Only an answer outside this family overrides 1252.
+ * What chardet may name that a payout file might really be in, and iconv-lite can decode. Its Latin answers
+ * (ISO-8859-1/2/9, windows-1250/1254/1257 …) are left out on purpose: on a short sample of Spanish in
+ * Windows-1252 it often says ISO-8859-2 or windows-1257 for "José Peña", and 1252 is then the better bet.
  */
-const LATIN_LOOKALIKES = new Set([
-  'ISO-8859-1', 'ISO-8859-2', 'ISO-8859-9', 'ISO-8859-15',
-  'windows-1250', 'windows-1252', 'windows-1254', 'windows-1257', 'windows-1258',
-]);
-/** What chardet can name that a payout file might really be in, and iconv-lite can decode. */
 const OTHER_SCRIPTS = new Set([
   'ISO-8859-5', 'ISO-8859-6', 'ISO-8859-7', 'ISO-8859-8', 'windows-1251', 'windows-1253', 'windows-1255',
   'windows-1256', 'KOI8-R', 'Shift_JIS', 'GB18030', 'EUC-JP', 'EUC-KR', 'Big5',
@@ -107,7 +103,7 @@ export function detectEncoding(head: Uint8Array, pieces: readonly Uint8Array[] =
   const samples = [head, ...pieces];
   if (looksLikeCp850(samples)) return { text: { name: 'ibm850', iconv: 'cp850' } };
   const best = chardet.analyse(Buffer.concat(samples))[0];
-  if (best && best.confidence >= 60 && OTHER_SCRIPTS.has(best.name) && !LATIN_LOOKALIKES.has(best.name)) {
+  if (best && best.confidence >= 30 && OTHER_SCRIPTS.has(best.name)) {
     return { text: { name: best.name.toLowerCase(), iconv: best.name } };
   }
   return { text: { name: 'windows-1252', iconv: 'windows-1252' } };

@@ -1,0 +1,204 @@
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import ExcelJS from 'exceljs';
+import { formatMinor } from '../domain/money.ts';
+import type { Minor } from '../domain/money.ts';
+import { escapeCell } from '../write/escape-cell.ts';
+import { amountNumFmt, formatMinorGrouped, spreadsheetAmount } from '../write/format-amount.ts';
+
+/**
+ * The house style of the statement and reconciliation workbooks (the same as results.xlsx): bold header, frozen
+ * below it, autofilter, amounts as numbers with the currency's format, real dates labelled UTC, widths that fit.
+ *
+ * Cells are described first and written second, so nothing from input can become a formula: text always goes
+ * through escapeCell and is written as a string; only a `formula` cell, which the report code builds itself from
+ * sheet names and our own enum values (see `criterion`), is written as `{ formula, result }`.
+ */
+export type SheetCell =
+  | { kind: 'text'; text: string; /** false: long text that may spill over; it does not widen the column. */ fit?: boolean }
+  | { kind: 'amount'; minor: Minor; currency: string }
+  | { kind: 'date'; at: Date }
+  | { kind: 'int'; value: number }
+  | { kind: 'formula'; formula: string; result: number; /** amount format of this currency; else an integer. */ currency?: string }
+  | undefined;
+
+export interface SheetRow {
+  cells: SheetCell[];
+  bold?: boolean;
+}
+
+export interface SheetSpec {
+  name: string;
+  rows: SheetRow[];
+  /** 1-based row of the table header: frozen below it, autofilter on it. Absent for free-form sheets. */
+  headerRow?: number;
+}
+
+export const text = (value: string | undefined, fit = true): SheetCell =>
+  value === undefined || value === '' ? undefined : fit ? { kind: 'text', text: value } : { kind: 'text', text: value, fit: false };
+export const amount = (minor: Minor | undefined, currency: string): SheetCell => (minor === undefined ? undefined : { kind: 'amount', minor, currency });
+export const date = (at: Date | undefined): SheetCell => (at === undefined ? undefined : { kind: 'date', at });
+export const int = (value: number | undefined): SheetCell => (value === undefined ? undefined : { kind: 'int', value });
+
+/** Excel's own limits: sheet names ≤ 31 characters without : \ / ? * [ ]; text cells ≤ 32,767 characters. */
+const SHEET_NAME_FORBIDDEN = /[:\\/?*[\]]/;
+const EXCEL_MAX_CELL_CHARS = 32_767;
+/** Excel date cells have no time zone; the label keeps a reader in Mexico City from taking UTC for local time. */
+export const DATE_FMT = 'yyyy-mm-dd hh:mm:ss "UTC"';
+const DATE_WIDTH = 'yyyy-mm-dd hh:mm:ss UTC'.length;
+const MIN_WIDTH = 6;
+const MAX_WIDTH = 60;
+
+/** A sheet name a formula may reference: quoted, since ours have spaces and "&". */
+export function sheetRef(sheet: string, column: string): string {
+  return `'${sheet.replace(/'/g, "''")}'!${column}:${column}`;
+}
+
+/**
+ * A criterion of COUNTIFS/SUMIFS. Only our own identifiers (provider ids, currency codes, status and exception
+ * codes) may appear in a formula; anything else is refused, so no input text can ever reach one.
+ */
+export function criterion(value: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(value)) throw new TypeError(`not an identifier usable in a formula: ${JSON.stringify(value)}`);
+  return `"${value}"`;
+}
+
+export function checkSheetName(name: string): string {
+  if (name.length === 0 || name.length > 31 || SHEET_NAME_FORBIDDEN.test(name)) throw new TypeError(`not a valid sheet name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+const HEADER_STYLE: Partial<ExcelJS.Style> = { font: { bold: true } };
+const PLAIN_STYLE: Partial<ExcelJS.Style> = {};
+const DATE_STYLE: Partial<ExcelJS.Style> = { numFmt: DATE_FMT };
+const INT_STYLE: Partial<ExcelJS.Style> = { numFmt: '0' };
+// One style object per format and weight: exceljs caches the style id per object.
+const styles = new Map<string, Partial<ExcelJS.Style>>();
+function styleFor(numFmt: string | undefined, bold: boolean): Partial<ExcelJS.Style> {
+  if (numFmt === undefined) return bold ? HEADER_STYLE : PLAIN_STYLE;
+  if (!bold && numFmt === DATE_FMT) return DATE_STYLE;
+  if (!bold && numFmt === '0') return INT_STYLE;
+  const key = `${bold ? 'b' : ''}|${numFmt}`;
+  let style = styles.get(key);
+  if (!style) {
+    style = bold ? { numFmt, font: { bold: true } } : { numFmt };
+    styles.set(key, style);
+  }
+  return style;
+}
+
+type CellValue = string | number | Date | ExcelJS.CellFormulaValue | undefined;
+
+function cellValue(cell: SheetCell): { value: CellValue; numFmt?: string } {
+  if (cell === undefined) return { value: undefined };
+  switch (cell.kind) {
+    case 'text': {
+      const safe = escapeCell(cell.text);
+      return { value: safe.length > EXCEL_MAX_CELL_CHARS ? safe.slice(0, EXCEL_MAX_CELL_CHARS) : safe };
+    }
+    case 'amount':
+      return { value: spreadsheetAmount(formatMinor(cell.minor)), numFmt: amountNumFmt(cell.currency) };
+    case 'date':
+      return { value: cell.at, numFmt: DATE_FMT };
+    case 'int':
+      return { value: cell.value, numFmt: '0' };
+    case 'formula':
+      // The cached result lets viewers that do not recalculate (previewers, some mail clients) show the number.
+      return cell.currency === undefined
+        ? { value: { formula: cell.formula, result: cell.result }, numFmt: '0' }
+        : { value: { formula: cell.formula, result: spreadsheetAmount(formatMinor(cell.result)) }, numFmt: amountNumFmt(cell.currency) };
+  }
+}
+
+function displayWidth(cell: SheetCell): number {
+  if (cell === undefined) return 0;
+  switch (cell.kind) {
+    case 'text':
+      return cell.fit === false ? 0 : Math.min(MAX_WIDTH, escapeCell(cell.text).length);
+    case 'amount':
+      // "MXN 1,234,567.89" (negatives add a sign).
+      return formatMinorGrouped(cell.minor).length + 4;
+    case 'date':
+      return DATE_WIDTH;
+    case 'int':
+      return String(cell.value).length;
+    case 'formula':
+      return cell.currency === undefined ? String(cell.result).length : formatMinorGrouped(cell.result).length + 4;
+  }
+}
+
+function columnWidths(spec: SheetSpec): number[] {
+  const widths: number[] = [];
+  spec.rows.forEach((row, i) => {
+    row.cells.forEach((cell, c) => {
+      // Header cells get room for the filter button that sits on their right edge.
+      const w = displayWidth(cell) + (spec.headerRow === i + 1 ? 3 : 1);
+      if (w > (widths[c] ?? 0)) widths[c] = w;
+    });
+  });
+  return widths.map((w) => Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, w + 1)));
+}
+
+/** A workbook written as a stream, sheet by sheet, to a path. */
+export class XlsxFile {
+  private readonly out: WriteStream;
+  private readonly closed: Promise<unknown>;
+  private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter;
+  private failure: unknown;
+  private readonly names = new Set<string>();
+
+  constructor(path: string) {
+    this.out = createWriteStream(path);
+    this.closed = once(this.out, 'close');
+    // A write error (disk full) must reject commit(), not crash the process as an unhandled 'error'.
+    this.out.on('error', (error: Error) => {
+      this.failure = error;
+    });
+    this.workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: this.out, useSharedStrings: false, useStyles: true });
+  }
+
+  addSheet(spec: SheetSpec): void {
+    const name = checkSheetName(spec.name);
+    if (this.names.has(name.toLowerCase())) throw new TypeError(`two sheets named ${JSON.stringify(name)}`);
+    this.names.add(name.toLowerCase());
+    const header = spec.headerRow;
+    // Views go in with the sheet: the streaming writer writes them before the first row.
+    const sheet = this.workbook.addWorksheet(
+      name,
+      header ? { views: [{ state: 'frozen', xSplit: 0, ySplit: header, topLeftCell: `A${header + 1}`, activeCell: `A${header + 1}` }] } : {},
+    );
+    sheet.columns = columnWidths(spec).map((width) => ({ width }));
+    if (header) {
+      const columns = spec.rows[header - 1]?.cells.length ?? 1;
+      sheet.autoFilter = { from: { row: header, column: 1 }, to: { row: header, column: Math.max(1, columns) } };
+    }
+    spec.rows.forEach((spec, i) => {
+      const bold = spec.bold === true || header === i + 1;
+      const converted = spec.cells.map(cellValue);
+      const row = sheet.addRow(converted.map((c) => c.value));
+      converted.forEach((c, col) => {
+        if (c.value === undefined) return;
+        row.getCell(col + 1).style = styleFor(c.numFmt, bold);
+      });
+      row.commit();
+    });
+    sheet.commit();
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await this.workbook.commit();
+      await this.closed;
+    } catch (error) {
+      this.out.destroy();
+      throw error;
+    }
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Gives up: closes the file without finishing it (the caller removes it). */
+  abort(): void {
+    this.out.destroy();
+  }
+}
