@@ -33,6 +33,11 @@ export interface SheetSpec {
   rows: SheetRow[];
   /** 1-based row of the table header: frozen below it, autofilter on it. Absent for free-form sheets. */
   headerRow?: number;
+  /**
+   * Rows after `rows`, produced as they are written so a large table is never held as cells all at once. They do
+   * not size the columns: `rows` is the sample that does (the header and the first few thousand lines).
+   */
+  more?: Iterable<SheetRow>;
 }
 
 export const text = (value: string | undefined, fit = true): SheetCell =>
@@ -173,8 +178,10 @@ export class XlsxFile {
       const columns = spec.rows[header - 1]?.cells.length ?? 1;
       sheet.autoFilter = { from: { row: header, column: 1 }, to: { row: header, column: Math.max(1, columns) } };
     }
-    spec.rows.forEach((spec, i) => {
-      const bold = spec.bold === true || header === i + 1;
+    let n = 0;
+    const add = (spec: SheetRow): void => {
+      n += 1;
+      const bold = spec.bold === true || header === n;
       const converted = spec.cells.map(cellValue);
       const row = sheet.addRow(converted.map((c) => c.value));
       converted.forEach((c, col) => {
@@ -182,7 +189,9 @@ export class XlsxFile {
         row.getCell(col + 1).style = styleFor(c.numFmt, bold);
       });
       row.commit();
-    });
+    };
+    for (const row of spec.rows) add(row);
+    if (spec.more) for (const row of spec.more) add(row);
     sheet.commit();
   }
 

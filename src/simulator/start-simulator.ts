@@ -203,8 +203,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (version !== undefined && provider === 'conekta') {
       response.headers = { ...response.headers, 'conekta-media-type': `conekta-v${version}; format=application/json` };
     }
-    if (fault === 'drop_after_commit' && response.status < 300) {
-      // The payout is performed and journaled; the answer is lost. Naive retries pay twice.
+    if (fault === 'drop_after_commit' && response.committed) {
+      // The payout is performed and journaled; the answer is lost. Naive retries pay twice. Only a request that
+      // moved money is dropped: a replay answered with the existing transfer (Zenrise externalReference) is not.
       stats.fault(provider, 'drop_after_commit');
       log({ level: 'info', msg: 'dropping connection after commit (drop_after_commit fault)', provider, method, path, status: response.status });
       req.socket.destroy();

@@ -93,7 +93,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const outDir = await createOutputDir({ command: 'run', file: args.file, out: args.out, now: startedAt });
   const logFile = join(outDir, 'run.log');
   const tty = Boolean(process.stderr.isTTY) && !args.json;
-  const logger = createLogger({ file: logFile, stderr: !tty && !args.json ? false : false, base: { command: 'run' } });
+  // The log goes to a file beside the results; stderr stays for the plan, the progress bar and one-line errors.
+  const logger = createLogger({ file: logFile, stderr: false, base: { command: 'run' } });
   let ledger: LedgerStore | undefined;
   const controller = new AbortController();
   let interrupted = false;

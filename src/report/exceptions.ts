@@ -1,0 +1,175 @@
+import type { Minor } from '../domain/money.ts';
+import type { ProviderId } from '../domain/provider-id.ts';
+import type { RowStatus } from '../domain/row-status.ts';
+import type { LedgerRow } from '../ledger/ledger-store.ts';
+import type { ProviderPayout } from '../providers/payout-provider.ts';
+
+/**
+ * What comparing the ledger with a provider's own view can find. Stable codes: the Exceptions sheet's first
+ * column, the Summary counts them with COUNTIFS, and scripts filter on them.
+ */
+export const EXCEPTION_TYPES = [
+  /** The provider has a payout (paid or in progress) that no ledger row knows. */
+  'NOT_IN_LEDGER',
+  /** A ledger row holds a payout id the provider does not know (lookup: not found). */
+  'UNKNOWN_TO_PROVIDER',
+  'AMOUNT_MISMATCH',
+  'DESTINATION_MISMATCH',
+  /** Both sides are final and disagree, or the ledger is final and the provider is not. */
+  'STATE_MISMATCH',
+  /** The provider settled a payout the ledger still holds as pending: sync has not seen it yet. */
+  'STATE_BEHIND',
+  /** The ledger holds the row as unknown / sending, and the provider has a payout for its order id. */
+  'UNSETTLED_IN_LEDGER',
+  /** Digital FEMSA: the cash-out order was not collected before expires_at; the money went back to the balance. */
+  'CASHOUT_EXPIRED',
+] as const;
+export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
+
+export interface ReconciliationException {
+  type: ExceptionType;
+  provider: ProviderId;
+  orderId?: string;
+  providerPayoutId?: string;
+  ledgerStatus?: RowStatus;
+  providerStatus?: string;
+  currency?: string;
+  ledgerAmountMinor?: Minor;
+  providerAmountMinor?: Minor;
+  ledgerDestination?: string;
+  providerDestination?: string;
+  batchId?: string;
+  rowNumber?: number;
+  /** What was found, in one sentence. */
+  detail: string;
+  /** What to do about it, in one short, concrete sentence. */
+  action: string;
+}
+
+function fromRow(type: ExceptionType, row: LedgerRow, payout: ProviderPayout | undefined, detail: string, action: string): ReconciliationException {
+  const e: ReconciliationException = { type, provider: row.provider, detail, action, batchId: row.batchId, rowNumber: row.rowNumber, ledgerStatus: row.status };
+  if (row.orderKey !== undefined) e.orderId = row.orderKey;
+  const payoutId = payout?.payoutId ?? row.providerPayoutId;
+  if (payoutId !== undefined) e.providerPayoutId = payoutId;
+  if (payout) e.providerStatus = payout.providerStatus;
+  const currency = payout?.currency ?? row.currency;
+  if (currency !== undefined) e.currency = currency;
+  if (row.amountMinor !== undefined) e.ledgerAmountMinor = row.amountMinor;
+  if (payout) e.providerAmountMinor = payout.amountMinor;
+  if (row.accountMasked !== undefined) e.ledgerDestination = row.accountMasked;
+  if (payout?.destination !== undefined) e.providerDestination = payout.destination;
+  return e;
+}
+
+/** A ledger row against the provider's view of the same payout (matched by payout id). */
+export function compareRowWithPayout(row: LedgerRow, payout: ProviderPayout): ReconciliationException[] {
+  const found: ReconciliationException[] = [];
+  if (row.amountMinor !== undefined && payout.amountMinor !== row.amountMinor) {
+    found.push(
+      fromRow('AMOUNT_MISMATCH', row, payout, 'The provider shows a different amount than the ledger sent.', 'Ask the provider which amount moved; correct the beneficiary\'s balance by the difference.'),
+    );
+  }
+  if (row.accountMasked !== undefined && payout.destination !== undefined && !sameDestination(row.accountMasked, payout.destination)) {
+    found.push(
+      fromRow('DESTINATION_MISMATCH', row, payout, 'The provider paid a different destination than the ledger sent.', 'Stop paying this beneficiary and ask the provider to trace the payout; recover it if it reached the wrong account.'),
+    );
+  }
+  const state = stateException(row, payout);
+  if (state) found.push(state);
+  if (payout.expired) {
+    found.push(
+      fromRow('CASHOUT_EXPIRED', row, payout, 'The OXXO cash-out order expired uncollected; the money is back in the balance.', 'Tell the beneficiary and, if still owed, pay again with a new order_id.'),
+    );
+  }
+  return found;
+}
+
+function stateException(row: LedgerRow, payout: ProviderPayout): ReconciliationException | undefined {
+  const ledger = row.status;
+  const provider = payout.state;
+  if (ledger === provider) return undefined;
+  if (ledger === 'pending') {
+    // Not final on our side, final on theirs: the ledger is only behind.
+    return fromRow('STATE_BEHIND', row, payout, `The provider settled the payout as ${provider}; the ledger still holds it as pending.`, 'Run payout-batch sync to record the outcome.');
+  }
+  if (ledger === 'paid' && provider === 'failed') {
+    return fromRow('STATE_MISMATCH', row, payout, 'The ledger holds the payout as paid; the provider shows it failed or returned.', 'Run payout-batch sync to record the return, then decide whether to pay again.');
+  }
+  if (ledger === 'failed' && provider === 'paid') {
+    return fromRow('STATE_MISMATCH', row, payout, 'The ledger holds the payout as failed; the provider shows it paid.', 'Do not pay this row again; ask the provider to confirm the payout and correct the ledger.');
+  }
+  if ((ledger === 'paid' || ledger === 'failed') && provider === 'pending') {
+    return fromRow('STATE_MISMATCH', row, payout, `The ledger holds the payout as ${ledger}; the provider still shows it in progress.`, 'Ask the provider for the payout\'s final state before closing the batch.');
+  }
+  // unknown / sending with a payout id: the outcome was never recorded.
+  return fromRow('UNSETTLED_IN_LEDGER', row, payout, `The ledger holds the row as ${ledger}; the provider shows the payout as ${provider}.`, 'Run payout-batch sync to record the outcome; do not resend.');
+}
+
+/** A ledger row whose payout id the provider does not know. */
+export function rowUnknownToProvider(row: LedgerRow): ReconciliationException {
+  return fromRow(
+    'UNKNOWN_TO_PROVIDER',
+    row,
+    undefined,
+    'The ledger holds a payout id the provider does not know (lookup: not found).',
+    'Ask the provider whether the payout was reversed or deleted before paying again; keep the row on hold.',
+  );
+}
+
+/** A row the ledger holds as unknown / sending (no payout id) that the provider has a payout for. */
+export function rowUnsettled(row: LedgerRow, payout: ProviderPayout): ReconciliationException {
+  return fromRow(
+    'UNSETTLED_IN_LEDGER',
+    row,
+    payout,
+    `The ledger holds the row as ${row.status}; the provider has payout ${payout.payoutId} (${payout.state}) for its order id.`,
+    'Run payout-batch sync to record the outcome; do not resend.',
+  );
+}
+
+/** A payout at the provider that no ledger row knows. `sameOrder` is a ledger row with the same order id, if any. */
+export function payoutNotInLedger(provider: ProviderId, payout: ProviderPayout, sameOrder?: LedgerRow): ReconciliationException {
+  const e: ReconciliationException = {
+    type: 'NOT_IN_LEDGER',
+    provider,
+    providerPayoutId: payout.payoutId,
+    providerStatus: payout.providerStatus,
+    currency: payout.currency,
+    providerAmountMinor: payout.amountMinor,
+    detail: sameOrder
+      ? `The provider has a second payout for order ${sameOrder.orderKey ?? ''} (the ledger's is ${sameOrder.providerPayoutId ?? 'unrecorded'}): the beneficiary may have been paid twice.`
+      : `The provider shows a ${payout.state} payout that no ledger row made.`,
+    action: sameOrder
+      ? 'Ask the provider to cancel or recover the second payout; do not pay this order again.'
+      : 'Find who made this payout (dashboard, another tool); recover it if nobody authorised it.',
+  };
+  if (payout.reference !== undefined) e.orderId = payout.reference;
+  if (payout.destination !== undefined) e.providerDestination = payout.destination;
+  if (sameOrder) {
+    e.batchId = sameOrder.batchId;
+    e.rowNumber = sameOrder.rowNumber;
+    e.ledgerStatus = sameOrder.status;
+    if (sameOrder.amountMinor !== undefined) e.ledgerAmountMinor = sameOrder.amountMinor;
+    if (sameOrder.accountMasked !== undefined) e.ledgerDestination = sameOrder.accountMasked;
+  }
+  return e;
+}
+
+/**
+ * Whether two masked destinations name the same account. Both sides are masked (bank code + last 4, an alias, a
+ * masked email), and providers mask differently: Openpay "012XXXXXXXXXX24616", Conekta sometimes only the last 4.
+ * So digits compare on the last 4, and on the bank code where both show one; aliases and emails compare without
+ * case.
+ */
+export function sameDestination(ledger: string, provider: string): boolean {
+  const a = ledger.trim().toLowerCase();
+  const b = provider.trim().toLowerCase();
+  if (a === b) return true;
+  const digitsA = /^[\d*x]+$/.test(a);
+  const digitsB = /^[\d*x]+$/.test(b);
+  if (!digitsA || !digitsB) return false;
+  if (a.slice(-4) !== b.slice(-4)) return false;
+  const bankA = a.slice(0, 3);
+  const bankB = b.slice(0, 3);
+  return !/^\d{3}$/.test(bankA) || !/^\d{3}$/.test(bankB) || bankA === bankB;
+}

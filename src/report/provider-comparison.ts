@@ -1,0 +1,162 @@
+import pLimit from 'p-limit';
+import { withRetries } from '../dispatch/retry-policy.ts';
+import type { ProviderId } from '../domain/provider-id.ts';
+import type { LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
+import { isProviderError } from '../providers/provider-error.ts';
+import { getProvider } from '../providers/registry.ts';
+import { compareRowWithPayout, payoutNotInLedger, rowUnknownToProvider, rowUnsettled, type ReconciliationException } from './exceptions.ts';
+
+/**
+ * zenrise-payouts.txt names no endpoint that lists transfer requests (the adapter's listPayouts yields nothing):
+ * for Zenrise each ledger row is looked up on its own, and payouts made outside this tool cannot be seen.
+ */
+export const PROVIDERS_WITHOUT_LISTING: readonly ProviderId[] = ['zenrise'];
+
+const LOOKUP_CONCURRENCY = 8;
+const RETRY = { maxAttempts: 4, maxRetryTimeMs: 60_000 } as const;
+
+/** How far one provider was compared, for the Summary sheet and the warnings. */
+export interface ComparisonCoverage {
+  provider: ProviderId;
+  compared: boolean;
+  /** One sentence: what was read and what could not be. */
+  how: string;
+}
+
+export interface ComparisonResult {
+  exceptions: ReconciliationException[];
+  coverage: ComparisonCoverage[];
+  warnings: string[];
+}
+
+/** Statuses whose rows may have a payout at the provider without our knowing its id. */
+const UNSETTLED: readonly string[] = ['unknown', 'sending'];
+
+/**
+ * Compares the ledger rows of the scope with each provider's own view: its listing of the period (every payout it
+ * has, ours or not), then a lookup of each ledger payout the listing did not show (outside the window, or gone).
+ * Reads only; the ledger is not changed (sync does that). A provider that cannot be read is reported in the
+ * coverage and warnings, never guessed.
+ */
+export async function compareWithProviders(options: {
+  ledger: LedgerStore;
+  /** Scope rows that reached (or may have reached) a provider: with a payout id, or unknown / sending. */
+  rows: readonly LedgerRow[];
+  providers: readonly ProviderId[];
+  sessions: ReadonlyMap<ProviderId, ProviderSession>;
+  period: { from: Date; to: Date };
+  /** For tests: the adapter of a provider. */
+  providerOf?: (id: ProviderId) => PayoutProvider;
+}): Promise<ComparisonResult> {
+  const result: ComparisonResult = { exceptions: [], coverage: [], warnings: [] };
+  const providerOf = options.providerOf ?? getProvider;
+  for (const id of options.providers) {
+    const session = options.sessions.get(id);
+    if (!session) {
+      const how = `not compared: no ${id} session`;
+      result.coverage.push({ provider: id, compared: false, how });
+      result.warnings.push(`${id}: ${how}; the Exceptions sheet does not cover it`);
+      continue;
+    }
+    await compareProvider(id, providerOf(id), session, options, result);
+  }
+  return result;
+}
+
+async function compareProvider(
+  id: ProviderId,
+  adapter: PayoutProvider,
+  session: ProviderSession,
+  options: { ledger: LedgerStore; rows: readonly LedgerRow[]; period: { from: Date; to: Date } },
+  result: ComparisonResult,
+): Promise<void> {
+  const rows = options.rows.filter((r) => r.provider === id);
+  const byPayoutId = new Map<string, LedgerRow>();
+  const byOrder = new Map<string, LedgerRow>();
+  for (const row of rows) {
+    if (row.providerPayoutId !== undefined) byPayoutId.set(row.providerPayoutId, row);
+    if (row.orderKey !== undefined) byOrder.set(row.orderKey, row);
+  }
+  const seen = new Set<string>();
+  let listed = 0;
+  const lists = !PROVIDERS_WITHOUT_LISTING.includes(id);
+
+  if (lists) {
+    try {
+      for await (const payout of adapter.listPayouts(session, options.period)) {
+        listed += 1;
+        matchListed(id, payout, { byPayoutId, byOrder, seen, ledger: options.ledger }, result);
+      }
+    } catch (error) {
+      const how = `not compared: the ${id} payout listing could not be read (${describe(error)})`;
+      result.coverage.push({ provider: id, compared: false, how });
+      result.warnings.push(`${id}: ${how}; the Exceptions sheet does not cover it`);
+      return;
+    }
+  }
+
+  // Ledger payouts the listing did not show: outside its window, or unknown to the provider. Looked up one by one.
+  const missing = [...byPayoutId.values()].filter((r) => !seen.has(r.providerPayoutId!));
+  const limit = pLimit(LOOKUP_CONCURRENCY);
+  let failedLookups = 0;
+  let lastError = '';
+  await Promise.all(
+    missing.map((row) =>
+      limit(async () => {
+        try {
+          const payout = await withRetries(() => adapter.getPayout(session, row.providerPayoutId!), RETRY);
+          result.exceptions.push(...compareRowWithPayout(row, payout));
+        } catch (error) {
+          if (isProviderError(error) && error.kind === 'not_found') result.exceptions.push(rowUnknownToProvider(row));
+          else {
+            failedLookups += 1;
+            lastError = describe(error);
+          }
+        }
+      }),
+    ),
+  );
+
+  const unsettled = rows.filter((r) => r.providerPayoutId === undefined && UNSETTLED.includes(r.status)).length;
+  const period = `${options.period.from.toISOString()} to ${options.period.to.toISOString()}`;
+  let how = lists
+    ? `listing ${period}: ${listed} payout(s) listed, ${missing.length} ledger payout(s) looked up one by one`
+    : `no list endpoint: ${missing.length} ledger payout(s) looked up one by one; payouts made outside this tool cannot be seen`;
+  if (unsettled > 0 && !lists) how += `; ${unsettled} unknown row(s) without a payout id not checked (run payout-batch sync)`;
+  if (failedLookups > 0) {
+    how += `; ${failedLookups} lookup(s) failed (${lastError})`;
+    result.warnings.push(`${id}: ${failedLookups} payout lookup(s) failed (${lastError}); those rows were not compared`);
+  }
+  if (!lists) result.warnings.push(`${id}: ${how}`);
+  result.coverage.push({ provider: id, compared: true, how });
+}
+
+function matchListed(
+  id: ProviderId,
+  payout: ProviderPayout,
+  index: { byPayoutId: Map<string, LedgerRow>; byOrder: Map<string, LedgerRow>; seen: Set<string>; ledger: LedgerStore },
+  result: ComparisonResult,
+): void {
+  const row = index.byPayoutId.get(payout.payoutId);
+  if (row) {
+    index.seen.add(payout.payoutId);
+    result.exceptions.push(...compareRowWithPayout(row, payout));
+    return;
+  }
+  // A payout of a row outside this report's scope (another batch, changed outside the range) is not an exception here.
+  if (index.ledger.findRowByProviderPayoutId(id, payout.payoutId)) return;
+  const sameOrder = payout.reference !== undefined ? index.byOrder.get(payout.reference) : undefined;
+  if (sameOrder && sameOrder.providerPayoutId === undefined && UNSETTLED.includes(sameOrder.status)) {
+    result.exceptions.push(rowUnsettled(sameOrder, payout));
+    return;
+  }
+  // A failed payout nobody knows moved no money in the end: nothing to recover.
+  if (payout.state === 'failed') return;
+  result.exceptions.push(payoutNotInLedger(id, payout, sameOrder));
+}
+
+function describe(error: unknown): string {
+  if (isProviderError(error)) return `${error.kind}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,59 @@
+import type { Batch, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+
+/** What a report covers: one batch, the rows last changed in [from, to), or the whole ledger. */
+export type ReportScopeOption = { batchId: string } | { from: Date; to: Date } | { all: true };
+
+export class ReportScopeError extends Error {
+  override readonly name = 'ReportScopeError';
+  constructor(
+    readonly code: 'BATCH_NOT_FOUND' | 'RANGE_INVALID',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Throws on a scope that cannot be read: an unknown batch, a range that ends before it starts. */
+export function checkScope(ledger: LedgerStore, scope: ReportScopeOption): void {
+  if ('batchId' in scope) {
+    if (!ledger.getBatch(scope.batchId)) throw new ReportScopeError('BATCH_NOT_FOUND', `no batch ${scope.batchId} in the ledger`);
+  } else if ('from' in scope) {
+    if (!(scope.from.getTime() < scope.to.getTime())) {
+      throw new ReportScopeError('RANGE_INVALID', `the range ends (${scope.to.toISOString()}) before it starts (${scope.from.toISOString()})`);
+    }
+  }
+}
+
+/** The scope's rows, page by page from the ledger: a batch by row id; --all batch after batch, oldest first. */
+export function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption): IterableIterator<LedgerRow> {
+  if ('all' in scope) {
+    for (const batch of ledger.listBatches().reverse()) yield* ledger.rowsForReport({ batchId: batch.id });
+  } else {
+    yield* ledger.rowsForReport(scope);
+  }
+}
+
+/** For titles and the JSON summary. */
+export function describeScope(scope: ReportScopeOption): string {
+  if ('batchId' in scope) return `batch ${scope.batchId}`;
+  if ('all' in scope) return 'every batch in the ledger';
+  return `rows changed from ${scope.from.toISOString()} to ${scope.to.toISOString()} (end excluded)`;
+}
+
+/** Batches oldest first (by creation, then id), for the statement's opening balance and the Summary. */
+export function batchesOldestFirst(batches: Iterable<Batch>): Batch[] {
+  return [...batches].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+}
+
+/**
+ * The period over which the providers' own listings are read. A date range is taken as given. A batch (or the
+ * whole ledger) runs from its first batch's creation until now; both ends get a margin because the provider's
+ * clock is not ours, and a payout we made must not fall outside the window and be reported as missing.
+ */
+export function listingPeriod(scope: ReportScopeOption, batches: readonly Batch[], now: Date): { from: Date; to: Date } {
+  if ('from' in scope) return { from: scope.from, to: scope.to };
+  const first = batches.reduce<number>((min, b) => Math.min(min, b.createdAt.getTime()), now.getTime());
+  return { from: new Date(first - LISTING_MARGIN_MS), to: new Date(now.getTime() + LISTING_MARGIN_MS) };
+}
+
+const LISTING_MARGIN_MS = 10 * 60_000;

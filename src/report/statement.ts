@@ -1,0 +1,225 @@
+import type { FeeSchedule } from '../config/config-types.ts';
+import type { Minor } from '../domain/money.ts';
+import { assertMinor } from '../domain/money.ts';
+import type { Currency, ProviderId } from '../domain/provider-id.ts';
+import { PROVIDER_IDS } from '../domain/provider-id.ts';
+import type { Batch } from '../ledger/ledger-store.ts';
+import { payoutFee } from '../plan/fees.ts';
+import type { Movement, ReturnReason } from './movements.ts';
+
+/**
+ * What a failed, returned or expired payout gives back to the balance. The providers return the principal (every
+ * doc and the simulator say the money comes back); none of the docs says whether the fee does, which is a matter
+ * of each contract. We take the conservative reading, the one a provider's estado de cuenta shows when it charges
+ * for processing the instruction: the principal is returned, the fee and its IVA stay charged. The statement then
+ * never shows more money than the account may hold. Flip this only together with the test that pins it.
+ */
+export const FEE_RETURNED_ON_FAILURE = false;
+
+/** How each provider's own statement names a payout (conekta-dispersion.txt, "Estado de cuenta": "Dispersión a Cuenta de Tercero"). */
+export const PAYOUT_DESCRIPTION: Record<ProviderId, string> = {
+  openpay: 'Dispersión a cuenta de tercero',
+  conekta: 'Dispersión a cuenta de tercero',
+  digitalfemsa: 'Retiro en efectivo OXXO',
+  zenrise: 'Transferencia',
+};
+
+const RETURN_DESCRIPTION: Record<ReturnReason, string> = {
+  failed: 'Devolución: pago rechazado',
+  expired: 'Devolución: retiro OXXO vencido sin cobrar',
+  cancelled: 'Devolución: retiro cancelado',
+};
+
+export type OpeningSource =
+  /** The provider's balance, read by run when the batch started (batch.openingBalances). */
+  | 'provider'
+  /** --opening-balance. */
+  | 'operator'
+  /** Neither: the provider reports no balance (FEMSA, Zenrise) and none was given; the column starts at 0. */
+  | 'none';
+
+export interface OpeningBalance {
+  amountMinor: Minor;
+  source: OpeningSource;
+  at?: Date;
+  /** The batch whose start captured it. */
+  batchId?: string;
+}
+
+export interface StatementLine {
+  kind: 'payout' | 'return';
+  at: Date;
+  rowId: number;
+  batchId: string;
+  rowNumber: number;
+  orderId: string;
+  beneficiary: string;
+  description: string;
+  /** The payout's principal, on both its lines. */
+  amountMinor: Minor;
+  feeMinor: Minor;
+  ivaMinor: Minor;
+  /** amount + fee + IVA on the payout line; 0 on a return. */
+  debitMinor: Minor;
+  /** What came back on a return line; 0 on a payout. */
+  creditMinor: Minor;
+  /** After this line. */
+  balanceMinor: Minor;
+  providerPayoutId: string;
+  /** The ledger status for a payout line; the return reason for a return line. */
+  status: string;
+}
+
+export interface StatementTotals {
+  payouts: number;
+  amountMinor: Minor;
+  feeMinor: Minor;
+  ivaMinor: Minor;
+  debitMinor: Minor;
+  returns: number;
+  creditMinor: Minor;
+}
+
+/** One provider account in one currency: the estado de cuenta of that account over the report's scope. */
+export interface StatementSection {
+  provider: ProviderId;
+  currency: Currency;
+  opening: OpeningBalance;
+  lines: StatementLine[];
+  totals: StatementTotals;
+  /** opening − debits + credits, exactly. */
+  closingMinor: Minor;
+}
+
+export const accountKey = (provider: ProviderId, currency: string): string => `${provider}|${currency}`;
+
+/**
+ * The opening balance of each account: the one captured when the OLDEST batch of the scope that captured one
+ * started (later batches' captures already include the earlier batches' payouts), or the operator's amount, which
+ * wins when given. Accounts with neither start at 0, flagged 'none'.
+ */
+export function resolveOpenings(
+  accounts: Iterable<{ provider: ProviderId; currency: Currency }>,
+  batchesOldestFirst: readonly Batch[],
+  operatorMinor: Minor | undefined,
+): Map<string, OpeningBalance> {
+  const openings = new Map<string, OpeningBalance>();
+  for (const { provider, currency } of accounts) {
+    const key = accountKey(provider, currency);
+    if (openings.has(key)) continue;
+    if (operatorMinor !== undefined) {
+      assertMinor(operatorMinor, 'opening balance');
+      openings.set(key, { amountMinor: operatorMinor, source: 'operator' });
+      continue;
+    }
+    let found: OpeningBalance | undefined;
+    for (const batch of batchesOldestFirst) {
+      const captured = batch.openingBalances.find((b) => b.provider === provider && b.currency === currency);
+      if (captured) {
+        found = { amountMinor: captured.amountMinor, source: 'provider', at: captured.capturedAt, batchId: batch.id };
+        break;
+      }
+    }
+    openings.set(key, found ?? { amountMinor: 0, source: 'none' });
+  }
+  return openings;
+}
+
+/**
+ * The statement, one section per provider account and currency, in provider order: the opening balance, then
+ * every movement in time order with a running balance, then the closing balance. A payout is one debit of
+ * amount + fee + IVA on the fee (fees from the config, payoutFee); a failed one adds a credit, at the time of the
+ * failure, of what came back (FEE_RETURNED_ON_FAILURE). Integer minor units throughout.
+ */
+export function buildStatement(input: {
+  movements: readonly Movement[];
+  fees: Record<ProviderId, FeeSchedule>;
+  openings: Map<string, OpeningBalance>;
+}): StatementSection[] {
+  const byAccount = new Map<string, Movement[]>();
+  for (const m of input.movements) {
+    const key = accountKey(m.provider, m.currency);
+    const list = byAccount.get(key) ?? [];
+    list.push(m);
+    byAccount.set(key, list);
+  }
+  const keys = new Set([...byAccount.keys(), ...input.openings.keys()]);
+  const sections: StatementSection[] = [];
+  for (const key of [...keys].sort(accountOrder)) {
+    const [provider, currency] = key.split('|') as [ProviderId, Currency];
+    const opening = input.openings.get(key) ?? { amountMinor: 0, source: 'none' as const };
+    sections.push(buildSection(provider, currency, opening, byAccount.get(key) ?? [], input.fees[provider]));
+  }
+  return sections;
+}
+
+function buildSection(provider: ProviderId, currency: Currency, opening: OpeningBalance, movements: Movement[], fees: FeeSchedule): StatementSection {
+  type Draft = Omit<StatementLine, 'balanceMinor'>;
+  const drafts: Draft[] = [];
+  for (const m of movements) {
+    const { feeMinor, ivaMinor } = payoutFee(m.amountMinor, fees);
+    const base = {
+      rowId: m.rowId,
+      batchId: m.batchId,
+      rowNumber: m.rowNumber,
+      orderId: m.orderId,
+      beneficiary: m.beneficiary,
+      amountMinor: m.amountMinor,
+      providerPayoutId: m.providerPayoutId,
+    };
+    drafts.push({
+      ...base,
+      kind: 'payout',
+      at: m.debitedAt,
+      description: PAYOUT_DESCRIPTION[provider],
+      feeMinor,
+      ivaMinor,
+      debitMinor: m.amountMinor + feeMinor + ivaMinor,
+      creditMinor: 0,
+      status: m.status,
+    });
+    if (m.returned) {
+      const feesBack = FEE_RETURNED_ON_FAILURE ? feeMinor + ivaMinor : 0;
+      drafts.push({
+        ...base,
+        kind: 'return',
+        at: m.returned.at,
+        description: RETURN_DESCRIPTION[m.returned.reason],
+        feeMinor: 0,
+        ivaMinor: 0,
+        debitMinor: 0,
+        creditMinor: m.amountMinor + feesBack,
+        status: m.returned.reason,
+      });
+    }
+  }
+  // Time order; a row's payout before its return when both carry the same instant.
+  drafts.sort((a, b) => a.at.getTime() - b.at.getTime() || a.rowId - b.rowId || (a.kind === b.kind ? 0 : a.kind === 'payout' ? -1 : 1));
+
+  let balance = opening.amountMinor;
+  const totals: StatementTotals = { payouts: 0, amountMinor: 0, feeMinor: 0, ivaMinor: 0, debitMinor: 0, returns: 0, creditMinor: 0 };
+  const lines = drafts.map((d): StatementLine => {
+    balance = balance - d.debitMinor + d.creditMinor;
+    assertMinor(balance, 'statement balance');
+    if (d.kind === 'payout') {
+      totals.payouts += 1;
+      totals.amountMinor += d.amountMinor;
+      totals.feeMinor += d.feeMinor;
+      totals.ivaMinor += d.ivaMinor;
+      totals.debitMinor += d.debitMinor;
+    } else {
+      totals.returns += 1;
+      totals.creditMinor += d.creditMinor;
+    }
+    return { ...d, balanceMinor: balance };
+  });
+  for (const value of Object.values(totals)) assertMinor(value, 'statement total');
+  return { provider, currency, opening, lines, totals, closingMinor: balance };
+}
+
+function accountOrder(a: string, b: string): number {
+  const [pa = '', ca = ''] = a.split('|');
+  const [pb = '', cb = ''] = b.split('|');
+  const rank = (p: string) => (PROVIDER_IDS as readonly string[]).indexOf(p);
+  return rank(pa) - rank(pb) || ca.localeCompare(cb);
+}

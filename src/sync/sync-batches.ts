@@ -1,0 +1,214 @@
+import pLimit from 'p-limit';
+import { createRateLimiter } from '../dispatch/rate-limiter.ts';
+import type { ProviderId } from '../domain/provider-id.ts';
+import { BatchLockedError, type BatchLockOwner } from '../ledger/ledger-error.ts';
+import type { BatchLock, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import type { PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
+import { syncRow, type SyncRowContext, type SyncRowResult } from './sync-row.ts';
+
+/** Statuses a sync asks the provider about: accepted but not settled, or not known to be performed. */
+export const SYNC_STATUSES = ['pending', 'unknown', 'sending'] as const;
+
+export const DEFAULT_ROUND_PAUSE_MS = 1000;
+
+export interface ProviderLaneConfig {
+  provider: PayoutProvider;
+  /** A fresh session; its beforeRequest/onRateLimited are wired to the lane's limiter here. */
+  session: ProviderSession;
+  /** Requests per second, all endpoints together (config `rate`). */
+  rate: number;
+  /** Requests in flight at once (config `concurrency`). */
+  concurrency: number;
+}
+
+export type SyncLedgerStore = Pick<
+  LedgerStore,
+  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock'
+>;
+
+export interface SyncBatchesOptions {
+  ledger: SyncLedgerStore;
+  batchIds: readonly string[];
+  /** The lane of a provider, created the first time one of its rows is asked about and kept for every round. */
+  lane(provider: ProviderId): ProviderLaneConfig;
+  maxAttempts: number;
+  /** Repeat rounds until every row in scope is final, or `timeoutMs` has passed. */
+  untilFinal: boolean;
+  timeoutMs: number;
+  /** Waits between rounds (default: `pauseMs` of real time). Tests move the simulator clock here instead. */
+  pause?: (ms: number, signal: AbortSignal) => Promise<void>;
+  pauseMs?: number;
+  /** Milliseconds, for the --timeout deadline. */
+  now?: () => number;
+  signal?: AbortSignal;
+  onRow?: (result: SyncRowResult) => void;
+  onRound?: (round: SyncRound) => void;
+  /** A live run holds the batch: only rows with a payout id were asked about. */
+  onBatchLocked?: (batchId: string, owner: BatchLockOwner) => void;
+}
+
+export interface SyncRound {
+  round: number;
+  asked: number;
+  changed: number;
+  /** Calls that got no answer (errors after retries). */
+  unanswered: number;
+  /** Rows in scope still pending, unknown or sending after the round. */
+  notFinal: number;
+}
+
+export interface SyncReport {
+  rounds: number;
+  /** Every row asked about in any round. */
+  rowIds: Set<number>;
+  /** Rows whose last round got an answer from the provider (found or absent). */
+  answered: number;
+  /** Rows of which no call ever got an answer. */
+  neverAnswered: number;
+  changed: number;
+  timedOut: boolean;
+  interrupted: boolean;
+  lockedBatches: Map<string, BatchLockOwner>;
+}
+
+/**
+ * Asks the providers about every pending / unknown / sending row of the batches, round after round with
+ * --until-final. Each provider has one rate limiter over all its endpoints and a concurrency limit, as in run
+ * (dispatch-batch.ts); retryable errors are retried by the one retry policy (inside syncRow).
+ *
+ * Rows without a payout id are settled by a lookup that may resend (sync-row.ts), so they are touched only while
+ * this process holds the batch lock: a live run keeps its `sending` and `unknown` rows to itself (it settles them
+ * when it starts), and a run started meanwhile waits for the lock. A lock left by a dead run is taken over (the
+ * ledger checks the holder's pid). The lock is held per round, never across the pause.
+ */
+export async function syncBatches(options: SyncBatchesOptions): Promise<SyncReport> {
+  const signal = options.signal ?? new AbortController().signal;
+  const now = options.now ?? Date.now;
+  const pauseMs = options.pauseMs ?? DEFAULT_ROUND_PAUSE_MS;
+  const pause = options.pause ?? defaultPause;
+  const deadline = now() + options.timeoutMs;
+  const lanes = new Map<ProviderId, { ctx: SyncRowContext; limit: ReturnType<typeof pLimit> }>();
+  const laneOf = (id: ProviderId) => {
+    let lane = lanes.get(id);
+    if (!lane) {
+      const config = options.lane(id);
+      const limiter = createRateLimiter({ ratePerSecond: config.rate });
+      config.session.beforeRequest = () => limiter.take(signal);
+      config.session.onRateLimited = (ms) => limiter.onRateLimited(ms);
+      lane = {
+        ctx: { provider: config.provider, session: config.session, ledger: options.ledger, maxAttempts: options.maxAttempts, signal },
+        limit: pLimit(config.concurrency),
+      };
+      lanes.set(id, lane);
+    }
+    return lane;
+  };
+
+  const report: SyncReport = { rounds: 0, rowIds: new Set(), answered: 0, neverAnswered: 0, changed: 0, timedOut: false, interrupted: false, lockedBatches: new Map() };
+  const lastVerdict = new Map<number, SyncRowResult['verdict']>();
+  const everAnswered = new Set<number>();
+
+  for (;;) {
+    if (signal.aborted) {
+      report.interrupted = true;
+      break;
+    }
+    report.rounds += 1;
+    const round: SyncRound = { round: report.rounds, asked: 0, changed: 0, unanswered: 0, notFinal: 0 };
+    const locks: BatchLock[] = [];
+    try {
+      const rows: LedgerRow[] = [];
+      for (const batchId of options.batchIds) {
+        const lock = lockForLookups(options, batchId, report);
+        if (lock) locks.push(lock);
+        for (const row of options.ledger.rowsByStatus(batchId, SYNC_STATUSES)) {
+          if (!lock && !row.providerPayoutId) continue;
+          rows.push(row);
+        }
+      }
+      await Promise.all(
+        rows.map((row) => {
+          const lane = laneOf(row.provider);
+          return lane.limit(async () => {
+            if (signal.aborted) return;
+            const result = await syncRow(row, lane.ctx);
+            report.rowIds.add(row.id);
+            lastVerdict.set(row.id, result.verdict);
+            if (result.verdict === 'found' || result.verdict === 'absent') everAnswered.add(row.id);
+            round.asked += 1;
+            if (result.changed) round.changed += 1;
+            if (result.verdict === 'unknown') round.unanswered += 1;
+            options.onRow?.(result);
+          });
+        }),
+      );
+    } finally {
+      for (const lock of locks) lock.release();
+    }
+    report.changed += round.changed;
+    round.notFinal = countNotFinal(options.ledger, options.batchIds);
+    options.onRound?.(round);
+
+    if (signal.aborted) {
+      report.interrupted = true;
+      break;
+    }
+    if (!options.untilFinal || round.notFinal === 0) break;
+    const left = deadline - now();
+    if (left <= 0) {
+      report.timedOut = true;
+      break;
+    }
+    try {
+      await pause(Math.min(pauseMs, left), signal);
+    } catch {
+      report.interrupted = true;
+      break;
+    }
+  }
+
+  report.answered = [...lastVerdict.values()].filter((v) => v === 'found' || v === 'absent').length;
+  report.neverAnswered = [...report.rowIds].filter((id) => !everAnswered.has(id)).length;
+  return report;
+}
+
+/**
+ * The batch lock when the batch has rows only a lookup can settle (no payout id), else undefined. A live holder is
+ * reported, not waited for.
+ */
+function lockForLookups(options: SyncBatchesOptions, batchId: string, report: SyncReport): BatchLock | undefined {
+  const counts = options.ledger.countsByStatus(batchId);
+  if (counts.sending.count + counts.unknown.count === 0) return undefined;
+  try {
+    return options.ledger.acquireBatchLock(batchId);
+  } catch (error) {
+    if (!(error instanceof BatchLockedError)) throw error;
+    if (!report.lockedBatches.has(batchId)) options.onBatchLocked?.(batchId, error.owner);
+    report.lockedBatches.set(batchId, error.owner);
+    return undefined;
+  }
+}
+
+function countNotFinal(ledger: SyncLedgerStore, batchIds: readonly string[]): number {
+  let n = 0;
+  for (const batchId of batchIds) {
+    const counts = ledger.countsByStatus(batchId);
+    for (const status of SYNC_STATUSES) n += counts[status].count;
+  }
+  return n;
+}
+
+function defaultPause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

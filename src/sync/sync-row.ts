@@ -1,0 +1,169 @@
+import { withRetries } from '../dispatch/retry-policy.ts';
+import type { RowStatus } from '../domain/row-status.ts';
+import { IllegalTransitionError } from '../ledger/ledger-error.ts';
+import type { LedgerRow, LedgerStore, OutcomeInput, ProviderStateEvent } from '../ledger/ledger-store.ts';
+import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
+import { isProviderError } from '../providers/provider-error.ts';
+import { instructionFromRow } from './instruction-from-row.ts';
+
+export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient'>;
+
+export interface SyncRowContext {
+  provider: PayoutProvider;
+  /** Its beforeRequest/onRateLimited are the provider's rate limiter. */
+  session: ProviderSession;
+  ledger: SyncLedger;
+  maxAttempts: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * How the provider was asked and what it said:
+ *  - found: it has the payout (by id, or by lookup) and its state was applied;
+ *  - absent: a lookup proved it has no payout for the row's key;
+ *  - unknown: it could not tell (errors after retries, ambiguous lookup);
+ *  - skipped: the row cannot be asked about (no payout id and no payout fields, or pending without an id).
+ */
+export type SyncVerdict = 'found' | 'absent' | 'unknown' | 'skipped';
+
+export interface SyncRowResult {
+  rowId: number;
+  batchId: string;
+  rowNumber: number;
+  provider: LedgerRow['provider'];
+  verdict: SyncVerdict;
+  /** getPayout by the payout id, or findPayout by the request (rows without an id). */
+  via: 'status' | 'lookup';
+  before: RowStatus;
+  after: RowStatus;
+  changed: boolean;
+  providerStatus?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+const NOT_FOUND_NOTE = 'the provider has no payout for this order: it was never performed; run the batch again to send it';
+
+/**
+ * Asks the provider about one row and records the answer.
+ *
+ * A row with a payout id is read with getPayout (Openpay GET payout, Conekta GET transfer, FEMSA GET payout_order,
+ * Zenrise check-is-processed) and its state applied with cause `sync`. ProviderPayout carries no time of the
+ * provider's last change, so no providerUpdatedAt is given: the ledger then orders this view by state alone (it never
+ * leaves a final state except as a reversal), and a later webhook with its own time still applies.
+ *
+ * A row without one (`unknown`, or `sending` left by a dead run) is settled exactly as the dispatcher settles it
+ * (pay-row.ts `settle`): findPayout with the row's own request key and order id. For Openpay and Zenrise that lookup
+ * resends the request under the same order_id / externalReference, so the provider answers with the one payout of
+ * that key (creating it if the first request never arrived): it can never make a second payout for the row. The
+ * caller must hold the batch lock (no run may be sending the same row meanwhile).
+ *   found → its state, cause `lookup`; absent → `not_sent` (cause `lookup_found_nothing`) so a re-run sends it;
+ *   cannot tell → stays `unknown` (a dead run's `sending` row becomes `unknown`, which is what it is).
+ */
+export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<SyncRowResult> {
+  const base = { rowId: row.id, batchId: row.batchId, rowNumber: row.rowNumber, provider: row.provider, before: row.status };
+  if (row.providerPayoutId) {
+    const payoutId = row.providerPayoutId;
+    let payout: ProviderPayout;
+    try {
+      payout = await withRetries(() => ctx.provider.getPayout(ctx.session, payoutId), { maxAttempts: ctx.maxAttempts, signal: ctx.signal });
+    } catch (error) {
+      return { ...base, via: 'status', verdict: 'unknown', after: row.status, changed: false, ...shown(errorFields(error)) };
+    }
+    const state = payout.state;
+    const recorded = record(row, () => ctx.ledger.applyProviderState(row.id, state, stateEvent(payout, 'sync')));
+    return { ...base, via: 'status', verdict: 'found', ...recorded, providerStatus: payout.providerStatus };
+  }
+
+  if (row.status !== 'unknown' && row.status !== 'sending') {
+    return { ...base, via: 'lookup', verdict: 'skipped', after: row.status, changed: false, errorCode: 'NO_PAYOUT_ID', errorMessage: `a ${row.status} row without a provider payout id` };
+  }
+  const instruction = instructionFromRow(row, recipientOf(row, ctx));
+  if (!instruction) {
+    return { ...base, via: 'lookup', verdict: 'skipped', after: row.status, changed: false, errorCode: 'NO_PAYOUT_FIELDS', errorMessage: 'the row has no order id, amount or account to look up' };
+  }
+
+  let found: ProviderPayout | null;
+  try {
+    found = await withRetries(() => ctx.provider.findPayout(ctx.session, instruction, row.sentAt ?? new Date(0)), { maxAttempts: ctx.maxAttempts, signal: ctx.signal });
+  } catch (error) {
+    const fields = errorFields(error);
+    if (row.status === 'sending') {
+      // The run that sent it is gone: the truthful state of a request that may have left is unknown.
+      const recorded = record(row, () =>
+        ctx.ledger.recordOutcomes([{ rowId: row.id, to: 'unknown', cause: 'outcome_unknown', attempt: row.attempts, ...fields, note: 'the run sending this row stopped; the provider could not confirm whether the payout exists' }])[0]!,
+      );
+      return { ...base, via: 'lookup', verdict: 'unknown', ...recorded, ...shown(fields) };
+    }
+    return { ...base, via: 'lookup', verdict: 'unknown', after: row.status, changed: false, ...shown(fields) };
+  }
+
+  if (found) {
+    const payout = found;
+    const outcome: OutcomeInput = { rowId: row.id, to: payout.state, attempt: row.attempts, ...stateEvent(payout, 'lookup') };
+    const recorded = record(row, () => ctx.ledger.recordOutcomes([outcome])[0]!);
+    return { ...base, via: 'lookup', verdict: 'found', ...recorded, providerStatus: payout.providerStatus };
+  }
+
+  // Provably never performed. A `sending` row passes through `unknown` first (transitions.ts: only unknown → not_sent
+  // is allowed, and only on this proof); both moves are one transaction.
+  const items: OutcomeInput[] = [];
+  if (row.status === 'sending') items.push({ rowId: row.id, to: 'unknown', cause: 'outcome_unknown', attempt: row.attempts, note: 'the run sending this row stopped' });
+  items.push({ rowId: row.id, to: 'not_sent', cause: 'lookup_found_nothing', attempt: row.attempts, note: NOT_FOUND_NOTE });
+  const recorded = record(row, () => ctx.ledger.recordOutcomes(items).at(-1)!);
+  return { ...base, via: 'lookup', verdict: 'absent', ...recorded };
+}
+
+/**
+ * Writes to the ledger. The row may have moved since it was read (a webhook, a run): the ledger then refuses the move
+ * (IllegalTransitionError) or ignores it, and the row keeps what the other writer recorded.
+ */
+function record(row: LedgerRow, write: () => { changed: boolean; status: RowStatus }): { after: RowStatus; changed: boolean } {
+  try {
+    const result = write();
+    return { after: result.status, changed: result.changed };
+  } catch (error) {
+    if (error instanceof IllegalTransitionError) return { after: error.from ?? row.status, changed: false };
+    throw error;
+  }
+}
+
+function recipientOf(row: LedgerRow, ctx: SyncRowContext): string | undefined {
+  if (row.recipientId || !ctx.provider.recipient) return undefined;
+  const draft = instructionFromRow(row);
+  if (!draft) return undefined;
+  try {
+    return ctx.ledger.getRecipient(ctx.provider.id, ctx.provider.recipient.key(draft));
+  } catch {
+    // A row whose account does not fit the provider (no key): the lookup goes without a recipient.
+    return undefined;
+  }
+}
+
+function stateEvent(payout: ProviderPayout, cause: 'sync' | 'lookup'): ProviderStateEvent {
+  return {
+    cause,
+    providerPayoutId: payout.payoutId,
+    providerStatus: payout.providerStatus,
+    ...(payout.providerReference ? { providerReference: payout.providerReference } : {}),
+    ...(payout.state === 'failed'
+      ? { errorCode: payout.failureCode ?? 'PROVIDER_FAILED', errorMessage: payout.failureMessage ?? `provider status ${payout.providerStatus}` }
+      : {}),
+  };
+}
+
+function shown(fields: { errorCode: string; errorMessage: string }): { errorCode: string; errorMessage: string } {
+  return { errorCode: fields.errorCode, errorMessage: fields.errorMessage };
+}
+
+function errorFields(error: unknown): { errorCode: string; errorMessage: string; providerCode?: string; providerMessage?: string } {
+  if (isProviderError(error)) {
+    return {
+      errorCode: error.providerCode ?? error.kind.toUpperCase(),
+      errorMessage: error.providerMessage ?? error.message,
+      ...(error.providerCode ? { providerCode: error.providerCode } : {}),
+      ...(error.providerMessage ? { providerMessage: error.providerMessage } : {}),
+    };
+  }
+  return { errorCode: 'UNEXPECTED', errorMessage: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,105 @@
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import { formatMinor } from '../domain/money.ts';
+import type { OpeningBalance, StatementSection } from '../report/statement.ts';
+import { escapeCell } from './escape-cell.ts';
+
+/**
+ * statement.csv is ONE file for every account, with `provider` and `currency` on each line, so a script or a pivot
+ * table reads one file whatever the scope; the XLSX has one sheet per account instead. Each account is a block:
+ * an `opening` line, its `payout` and `return` lines in time order, and a `closing` line that carries the totals
+ * (amount, fee, iva, debit, credit) and the closing balance. Amounts are canonical decimals ("1234.56", never
+ * through a float); text from the file is escaped like every other output.
+ */
+export const STATEMENT_CSV_COLUMNS = [
+  'provider',
+  'currency',
+  'line',
+  'date',
+  'order_id',
+  'beneficiary',
+  'description',
+  'amount',
+  'fee',
+  'iva',
+  'debit',
+  'credit',
+  'balance',
+  'provider_id',
+  'status',
+  'batch_id',
+  'row',
+  'note',
+] as const;
+
+export async function writeStatementCsv(path: string, sections: readonly StatementSection[], generatedAt: Date): Promise<void> {
+  // UTF-8 with a BOM: without it Excel on Windows opens "Peña" as "PeÃ±a".
+  const stringifier = stringify({ bom: true, header: true, columns: [...STATEMENT_CSV_COLUMNS] });
+  const done = pipeline(stringifier, createWriteStream(path));
+  for (const record of statementRecords(sections, generatedAt)) {
+    if (!stringifier.write(record)) await new Promise((resolve) => stringifier.once('drain', resolve));
+  }
+  stringifier.end();
+  await done;
+}
+
+export function* statementRecords(sections: readonly StatementSection[], generatedAt: Date): Generator<string[]> {
+  for (const s of sections) {
+    const account = [s.provider, s.currency];
+    yield [...account, 'opening', s.opening.at?.toISOString() ?? '', '', '', 'Saldo inicial', '', '', '', '', '', formatMinor(s.opening.amountMinor), '', '', s.opening.batchId ?? '', '', openingNote(s.provider, s.opening)];
+    for (const l of s.lines) {
+      yield [
+        ...account,
+        l.kind,
+        l.at.toISOString(),
+        escapeCell(l.orderId),
+        escapeCell(l.beneficiary),
+        l.description,
+        formatMinor(l.amountMinor),
+        formatMinor(l.feeMinor),
+        formatMinor(l.ivaMinor),
+        formatMinor(l.debitMinor),
+        formatMinor(l.creditMinor),
+        formatMinor(l.balanceMinor),
+        escapeCell(l.providerPayoutId),
+        l.status,
+        l.batchId,
+        String(l.rowNumber),
+        '',
+      ];
+    }
+    const t = s.totals;
+    yield [
+      ...account,
+      'closing',
+      generatedAt.toISOString(),
+      '',
+      '',
+      'Saldo final',
+      formatMinor(t.amountMinor),
+      formatMinor(t.feeMinor),
+      formatMinor(t.ivaMinor),
+      formatMinor(t.debitMinor),
+      formatMinor(t.creditMinor),
+      formatMinor(s.closingMinor),
+      '',
+      '',
+      '',
+      '',
+      `${t.payouts} payout(s), ${t.returns} return(s)`,
+    ];
+  }
+}
+
+/** Where the opening balance came from, for the reader who has to trust it. */
+export function openingNote(provider: string, opening: OpeningBalance): string {
+  switch (opening.source) {
+    case 'provider':
+      return `${provider}'s balance when batch ${opening.batchId ?? ''} started`;
+    case 'operator':
+      return 'given with --opening-balance';
+    case 'none':
+      return `${provider} reports no balance: the balance column starts at 0.00 (pass --opening-balance)`;
+  }
+}
