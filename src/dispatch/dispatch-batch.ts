@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { ProviderId } from '../domain/provider-id.ts';
 import { createGroupCommitter } from '../ledger/group-commit.ts';
@@ -40,6 +41,8 @@ export interface DispatchResult {
  * requests leave, so the durable ledger does not cap throughput.
  */
 export async function dispatchBatch(options: DispatchOptions): Promise<DispatchResult> {
+  // Every request waiting for its rate-limit slot or retry listens for the abort: thousands at once is expected.
+  setMaxListeners(0, options.signal);
   const progress: DispatchProgress = { total: options.rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0 };
   const halted = new Map<ProviderId, ProviderError>();
 
