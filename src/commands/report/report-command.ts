@@ -1,0 +1,195 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Target } from '../../config/config-types.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import type { ProviderId } from '../../domain/provider-id.ts';
+import type { ResultRow } from '../../domain/result-row.ts';
+import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
+import type { LedgerStore } from '../../ledger/ledger-store.ts';
+import { openSqliteLedger } from '../../ledger/sqlite-ledger.ts';
+import { closeHttpAgent } from '../../providers/http-client.ts';
+import type { ProviderSession } from '../../providers/payout-provider.ts';
+import { parseOpeningBalance, parseReportScope } from '../../report/parse-report-options.ts';
+import { checkScope, describeScope, ReportScopeError, scopeRows, type ReportScopeOption } from '../../report/report-scope.ts';
+import { ReportOptionError, writeReports } from '../../report/write-reports.ts';
+import { EXIT, isRunError, RunError } from '../../run-error.ts';
+import { writeResultsFile, type ResultsFormat } from '../../write/results-writer.ts';
+import { resultRowFromLedger } from '../shared/ledger-rows.ts';
+import { createOutputDir } from '../shared/output-dir.ts';
+import { connectTarget, createSession, type ProviderTarget } from '../shared/provider-sessions.ts';
+
+export interface ReportArgs {
+  batch?: string;
+  all: boolean;
+  from?: string;
+  to?: string;
+  out?: string;
+  openingBalance?: string;
+  target: Target;
+  simulatorUrl?: string;
+  ledger?: string;
+  config?: string;
+  format: ResultsFormat;
+  json: boolean;
+}
+
+/**
+ * `payout-batch report`: regenerates the results, the statement and the reconciliation of a batch, a date range or
+ * the whole ledger, from the ledger and a fresh listing from each provider. Reads only: the ledger is not changed
+ * (sync records provider states). Exit 0 when nothing needs attention, 2 when the Exceptions sheet lists
+ * something, 1 when the reports could not be made.
+ */
+export async function reportCommand(args: ReportArgs): Promise<number> {
+  const startedAt = new Date();
+  const scopeParsed = parseReportScope(args);
+  if ('issue' in scopeParsed) throw new RunError('USAGE', scopeParsed.message, { hint: 'see payout-batch report --help' });
+  const scope = scopeParsed.value;
+  let openingBalanceMinor: number | undefined;
+  if (args.openingBalance !== undefined) {
+    const parsed = parseOpeningBalance(String(args.openingBalance));
+    if ('issue' in parsed) throw new RunError('USAGE', parsed.message);
+    openingBalanceMinor = parsed.value;
+  }
+  const { config, errors: configErrors, warnings: configWarnings } = loadConfig({ path: args.config, target: args.target });
+  if (configErrors.length) throw new RunError('CONFIG_INVALID', configErrors.join('; '), { hint: 'fix the config file (see README, "Config file")' });
+
+  const ledgerPath = resolve(args.ledger ?? config.ledgerPath ?? defaultLedgerPath());
+  // Opening a missing file would create an empty ledger and report nothing, which reads as "nothing happened".
+  if (!existsSync(ledgerPath)) throw new RunError('LEDGER_ERROR', `no ledger at ${ledgerPath}`, { hint: 'pass --ledger with the file run used' });
+
+  let ledger: LedgerStore | undefined;
+  let target: ProviderTarget | undefined;
+  try {
+    try {
+      ledger = openSqliteLedger(ledgerPath);
+    } catch (error) {
+      throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      checkScope(ledger, scope);
+    } catch (error) {
+      if (error instanceof ReportScopeError) throw new RunError('USAGE', error.message, { hint: 'batch ids are printed in every run summary' });
+      throw error;
+    }
+
+    // Which providers the scope touches, and the results rows of each batch, in one pass.
+    const providers = new Set<ProviderId>();
+    const resultsByBatch = new Map<string, ResultRow[]>();
+    for (const row of scopeRows(ledger, scope)) {
+      providers.add(row.provider);
+      const list = resultsByBatch.get(row.batchId) ?? [];
+      list.push(resultRowFromLedger(row));
+      resultsByBatch.set(row.batchId, list);
+    }
+
+    const warnings = [...configWarnings];
+    let sessions: Map<ProviderId, ProviderSession> | undefined;
+    let notComparedReason: string | undefined;
+    if (args.target === 'simulator' && !args.simulatorUrl) {
+      // An in-process simulator would start empty: it holds none of the ledger's payouts, so comparing with it
+      // would report every row as unknown to the provider.
+      notComparedReason = '--target simulator without --simulator-url has no provider state (pass the URL of the simulator the batch ran against)';
+    } else if (providers.size > 0) {
+      try {
+        target = await connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: [...providers] });
+        const t = target;
+        sessions = new Map([...providers].map((id) => [id, createSession(id, t, config)] as const));
+      } catch (error) {
+        if (!(isRunError(error) && error.code === 'CREDENTIALS_MISSING')) throw error;
+        notComparedReason = `${error.message} (${error.hint ?? 'set the provider credentials'})`;
+      }
+    }
+
+    const outDir = await createOutputDir({ command: 'report', out: args.out, now: startedAt });
+    const files: string[] = [];
+    // results.csv needs one batch's rows in file order; a scope of several batches gets one folder per batch.
+    const several = resultsByBatch.size > 1;
+    for (const [batchId, rows] of resultsByBatch) {
+      rows.sort((a, b) => a.row - b.row);
+      const written = await writeResultsFile(several ? join(outDir, `results-${batchId}`) : outDir, args.format, rows);
+      if (written.csvPath) files.push(written.csvPath);
+      if (written.xlsxPath) files.push(written.xlsxPath);
+    }
+
+    let report;
+    try {
+      report = await writeReports({
+        ledger,
+        scope,
+        outDir,
+        format: args.format,
+        config,
+        ...(sessions ? { sessions } : {}),
+        ...(openingBalanceMinor !== undefined ? { openingBalanceMinor } : {}),
+        ledgerPath,
+        ...(notComparedReason !== undefined ? { notComparedReason } : {}),
+      });
+    } catch (error) {
+      if (error instanceof ReportOptionError) throw new RunError('USAGE', error.message, { hint: 'report one batch or one provider at a time, or leave --opening-balance out' });
+      throw error;
+    }
+    files.push(...report.files);
+    warnings.push(...report.warnings);
+    const exitCode = report.exceptions > 0 ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK;
+    const summary = {
+      command: 'report',
+      scope: describeScope(scope),
+      ledgerPath,
+      outDir,
+      files,
+      exceptions: report.exceptions,
+      warnings,
+      exitCode,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+    };
+    process.stdout.write(args.json ? `${formatJson(summary, scope)}\n` : formatText(summary));
+    return exitCode;
+  } finally {
+    ledger?.close();
+    await closeHttpAgent();
+    await target?.close();
+  }
+}
+
+interface ReportSummary {
+  command: string;
+  scope: string;
+  ledgerPath: string;
+  outDir: string;
+  files: string[];
+  exceptions: number;
+  warnings: string[];
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** One JSON line, snake_case like the other commands' summaries. */
+function formatJson(s: ReportSummary, scope: ReportScopeOption): string {
+  return JSON.stringify({
+    command: s.command,
+    scope: s.scope,
+    ...('batchId' in scope ? { batch_id: scope.batchId } : {}),
+    ledger_path: s.ledgerPath,
+    out_dir: s.outDir,
+    files: s.files,
+    exceptions: s.exceptions,
+    warnings: s.warnings,
+    exit_code: s.exitCode,
+    started_at: s.startedAt,
+    finished_at: s.finishedAt,
+  });
+}
+
+function formatText(s: ReportSummary): string {
+  const lines = [`report: ${s.scope}`, `ledger   ${s.ledgerPath}`, ''];
+  for (const file of s.files) lines.push(`wrote    ${file}`);
+  lines.push('', s.exceptions > 0 ? `exceptions: ${s.exceptions} (reconciliation.xlsx, sheet Exceptions)` : 'exceptions: none');
+  if (s.warnings.length > 0) {
+    lines.push('', 'warnings:');
+    for (const w of s.warnings) lines.push(`  - ${w}`);
+  }
+  lines.push('', `exit ${s.exitCode}  started ${s.startedAt}  finished ${s.finishedAt}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,161 @@
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/config-types.ts';
+import type { Minor } from '../domain/money.ts';
+import type { ProviderId } from '../domain/provider-id.ts';
+import { PROVIDER_IDS } from '../domain/provider-id.ts';
+import type { Batch, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import type { ProviderSession } from '../providers/payout-provider.ts';
+import { writeExceptionsCsv } from '../write/reconciliation-csv.ts';
+import { writeReconciliationXlsx } from '../write/reconciliation-xlsx.ts';
+import type { ResultsFormat } from '../write/results-writer.ts';
+import { writeStatementCsv } from '../write/statement-csv.ts';
+import { writeStatementXlsx } from '../write/statement-xlsx.ts';
+import type { ReconciliationException } from './exceptions.ts';
+import { movementOf, type Movement } from './movements.ts';
+import { compareWithProviders, type ComparisonCoverage } from './provider-comparison.ts';
+import { detailRecord, type DetailRecord } from './reconciliation.ts';
+import { batchesOldestFirst, checkScope, describeScope, listingPeriod, scopeRows, type ReportScopeOption } from './report-scope.ts';
+import { accountKey, buildStatement, resolveOpenings } from './statement.ts';
+
+export const STATEMENT_CSV = 'statement.csv';
+export const STATEMENT_XLSX = 'statement.xlsx';
+export const RECONCILIATION_XLSX = 'reconciliation.xlsx';
+export const EXCEPTIONS_CSV = 'exceptions.csv';
+/** Files being written carry this suffix until complete, so a crash never leaves a half file looking finished. */
+const PARTIAL = '.partial';
+
+export class ReportOptionError extends Error {
+  override readonly name = 'ReportOptionError';
+  constructor(
+    readonly code: 'OPENING_BALANCE_AMBIGUOUS',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface WriteReportsOptions {
+  ledger: LedgerStore;
+  scope: ReportScopeOption;
+  outDir: string;
+  format: ResultsFormat;
+  config: AppConfig;
+  /** To list provider payouts and read their state; absent → the reports come from the ledger alone. */
+  sessions?: Map<ProviderId, ProviderSession>;
+  /** --opening-balance: the statement's opening balance, for a scope with a single provider account. */
+  openingBalanceMinor?: Minor;
+  now?: () => Date;
+  /** Shown on the Summary sheet (the store does not know its own path). */
+  ledgerPath?: string;
+  /** Why `sessions` is absent, for the Summary and the warning (default: "no provider session was given"). */
+  notComparedReason?: string;
+}
+
+/**
+ * The statement (statement.csv / statement.xlsx per `format`) and the reconciliation (reconciliation.xlsx always —
+ * its Summary is formulas — plus exceptions.csv for csv/both) of a scope, from the ledger and, when sessions are
+ * given, each provider's own listing. run and sync call it at their end; `payout-batch report` regenerates the
+ * same files on demand. Results files are not written here: run writes them itself, report through
+ * writeResultsFile.
+ */
+export async function writeReports(options: WriteReportsOptions): Promise<{ files: string[]; exceptions: number; warnings: string[] }> {
+  const now = (options.now ?? (() => new Date()))();
+  const { ledger, scope, config } = options;
+  checkScope(ledger, scope);
+  const fees = Object.fromEntries(PROVIDER_IDS.map((p) => [p, config.providers[p].fees])) as Record<ProviderId, AppConfig['providers'][ProviderId]['fees']>;
+  const warnings: string[] = [];
+
+  // One pass over the ledger: detail lines, the movements with their history, and the rows to compare.
+  const records: DetailRecord[] = [];
+  const movements: Movement[] = [];
+  const comparable: LedgerRow[] = [];
+  const batchIds = new Set<string>();
+  const providers = new Set<ProviderId>();
+  let unsettled = 0;
+  for (const row of scopeRows(ledger, scope)) {
+    records.push(detailRecord(row, fees));
+    batchIds.add(row.batchId);
+    providers.add(row.provider);
+    const movement = movementOf(row, row.providerPayoutId !== undefined ? ledger.history(row.id) : []);
+    if (movement) movements.push(movement);
+    if (row.status === 'unknown' || row.status === 'sending') unsettled += 1;
+    if (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending') comparable.push(row);
+  }
+  if ('batchId' in scope) batchIds.add(scope.batchId);
+  const batches = batchesOldestFirst([...batchIds].map((id) => ledger.getBatch(id)).filter((b): b is Batch => b !== undefined));
+  if (unsettled > 0) {
+    warnings.push(`${unsettled} row(s) are unknown or sending: money may have moved, so the statement leaves them out until payout-batch sync settles them`);
+  }
+
+  // Statement.
+  const accounts = [...movements.map((m) => ({ provider: m.provider, currency: m.currency })), ...batches.flatMap((b) => b.openingBalances)];
+  const distinct = new Set(accounts.map((a) => accountKey(a.provider, a.currency)));
+  if (options.openingBalanceMinor !== undefined && distinct.size > 1) {
+    throw new ReportOptionError(
+      'OPENING_BALANCE_AMBIGUOUS',
+      `--opening-balance is one amount, but this scope covers ${distinct.size} provider accounts (${[...distinct].map((k) => k.replace('|', ' ')).join(', ')})`,
+    );
+  }
+  const openings = resolveOpenings(accounts, batches, options.openingBalanceMinor);
+  const statement = buildStatement({ movements, fees, openings });
+  for (const s of statement) {
+    if (s.opening.source === 'none') warnings.push(`${s.provider} ${s.currency}: no opening balance (the provider reports none): the statement's balance column starts at 0.00; pass --opening-balance`);
+  }
+  if ('from' in scope && statement.some((s) => s.opening.source === 'provider')) {
+    warnings.push('date range: the opening balance is the one captured when the oldest batch of the range started; payouts of rows outside the range are not listed, so the closing balance assumes there were none');
+  }
+
+  // Reconciliation against the providers.
+  let exceptions: ReconciliationException[] = [];
+  let coverage: ComparisonCoverage[] | undefined;
+  let notCompared: string | undefined;
+  if (options.sessions) {
+    const compared = await compareWithProviders({
+      ledger,
+      rows: comparable,
+      providers: [...providers].sort(),
+      sessions: options.sessions,
+      period: listingPeriod(scope, batches, now),
+    });
+    exceptions = compared.exceptions;
+    coverage = compared.coverage;
+    warnings.push(...compared.warnings);
+  } else {
+    notCompared = options.notComparedReason ?? 'no provider session was given';
+    warnings.push(`the Exceptions sheet could not compare the ledger with the providers: ${notCompared}`);
+  }
+
+  await mkdir(options.outDir, { recursive: true });
+  const files: string[] = [];
+  const scopeLabel = describeScope(scope);
+  const write = async (name: string, writer: (path: string) => Promise<void>): Promise<void> => {
+    const path = join(options.outDir, name);
+    try {
+      await writer(path + PARTIAL);
+    } catch (error) {
+      await rm(path + PARTIAL, { force: true });
+      throw error;
+    }
+    await rename(path + PARTIAL, path);
+    files.push(path);
+  };
+  if (options.format !== 'xlsx') await write(STATEMENT_CSV, (path) => writeStatementCsv(path, statement, now));
+  if (options.format !== 'csv') await write(STATEMENT_XLSX, (path) => writeStatementXlsx(path, statement, { scope: scopeLabel, generatedAt: now }));
+  await write(RECONCILIATION_XLSX, (path) =>
+    writeReconciliationXlsx(path, {
+      generatedAt: now,
+      scope: scopeLabel,
+      ...(options.ledgerPath !== undefined ? { ledgerPath: options.ledgerPath } : {}),
+      batches,
+      records,
+      exceptions,
+      ...(coverage ? { coverage } : {}),
+      ...(notCompared !== undefined ? { notCompared } : {}),
+      statement,
+    }),
+  );
+  if (options.format !== 'xlsx') await write(EXCEPTIONS_CSV, (path) => writeExceptionsCsv(path, exceptions));
+
+  return { files, exceptions: exceptions.length, warnings };
+}
