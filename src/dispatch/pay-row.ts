@@ -3,6 +3,7 @@ import type { TransitionCause } from '../ledger/transitions.ts';
 import type { PayoutInstruction, PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { isProviderError, type ProviderError } from '../providers/provider-error.ts';
 import type { DispatchRow, RowResult, RowResultState } from './dispatch-types.ts';
+import { errorFields, payoutFailure } from './outcome-fields.ts';
 import { isRetryable, withRetries } from './retry-policy.ts';
 
 /** Everything payRow needs besides the row; one per provider per run. */
@@ -47,7 +48,7 @@ export async function payRow(row: DispatchRow, ctx: PayContext): Promise<RowResu
   const fromPayout = (payout: ProviderPayout, cause: TransitionCause, note?: string) =>
     done(payout.state, cause, {
       ...payoutFields(payout),
-      ...(payout.state === 'failed' ? { errorCode: payout.failureCode ?? 'PROVIDER_FAILED', errorMessage: payout.failureMessage ?? `provider status ${payout.providerStatus}` } : {}),
+      ...(payout.state === 'failed' ? payoutFailure(payout) : {}),
       ...(note ? { note } : {}),
     });
 
@@ -64,7 +65,7 @@ export async function payRow(row: DispatchRow, ctx: PayContext): Promise<RowResu
       }
       if (settled.kind === 'unknown') {
         return done('unknown', lastError?.kind === 'timeout' ? 'timeout' : 'outcome_unknown', {
-          ...errorFields(lastError ?? settled.error),
+          ...(lastError ?? settled.error ? errorFields(lastError ?? settled.error) : {}),
           note: 'the provider could not confirm whether this payout exists; run `payout-batch sync` or check the provider before paying it again',
         });
       }
@@ -73,12 +74,12 @@ export async function payRow(row: DispatchRow, ctx: PayContext): Promise<RowResu
       }
       // Provably not performed. A row left `sending` must pass through `unknown` before it may be sent again.
       if (ledgerState === 'sending') {
-        await ctx.recordNow({ rowId: row.rowId, to: 'unknown', cause: 'outcome_unknown', attempt, ...errorFields(lastError) });
+        await ctx.recordNow({ rowId: row.rowId, to: 'unknown', cause: 'outcome_unknown', attempt, ...(lastError ? errorFields(lastError) : {}) });
         ledgerState = 'unknown';
       }
       needsLookup = false;
       if (attemptsThisRun >= ctx.maxAttempts) {
-        return done('unknown', 'outcome_unknown', { ...errorFields(lastError), note: 'not performed at the provider after every attempt; re-run to try again' });
+        return done('unknown', 'outcome_unknown', { ...(lastError ? errorFields(lastError) : {}), note: 'not performed at the provider after every attempt; re-run to try again' });
       }
     }
 
@@ -214,17 +215,5 @@ function payoutFields(payout: ProviderPayout): Partial<OutcomeInput> {
   };
 }
 
-function errorFields(error: unknown): { errorCode?: string; errorMessage?: string; providerCode?: string; providerMessage?: string } {
-  if (isProviderError(error)) {
-    return {
-      errorCode: error.providerCode ?? error.kind.toUpperCase(),
-      errorMessage: error.providerMessage ?? error.message,
-      ...(error.providerCode ? { providerCode: error.providerCode } : {}),
-      ...(error.providerMessage ? { providerMessage: error.providerMessage } : {}),
-    };
-  }
-  if (error === undefined) return {};
-  return { errorCode: 'UNEXPECTED', errorMessage: String((error as Error)?.message ?? error) };
-}
 
 class StopSending extends Error {}

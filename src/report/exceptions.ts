@@ -17,8 +17,6 @@ export const EXCEPTION_TYPES = [
   'DESTINATION_MISMATCH',
   /** Both sides are final and disagree, or the ledger is final and the provider is not. */
   'STATE_MISMATCH',
-  /** The provider settled a payout the ledger still holds as pending: sync has not seen it yet. */
-  'STATE_BEHIND',
   /** The ledger holds the row as unknown / sending, and the provider has a payout for its order id. */
   'UNSETTLED_IN_LEDGER',
   /** Digital FEMSA: the cash-out order was not collected before expires_at; the money went back to the balance. */
@@ -88,10 +86,9 @@ function stateException(row: LedgerRow, payout: ProviderPayout): ReconciliationE
   const ledger = row.status;
   const provider = payout.state;
   if (ledger === provider) return undefined;
-  if (ledger === 'pending') {
-    // Not final on our side, final on theirs: the ledger is only behind.
-    return fromRow('STATE_BEHIND', row, payout, `The provider settled the payout as ${provider}; the ledger still holds it as pending.`, 'Run payout-batch sync to record the outcome.');
-  }
+  // Pending here, settled there: the ledger is only behind, which sync fixes; counted in the warnings
+  // (ledgerIsBehind), not an exception for a person to act on.
+  if (ledger === 'pending') return undefined;
   if (ledger === 'paid' && provider === 'failed') {
     return fromRow('STATE_MISMATCH', row, payout, 'The ledger holds the payout as paid; the provider shows it failed or returned.', 'Run payout-batch sync to record the return, then decide whether to pay again.');
   }
@@ -103,6 +100,11 @@ function stateException(row: LedgerRow, payout: ProviderPayout): ReconciliationE
   }
   // unknown / sending with a payout id: the outcome was never recorded.
   return fromRow('UNSETTLED_IN_LEDGER', row, payout, `The ledger holds the row as ${ledger}; the provider shows the payout as ${provider}.`, 'Run payout-batch sync to record the outcome; do not resend.');
+}
+
+/** The provider settled a payout the ledger still holds as pending: sync has not recorded it yet. */
+export function ledgerIsBehind(row: LedgerRow, payout: ProviderPayout): boolean {
+  return row.status === 'pending' && payout.state !== 'pending';
 }
 
 /** A ledger row whose payout id the provider does not know. */

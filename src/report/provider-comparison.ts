@@ -5,7 +5,7 @@ import type { LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import { getProvider } from '../providers/registry.ts';
-import { compareRowWithPayout, payoutNotInLedger, rowUnknownToProvider, rowUnsettled, type ReconciliationException } from './exceptions.ts';
+import { EXCEPTION_TYPES, compareRowWithPayout, ledgerIsBehind, payoutNotInLedger, rowUnknownToProvider, rowUnsettled, type ReconciliationException } from './exceptions.ts';
 
 /**
  * zenrise-payouts.txt names no endpoint that lists transfer requests (the adapter's listPayouts yields nothing):
@@ -61,6 +61,15 @@ export async function compareWithProviders(options: {
     }
     await compareProvider(id, providerOf(id), session, options, result);
   }
+  // Lookups finish in any order: sort so the sheet reads the same on every run, grouped by kind of problem.
+  result.exceptions.sort(
+    (a, b) =>
+      EXCEPTION_TYPES.indexOf(a.type) - EXCEPTION_TYPES.indexOf(b.type) ||
+      a.provider.localeCompare(b.provider) ||
+      (a.batchId ?? '').localeCompare(b.batchId ?? '') ||
+      (a.rowNumber ?? 0) - (b.rowNumber ?? 0) ||
+      (a.providerPayoutId ?? '').localeCompare(b.providerPayoutId ?? ''),
+  );
   return result;
 }
 
@@ -79,6 +88,7 @@ async function compareProvider(
     if (row.orderKey !== undefined) byOrder.set(row.orderKey, row);
   }
   const seen = new Set<string>();
+  const behind = { count: 0 };
   let listed = 0;
   const lists = !PROVIDERS_WITHOUT_LISTING.includes(id);
 
@@ -86,7 +96,7 @@ async function compareProvider(
     try {
       for await (const payout of adapter.listPayouts(session, options.period)) {
         listed += 1;
-        matchListed(id, payout, { byPayoutId, byOrder, seen, ledger: options.ledger }, result);
+        matchListed(id, payout, { byPayoutId, byOrder, seen, behind, ledger: options.ledger }, result);
       }
     } catch (error) {
       const how = `not compared: the ${id} payout listing could not be read (${describe(error)})`;
@@ -106,6 +116,7 @@ async function compareProvider(
       limit(async () => {
         try {
           const payout = await withRetries(() => adapter.getPayout(session, row.providerPayoutId!), RETRY);
+          if (ledgerIsBehind(row, payout)) behind.count += 1;
           result.exceptions.push(...compareRowWithPayout(row, payout));
         } catch (error) {
           if (isProviderError(error) && error.kind === 'not_found') result.exceptions.push(rowUnknownToProvider(row));
@@ -128,6 +139,9 @@ async function compareProvider(
     how += `; ${failedLookups} lookup(s) failed (${lastError})`;
     result.warnings.push(`${id}: ${failedLookups} payout lookup(s) failed (${lastError}); those rows were not compared`);
   }
+  if (behind.count > 0) {
+    result.warnings.push(`${id}: ${behind.count} row(s) the ledger holds as pending are settled at the provider; run payout-batch sync to record them (the statement shows no return for them until then)`);
+  }
   if (!lists) result.warnings.push(`${id}: ${how}`);
   result.coverage.push({ provider: id, compared: true, how });
 }
@@ -135,12 +149,13 @@ async function compareProvider(
 function matchListed(
   id: ProviderId,
   payout: ProviderPayout,
-  index: { byPayoutId: Map<string, LedgerRow>; byOrder: Map<string, LedgerRow>; seen: Set<string>; ledger: LedgerStore },
+  index: { byPayoutId: Map<string, LedgerRow>; byOrder: Map<string, LedgerRow>; seen: Set<string>; behind: { count: number }; ledger: LedgerStore },
   result: ComparisonResult,
 ): void {
   const row = index.byPayoutId.get(payout.payoutId);
   if (row) {
     index.seen.add(payout.payoutId);
+    if (ledgerIsBehind(row, payout)) index.behind.count += 1;
     result.exceptions.push(...compareRowWithPayout(row, payout));
     return;
   }

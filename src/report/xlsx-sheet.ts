@@ -16,7 +16,14 @@ import { amountNumFmt, formatMinorGrouped, spreadsheetAmount } from '../write/fo
  * sheet names and our own enum values (see `criterion`), is written as `{ formula, result }`.
  */
 export type SheetCell =
-  | { kind: 'text'; text: string; /** false: long text that may spill over; it does not widen the column. */ fit?: boolean }
+  | {
+      kind: 'text';
+      text: string;
+      /** false: long text that may spill over; it does not widen the column. */
+      fit?: boolean;
+      /** A heading over a column of numbers sits on the same side as they do. */
+      right?: boolean;
+    }
   | { kind: 'amount'; minor: Minor; currency: string }
   | { kind: 'date'; at: Date }
   | { kind: 'int'; value: number }
@@ -38,10 +45,14 @@ export interface SheetSpec {
    * not size the columns: `rows` is the sample that does (the header and the first few thousand lines).
    */
   more?: Iterable<SheetRow>;
+  /** 0-based columns of sentences a reader must see whole (suggested actions): up to WIDE_WIDTH instead of MAX_WIDTH. */
+  wideColumns?: readonly number[];
 }
 
 export const text = (value: string | undefined, fit = true): SheetCell =>
   value === undefined || value === '' ? undefined : fit ? { kind: 'text', text: value } : { kind: 'text', text: value, fit: false };
+/** A heading over numbers: right-aligned like them. */
+export const heading = (value: string): SheetCell => ({ kind: 'text', text: value, right: true });
 export const amount = (minor: Minor | undefined, currency: string): SheetCell => (minor === undefined ? undefined : { kind: 'amount', minor, currency });
 export const date = (at: Date | undefined): SheetCell => (at === undefined ? undefined : { kind: 'date', at });
 export const int = (value: number | undefined): SheetCell => (value === undefined ? undefined : { kind: 'int', value });
@@ -54,6 +65,7 @@ export const DATE_FMT = 'yyyy-mm-dd hh:mm:ss "UTC"';
 const DATE_WIDTH = 'yyyy-mm-dd hh:mm:ss UTC'.length;
 const MIN_WIDTH = 6;
 const MAX_WIDTH = 60;
+const WIDE_WIDTH = 120;
 
 /** A sheet name a formula may reference: quoted, since ours have spaces and "&". */
 export function sheetRef(sheet: string, column: string): string {
@@ -74,20 +86,23 @@ export function checkSheetName(name: string): string {
   return name;
 }
 
-const HEADER_STYLE: Partial<ExcelJS.Style> = { font: { bold: true } };
+// Calibri 11 named, as exceljs's default body font is: a style font without a name renders in the viewer's
+// default (a serif in LibreOffice).
+const FONT = { name: 'Calibri', size: 11 } as const;
+const BOLD = { ...FONT, bold: true } as const;
+// Numbers right-aligned one indent in from the edge: flush right, they would touch the next column's text.
+const RIGHT = { horizontal: 'right', indent: 1 } as const;
+const HEADER_STYLE: Partial<ExcelJS.Style> = { font: BOLD };
+const HEADER_RIGHT_STYLE: Partial<ExcelJS.Style> = { font: BOLD, alignment: RIGHT };
 const PLAIN_STYLE: Partial<ExcelJS.Style> = {};
-const DATE_STYLE: Partial<ExcelJS.Style> = { numFmt: DATE_FMT };
-const INT_STYLE: Partial<ExcelJS.Style> = { numFmt: '0' };
 // One style object per format and weight: exceljs caches the style id per object.
 const styles = new Map<string, Partial<ExcelJS.Style>>();
 function styleFor(numFmt: string | undefined, bold: boolean): Partial<ExcelJS.Style> {
   if (numFmt === undefined) return bold ? HEADER_STYLE : PLAIN_STYLE;
-  if (!bold && numFmt === DATE_FMT) return DATE_STYLE;
-  if (!bold && numFmt === '0') return INT_STYLE;
   const key = `${bold ? 'b' : ''}|${numFmt}`;
   let style = styles.get(key);
   if (!style) {
-    style = bold ? { numFmt, font: { bold: true } } : { numFmt };
+    style = { numFmt, font: bold ? BOLD : FONT, alignment: RIGHT };
     styles.set(key, style);
   }
   return style;
@@ -95,12 +110,13 @@ function styleFor(numFmt: string | undefined, bold: boolean): Partial<ExcelJS.St
 
 type CellValue = string | number | Date | ExcelJS.CellFormulaValue | undefined;
 
-function cellValue(cell: SheetCell): { value: CellValue; numFmt?: string } {
+function cellValue(cell: SheetCell): { value: CellValue; numFmt?: string; right?: boolean } {
   if (cell === undefined) return { value: undefined };
   switch (cell.kind) {
     case 'text': {
       const safe = escapeCell(cell.text);
-      return { value: safe.length > EXCEL_MAX_CELL_CHARS ? safe.slice(0, EXCEL_MAX_CELL_CHARS) : safe };
+      const value = safe.length > EXCEL_MAX_CELL_CHARS ? safe.slice(0, EXCEL_MAX_CELL_CHARS) : safe;
+      return cell.right ? { value, right: true } : { value };
     }
     case 'amount':
       return { value: spreadsheetAmount(formatMinor(cell.minor)), numFmt: amountNumFmt(cell.currency) };
@@ -116,21 +132,33 @@ function cellValue(cell: SheetCell): { value: CellValue; numFmt?: string } {
   }
 }
 
+/**
+ * Characters a cell needs. Width units are the default font's digit, and viewers render a little wider than that
+ * (LibreOffice's stand-in for Calibri), so numbers — right-aligned against the next column's left-aligned text —
+ * get three characters of air, text one.
+ */
 function displayWidth(cell: SheetCell): number {
   if (cell === undefined) return 0;
   switch (cell.kind) {
     case 'text':
-      return cell.fit === false ? 0 : Math.min(MAX_WIDTH, escapeCell(cell.text).length);
+      return cell.fit === false ? 0 : textWidth(escapeCell(cell.text)) + 1;
     case 'amount':
       // "MXN 1,234,567.89" (negatives add a sign).
-      return formatMinorGrouped(cell.minor).length + 4;
+      return formatMinorGrouped(cell.minor).length + 4 + 3;
     case 'date':
-      return DATE_WIDTH;
+      return DATE_WIDTH + 3;
     case 'int':
-      return String(cell.value).length;
+      return String(cell.value).length + 3;
     case 'formula':
-      return cell.currency === undefined ? String(cell.result).length : formatMinorGrouped(cell.result).length + 4;
+      return (cell.currency === undefined ? String(cell.result).length : formatMinorGrouped(cell.result).length + 4) + 3;
   }
+}
+
+/** Capitals are wider than the digit a width unit measures ("UNKNOWN_TO_PROVIDER" would be cut). */
+function textWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += ch >= 'A' && ch <= 'Z' ? 1.3 : 1;
+  return Math.ceil(width);
 }
 
 function columnWidths(spec: SheetSpec): number[] {
@@ -138,11 +166,26 @@ function columnWidths(spec: SheetSpec): number[] {
   spec.rows.forEach((row, i) => {
     row.cells.forEach((cell, c) => {
       // Header cells get room for the filter button that sits on their right edge.
-      const w = displayWidth(cell) + (spec.headerRow === i + 1 ? 3 : 1);
+      const w = displayWidth(cell) + (spec.headerRow === i + 1 ? 3 : 0);
       if (w > (widths[c] ?? 0)) widths[c] = w;
     });
   });
-  return widths.map((w) => Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, w + 1)));
+  const wide = new Set(spec.wideColumns ?? []);
+  return Array.from(widths, (w = 0, c) => Math.min(wide.has(c) ? WIDE_WIDTH : MAX_WIDTH, Math.max(MIN_WIDTH, w + 1)));
+}
+
+/** Columns whose filled cells in the sample are all numbers or dates: their headings align right. */
+function numericColumns(sample: readonly SheetRow[]): Set<number> {
+  const numeric = new Set<number>();
+  const text = new Set<number>();
+  for (const row of sample) {
+    row.cells.forEach((cell, col) => {
+      if (cell === undefined) return;
+      (cell.kind === 'text' ? text : numeric).add(col);
+    });
+  }
+  for (const col of text) numeric.delete(col);
+  return numeric;
 }
 
 /** A workbook written as a stream, sheet by sheet, to a path. */
@@ -169,24 +212,34 @@ export class XlsxFile {
     this.names.add(name.toLowerCase());
     const header = spec.headerRow;
     // Views go in with the sheet: the streaming writer writes them before the first row.
-    const sheet = this.workbook.addWorksheet(
-      name,
-      header ? { views: [{ state: 'frozen', xSplit: 0, ySplit: header, topLeftCell: `A${header + 1}`, activeCell: `A${header + 1}` }] } : {},
-    );
+    const sheet = this.workbook.addWorksheet(name, {
+      ...(header ? { views: [{ state: 'frozen', xSplit: 0, ySplit: header, topLeftCell: `A${header + 1}`, activeCell: `A${header + 1}` }] } : {}),
+      // Printed (or saved as PDF) the way finance files it: landscape, every column on the page, as many pages as
+      // the rows need, the header repeated on each.
+      pageSetup: {
+        orientation: 'landscape',
+        fitToPage: true,
+        fitToWidth: 1,
+        fitToHeight: 0,
+        ...(header ? { printTitlesRow: `${header}:${header}` } : {}),
+      },
+    });
     sheet.columns = columnWidths(spec).map((width) => ({ width }));
     if (header) {
       const columns = spec.rows[header - 1]?.cells.length ?? 1;
       sheet.autoFilter = { from: { row: header, column: 1 }, to: { row: header, column: Math.max(1, columns) } };
     }
+    const numeric = header ? numericColumns(spec.rows.slice(header)) : new Set<number>();
     let n = 0;
     const add = (spec: SheetRow): void => {
       n += 1;
       const bold = spec.bold === true || header === n;
       const converted = spec.cells.map(cellValue);
+      if (header === n) converted.forEach((c, col) => numeric.has(col) && (c.right = true));
       const row = sheet.addRow(converted.map((c) => c.value));
       converted.forEach((c, col) => {
         if (c.value === undefined) return;
-        row.getCell(col + 1).style = styleFor(c.numFmt, bold);
+        row.getCell(col + 1).style = c.right ? HEADER_RIGHT_STYLE : styleFor(c.numFmt, bold);
       });
       row.commit();
     };

@@ -4,7 +4,8 @@ import { IllegalTransitionError } from '../ledger/ledger-error.ts';
 import type { LedgerRow, LedgerStore, OutcomeInput, ProviderStateEvent } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { isProviderError } from '../providers/provider-error.ts';
-import { instructionFromRow } from './instruction-from-row.ts';
+import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
+import { errorFields, payoutFailure } from '../dispatch/outcome-fields.ts';
 
 export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient'>;
 
@@ -147,7 +148,7 @@ function stateEvent(payout: ProviderPayout, cause: 'sync' | 'lookup'): ProviderS
     providerStatus: payout.providerStatus,
     ...(payout.providerReference ? { providerReference: payout.providerReference } : {}),
     ...(payout.state === 'failed'
-      ? { errorCode: payout.failureCode ?? 'PROVIDER_FAILED', errorMessage: payout.failureMessage ?? `provider status ${payout.providerStatus}` }
+      ? payoutFailure(payout)
       : {}),
   };
 }
@@ -156,14 +157,3 @@ function shown(fields: { errorCode: string; errorMessage: string }): { errorCode
   return { errorCode: fields.errorCode, errorMessage: fields.errorMessage };
 }
 
-function errorFields(error: unknown): { errorCode: string; errorMessage: string; providerCode?: string; providerMessage?: string } {
-  if (isProviderError(error)) {
-    return {
-      errorCode: error.providerCode ?? error.kind.toUpperCase(),
-      errorMessage: error.providerMessage ?? error.message,
-      ...(error.providerCode ? { providerCode: error.providerCode } : {}),
-      ...(error.providerMessage ? { providerMessage: error.providerMessage } : {}),
-    };
-  }
-  return { errorCode: 'UNEXPECTED', errorMessage: error instanceof Error ? error.message : String(error) };
-}

@@ -14,7 +14,9 @@ export type AccountCheck =
   | { ok: false; code: AccountErrorCode };
 
 /** Digits as people group them: spaces and hyphens are dropped before deciding what a cell holds. */
-const stripGrouping = (text: string): string => text.replace(/[\s-]/g, '');
+function stripGrouping(text: string): string {
+  return /[\s-]/.test(text) ? text.replace(/[\s-]/g, '') : text;
+}
 
 /**
  * Checks the account cell for a provider that pays to `kind`. Mexican providers take only a CLABE (so a 22-digit
@@ -30,9 +32,8 @@ export function checkAccount(cell: RawCell | undefined, kind: AccountKind, allow
   if (kind === 'clabe') {
     const clabe = checkClabe(text);
     if (!clabe.ok) return clabe;
-    const account: Account = { kind: 'clabe', number: clabe.clabe, bankCode: clabe.bankCode };
-    if (clabe.bankName === undefined) return { ok: true, account, warning: 'BANK_UNKNOWN' };
-    return { ok: true, account: { ...account, bankName: clabe.bankName } };
+    if (clabe.bankName === undefined) return { ok: true, account: { kind: 'clabe', number: clabe.clabe, bankCode: clabe.bankCode }, warning: 'BANK_UNKNOWN' };
+    return { ok: true, account: { kind: 'clabe', number: clabe.clabe, bankCode: clabe.bankCode, bankName: clabe.bankName } };
   }
 
   const digits = stripGrouping(text);

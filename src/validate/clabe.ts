@@ -20,9 +20,14 @@ const CLABE_WEIGHTS = [3, 7, 1] as const;
  */
 export function clabeCheckDigit(first17: string): number {
   if (!/^\d{17}$/.test(first17)) throw new TypeError(`clabeCheckDigit needs exactly 17 digits, got ${first17.length} characters`);
+  return checkDigitOf(first17);
+}
+
+/** clabeCheckDigit over the first 17 characters of a string already known to be digits. */
+function checkDigitOf(digits: string): number {
   let sum = 0;
   for (let i = 0; i < 17; i++) {
-    const digit = first17.charCodeAt(i) - 48;
+    const digit = digits.charCodeAt(i) - 48;
     sum += (digit * CLABE_WEIGHTS[i % 3]!) % 10;
   }
   return (10 - (sum % 10)) % 10;
@@ -34,9 +39,28 @@ export function clabeCheckDigit(first17: string): number {
  */
 export function clabeBankName(bankCode: string): string | undefined {
   if (!/^\d{3}$/.test(bankCode)) throw new TypeError(`clabeBankName needs a 3-digit bank code, got ${JSON.stringify(bankCode)}`);
+  return bankNameOf(bankCode);
+}
+
+/** The catalog by code, looked up once per code: a file of a million rows has a few dozen banks. */
+const bankNames = new Map<string, string | undefined>();
+
+function bankNameOf(bankCode: string): string | undefined {
+  if (bankNames.has(bankCode)) return bankNames.get(bankCode);
   const bank = clabeCatalog.banksMap[Number(bankCode)];
-  if (!bank?.tag || bank.tag === 'N/A') return undefined;
-  return bank.name ?? bank.tag;
+  const name = !bank?.tag || bank.tag === 'N/A' ? undefined : (bank.name ?? bank.tag);
+  bankNames.set(bankCode, name);
+  return name;
+}
+
+/** True when every character is an ASCII digit (and there is at least one). */
+function allDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /**
@@ -45,13 +69,17 @@ export function clabeBankName(bankCode: string): string | undefined {
  * new participants): the result just has no bankName, and the caller decides to warn.
  */
 export function checkClabe(raw: string): ClabeCheck {
-  const clabe = raw.replace(/[\s-]/g, '');
-  if (clabe === '') return { ok: false, code: 'ACCOUNT_MISSING' };
-  if (looksLikeExponent(clabe)) return { ok: false, code: 'ACCOUNT_PRECISION_LOST' };
-  if (!/^\d+$/.test(clabe)) return { ok: false, code: 'CLABE_NOT_DIGITS' };
+  // The common case, 18 bare digits, skips the clean-up and its regular expressions.
+  const plain = allDigits(raw);
+  const clabe = plain ? raw : raw.replace(/[\s-]/g, '');
+  if (!plain) {
+    if (clabe === '') return { ok: false, code: 'ACCOUNT_MISSING' };
+    if (looksLikeExponent(clabe)) return { ok: false, code: 'ACCOUNT_PRECISION_LOST' };
+    if (!allDigits(clabe)) return { ok: false, code: 'CLABE_NOT_DIGITS' };
+  }
   if (clabe.length !== 18) return { ok: false, code: 'CLABE_LENGTH' };
-  if (clabeCheckDigit(clabe.slice(0, 17)) !== clabe.charCodeAt(17) - 48) return { ok: false, code: 'CLABE_CHECKSUM' };
+  if (checkDigitOf(clabe) !== clabe.charCodeAt(17) - 48) return { ok: false, code: 'CLABE_CHECKSUM' };
   const bankCode = clabe.slice(0, 3);
-  const bankName = clabeBankName(bankCode);
+  const bankName = bankNameOf(bankCode);
   return bankName === undefined ? { ok: true, clabe, bankCode } : { ok: true, clabe, bankCode, bankName };
 }

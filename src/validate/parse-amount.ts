@@ -46,6 +46,9 @@ const fail = (code: AmountErrorCode): AmountParse => ({ ok: false, code });
 export function parseAmountText(text: string, currency: Currency): AmountParse {
   let s = text.trim();
   if (s === '') return fail('AMOUNT_MISSING');
+  // Most cells are bare digits with the currency's decimal mark ("9041.65", "2500,50"): read them directly.
+  const plain = plainAmount(s, SEPARATORS[currency].decimal.charCodeAt(0));
+  if (plain > 0) return { ok: true, minor: plain };
 
   // Accounting notation: (5.00) is minus five.
   let negative = false;
@@ -75,6 +78,34 @@ export function parseAmountText(text: string, currency: Currency): AmountParse {
   if (significant.length > MAX_INTEGER_DIGITS) return fail('AMOUNT_TOO_LARGE');
   // At most 12 + 2 digits: the integer is exact.
   return { ok: true, minor: Number(significant + fraction.padEnd(2, '0')) };
+}
+
+/**
+ * The minor units of an amount written as 1 to 12 digits, then optionally the decimal mark and 1 or 2 digits;
+ * -1 for anything else (including zero), which the full parser then judges. Exact: at most 14 digits, read as
+ * an integer.
+ */
+function plainAmount(text: string, decimal: number): number {
+  const n = text.length;
+  let minor = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    minor = minor * 10 + (c - 48);
+  }
+  if (i === 0 || i > MAX_INTEGER_DIGITS) return -1;
+  minor *= 100;
+  if (i < n) {
+    const decimals = n - i - 1;
+    if (text.charCodeAt(i) !== decimal || decimals < 1 || decimals > 2) return -1;
+    for (let k = 1; k <= decimals; k++) {
+      const d = text.charCodeAt(i + k) - 48;
+      if (d < 0 || d > 9) return -1;
+      minor += d * (k === 1 ? 10 : 1);
+    }
+  }
+  return minor > 0 ? minor : -1;
 }
 
 type DigitSplit = { ok: true; integer: string; fraction: string } | { ok: false; code: 'AMOUNT_FORMAT' };

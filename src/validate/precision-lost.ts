@@ -7,6 +7,8 @@ import type { RawCell } from '../domain/payout-row.ts';
 const EXPONENT_FORM = /^\d+(?:[.,]\d*)?e[+-]?\d+$/i;
 
 export function looksLikeExponent(text: string): boolean {
+  // Nearly every cell has no "e" at all: no need to strip spaces and run the expression over it.
+  if (text.indexOf('e') === -1 && text.indexOf('E') === -1) return false;
   return EXPONENT_FORM.test(text.replace(/\s/g, ''));
 }
 

@@ -1,5 +1,5 @@
 import { formatMinor } from '../domain/money.ts';
-import type { Account, CanonicalField, CheckedRow, PayoutRow, RawRow } from '../domain/payout-row.ts';
+import type { Account, CanonicalField, CheckedRow, PayoutRow, RawCell, RawRow } from '../domain/payout-row.ts';
 import { CANONICAL_FIELDS } from '../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { PROVIDER_CURRENCY, PROVIDER_KEY_NAME } from '../domain/provider-id.ts';
@@ -33,7 +33,24 @@ export function cashOutAccount(email: string | undefined): Account {
 }
 
 /** Character count as a person sees it (code points), which is what the providers' length limits mean. */
-const length = (text: string): number => [...text].length;
+function length(text: string): number {
+  let count = text.length;
+  // A surrogate pair is one character in two UTF-16 units; counting the high halves avoids an array per cell.
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
+/** length(text) > max, without counting when the UTF-16 length already settles it (code points ≤ units). */
+const longerThan = (text: string, max: number): boolean => text.length > max && length(text) > max;
 
 /** A value quoted for a message, cut short so that a pasted paragraph does not flood the results file. */
 function quote(text: string): string {
@@ -42,6 +59,32 @@ function quote(text: string): string {
 }
 
 const FIELD_ORDER = new Map<string, number>(CANONICAL_FIELDS.map((field, i) => [field, i]));
+
+/** How the order_id is called in messages: what it becomes at the provider. */
+function keyNameOf(provider: ProviderId | undefined): string {
+  return provider === undefined ? 'order_id' : `order_id (${PROVIDER_KEY_NAME[provider]} at ${provider})`;
+}
+
+function byFieldOrder(a: RowIssue, b: RowIssue): number {
+  return (FIELD_ORDER.get(a.field ?? '') ?? 99) - (FIELD_ORDER.get(b.field ?? '') ?? 99);
+}
+
+function reportIssue(issues: RowIssue[], raw: RawRow, ctx: ValidateContext, field: CanonicalField, code: IssueCode, message: string): void {
+  const column = ctx.columns[field];
+  issues.push({
+    code,
+    severity: isWarning(code) ? 'warning' : 'error',
+    row: raw.row,
+    field,
+    ...(column === undefined ? {} : { column }),
+    message,
+  });
+}
+
+/** A cell's text, trimmed; '' for an absent cell. Called with `raw.cells.<field>`: a fixed property, not a keyed lookup. */
+function trimmed(cell: RawCell | undefined): string {
+  return cell === undefined ? '' : cell.text.trim();
+}
 
 /**
  * Validates one row for its provider (the `provider` cell, else ctx.defaultProvider) and returns every problem
@@ -54,25 +97,17 @@ const FIELD_ORDER = new Map<string, number>(CANONICAL_FIELDS.map((field, i) => [
  * (order_id present, amount readable), since the account type, currency and limits are the provider's.
  */
 export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
+  // Plain functions over (issues, raw, ctx) rather than closures made per row: this runs a million times a file.
   const issues: RowIssue[] = [];
-  const report = (field: CanonicalField, code: IssueCode, message: string): void => {
-    const column = ctx.columns[field];
-    issues.push({
-      code,
-      severity: isWarning(code) ? 'warning' : 'error',
-      row: raw.row,
-      field,
-      ...(column === undefined ? {} : { column }),
-      message,
-    });
-  };
-  const text = (field: CanonicalField): string => raw.cells[field]?.text.trim() ?? '';
 
   // Provider: routes the row, so it decides every rule below.
-  const providerText = text('provider');
+  const providerText = trimmed(raw.cells.provider);
   const provider: ProviderId | undefined = providerText === '' ? ctx.defaultProvider : parseProviderName(providerText);
   if (provider === undefined) {
-    report(
+    reportIssue(
+      issues,
+      raw,
+      ctx,
       'provider',
       'PROVIDER_UNKNOWN',
       `Provider ${quote(providerText)} is not one we pay through: use openpay, conekta, digitalfemsa or zenrise, or leave the cell empty to use the --provider of the run.`,
@@ -82,36 +117,41 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   const providerCurrency = provider === undefined ? undefined : PROVIDER_CURRENCY[provider];
 
   // order_id: the row's identity at the provider and in the ledger.
-  const orderId = text('order_id');
-  const keyName = provider === undefined ? 'order_id' : `order_id (${PROVIDER_KEY_NAME[provider]} at ${provider})`;
+  const orderId = trimmed(raw.cells.order_id);
   const orderIdCell = raw.cells.order_id;
   if (orderId === '') {
-    report('order_id', 'ORDER_ID_MISSING', `The ${keyName} is empty: every row needs its own order_id, which keeps it from being paid twice.`);
+    reportIssue(issues, raw, ctx, 'order_id', 'ORDER_ID_MISSING', `The ${keyNameOf(provider)} is empty: every row needs its own order_id, which keeps it from being paid twice.`);
   } else if (orderIdCell !== undefined && isOrderIdPrecisionLost(orderIdCell)) {
-    report(
+    reportIssue(
+      issues,
+      raw,
+      ctx,
       'order_id',
       'ORDER_ID_PRECISION_LOST',
-      `The ${keyName} ${quote(orderId)} was stored by Excel as a number and has lost digits, so two rows could end up with the same order_id. Format the column as Text and type the order_id again.`,
+      `The ${keyNameOf(provider)} ${quote(orderId)} was stored by Excel as a number and has lost digits, so two rows could end up with the same order_id. Format the column as Text and type the order_id again.`,
     );
-  } else if (rules !== undefined && length(orderId) > rules.orderIdMax) {
-    report('order_id', 'ORDER_ID_TOO_LONG', `The ${keyName} has ${length(orderId)} characters; at most ${rules.orderIdMax} are allowed.`);
+  } else if (rules !== undefined && longerThan(orderId, rules.orderIdMax)) {
+    reportIssue(issues, raw, ctx, 'order_id', 'ORDER_ID_TOO_LONG', `The ${keyNameOf(provider)} has ${length(orderId)} characters; at most ${rules.orderIdMax} are allowed.`);
   }
 
   // Currency: optional; empty means the provider's own.
-  const currencyText = text('currency');
+  const currencyText = trimmed(raw.cells.currency);
   const namedCurrency = currencyText === '' ? undefined : parseCurrency(currencyText);
   let currency: Currency | undefined = providerCurrency;
   if (currencyText !== '') {
     if (namedCurrency === undefined) {
       currency = undefined;
-      report(
+      reportIssue(
+        issues,
+        raw,
+        ctx,
         'currency',
         'CURRENCY_UNSUPPORTED',
         `Currency ${quote(currencyText)} is not recognised: write MXN or ARS${providerCurrency ? `, or leave the cell empty for ${providerCurrency}` : ''}.`,
       );
     } else if (provider !== undefined && namedCurrency !== providerCurrency) {
       currency = undefined;
-      report('currency', 'CURRENCY_UNSUPPORTED', `${provider} pays only in ${providerCurrency}, not ${namedCurrency}.`);
+      reportIssue(issues, raw, ctx, 'currency', 'CURRENCY_UNSUPPORTED', `${provider} pays only in ${providerCurrency}, not ${namedCurrency}.`);
     } else {
       currency = namedCurrency;
     }
@@ -119,12 +159,15 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
 
   // Amount: read in the row's currency style; when the currency is unusable, in the provider's.
   const style: Currency = currency ?? providerCurrency ?? namedCurrency ?? PROVIDER_CURRENCY[ctx.defaultProvider];
-  const amountText = text('amount');
+  const amountText = trimmed(raw.cells.amount);
   const amount = parseAmountCell(raw.cells.amount, style);
   if (!amount.ok) {
-    report('amount', amount.code, amountMessage(amount.code, amountText, style));
+    reportIssue(issues, raw, ctx, 'amount', amount.code, amountMessage(amount.code, amountText, style));
   } else if (rules?.wholePesos && amount.minor % 100 !== 0) {
-    report(
+    reportIssue(
+      issues,
+      raw,
+      ctx,
       'amount',
       'AMOUNT_NOT_WHOLE_PESOS',
       `${provider} pays whole pesos only; ${formatMinor(amount.minor)} has centavos. Round it to whole pesos.`,
@@ -135,54 +178,60 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   const maskedAccount = maskAccountText(raw.cells.account, rules?.account ?? 'none');
   let account: Account | undefined;
   if (rules?.account === 'none') {
-    account = cashOutAccount(text('email'));
+    account = cashOutAccount(trimmed(raw.cells.email));
   } else if (rules !== undefined) {
     const checked = checkAccount(raw.cells.account, rules.account, ctx.target !== 'live');
     if (checked.ok) {
       account = checked.account;
       if (checked.warning === 'BANK_UNKNOWN') {
         const bankCode = checked.account.kind === 'clabe' ? checked.account.bankCode : '';
-        report(
+        reportIssue(
+          issues,
+          raw,
+          ctx,
           'account',
           'BANK_UNKNOWN',
           `CLABE ${maskedAccount}: bank code ${bankCode} is not in the bank catalog. The check digit is right; make sure the bank is correct.`,
         );
       } else if (checked.warning === 'TEST_ACCOUNT') {
-        report('account', 'TEST_ACCOUNT', `${maskedAccount} is a Zenrise DEV test account: accepted for ${ctx.target}, never paid live.`);
+        reportIssue(issues, raw, ctx, 'account', 'TEST_ACCOUNT', `${maskedAccount} is a Zenrise DEV test account: accepted for ${ctx.target}, never paid live.`);
       }
     } else {
-      report('account', checked.code, accountMessage(checked.code, raw.cells.account?.text ?? '', maskedAccount ?? '', rules.account, ctx.target));
+      reportIssue(issues, raw, ctx, 'account', checked.code, accountMessage(checked.code, raw.cells.account?.text ?? '', maskedAccount ?? '', rules.account, ctx.target));
     }
   }
 
   // Holder / customer name.
-  const name = text('name');
+  const name = trimmed(raw.cells.name);
   if (rules?.nameRequired && name === '') {
-    report('name', 'NAME_MISSING', `${provider} needs the ${rules.account === 'none' ? "customer's" : "account holder's"} name.`);
-  } else if (rules?.nameMax !== undefined && length(name) > rules.nameMax) {
-    report('name', 'NAME_TOO_LONG', `The name has ${length(name)} characters; ${provider} accepts at most ${rules.nameMax}.`);
+    reportIssue(issues, raw, ctx, 'name', 'NAME_MISSING', `${provider} needs the ${rules.account === 'none' ? "customer's" : "account holder's"} name.`);
+  } else if (rules?.nameMax !== undefined && longerThan(name, rules.nameMax)) {
+    reportIssue(issues, raw, ctx, 'name', 'NAME_TOO_LONG', `The name has ${length(name)} characters; ${provider} accepts at most ${rules.nameMax}.`);
   }
 
-  const email = text('email');
+  const email = trimmed(raw.cells.email);
   if (rules?.email === 'required' && email === '') {
-    report('email', 'EMAIL_MISSING', `${provider} needs the customer's email: the cash-out reference is sent there.`);
+    reportIssue(issues, raw, ctx, 'email', 'EMAIL_MISSING', `${provider} needs the customer's email: the cash-out reference is sent there.`);
   } else if ((rules?.email === 'required' || rules?.email === 'optional') && email !== '' && !checkEmail(email).ok) {
-    report('email', 'EMAIL_INVALID', `${quote(email)} is not a valid email address.`);
+    reportIssue(issues, raw, ctx, 'email', 'EMAIL_INVALID', `${quote(email)} is not a valid email address.`);
   }
 
-  const description = text('description');
-  if (rules?.description !== undefined && length(description) > rules.description.max) {
+  const description = trimmed(raw.cells.description);
+  if (rules?.description !== undefined && longerThan(description, rules.description.max)) {
     const what = rules.description.code === 'REASON_TOO_LONG' ? 'reason' : 'description';
-    report(
+    reportIssue(
+      issues,
+      raw,
+      ctx,
       'description',
       rules.description.code,
       `The ${what} has ${length(description)} characters; ${provider} accepts at most ${rules.description.max}.`,
     );
   }
 
-  const phone = text('phone');
+  const phone = trimmed(raw.cells.phone);
 
-  issues.sort((a, b) => (FIELD_ORDER.get(a.field ?? '') ?? 99) - (FIELD_ORDER.get(b.field ?? '') ?? 99));
+  if (issues.length > 1) issues.sort(byFieldOrder);
 
   const input: CheckedRow['input'] = { provider: providerText === '' ? ctx.defaultProvider : providerText };
   if (orderId !== '') input.orderId = orderId;

@@ -26,6 +26,7 @@ export interface WebhookReceiverOptions {
 
 export interface HandledRequest {
   provider?: ProviderId;
+  /** 0 when the sender hung up before its body was read. */
   httpStatus: number;
   /** What the body was, when it was read. */
   parsed?: ParsedEvent;
@@ -50,8 +51,8 @@ const PARSERS: Record<ProviderId, (body: unknown) => ParsedEvent> = {
 /**
  * Receives provider events and applies them to the ledger.
  *
- * Routes: POST /webhooks/{openpay|conekta|digitalfemsa|zenrise}, and POST / with the simulator's
- * `x-simulator-provider` header (its --webhook-url posts there). GET /healthz answers 200.
+ * Routes: POST /webhooks/{openpay|conekta|digitalfemsa|zenrise}, and POST / (or any other path) with the
+ * simulator's `x-simulator-provider` header (its --webhook-url posts there). GET /healthz answers 200.
  *
  * Answers, chosen for providers that redeliver until they get a 2xx (Openpay: "intentará entregar la notificación
  * hasta recibir una respuesta de éxito", openpay.mx/docs/webhooks.html; Conekta keeps webhook_logs with
@@ -106,7 +107,15 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       return done({ provider, httpStatus: 405 });
     }
 
-    const body = await readBody(req, maxBodyBytes);
+    let body: Buffer | 'too_large';
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (error) {
+      // Nothing was applied; the provider sees a failed delivery and sends it again.
+      logger.warn({ event: 'webhook_aborted', provider, message: errorMessage(error) });
+      res.destroy();
+      return done({ provider, httpStatus: 0 });
+    }
     if (body === 'too_large') {
       logger.warn({ event: 'webhook_rejected', provider, reason: 'body too large', limit: maxBodyBytes });
       answer(res, 413, { error: `body larger than ${maxBodyBytes} bytes` });
@@ -202,7 +211,9 @@ function statusFor(outcome: ApplyOutcome): number {
 function providerOf(path: string, header: string | string[] | undefined): ProviderId | undefined {
   const match = /^\/webhooks\/([a-z]+)\/?$/.exec(path);
   if (match) return match[1] !== undefined && isProviderId(match[1]) ? match[1] : undefined;
-  if (path === '/' && typeof header === 'string' && isProviderId(header)) return header;
+  // The simulator posts every provider's events to its one --webhook-url, naming the provider in a header; the URL
+  // is the operator's choice (http://host:4020/ or …/hooks), so the header routes on any other path.
+  if (typeof header === 'string' && isProviderId(header)) return header;
   return undefined;
 }
 
@@ -220,6 +231,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
     });
     req.on('end', () => resolve(tooLarge ? 'too_large' : Buffer.concat(chunks)));
     req.on('error', reject);
+    // A sender that hangs up mid-body: settle the promise so nothing waits on it forever.
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the sender closed the connection before the body was complete'));
+    });
   });
 }
 

@@ -2,9 +2,9 @@ import { PROVIDER_CURRENCY, type ProviderId } from '../domain/provider-id.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
 import { EXCEPTION_TYPES, type ReconciliationException } from '../report/exceptions.ts';
 import type { ComparisonCoverage } from '../report/provider-comparison.ts';
-import { DETAIL_SHEETS, sheetTotals, type DetailRecord, type DetailSheet, type SheetTotals } from '../report/reconciliation.ts';
+import { DETAIL_SHEETS, SHEET_OF_STATUS, sheetTotals, type DetailRecord, type DetailSheet, type SheetTotals } from '../report/reconciliation.ts';
 import type { StatementSection } from '../report/statement.ts';
-import { XlsxFile, amount, criterion, date, int, sheetRef, text, type SheetCell, type SheetRow } from '../report/xlsx-sheet.ts';
+import { XlsxFile, amount, criterion, date, heading, int, sheetRef, text, type SheetCell, type SheetRow } from '../report/xlsx-sheet.ts';
 
 export const SUMMARY_SHEET = 'Summary';
 export const EXCEPTIONS_SHEET = 'Exceptions';
@@ -158,7 +158,7 @@ function exceptionsSheet(input: ReconciliationInput) {
       ],
     });
   }
-  return { name: EXCEPTIONS_SHEET, rows, headerRow: 1 };
+  return { name: EXCEPTIONS_SHEET, rows, headerRow: 1, wideColumns: [EXCEPTION_COLUMNS.indexOf('Suggested action')] };
 }
 
 function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, SheetTotals>) {
@@ -166,7 +166,7 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
   const push = (cells: SheetCell[], bold = false) => rows.push(bold ? { cells, bold } : { cells });
   const blank = () => push([]);
 
-  push([text('Reconciliation')], true);
+  push([text('Reconciliation', false)], true);
   push([text('Scope'), text(input.scope, false)]);
   push([text('Generated'), date(input.generatedAt)]);
   push([text('Ledger'), text(input.ledgerPath ?? '(not given)', false)]);
@@ -177,10 +177,11 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
   }
   blank();
 
+  // The tables share columns: counts in C, amounts from D on, so a column reads the same all the way down.
   push([text('Batches')], true);
-  push(['Batch', 'Provider', 'Status', 'Rows', 'Created', 'Updated', 'File', 'File SHA-256'].map((h) => text(h)), true);
+  push([text('Batch'), text('Provider'), heading('Rows'), heading('Created'), heading('Updated'), text('Status'), text('File'), text('File SHA-256')], true);
   for (const b of input.batches) {
-    push([text(b.id), text(b.provider), text(b.status), int(b.rowCount), date(b.createdAt), date(b.updatedAt), text(b.fileName), text(b.fileHash, false)]);
+    push([text(b.id), text(b.provider), int(b.rowCount), date(b.createdAt), date(b.updatedAt), text(b.status), text(b.fileName), text(b.fileHash, false)]);
   }
   blank();
 
@@ -188,13 +189,14 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
   const currencies = currenciesOf(input, providers, totals);
 
   // Rows by status: one line per detail sheet, then a total that must equal the ledger's row count.
-  push([text('Rows by status')], true);
-  push([text('Sheet'), text('Rows'), ...currencies.flatMap((c) => [text(`Amount ${c}`), text(`Fees ${c}`), text(`IVA ${c}`)])], true);
+  push([text('Rows by status', false)], true);
+  push([text('Sheet'), text('Statuses'), heading('Rows'), ...currencies.flatMap((c) => [heading(`Amount ${c}`), heading(`Fees ${c}`), heading(`IVA ${c}`)])], true);
   const firstStatusRow = rows.length + 1;
   for (const sheet of DETAIL_SHEETS) {
     const t = totals.get(sheet)!;
     push([
       text(sheet),
+      text(statusesOf(sheet)),
       countFormula(sheet, t.rows),
       ...currencies.flatMap((c) => [
         sumIfs(sheet, COL.amount, [[COL.currency, c]], t.amountByCurrency.get(c) ?? 0, c),
@@ -204,24 +206,23 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
     ]);
   }
   const lastStatusRow = rows.length;
-  const totalCells: SheetCell[] = [text('Total')];
-  const columnCount = 1 + currencies.length * 3;
-  for (let i = 1; i <= columnCount; i++) {
-    const letter = columnLetter(i + 1);
+  const totalCells: SheetCell[] = [text('Total'), undefined];
+  for (let col = 2; col < 3 + currencies.length * 3; col++) {
+    const letter = columnLetter(col + 1);
     let result = 0;
     for (let r = firstStatusRow; r <= lastStatusRow; r++) {
-      const cell = rows[r - 1]?.cells[i];
+      const cell = rows[r - 1]?.cells[col];
       if (cell?.kind === 'formula') result += cell.result;
     }
-    const currency = i === 1 ? undefined : currencies[Math.floor((i - 2) / 3)];
+    const currency = col === 2 ? undefined : currencies[Math.floor((col - 3) / 3)];
     totalCells.push({ kind: 'formula', formula: `SUM(${letter}${firstStatusRow}:${letter}${lastStatusRow})`, result, ...(currency ? { currency } : {}) });
   }
   push(totalCells, true);
   blank();
 
   // Rows by provider and status, in the provider's own currency.
-  push([text('Rows by provider')], true);
-  push(['Provider', 'Sheet', 'Rows', 'Amount', 'Fees', 'IVA'].map((h) => text(h)), true);
+  push([text('Rows by provider', false)], true);
+  push([text('Provider'), text('Sheet'), heading('Rows'), heading('Amount'), heading('Fees'), heading('IVA')], true);
   for (const provider of providers) {
     const cur = PROVIDER_CURRENCY[provider];
     for (const sheet of DETAIL_SHEETS) {
@@ -238,20 +239,28 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
   }
   blank();
 
-  push([text('Statement')], true);
-  push(['Provider', 'Currency', 'Opening balance', 'Debits', 'Returns', 'Closing balance'].map((h) => text(h)), true);
+  push([text('Statement (statement.xlsx)', false)], true);
+  push([text('Provider'), text('Currency'), undefined, heading('Opening balance'), heading('Debits'), heading('Returns'), heading('Closing balance')], true);
   for (const s of input.statement) {
-    push([text(s.provider), text(s.currency), amount(s.opening.amountMinor, s.currency), amount(s.totals.debitMinor, s.currency), amount(s.totals.creditMinor, s.currency), amount(s.closingMinor, s.currency)]);
+    push([
+      text(s.provider),
+      text(s.currency),
+      undefined,
+      amount(s.opening.amountMinor, s.currency),
+      amount(s.totals.debitMinor, s.currency),
+      amount(s.totals.creditMinor, s.currency),
+      amount(s.closingMinor, s.currency),
+    ]);
   }
   blank();
 
   push([text('Exceptions')], true);
-  push([text('Type'), text('Count')], true);
+  push([text('Type'), undefined, heading('Count')], true);
   for (const type of EXCEPTION_TYPES) {
     const n = input.exceptions.filter((e) => e.type === type).length;
-    push([text(type), { kind: 'formula', formula: `COUNTIFS(${sheetRef(EXCEPTIONS_SHEET, 'A')},${criterion(type)})`, result: n }]);
+    push([text(type), undefined, { kind: 'formula', formula: `COUNTIFS(${sheetRef(EXCEPTIONS_SHEET, 'A')},${criterion(type)})`, result: n }]);
   }
-  push([text('Total'), countFormula(EXCEPTIONS_SHEET, input.exceptions.length)], true);
+  push([text('Total'), undefined, countFormula(EXCEPTIONS_SHEET, input.exceptions.length)], true);
 
   return { name: SUMMARY_SHEET, rows };
 }
@@ -277,6 +286,14 @@ function currenciesOf(input: ReconciliationInput, providers: readonly ProviderId
   for (const t of totals.values()) for (const c of t.amountByCurrency.keys()) set.add(c);
   if (set.size === 0) set.add('MXN');
   return [...set].sort((a, b) => (a === 'MXN' ? -1 : b === 'MXN' ? 1 : a.localeCompare(b)));
+}
+
+function statusesOf(sheet: DetailSheet): string {
+  // `valid` is validate's verdict; the ledger never holds it.
+  return Object.entries(SHEET_OF_STATUS)
+    .filter(([status, s]) => s === sheet && status !== 'valid')
+    .map(([status]) => status)
+    .join(', ');
 }
 
 function columnLetter(n: number): string {

@@ -2,11 +2,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { RESULT_COLUMNS } from '../domain/result-row.ts';
 import type { ResultRow } from '../domain/result-row.ts';
+import { csvLine } from './csv-line.ts';
 import { patchRecord, resultRecord } from './result-record.ts';
 import { writeResultsXlsx } from './results-xlsx.ts';
 
@@ -14,6 +15,10 @@ export { resultRowFromChecked } from './result-row-from-checked.ts';
 
 export type ResultsFormat = 'csv' | 'xlsx' | 'both';
 const FORMATS: readonly ResultsFormat[] = ['csv', 'xlsx', 'both'];
+
+const BOM = '\uFEFF';
+/** Characters of CSV text gathered before one write to the file. */
+const BATCH_CHARS = 64 * 1024;
 
 export const RESULTS_CSV = 'results.csv';
 export const RESULTS_XLSX = 'results.xlsx';
@@ -35,9 +40,9 @@ export interface ResultsWriter {
 }
 
 /**
- * results.csv streamed as rows come (UTF-8 with a BOM: without it Excel on Windows opens the file as ANSI and
- * "Peña" shows as "PeÃ±a"), then results.xlsx built from the finished CSV. For 'xlsx' the CSV is only the
- * streaming intermediate and is removed at the end.
+ * results.csv streamed as rows come, as csv-stringify would write it (UTF-8 with a BOM: without it Excel on
+ * Windows opens the file as ANSI and "Peña" shows as "PeÃ±a"), then results.xlsx built from the finished CSV.
+ * For 'xlsx' the CSV is only the streaming intermediate and is removed at the end.
  */
 export async function createResultsWriter(outDir: string, format: ResultsFormat): Promise<ResultsWriter> {
   if (!FORMATS.includes(format)) {
@@ -48,15 +53,16 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
   const xlsxPath = join(outDir, RESULTS_XLSX);
   const streamPath = csvPath + PARTIAL;
 
-  // A roomy object buffer: with the default 16 records, a million-row run would wait for drain every 16 rows.
-  const stringifier = stringify({ bom: true, header: true, columns: [...RESULT_COLUMNS], writableHighWaterMark: 1024 });
   const file = createWriteStream(streamPath);
   // Opened before the writer is handed out: an unwritable folder fails here, not at some later row or at finish.
   await once(file, 'ready');
   let failure: unknown;
-  const written = pipeline(stringifier, file).catch((error: unknown) => {
-    failure = error;
+  file.on('error', (error: unknown) => {
+    failure ??= error;
   });
+  // Records are joined into one string and handed to the file a batch at a time: a write per record would be a
+  // million stream writes.
+  let pending = `${BOM}${csvLine(RESULT_COLUMNS)}\n`;
 
   const seen = new RowSet();
   const patches = new Map<number, Partial<ResultRow>>();
@@ -71,11 +77,16 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
       if (!Number.isSafeInteger(row.row) || row.row <= lastRow) {
         throw new RangeError(`results rows must come in file order: row ${row.row} after row ${lastRow}`);
       }
-      const record = resultRecord(row);
+      const line = csvLine(resultRecord(row));
       lastRow = row.row;
       seen.add(row.row);
       rows += 1;
-      if (!stringifier.write(record)) return once(stringifier, 'drain').then(() => undefined);
+      pending += `${line}\n`;
+      if (pending.length < BATCH_CHARS) return;
+      const flushed = file.write(pending);
+      pending = '';
+      // once() also rejects if the file fails while the caller waits.
+      if (!flushed) return once(file, 'drain').then(() => undefined);
     },
 
     patch(rowNumber, update) {
@@ -90,8 +101,12 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
     async finish() {
       if (state !== 'open') throw new Error('results writer: finish called twice');
       state = 'finishing';
-      stringifier.end();
-      await written;
+      if (failure !== undefined) throw failure;
+      file.end(pending);
+      pending = '';
+      await finished(file).catch((error: unknown) => {
+        failure ??= error;
+      });
       if (failure !== undefined) throw failure;
 
       let complete = streamPath;

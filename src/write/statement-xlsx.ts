@@ -32,7 +32,7 @@ export async function writeStatementXlsx(path: string, sections: readonly Statem
       file.addSheet({
         name: 'Statement',
         rows: [
-          { cells: [text('Statement')], bold: true },
+          { cells: [text('Statement', false)], bold: true },
           { cells: [text('Scope'), text(meta.scope, false)] },
           { cells: [text('Generated'), date(meta.generatedAt)] },
           { cells: [text('No money moved in this scope, and no provider balance was captured.', false)] },
@@ -51,7 +51,7 @@ function statementSheet(s: StatementSection, meta: { scope: string; generatedAt:
   const cur = s.currency;
   const t = s.totals;
   const rows: SheetRow[] = [
-    { cells: [text(`Estado de cuenta: ${s.provider} ${cur}`)], bold: true },
+    { cells: [text(`Estado de cuenta: ${s.provider} ${cur}`, false)], bold: true },
     { cells: [text('Scope'), text(meta.scope, false)] },
     { cells: [text('Generated'), date(meta.generatedAt)] },
     { cells: [text('Opening balance'), amount(s.opening.amountMinor, cur), text(openingNote(s.provider, s.opening), false)] },
@@ -73,8 +73,8 @@ function statementSheet(s: StatementSection, meta: { scope: string; generatedAt:
         text(l.beneficiary),
         text(l.description),
         amount(l.amountMinor, cur),
-        amount(l.feeMinor, cur),
-        amount(l.ivaMinor, cur),
+        l.kind === 'payout' ? amount(l.feeMinor, cur) : undefined,
+        l.kind === 'payout' ? amount(l.ivaMinor, cur) : undefined,
         l.debitMinor ? amount(l.debitMinor, cur) : undefined,
         l.creditMinor ? amount(l.creditMinor, cur) : undefined,
         amount(l.balanceMinor, cur),

@@ -89,7 +89,9 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       // An in-process simulator would start empty: it holds none of the ledger's payouts, so comparing with it
       // would report every row as unknown to the provider.
       notComparedReason = '--target simulator without --simulator-url has no provider state (pass the URL of the simulator the batch ran against)';
-    } else if (providers.size > 0) {
+    } else if (providers.size === 0) {
+      notComparedReason = 'the scope has no rows';
+    } else {
       try {
         target = await connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: [...providers] });
         const t = target;

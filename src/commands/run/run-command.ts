@@ -6,11 +6,11 @@ import { dedupeAgainstLedger } from '../../dedupe/dedupe-against-ledger.ts';
 import { dispatchBatch, type ProviderLane } from '../../dispatch/dispatch-batch.ts';
 import { withRetries } from '../../dispatch/retry-policy.ts';
 import type { DispatchRow } from '../../dispatch/dispatch-types.ts';
+import { instructionFromRow } from '../../dispatch/instruction-from-row.ts';
 import type { Minor } from '../../domain/money.ts';
 import { formatMinor } from '../../domain/money.ts';
 import type { CheckedRow } from '../../domain/payout-row.ts';
 import { PROVIDER_CURRENCY, type ProviderId } from '../../domain/provider-id.ts';
-import { requestKey } from '../../domain/request-key.ts';
 import { batchIdFor } from '../../ledger/batch-identity.ts';
 import { isLedgerError } from '../../ledger/ledger-error.ts';
 import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
@@ -280,9 +280,8 @@ function ledgerPayable(ledger: LedgerStore, batchId: string) {
 }
 
 function dispatchRow(row: LedgerRow): DispatchRow {
-  if (!row.orderKey || row.amountMinor === undefined || !row.currency || !row.account) {
-    throw new Error(`ledger row ${row.id} is missing payout fields`);
-  }
+  const instruction = instructionFromRow(row);
+  if (!instruction) throw new Error(`ledger row ${row.id} is missing payout fields`);
   return {
     rowId: row.id,
     row: row.rowNumber,
@@ -290,18 +289,7 @@ function dispatchRow(row: LedgerRow): DispatchRow {
     status: row.status as DispatchRow['status'],
     attempts: row.attempts,
     ...(row.sentAt ? { sentAt: row.sentAt } : {}),
-    instruction: {
-      requestKey: row.requestKey ?? requestKey(row.provider, row.orderKey),
-      orderId: row.orderKey,
-      amountMinor: row.amountMinor,
-      currency: row.currency,
-      account: row.account,
-      ...(row.name !== undefined ? { name: row.name } : {}),
-      ...(row.email !== undefined ? { email: row.email } : {}),
-      ...(row.phone !== undefined ? { phone: row.phone } : {}),
-      ...(row.description !== undefined ? { description: row.description } : {}),
-      ...(row.recipientId !== undefined ? { recipientId: row.recipientId } : {}),
-    },
+    instruction,
   };
 }
 

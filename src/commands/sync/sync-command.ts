@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Target } from '../../config/config-types.ts';
@@ -78,6 +79,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
   let closeTarget: () => Promise<void> = async () => {};
   let logger: ReturnType<typeof createLogger> | undefined;
   const controller = new AbortController();
+  // Every request waiting on a provider's rate limiter or retry listens to this signal: one per request in flight.
+  setMaxListeners(0, controller.signal);
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) return;
     logger?.warn({ event: 'interrupt', signal }, 'stopping after the calls in flight');
@@ -167,7 +170,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
     };
-    log.info({ event: 'finish', exitCode: code, rounds: report.rounds, asked: report.rowIds.size, changed: report.changed, counts: summary.counts });
+    log.info({ event: 'finish', exitCode: code, rounds: report.rounds, asked: report.rowIds.size, answered: report.answered, changed: report.changed, counts: summary.counts });
     process.stdout.write(args.json ? `${formatSummaryJson(summary)}\n` : formatSummaryText(summary));
     return code;
   } finally {

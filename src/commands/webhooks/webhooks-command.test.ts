@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteLedger } from '../../ledger/sqlite-ledger.ts';
+import { openBatchInput, queuedRow } from '../../ledger/test-support/fixtures.ts';
+import { RunError } from '../../run-error.ts';
+import { webhooksCommand } from './webhooks-command.ts';
+
+let dir: string;
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('webhooksCommand', () => {
+  it('listens, applies events to the ledger file, and stops cleanly with exit 0', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'payout-webhooks-cmd-'));
+    const ledgerPath = join(dir, 'ledger.sqlite');
+    const seed = openSqliteLedger(ledgerPath);
+    const batchId = seed.openBatch(openBatchInput('cmd')).batch.id;
+    seed.insertRows(batchId, [queuedRow(2, 'OP-CMD-1')]);
+    const rowId = seed.getRowByNumber(batchId, 2)!.id;
+    const lock = seed.acquireBatchLock(batchId);
+    const [mark] = seed.markSending([{ rowId }]);
+    seed.recordOutcomes([{ rowId, to: 'pending', cause: 'provider_accepted', attempt: mark!.attempt, providerPayoutId: 'trx_cmd', providerStatus: 'in_progress' }]);
+    lock.release();
+    seed.close();
+
+    const stop = new AbortController();
+    let printed = '';
+    let exited: Promise<number> | undefined;
+    const url = await new Promise<string>((resolve, reject) => {
+      exited = webhooksCommand({ port: 0, host: '127.0.0.1', ledger: ledgerPath }, { out: (t) => (printed += t), signal: stop.signal, onListening: resolve, logFile: join(dir, 'webhooks.log') });
+      exited.catch(reject);
+    });
+    expect(printed).toContain(`${url}/webhooks/openpay`);
+
+    const res = await fetch(`${url}/webhooks/openpay`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'payout.succeeded', event_date: '2026-03-01T10:00:00-06:00', transaction: { id: 'trx_cmd', status: 'completed', order_id: 'OP-CMD-1' } }),
+    });
+    expect(res.status).toBe(200);
+
+    stop.abort();
+    expect(await exited).toBe(0);
+    expect(printed).toContain('stopped');
+    const after = openSqliteLedger(ledgerPath);
+    expect(after.getRow(rowId)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
+    after.close();
+    const logged = readFileSync(join(dir, 'webhooks.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toContainEqual(expect.objectContaining({ event: 'webhook_applied', payoutId: 'trx_cmd', changed: true, status: 'paid' }));
+  });
+
+  it('refuses a port in use and a bad config with stable codes', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'payout-webhooks-cmd-'));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await expect(webhooksCommand({ port, host: '127.0.0.1', ledger: join(dir, 'l.sqlite') })).rejects.toMatchObject({ code: 'USAGE' });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    const config = join(dir, 'bad.json');
+    writeFileSync(config, '{"nope": 1}');
+    const error = await webhooksCommand({ port: 0, host: '127.0.0.1', ledger: join(dir, 'l.sqlite'), config }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunError);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+});

@@ -1,0 +1,78 @@
+import { connect } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LedgerStore } from '../ledger/ledger-store.ts';
+import { openSqliteLedger } from '../ledger/sqlite-ledger.ts';
+import { openBatchInput, queuedRow, tempLedger } from '../ledger/test-support/fixtures.ts';
+import { startWebhookReceiver, type HandledRequest, type WebhookReceiver } from './webhook-receiver.ts';
+
+let tmp: ReturnType<typeof tempLedger>;
+let ledger: LedgerStore;
+let receiver: WebhookReceiver;
+let handled: HandledRequest[];
+let onHandled: ((h: HandledRequest) => void) | undefined;
+let rowId: number;
+
+beforeEach(async () => {
+  tmp = tempLedger();
+  ledger = openSqliteLedger(tmp.path);
+  const batchId = ledger.openBatch(openBatchInput('receiver', 'zenrise')).batch.id;
+  ledger.insertRows(batchId, [queuedRow(2, 'ZR-1', 10_000, { currency: 'ARS', account: { kind: 'cbu', number: '0170099222000000678122' } })]);
+  rowId = ledger.getRowByNumber(batchId, 2)!.id;
+  const lock = ledger.acquireBatchLock(batchId);
+  const [mark] = ledger.markSending([{ rowId }]);
+  ledger.recordOutcomes([{ rowId, to: 'pending', cause: 'provider_accepted', attempt: mark!.attempt, providerPayoutId: 'zr-transfer-1', providerStatus: 'Pending' }]);
+  lock.release();
+  handled = [];
+  onHandled = undefined;
+  receiver = await startWebhookReceiver({
+    ledger,
+    port: 0,
+    onHandled: (h) => {
+      handled.push(h);
+      onHandled?.(h);
+    },
+  });
+});
+
+afterEach(async () => {
+  await receiver.close();
+  ledger.close();
+  tmp.cleanup();
+});
+
+const finish = (status: string, updatedAt: string) => ({ event: 'transfer.finish', data: { id: 'zr-transfer-1', status, externalReference: 'ZR-1', updatedAt }, sentAt: updatedAt });
+
+describe('startWebhookReceiver', () => {
+  it("routes by the simulator's header on any path, and by /webhooks/{provider}", async () => {
+    const viaHeader = await fetch(`${receiver.url}/hooks`, { method: 'POST', headers: { 'x-simulator-provider': 'zenrise' }, body: JSON.stringify(finish('Accredited', '2026-03-01T12:00:05.000Z')) });
+    expect(viaHeader.status).toBe(200);
+    expect(ledger.getRow(rowId)).toMatchObject({ status: 'paid', providerStatus: 'Accredited' });
+    // The path names the provider even when a header says otherwise.
+    const viaPath = await fetch(`${receiver.url}/webhooks/zenrise`, { method: 'POST', headers: { 'x-simulator-provider': 'openpay' }, body: JSON.stringify(finish('Accredited', '2026-03-01T12:00:05.000Z')) });
+    expect(await viaPath.json()).toMatchObject({ outcome: 'applied', changed: false });
+  });
+
+  it('answers 405 to other methods and 200 on /healthz', async () => {
+    expect((await fetch(`${receiver.url}/webhooks/zenrise`)).status).toBe(405);
+    expect((await fetch(`${receiver.url}/healthz`)).status).toBe(200);
+  });
+
+  it('survives a sender that hangs up mid-body, and keeps serving', async () => {
+    const { port } = new URL(receiver.url);
+    const dropped = new Promise<void>((resolve) => (onHandled = (h) => h.httpStatus === 0 && resolve()));
+    const gone = new Promise<void>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /webhooks/zenrise HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"event":"transfer.fin');
+        setImmediate(() => socket.destroy());
+      });
+      socket.on('close', () => resolve());
+    });
+    await gone;
+    await dropped;
+    const ok = await fetch(`${receiver.url}/webhooks/zenrise`, { method: 'POST', body: JSON.stringify(finish('Fail', '2026-03-01T12:00:09.000Z')) });
+    expect(ok.status).toBe(200);
+    // A newer Fail after no earlier final state: the row fails.
+    expect(ledger.getRow(rowId)!.status).toBe('failed');
+    expect(handled.map((h) => h.httpStatus)).toEqual([0, 200]);
+  });
+});
