@@ -110,7 +110,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((message, error) => {
       if (error) throw error;
-      throw new RunError('USAGE', message, { hint: 'see payout-batch --help' });
+      // yargs breaks some messages over lines ("Invalid values:\n  Argument: …"); the user gets one line.
+      throw new RunError('USAGE', message.replace(/\s*\n\s*/g, ' ').trim(), { hint: 'see payout-batch --help' });
     });
 
   await parser.parseAsync();
