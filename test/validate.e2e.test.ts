@@ -323,9 +323,8 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     expect(existsSync(result.out)).toBe(false);
   });
 
-  // Known defect in src/cli.ts (outside validate): yargs's "Invalid values:\n  Argument: …" reaches stderr with its
-  // line break, so the error is two lines. When .fail() joins it into one line this test fails: turn it into it().
-  it.fails('refuses an unknown --provider in one line', async () => {
+  // Regression: yargs's "Invalid values:\n  Argument: …" used to reach stderr over two lines.
+  it('refuses an unknown --provider in one line', async () => {
     const result = await validate(validateFixture('openpay-all-valid.csv'), 'mercadopago');
     expect(result.code).toBe(1);
     expectOneLine(result.stderr);

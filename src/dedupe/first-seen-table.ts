@@ -32,10 +32,8 @@ export class FirstSeenTable {
   private locations = new Float64Array(1 << INITIAL_BITS);
   private count = 0;
   private readonly chunks: Buffer[] = [];
-  private chunk: Buffer | undefined;
+  private chunk: Buffer = Buffer.alloc(0);
   private used = 0;
-  /** The entry being looked up or added, laid out as it is stored. */
-  private scratch = Buffer.allocUnsafe(256);
 
   get size(): number {
     return this.count;
@@ -47,18 +45,37 @@ export class FirstSeenTable {
    */
   getOrAdd(provider: ProviderId, orderId: string, row: number, fingerprint: string): { row: number; fingerprint: string } | undefined {
     if (!Number.isSafeInteger(row) || row < 0 || row > 0xffffffff) throw new RangeError(`row must be an integer from 0 to 2^32-1, got ${row}`);
-    const tag = (hashOrderId(orderId) * 4 + PROVIDER_INDEX[provider]) >>> 0;
-    const keyBytes = this.encodeKey(provider, orderId);
+    const providerIndex = PROVIDER_INDEX[provider];
+    // The entry is written where it would be stored; it is kept only if the key turns out to be new.
+    this.reserve(LENGTH_BYTES * 3 + 1 + 3 * (orderId.length + fingerprint.length));
+    const chunk = this.chunk;
+    const start = this.used;
+    chunk[start + LENGTH_BYTES] = providerIndex;
+    const keyEnd = writeText(chunk, start + LENGTH_BYTES + 1, orderId);
+    const keyBytes = keyEnd - start - LENGTH_BYTES;
+    writeUint32(chunk, start, keyBytes);
+
+    const tag = (hashOrderId(orderId) * 4 + providerIndex) >>> 0;
     const mask = (1 << this.bits) - 1;
     let slot = this.home(tag);
     for (;;) {
       const location = this.locations[slot]!;
       if (location === 0) break;
-      if (this.tags[slot] === tag && this.sameKey(location - 1, keyBytes)) return this.read(location - 1, keyBytes);
+      if (this.tags[slot] === tag) {
+        const index = Math.floor((location - 1) / CHUNK_STRIDE);
+        const other = this.chunks[index]!;
+        const position = location - 1 - index * CHUNK_STRIDE;
+        if (sameBytes(other, position, chunk, start, LENGTH_BYTES + keyBytes)) return readTail(other, position + LENGTH_BYTES + keyBytes);
+      }
       slot = (slot + 1) & mask;
     }
+
+    writeUint32(chunk, keyEnd, row);
+    const end = writeText(chunk, keyEnd + 2 * LENGTH_BYTES, fingerprint);
+    writeUint32(chunk, keyEnd + LENGTH_BYTES, end - keyEnd - 2 * LENGTH_BYTES);
+    this.used = end;
     this.tags[slot] = tag;
-    this.locations[slot] = this.append(keyBytes, row, fingerprint) + 1;
+    this.locations[slot] = (this.chunks.length - 1) * CHUNK_STRIDE + start + 1;
     this.count++;
     if (this.count * 4 > (mask + 1) * 3) this.grow();
     return undefined;
@@ -69,57 +86,12 @@ export class FirstSeenTable {
     return Math.imul(tag, 0x9e3779b1) >>> (32 - this.bits);
   }
 
-  /** Writes length + key into the scratch buffer; returns the key's byte length. */
-  private encodeKey(provider: ProviderId, orderId: string): number {
-    this.reserve(LENGTH_BYTES + 1 + orderId.length * 3);
-    this.scratch[LENGTH_BYTES] = PROVIDER_INDEX[provider];
-    const keyBytes = 1 + this.scratch.write(orderId, LENGTH_BYTES + 1, 'utf8');
-    this.scratch.writeUInt32LE(keyBytes, 0);
-    return keyBytes;
-  }
-
+  /** Room for `bytes` more in the current chunk, or a new chunk. */
   private reserve(bytes: number): void {
-    if (this.scratch.length >= bytes) return;
-    const grown = Buffer.allocUnsafe(Math.max(bytes, this.scratch.length * 2));
-    this.scratch.copy(grown);
-    this.scratch = grown;
-  }
-
-  private at(location: number): { chunk: Buffer; position: number } {
-    const index = Math.floor(location / CHUNK_STRIDE);
-    return { chunk: this.chunks[index]!, position: location - index * CHUNK_STRIDE };
-  }
-
-  private sameKey(location: number, keyBytes: number): boolean {
-    const { chunk, position } = this.at(location);
-    const end = LENGTH_BYTES + keyBytes;
-    return this.scratch.compare(chunk, position, position + end, 0, end) === 0;
-  }
-
-  private read(location: number, keyBytes: number): { row: number; fingerprint: string } {
-    const { chunk, position } = this.at(location);
-    const after = position + LENGTH_BYTES + keyBytes;
-    const fingerprintBytes = chunk.readUInt32LE(after + 4);
-    return { row: chunk.readUInt32LE(after), fingerprint: chunk.toString('utf8', after + 8, after + 8 + fingerprintBytes) };
-  }
-
-  /** Completes the entry in the scratch buffer (after the key), copies it into a chunk, returns its location. */
-  private append(keyBytes: number, row: number, fingerprint: string): number {
-    const after = LENGTH_BYTES + keyBytes;
-    this.reserve(after + 8 + fingerprint.length * 3);
-    this.scratch.writeUInt32LE(row, after);
-    const fingerprintBytes = this.scratch.write(fingerprint, after + 8, 'utf8');
-    this.scratch.writeUInt32LE(fingerprintBytes, after + 4);
-    const total = after + 8 + fingerprintBytes;
-    if (this.chunk === undefined || this.used + total > this.chunk.length) {
-      this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, total));
-      this.chunks.push(this.chunk);
-      this.used = 0;
-    }
-    this.scratch.copy(this.chunk, this.used, 0, total);
-    const location = (this.chunks.length - 1) * CHUNK_STRIDE + this.used;
-    this.used += total;
-    return location;
+    if (this.used + bytes <= this.chunk.length) return;
+    this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+    this.chunks.push(this.chunk);
+    this.used = 0;
   }
 
   private grow(): void {
@@ -137,4 +109,40 @@ export class FirstSeenTable {
       this.locations[slot] = location;
     }
   }
+}
+
+function writeUint32(bytes: Buffer, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 16) & 0xff;
+  bytes[at + 3] = value >>> 24;
+}
+
+function readUint32(bytes: Buffer, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
+/**
+ * Writes `text` as UTF-8 at `at` (the caller made room for 3 bytes a UTF-16 unit); returns where it ends. ASCII,
+ * nearly every order_id and fingerprint, is copied in a loop: cheaper than a call into the encoder for 20 bytes.
+ */
+function writeText(bytes: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return at + bytes.write(text.slice(i), at, 'utf8');
+    bytes[at++] = c;
+  }
+  return at;
+}
+
+function sameBytes(a: Buffer, aStart: number, b: Buffer, bStart: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
+/** The row and fingerprint after an entry's key. */
+function readTail(bytes: Buffer, at: number): { row: number; fingerprint: string } {
+  const fingerprintBytes = readUint32(bytes, at + LENGTH_BYTES);
+  const from = at + 2 * LENGTH_BYTES;
+  return { row: readUint32(bytes, at), fingerprint: bytes.toString('utf8', from, from + fingerprintBytes) };
 }

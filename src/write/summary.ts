@@ -12,6 +12,8 @@ export interface RunSummary {
   resultsCsv?: string;
   resultsXlsx?: string;
   ledgerPath?: string;
+  /** Statement and reconciliation files written with the results. */
+  reports?: string[];
   batchId?: string;
   /** Rows per status. */
   counts: Record<string, number>;
@@ -56,6 +58,7 @@ export function formatSummaryText(summary: RunSummary): string {
   const where: Array<[string, string | undefined]> = [
     ['results', summary.resultsCsv],
     ['results', summary.resultsXlsx],
+    ...(summary.reports ?? []).map((path): [string, string] => ['report', path]),
     ['ledger', summary.ledgerPath],
   ];
   const present = where.filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '');
@@ -87,6 +90,7 @@ export function formatSummaryJson(summary: RunSummary): string {
     out_dir: summary.outDir,
     results_csv: summary.resultsCsv,
     results_xlsx: summary.resultsXlsx,
+    ...(summary.reports ? { reports: summary.reports } : {}),
     ledger_path: summary.ledgerPath,
     batch_id: summary.batchId,
     counts: Object.fromEntries(statuses.map((status) => [status, summary.counts[status] ?? 0])),

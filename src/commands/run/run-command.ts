@@ -21,6 +21,7 @@ import { fundsShortfalls, planTotals, type PlanTotal } from '../../plan/plan-bat
 import { closeHttpAgent } from '../../providers/http-client.ts';
 import { getProvider } from '../../providers/registry.ts';
 import { parseMapOption } from '../../read/parse-map-option.ts';
+import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { writeResultsFile } from '../../write/results-writer.ts';
 import { formatMinorGrouped } from '../../write/format-amount.ts';
@@ -133,8 +134,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
 
     const shortfalls = fundsShortfalls(totals, balances);
     const finish = async (code: number, extraWarnings: string[] = []) => {
-      const rows = ledger!.getBatch(batchId) ? [...ledger!.rowsForReport({ batchId })].map(resultRowFromLedger) : planned.map(resultRowFromCheckedPlan);
+      const inLedger = Boolean(ledger!.getBatch(batchId));
+      const rows = inLedger ? [...ledger!.rowsForReport({ batchId })].map(resultRowFromLedger) : planned.map(resultRowFromCheckedPlan);
       const files = await writeResultsFile(outDir, args.format, rows);
+      // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
+      const reports = inLedger
+        ? await writeReports({ ledger: ledger!, scope: { batchId }, outDir, format: args.format, config, sessions, ledgerPath })
+        : { files: [], warnings: [] };
       const counts: Record<string, number> = {};
       const amounts = new Map<string, { currency: string; status: string; count: number; amountMinor: Minor }>();
       for (const r of rows) {
@@ -157,7 +163,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
         batchId,
         counts,
         totals: [...amounts.values()],
-        warnings: [...checked.opened.warnings, ...configWarnings, ...extraWarnings],
+        reports: reports.files,
+        warnings: [...checked.opened.warnings, ...configWarnings, ...extraWarnings, ...reports.warnings],
         plan: totals,
         exitCode: code,
         startedAt: startedAt.toISOString(),

@@ -11,6 +11,7 @@ import { openSqliteLedger } from '../../ledger/sqlite-ledger.ts';
 import { closeLogger, createLogger } from '../../log/logger.ts';
 import { closeHttpAgent } from '../../providers/http-client.ts';
 import { getProvider } from '../../providers/registry.ts';
+import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { SYNC_STATUSES, syncBatches, type SyncReport } from '../../sync/sync-batches.ts';
 import { writeResultsFile, type ResultsFiles } from '../../write/results-writer.ts';
@@ -149,8 +150,17 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       if (single) files = written;
     }
     if (!single) warnings.push(`one results file per batch under ${outDir}/<batch id>/`);
-    // reports: statement and reconciliation of the batches in scope are written here, into outDir, once
-    // src/report/ provides them (they read the ledger as this sync left it).
+    // Statement and reconciliation of the batches in scope, from the ledger as this sync left it.
+    const reports = await writeReports({
+      ledger,
+      scope: single ? { batchId: single.id } : { all: true },
+      outDir,
+      format: args.format,
+      config,
+      sessions: new Map([...new Set(batches.map((b) => b.provider))].map((id) => [id, createSession(id, target, config)])),
+      ledgerPath,
+    });
+    warnings.push(...reports.warnings);
 
     const code = exitCode(ledger, report, args.untilFinal);
     if (code === EXIT.FATAL) warnings.push('no provider answered: check the network, the credentials and --simulator-url, then run sync again');
@@ -162,6 +172,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       ...(files?.csvPath ? { resultsCsv: files.csvPath } : {}),
       ...(files?.xlsxPath ? { resultsXlsx: files.xlsxPath } : {}),
       ledgerPath,
+      reports: reports.files,
       ...(single ? { batchId: single.id } : {}),
       counts: tally.countsRecord(),
       totals: tally.totals(),
