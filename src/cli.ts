@@ -91,8 +91,8 @@ export async function runCli(argv: string[]): Promise<number> {
       'report',
       'Regenerate results, statement and reconciliation for a batch or a date range.',
       (y) => targetOptions(scopeOptions(y))
-        .option('from', { type: 'string', describe: 'Start date (YYYY-MM-DD, inclusive) with --to' })
-        .option('to', { type: 'string', describe: 'End date (YYYY-MM-DD, inclusive) with --from' })
+        .option('from', { type: 'string', describe: 'First UTC day (YYYY-MM-DD, inclusive), with --to' })
+        .option('to', { type: 'string', describe: 'Last UTC day (YYYY-MM-DD, inclusive), with --from' })
         .option('out', { type: 'string', describe: 'Output folder (default: a new folder under output/)' })
         .option('opening-balance', { type: 'string', describe: 'Opening balance for the statement, e.g. 250000.00' })
         .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const })
