@@ -40,9 +40,8 @@ export async function payRow(row: DispatchRow, ctx: PayContext): Promise<RowResu
   let attemptsThisRun = 0;
 
   const done = (state: RowResultState, cause: TransitionCause, extra: Partial<OutcomeInput> = {}): RowResult => {
-    const to = state === 'queued' ? 'queued' : state;
     // A row already in the state (queued after a recorded not-left error) needs no second record.
-    const outcome: OutcomeInput | undefined = to === ledgerState ? undefined : { rowId: row.rowId, to, cause, attempt, ...extra };
+    const outcome: OutcomeInput | undefined = state === ledgerState ? undefined : { rowId: row.rowId, to: state, cause, attempt, ...extra };
     return { rowId: row.rowId, state, outcome, cause, errorCode: extra.errorCode, errorMessage: extra.errorMessage };
   };
   const fromPayout = (payout: ProviderPayout, cause: TransitionCause, note?: string) =>
