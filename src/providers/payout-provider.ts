@@ -75,6 +75,11 @@ export interface ProviderPayout {
   /** Masked destination (bank code + last 4, alias, or email for cash-out). */
   destination?: string;
   createdAt?: Date;
+  /**
+   * When the provider last changed the payout, where it says (Openpay operation_date, Digital FEMSA updated_at,
+   * Zenrise updatedAt): orders a sync's view against webhook events, so an older view never overwrites a newer one.
+   */
+  updatedAt?: Date;
   /** Cash-out reference / statement reference, where the provider gives one. */
   providerReference?: string;
   failureCode?: string;

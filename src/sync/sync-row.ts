@@ -49,9 +49,9 @@ const NOT_FOUND_NOTE = 'the provider has no payout for this order: it was never 
  * Asks the provider about one row and records the answer.
  *
  * A row with a payout id is read with getPayout (Openpay GET payout, Conekta GET transfer, FEMSA GET payout_order,
- * Zenrise check-is-processed) and its state applied with cause `sync`. ProviderPayout carries no time of the
- * provider's last change, so no providerUpdatedAt is given: the ledger then orders this view by state alone (it never
- * leaves a final state except as a reversal), and a later webhook with its own time still applies.
+ * Zenrise check-is-processed) and its state applied with cause `sync`, ordered by the provider's own time of its
+ * last change where it gives one (ProviderPayout.updatedAt; Conekta gives none, and the ledger then orders the view
+ * by state alone: it never leaves a final state except as a reversal).
  *
  * A row without one (`unknown`, or `sending` left by a dead run) is settled exactly as the dispatcher settles it
  * (pay-row.ts `settle`): findPayout with the row's own request key and order id. For Openpay and Zenrise that lookup
@@ -146,10 +146,9 @@ function stateEvent(payout: ProviderPayout, cause: 'sync' | 'lookup'): ProviderS
     cause,
     providerPayoutId: payout.payoutId,
     providerStatus: payout.providerStatus,
+    ...(payout.updatedAt ? { providerUpdatedAt: payout.updatedAt } : {}),
     ...(payout.providerReference ? { providerReference: payout.providerReference } : {}),
-    ...(payout.state === 'failed'
-      ? payoutFailure(payout)
-      : {}),
+    ...(payout.state === 'failed' ? payoutFailure(payout) : {}),
   };
 }
 

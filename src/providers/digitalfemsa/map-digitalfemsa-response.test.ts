@@ -31,6 +31,7 @@ describe('mapFemsaPayoutOrder', () => {
       // the doc's address is obfuscated and has no '@': nothing of it is shown
       destination: '***',
       createdAt: new Date(1668117996 * 1000),
+      updatedAt: new Date(1668117998 * 1000),
       providerReference: '1025292250000330',
     });
   });

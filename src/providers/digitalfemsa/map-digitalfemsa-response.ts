@@ -44,6 +44,7 @@ export function mapFemsaPayoutOrder(body: unknown): ProviderPayout {
   const email = asString(asRecord(order.customer_info)?.email);
   if (email) payout.destination = maskEmail(email);
   if (typeof order.created_at === 'number' && Number.isFinite(order.created_at)) payout.createdAt = new Date(order.created_at * 1000);
+  if (typeof order.updated_at === 'number' && Number.isFinite(order.updated_at)) payout.updatedAt = new Date(order.updated_at * 1000);
   // "reference — ID con el que el cliente retira el dinero en Oxxo"
   const cashoutReference = asString(order.reference);
   if (cashoutReference) payout.providerReference = cashoutReference;

@@ -49,6 +49,7 @@ describe('mapOpenpayPayout', () => {
       reference: 'oid-1110011',
       destination: '012***********4616',
       createdAt: new Date('2014-05-26T22:23:03Z'),
+      updatedAt: new Date('2014-05-26T22:23:03Z'),
     });
   });
 

@@ -54,6 +54,8 @@ export function mapOpenpayPayout(body: unknown): ProviderPayout {
   if (clabe) payout.destination = maskDigits(clabe);
   const created = parseDate(tx.creation_date);
   if (created) payout.createdAt = created;
+  const operated = parseDate(tx.operation_date);
+  if (operated) payout.updatedAt = operated;
   const authorization = asString(tx.authorization);
   if (authorization) payout.providerReference = authorization;
   const errorMessage = asString(tx.error_message);

@@ -28,6 +28,7 @@ describe('mapZenriseTransfer', () => {
       reference: 'AR-0001',
       destination: '099***************7100',
       createdAt: new Date('2024-05-02T14:00:01.000Z'),
+      updatedAt: new Date('2024-05-02T14:00:01.000Z'),
     });
     expect(zenriseTransferBankAccountId(fixture('transfer-pending.json'))).toBe('5b0f4a3e-8d1c-4f2a-9e7b-1c2d3e4f5a6b');
   });

@@ -44,6 +44,8 @@ export function mapZenriseTransfer(body: unknown, fallbackDestination?: string):
   if (destination) payout.destination = destination;
   const created = asString(transfer.createdAt);
   if (created && !Number.isNaN(Date.parse(created))) payout.createdAt = new Date(created);
+  const updated = asString(transfer.updatedAt);
+  if (updated && !Number.isNaN(Date.parse(updated))) payout.updatedAt = new Date(updated);
   if (payout.state === 'failed') {
     const reason = asString(transfer.failureReason) ?? asString(transfer.failureMessage);
     if (reason) payout.failureMessage = reason;
