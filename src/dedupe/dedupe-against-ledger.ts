@@ -1,4 +1,4 @@
-import type { CheckedRow } from '../domain/payout-row.ts';
+import type { CheckedRow, PayoutRow } from '../domain/payout-row.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowIssue } from '../domain/row-issue.ts';
 import type { KeyOwner } from '../ledger/ledger-store.ts';
@@ -8,8 +8,17 @@ import { accountValue } from '../domain/mask-account.ts';
 export function payoutFingerprint(row: CheckedRow): string | undefined {
   const p = row.payout;
   if (!p) return undefined;
-  const destination = p.provider === 'digitalfemsa' ? (p.email ?? '').toLowerCase() : accountValue(p.account);
-  return `${p.amountMinor}|${destination}|${p.currency}`;
+  return fingerprintOf(p.amountMinor, payoutDestination(p), p.currency);
+}
+
+/** The destination as the fingerprint has it: the account (full number or alias), or a cash-out's email. */
+export function payoutDestination(p: PayoutRow): string {
+  return p.provider === 'digitalfemsa' ? (p.email ?? '').toLowerCase() : accountValue(p.account);
+}
+
+/** "<amountMinor>|<destination>|<currency>". */
+export function fingerprintOf(amountMinor: number, destination: string, currency: string): string {
+  return `${amountMinor}|${destination}|${currency}`;
 }
 
 export function orderKey(provider: ProviderId, orderId: string): string {

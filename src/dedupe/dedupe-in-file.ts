@@ -2,7 +2,7 @@ import type { Minor } from '../domain/money.ts';
 import type { CheckedRow } from '../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import type { RowIssue } from '../domain/row-issue.ts';
-import { orderKey, payoutFingerprint } from './dedupe-against-ledger.ts';
+import { fingerprintOf, orderKey, payoutDestination } from './dedupe-against-ledger.ts';
 import { FirstSeenTable } from './first-seen-table.ts';
 
 export { hashOrderId } from './first-seen-table.ts';
@@ -106,11 +106,13 @@ export function createInFileDeduper(options: InFileDeduperOptions = {}): InFileD
   return {
     check(row) {
       const payout = row.payout;
-      const fingerprint = payoutFingerprint(row);
-      if (row.status !== 'valid' || payout === undefined || fingerprint === undefined) return row;
+      if (row.status !== 'valid' || payout === undefined) return row;
 
-      const first = firstSeen.getOrAdd(payout.provider, payout.orderId, row.row, fingerprint);
+      // The fingerprint's parts go to the table as they are: the string is only built for a key seen before.
+      const destination = payoutDestination(payout);
+      const first = firstSeen.getOrAdd(payout.provider, payout.orderId, row.row, payout.amountMinor, destination, payout.currency);
       if (first === undefined) return row;
+      const fingerprint = fingerprintOf(payout.amountMinor, destination, payout.currency);
 
       const key = orderKey(payout.provider, payout.orderId);
       let repeat = repeats.get(key);

@@ -11,17 +11,21 @@ const PROVIDER_INDEX: Readonly<Record<ProviderId, number>> = { openpay: 0, conek
 
 /** Entries are packed into chunks of this size; an entry that does not fit in what is left starts a new one. */
 const CHUNK_BYTES = 1 << 20;
-/** Chunk index and position in one double: chunk × 2³² + position, exact far beyond any file. */
-const CHUNK_STRIDE = 2 ** 32;
+/**
+ * An entry's location is chunk index × CHUNK_BYTES + position, in a Uint32Array: 4 GB of entries, some 70 million
+ * keys. An entry never spans two chunks, so no entry may be larger than one (a payout's is under 1 KB).
+ */
+const MAX_ENTRY_BYTES = CHUNK_BYTES;
 const INITIAL_BITS = 12;
 /** Entry layout: key length, key (provider byte + order_id UTF-8), row, fingerprint length, fingerprint UTF-8. */
 const LENGTH_BYTES = 4;
+const PIPE = 0x7c;
 
 /**
  * The first valid row of each key (provider + order_id) and its fingerprint, for a million keys and more without
  * weighing on the JavaScript heap: the entries are bytes in 1 MB chunks, the index an open-addressing table of
- * typed arrays, so the garbage collector has nothing of it to trace. About 12 bytes a slot (at most 75 % full)
- * plus the entry (50 bytes for a 14-character order_id and a CLABE): 75 MB for a million keys.
+ * typed arrays, so the garbage collector has nothing of it to trace. 8 bytes a slot (at most 75 % full) plus the
+ * entry (56 bytes for a 14-character order_id and a CLABE): about 70 MB for a million keys.
  * Keys compare exactly, byte for byte; the hash only chooses where to look.
  */
 export class FirstSeenTable {
@@ -29,7 +33,7 @@ export class FirstSeenTable {
   /** Per slot: the key's hash × 4 + provider index, to skip most non-matching slots without reading an entry. */
   private tags = new Uint32Array(1 << INITIAL_BITS);
   /** Per slot: the entry's location + 1; 0 is an empty slot. */
-  private locations = new Float64Array(1 << INITIAL_BITS);
+  private locations = new Uint32Array(1 << INITIAL_BITS);
   private count = 0;
   private readonly chunks: Buffer[] = [];
   private chunk: Buffer = Buffer.alloc(0);
@@ -40,14 +44,25 @@ export class FirstSeenTable {
   }
 
   /**
-   * The row and fingerprint first recorded for this key; when the key is new, records `row` and `fingerprint`
-   * for it and returns undefined.
+   * The row and fingerprint first recorded for this key; when the key is new, records `row` and the fingerprint
+   * (kept as the text `<amountMinor>|<destination>|<currency>`, fingerprintOf's form) and returns undefined.
    */
-  getOrAdd(provider: ProviderId, orderId: string, row: number, fingerprint: string): { row: number; fingerprint: string } | undefined {
+  getOrAdd(
+    provider: ProviderId,
+    orderId: string,
+    row: number,
+    amountMinor: number,
+    destination: string,
+    currency: string,
+  ): { row: number; fingerprint: string } | undefined {
     if (!Number.isSafeInteger(row) || row < 0 || row > 0xffffffff) throw new RangeError(`row must be an integer from 0 to 2^32-1, got ${row}`);
+    if (!Number.isSafeInteger(amountMinor)) throw new RangeError(`amountMinor must be a safe integer, got ${amountMinor}`);
     const providerIndex = PROVIDER_INDEX[provider];
+    const amount = String(amountMinor);
     // The entry is written where it would be stored; it is kept only if the key turns out to be new.
-    this.reserve(LENGTH_BYTES * 3 + 1 + 3 * (orderId.length + fingerprint.length));
+    const room = LENGTH_BYTES * 3 + 3 + 3 * (orderId.length + amount.length + destination.length + currency.length);
+    if (room > MAX_ENTRY_BYTES) throw new RangeError(`an order_id and destination of ${room} bytes are too long to keep`);
+    this.reserve(room);
     const chunk = this.chunk;
     const start = this.used;
     chunk[start + LENGTH_BYTES] = providerIndex;
@@ -62,20 +77,23 @@ export class FirstSeenTable {
       const location = this.locations[slot]!;
       if (location === 0) break;
       if (this.tags[slot] === tag) {
-        const index = Math.floor((location - 1) / CHUNK_STRIDE);
-        const other = this.chunks[index]!;
-        const position = location - 1 - index * CHUNK_STRIDE;
+        const other = this.chunks[Math.floor((location - 1) / CHUNK_BYTES)]!;
+        const position = (location - 1) % CHUNK_BYTES;
         if (sameBytes(other, position, chunk, start, LENGTH_BYTES + keyBytes)) return readTail(other, position + LENGTH_BYTES + keyBytes);
       }
       slot = (slot + 1) & mask;
     }
 
     writeUint32(chunk, keyEnd, row);
-    const end = writeText(chunk, keyEnd + 2 * LENGTH_BYTES, fingerprint);
+    let end = writeText(chunk, keyEnd + 2 * LENGTH_BYTES, amount);
+    chunk[end++] = PIPE;
+    end = writeText(chunk, end, destination);
+    chunk[end++] = PIPE;
+    end = writeText(chunk, end, currency);
     writeUint32(chunk, keyEnd + LENGTH_BYTES, end - keyEnd - 2 * LENGTH_BYTES);
     this.used = end;
     this.tags[slot] = tag;
-    this.locations[slot] = (this.chunks.length - 1) * CHUNK_STRIDE + start + 1;
+    this.locations[slot] = (this.chunks.length - 1) * CHUNK_BYTES + start + 1;
     this.count++;
     if (this.count * 4 > (mask + 1) * 3) this.grow();
     return undefined;
@@ -89,7 +107,8 @@ export class FirstSeenTable {
   /** Room for `bytes` more in the current chunk, or a new chunk. */
   private reserve(bytes: number): void {
     if (this.used + bytes <= this.chunk.length) return;
-    this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+    if ((this.chunks.length + 1) * CHUNK_BYTES >= 2 ** 32) throw new RangeError('more keys than the table can hold (4 GB of entries)');
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     this.chunks.push(this.chunk);
     this.used = 0;
   }
@@ -98,7 +117,7 @@ export class FirstSeenTable {
     const { tags, locations } = this;
     this.bits++;
     this.tags = new Uint32Array(1 << this.bits);
-    this.locations = new Float64Array(1 << this.bits);
+    this.locations = new Uint32Array(1 << this.bits);
     const mask = (1 << this.bits) - 1;
     for (let i = 0; i < locations.length; i++) {
       const location = locations[i]!;

@@ -32,6 +32,12 @@ export interface OpenedBatch {
   warnings: string[];
   /** Single pass, streaming. A read error is thrown from the iteration as a RunError. */
   rows(): AsyncIterable<RawRow>;
+  /** The same rows a chunk of the file at a time (never an empty batch); either this or rows(), once. */
+  rowBatches(): AsyncIterable<RawRow[]>;
+}
+
+async function* flatten(batches: AsyncIterable<RawRow[]>): AsyncGenerator<RawRow> {
+  for await (const batch of batches) yield* batch;
 }
 
 /**
@@ -113,16 +119,18 @@ export async function openBatch(path: string, options: OpenBatchOptions): Promis
       });
     }
     let started = false;
+    const rowBatches = () => {
+      if (started) throw new Error('rows() reads the file once; open the batch again to read it again');
+      started = true;
+      return reader.batches(match.indexes);
+    };
     return {
       ...details,
       headers,
       columns: match.columns,
       warnings: [...sniffed.warnings, ...warnings, ...match.warnings],
-      rows: () => {
-        if (started) throw new Error('rows() reads the file once; open the batch again to read it again');
-        started = true;
-        return reader.rows(match.indexes);
-      },
+      rows: () => flatten(rowBatches()),
+      rowBatches,
     };
   } catch (error) {
     reader.close();

@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { pipeline, type Transform } from 'node:stream';
-import { CsvError, Parser } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
 import { RunError } from '../run-error.ts';
+import { CsvRecordParser, CsvSyntaxError } from './csv-records.ts';
 import type { TextEncoding } from './detect-encoding.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
 import { NotUtf8Error, Utf8Guard } from './utf8-guard.ts';
@@ -12,23 +12,13 @@ import { NotUtf8Error, Utf8Guard } from './utf8-guard.ts';
  * No payout row comes near this; a record that does is a quote opened and never closed swallowing the lines
  * after it, and stopping there bounds both memory and the time to say so.
  */
-const MAX_RECORD_BYTES = 1 << 20;
+const MAX_RECORD_CHARS = 1 << 20;
 
 export interface CsvReadOptions {
   encoding: TextEncoding;
   delimiter: string;
   /** The first line is Excel's `sep=…`: not a row. */
   sepLine: boolean;
-}
-
-/** csv-parse that remembers where the last complete record ended, to point at the start of one that never ends. */
-class LineTrackingParser extends Parser {
-  lastRecordLine = 0;
-
-  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (chunk !== null) this.lastRecordLine = this.info.lines;
-    return super.push(chunk, encoding);
-  }
 }
 
 /** The line (counting LFs) a byte offset falls on: only computed when something there has to be pointed at. */
@@ -51,8 +41,12 @@ function isBlank(record: readonly string[]): boolean {
 }
 
 export class CsvRecordReader implements RecordReader {
-  private readonly parser: LineTrackingParser;
-  private readonly records: AsyncIterator<string[]>;
+  private readonly source: ReadStream;
+  private readonly parser: CsvRecordParser;
+  /** Records a chunk of text at a time: one await per 64 KB, not per record. */
+  private readonly chunks: AsyncGenerator<string[][]>;
+  private batch: string[][] = [];
+  private batchAt = 0;
   private readonly queue: Array<{ row: number; record: string[] }> = [];
   /** Records read so far, blank ones included: the spreadsheet row of the last one. */
   private row = 0;
@@ -65,51 +59,57 @@ export class CsvRecordReader implements RecordReader {
   ) {
     this.sepLine = options.sepLine;
     this.sepLinePending = options.sepLine;
-    this.parser = new LineTrackingParser({
-      delimiter: options.delimiter,
-      quote: '"',
-      escape: '"',
-      bom: true,
-      // Rows shorter or longer than the header are the validator's business, not a reason to stop reading.
-      relax_column_count: true,
-      // A quote inside an unquoted cell (Juan "Chato" Pérez) is text, as Excel reads it.
-      relax_quotes: true,
-      // Blank lines still count as spreadsheet rows, so they come through and are skipped here.
-      skip_empty_lines: false,
-      // Files glued together from Windows, Unix and old Mac exports mix line endings.
-      record_delimiter: ['\r\n', '\n', '\r'],
-      max_record_size: MAX_RECORD_BYTES,
-    });
-    const source = createReadStream(path, { highWaterMark: 1 << 16 });
+    this.parser = new CsvRecordParser({ delimiter: options.delimiter, maxRecordChars: MAX_RECORD_CHARS });
+    this.source = createReadStream(path, { highWaterMark: 1 << 16 });
     const check: Transform = options.encoding.iconv
       ? (iconv.decodeStream(options.encoding.iconv) as Transform)
       : new Utf8Guard();
-    // Any stage's error reaches the parser, whose iterator then throws it; the callback has nothing left to do.
-    pipeline(source, check, this.parser, () => {});
-    this.records = this.parser[Symbol.asyncIterator]();
+    // Any stage's error reaches the last one, whose iteration then throws it; the callback has nothing left to do.
+    pipeline(this.source, check, () => {});
+    this.chunks = this.read(check, options.encoding.iconv === undefined);
+  }
+
+  /** Decoded text → records, a chunk at a time. The UTF-8 bytes were checked by Utf8Guard on the way. */
+  private async *read(chunks: AsyncIterable<Buffer | string>, utf8: boolean): AsyncGenerator<string[][]> {
+    const decoder = utf8 ? new TextDecoder('utf-8') : undefined;
+    for await (const chunk of chunks) {
+      const text = typeof chunk === 'string' ? chunk : decoder ? decoder.decode(chunk, { stream: true }) : chunk.toString('utf8');
+      const records = this.parser.push(text);
+      if (records.length > 0) yield records;
+    }
+    const records = decoder ? this.parser.push(decoder.decode()) : [];
+    records.push(...this.parser.end());
+    if (records.length > 0) yield records;
+  }
+
+  /** The next record of the file, blank or not. */
+  private async nextRecord(): Promise<string[] | undefined> {
+    while (this.batchAt >= this.batch.length) {
+      let result: IteratorResult<string[][]>;
+      try {
+        result = await this.chunks.next();
+      } catch (error) {
+        throw await this.failure(error);
+      }
+      if (result.done) return undefined;
+      this.batch = result.value;
+      this.batchAt = 0;
+    }
+    return this.batch[this.batchAt++];
   }
 
   private async skipSepLine(): Promise<void> {
     if (!this.sepLinePending) return;
     this.sepLinePending = false;
-    try {
-      await this.records.next();
-    } catch (error) {
-      throw await this.failure(error);
-    }
+    await this.nextRecord();
   }
 
   private async next(): Promise<string[] | undefined> {
     await this.skipSepLine();
-    let result: IteratorResult<string[]>;
-    try {
-      result = await this.records.next();
-    } catch (error) {
-      throw await this.failure(error);
-    }
-    if (result.done) return undefined;
+    const record = await this.nextRecord();
+    if (record === undefined) return undefined;
     this.row++;
-    return result.value;
+    return record;
   }
 
   async peek(): Promise<PeekedRecord | undefined> {
@@ -126,7 +126,7 @@ export class CsvRecordReader implements RecordReader {
     this.queue.splice(0, count);
   }
 
-  async *rows(indexes: FieldIndexes): AsyncGenerator<RawRow> {
+  async *batches(indexes: FieldIndexes): AsyncGenerator<RawRow[]> {
     const { fields, positions } = columnPlan(indexes);
     const width = fields.length;
     const toRow = (record: string[], row: number): RawRow => {
@@ -139,23 +139,21 @@ export class CsvRecordReader implements RecordReader {
       return { row, cells };
     };
     try {
-      while (this.queue.length > 0) {
-        const { row, record } = this.queue.shift()!;
-        yield toRow(record, row);
-      }
+      if (this.queue.length > 0) yield this.queue.splice(0).map(({ row, record }) => toRow(record, row));
       await this.skipSepLine();
-      // The hot loop: the parser's iterator is read directly, one await per record.
+      // The hot loop: the records of a chunk of text become rows synchronously.
       for (;;) {
-        let result: IteratorResult<string[]>;
-        try {
-          result = await this.records.next();
-        } catch (error) {
-          throw await this.failure(error);
+        const rows: RawRow[] = [];
+        while (this.batchAt < this.batch.length) {
+          const record = this.batch[this.batchAt++]!;
+          const row = ++this.row;
+          if (!isBlank(record)) rows.push(toRow(record, row));
         }
-        if (result.done) return;
-        const row = ++this.row;
-        if (isBlank(result.value)) continue;
-        yield toRow(result.value, row);
+        if (rows.length > 0) yield rows;
+        const record = await this.nextRecord();
+        if (record === undefined) return;
+        // nextRecord() took the first record of a new chunk: step back so the loop above takes it.
+        this.batchAt--;
       }
     } finally {
       this.close();
@@ -163,12 +161,13 @@ export class CsvRecordReader implements RecordReader {
   }
 
   close(): void {
-    this.parser.destroy();
+    this.source.destroy();
+    void this.chunks.return(undefined).catch(() => {});
   }
 
   /** The spreadsheet row a record that failed to parse would have had. */
   private failingRow(): number {
-    return this.parser.info.records + 1 - (this.sepLine ? 1 : 0);
+    return this.parser.records + 1 - (this.sepLine ? 1 : 0);
   }
 
   private async failure(error: unknown): Promise<RunError> {
@@ -180,17 +179,11 @@ export class CsvRecordReader implements RecordReader {
         cause: error,
       });
     }
-    if (error instanceof CsvError) {
-      const line = this.parser.lastRecordLine + 1;
+    if (error instanceof CsvSyntaxError) {
+      const line = error.line;
       const row = this.failingRow();
-      if (error.code === 'CSV_QUOTE_NOT_CLOSED' || error.code === 'CSV_MAX_RECORD_SIZE') {
-        return new RunError('FILE_FORMAT', `unclosed quote: the quoted cell in row ${row}, starting on line ${line}, never ends`, {
-          hint: `close the quote (a " inside a quoted cell is written "") on line ${line} of the file`,
-          cause: error,
-        });
-      }
-      return new RunError('FILE_FORMAT', `the CSV cannot be parsed at row ${row} (line ${line}): ${error.code}`, {
-        hint: 'open it in Excel and save it again as "CSV UTF-8"',
+      return new RunError('FILE_FORMAT', `unclosed quote: the quoted cell in row ${row}, starting on line ${line}, never ends`, {
+        hint: `close the quote (a " inside a quoted cell is written "") on line ${line} of the file`,
         cause: error,
       });
     }

@@ -1,14 +1,17 @@
 import type { Readable } from 'node:stream';
-import ExcelJS, { type CellValue, type Row } from 'exceljs';
+import ExcelJS, { type CellValue } from 'exceljs';
 import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
 import { RunError } from '../run-error.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
+import { readSharedStrings } from './shared-strings.ts';
+import { SheetXmlParser, type SheetContext, type SheetRow } from './sheet-xml.ts';
 import { rawCellOf, textOf } from './xlsx-cell.ts';
 import { openZipEntry, type ZipDirectory, type ZipEntry } from './zip-archive.ts';
 
 const READER_OPTIONS = {
   worksheets: 'emit',
-  sharedStrings: 'cache',
+  // Read by readSharedStrings instead.
+  sharedStrings: 'ignore',
   hyperlinks: 'ignore',
   // Styles are what make a number formatted as a date come out as a Date.
   styles: 'cache',
@@ -25,26 +28,23 @@ interface Relationship {
   Type?: string;
   Target: string;
 }
-interface SheetReader extends AsyncIterable<Row> {
-  name: string;
-  state?: string;
-}
-
 /**
- * The parts of exceljs's streaming WorkbookReader used here: its parsers for each workbook part. Its own parse()
- * reads the ZIP in one streaming pass that intermittently loses the last members (exceljs#3064: workbook.xml,
- * sharedStrings.xml and styles.xml, which its writer and others store after the sheets), and then yields sheets
- * without names or with {sharedString: n} in place of text. Feeding the same parsers from the central directory
- * reads every part, in the order they depend on each other, and only the one sheet wanted.
+ * The parts of exceljs's streaming WorkbookReader used here: its parsers for the workbook, its relationships and
+ * the styles. Its own parse() reads the ZIP in one streaming pass that intermittently loses the last members
+ * (exceljs#3064: workbook.xml, sharedStrings.xml and styles.xml, which its writer and others store after the
+ * sheets), and then yields sheets without names or with {sharedString: n} in place of text. Feeding the parts
+ * from the central directory reads every one, in the order they depend on each other. The shared strings and the
+ * sheet itself, nearly all of a workbook's bytes, are read by readSharedStrings and SheetXmlParser: the same
+ * values for a fraction of the time, and the strings kept outside the JavaScript heap.
  */
 interface WorkbookParsers {
   model?: { sheets?: SheetModel[] };
   workbookRels?: Relationship[];
+  styles?: { getStyleModel?(id: number): { numFmt?: string } | null | undefined };
+  properties?: { model?: { date1904?: boolean } };
   _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
-  _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
   _parseStyles(entry: Readable): Promise<void>;
-  _parseWorksheet(chunks: AsyncIterable<Buffer>, sheetNo: string): Iterable<{ eventType: string; value: unknown }>;
 }
 
 const FIX_HINT = 'open it in Excel and save it again as .xlsx, or export the sheet as "CSV UTF-8"';
@@ -80,19 +80,15 @@ function isVisible(sheet: SheetModel): boolean {
   return sheet.state !== 'hidden' && sheet.state !== 'veryHidden';
 }
 
-function isBlankRow(row: Row): boolean {
-  let blank = true;
-  row.eachCell((cell) => {
-    if (blank && textOf(cell.value).trim() !== '') blank = false;
-  });
-  return blank;
+function isBlankRow(row: SheetRow): boolean {
+  for (const value of row.values) if (value !== undefined && textOf(value).trim() !== '') return false;
+  return true;
 }
 
-function rowTexts(row: Row): string[] {
-  const values = row.values as CellValue[];
+function rowTexts(row: SheetRow): string[] {
   const texts: string[] = [];
-  // exceljs puts column A at index 1.
-  for (let col = 1; col < values.length; col++) texts.push(textOf(values[col]));
+  // Column A is at index 1, as in exceljs.
+  for (let col = 1; col < row.values.length; col++) texts.push(textOf(row.values[col] as CellValue));
   return texts;
 }
 
@@ -120,8 +116,8 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
       const rel = relationships.find((r) => r.Type?.endsWith(`/${type}`));
       return rel ? entryNamed(partName(rel.Target)) : undefined;
     };
-    const sharedStrings = partOf('sharedStrings') ?? entryNamed('xl/sharedStrings.xml');
-    if (sharedStrings) for await (const _ of workbook._parseSharedStrings(await openZipEntry(path, sharedStrings)));
+    const sharedStringsPart = partOf('sharedStrings') ?? entryNamed('xl/sharedStrings.xml');
+    const sharedStrings = sharedStringsPart ? await readSharedStrings(await openZipEntry(path, sharedStringsPart)) : undefined;
     const styles = partOf('styles') ?? entryNamed('xl/styles.xml');
     if (styles) await workbook._parseStyles(await openZipEntry(path, styles));
 
@@ -152,40 +148,63 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
     }
     const part = entryNamed(partName(rel.Target));
     if (!part) throw damaged(path, `sheet ${JSON.stringify(chosen.name)} is listed but missing`);
-    const chunks = (await openZipEntry(path, part)) as AsyncIterable<Buffer>;
-    const sheetNo = /(\d+)\.xml$/i.exec(part.name)?.[1] ?? '1';
-    let reader: SheetReader | undefined;
-    for (const event of workbook._parseWorksheet(chunks, sheetNo)) if (event.eventType === 'worksheet') reader = event.value as SheetReader;
-    if (!reader) throw damaged(path, 'the sheet could not be opened');
-    // Set from the workbook's own list: exceljs names a sheet only when its file is called sheetN.xml.
-    reader.name = chosen.name;
-    return new XlsxRecordReader(path, reader, chunks as Readable);
+    const chunks = await openZipEntry(path, part);
+    const context: SheetContext = {
+      sharedString: (index) => sharedStrings?.get(index),
+      numFmt: (style) => workbook.styles?.getStyleModel?.(style)?.numFmt,
+      date1904: workbook.properties?.model?.date1904 === true,
+    };
+    return new XlsxRecordReader(path, chosen.name, chunks, context);
   } catch (error) {
     throw failure(error, path);
   }
 }
 
 export class XlsxRecordReader implements RecordReader {
-  readonly sheetName: string;
-  private readonly sheetRows: AsyncIterator<Row>;
-  private readonly queue: Row[] = [];
+  /** Rows a chunk of sheet XML at a time. */
+  private readonly chunks: AsyncGenerator<SheetRow[]>;
+  /** Rows parsed and not yet taken. */
+  private batch: SheetRow[] = [];
+  private batchAt = 0;
+  private readonly queue: SheetRow[] = [];
 
   constructor(
     private readonly path: string,
-    sheet: SheetReader,
+    readonly sheetName: string,
     private readonly source: Readable,
+    context: SheetContext,
   ) {
-    this.sheetName = sheet.name;
-    this.sheetRows = sheet[Symbol.asyncIterator]();
+    this.chunks = this.read(new SheetXmlParser(context));
   }
 
-  private async next(): Promise<Row | undefined> {
-    try {
-      const result = await this.sheetRows.next();
-      return result.done ? undefined : result.value;
-    } catch (error) {
-      throw failure(error, this.path);
+  private async *read(parser: SheetXmlParser): AsyncGenerator<SheetRow[]> {
+    const decoder = new TextDecoder('utf-8');
+    for await (const chunk of this.source as AsyncIterable<Buffer>) {
+      const rows = parser.push(decoder.decode(chunk, { stream: true }));
+      if (rows.length > 0) yield rows;
     }
+    const rows = [...parser.push(decoder.decode()), ...parser.end()];
+    if (rows.length > 0) yield rows;
+  }
+
+  /** Parses on until rows are waiting; false at the end of the sheet. */
+  private async fill(): Promise<boolean> {
+    while (this.batchAt >= this.batch.length) {
+      let result: IteratorResult<SheetRow[]>;
+      try {
+        result = await this.chunks.next();
+      } catch (error) {
+        throw failure(error, this.path);
+      }
+      if (result.done) return false;
+      this.batch = result.value;
+      this.batchAt = 0;
+    }
+    return true;
+  }
+
+  private async next(): Promise<SheetRow | undefined> {
+    return (await this.fill()) ? this.batch[this.batchAt++] : undefined;
   }
 
   async peek(): Promise<PeekedRecord | undefined> {
@@ -202,16 +221,16 @@ export class XlsxRecordReader implements RecordReader {
     this.queue.splice(0, count);
   }
 
-  async *rows(indexes: FieldIndexes): AsyncGenerator<RawRow> {
+  async *batches(indexes: FieldIndexes): AsyncGenerator<RawRow[]> {
     const { fields, positions } = columnPlan(indexes);
     const width = fields.length;
-    const toRow = (row: Row): RawRow | undefined => {
+    const toRow = (row: SheetRow): RawRow | undefined => {
       const cells: Partial<Record<CanonicalField, RawCell>> = {};
       let content = false;
       for (let i = 0; i < width; i++) {
-        const cell = row.findCell(positions[i]! + 1);
-        if (cell === undefined) continue;
-        const raw = rawCellOf(cell.value);
+        const value = row.values[positions[i]! + 1];
+        if (value === undefined) continue;
+        const raw = rawCellOf(value);
         if (raw === undefined) continue;
         cells[fields[i]!] = raw;
         if (!content && raw.text.trim() !== '') content = true;
@@ -220,16 +239,22 @@ export class XlsxRecordReader implements RecordReader {
       if (!content && isBlankRow(row)) return undefined;
       return { row: row.number, cells };
     };
-    try {
-      while (this.queue.length > 0) {
-        const raw = toRow(this.queue.shift()!);
-        if (raw) yield raw;
-      }
-      for (;;) {
-        const row = await this.next();
-        if (row === undefined) return;
+    const convert = (rows: SheetRow[]): RawRow[] => {
+      const raws: RawRow[] = [];
+      for (const row of rows) {
         const raw = toRow(row);
-        if (raw) yield raw;
+        if (raw) raws.push(raw);
+      }
+      return raws;
+    };
+    try {
+      const queued = convert(this.queue.splice(0));
+      if (queued.length > 0) yield queued;
+      while (await this.fill()) {
+        // The rows of a chunk become RawRows synchronously.
+        const raws = convert(this.batchAt === 0 ? this.batch : this.batch.slice(this.batchAt));
+        this.batchAt = this.batch.length;
+        if (raws.length > 0) yield raws;
       }
     } finally {
       this.close();
@@ -237,7 +262,7 @@ export class XlsxRecordReader implements RecordReader {
   }
 
   close(): void {
-    this.sheetRows.return?.().catch(() => {});
+    this.chunks.return(undefined).catch(() => {});
     this.source.destroy();
   }
 }

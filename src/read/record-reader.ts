@@ -13,15 +13,18 @@ export type FieldIndexes = Partial<Record<CanonicalField, number>>;
 
 /**
  * One pass over a sheet's records, the same for CSV and XLSX. The header is found by reading ahead with
- * peek(); what was read ahead and not dropped comes out first in rows().
+ * peek(); what was read ahead and not dropped comes out first in batches().
  */
 export interface RecordReader {
   /** Reads the next non-blank record and queues it. */
   peek(): Promise<PeekedRecord | undefined>;
   /** Forgets the first `count` queued records (lines above the header and the header itself). */
   drop(count: number): void;
-  /** The data rows: queued ones first, then the rest of the file; blank ones skipped, numbering kept. */
-  rows(indexes: FieldIndexes): AsyncGenerator<RawRow>;
+  /**
+   * The data rows, a chunk of the file at a time (one await per chunk, not per row): queued ones first, then the
+   * rest of the file; blank ones skipped, numbering kept. Batches are never empty.
+   */
+  batches(indexes: FieldIndexes): AsyncGenerator<RawRow[]>;
   /** Releases the file when rows() will not be read to the end. */
   close(): void;
 }

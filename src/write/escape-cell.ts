@@ -10,7 +10,10 @@ const TRIGGER_CODES = new Set(FORMULA_TRIGGERS.map((c) => c.charCodeAt(0)));
 
 /** True when a spreadsheet could evaluate `text` as a formula (or a DDE call) if written as is. */
 export function isFormulaLike(text: string): boolean {
-  return text.length > 0 && TRIGGER_CODES.has(text.charCodeAt(0));
+  if (text.length === 0) return false;
+  const first = text.charCodeAt(0);
+  // Every trigger is below "A": one comparison settles nearly every cell (letters, digits above "0" included).
+  return first <= 0x40 && TRIGGER_CODES.has(first);
 }
 
 /**

@@ -274,6 +274,15 @@ describe('writer lifecycle', () => {
     expect((await readCsv(files.csvPath ?? '')).records).toHaveLength(3);
   });
 
+  it('abort removes the partial file and takes nothing more', async () => {
+    const writer = await createResultsWriter(dir, 'both');
+    for (let row = 2; row < 3000; row++) await writer.write(resultRow(row));
+    await writer.abort();
+    expect(await readdir(dir)).toEqual([]);
+    expect(() => writer.write(resultRow(3000))).toThrow(/after finish/);
+    await writer.abort();
+  });
+
   it('refuses an unknown format', async () => {
     await expect(createResultsWriter(dir, 'pdf' as 'csv')).rejects.toThrow(TypeError);
   });

@@ -37,6 +37,8 @@ export interface ResultsWriter {
   /** Rewrite rows already written (e.g. a row reported valid that later turned out to be a conflict): applied at finish. */
   patch(rowNumber: number, update: Partial<ResultRow>): void;
   finish(): Promise<ResultsFiles>;
+  /** Gives up: closes and removes the partial file. For a run that failed part-way, so nothing half-written stays. */
+  abort(): Promise<void>;
 }
 
 /**
@@ -137,6 +139,14 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
       }
       state = 'finished';
       return files;
+    },
+
+    async abort() {
+      if (state !== 'open') return;
+      state = 'finished';
+      file.destroy();
+      await once(file, 'close').catch(() => {});
+      await rm(streamPath, { force: true });
     },
   };
 }

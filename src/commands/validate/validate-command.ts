@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import type { CanonicalField } from '../../domain/payout-row.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { parseMapOption } from '../../read/parse-map-option.ts';
@@ -25,23 +27,34 @@ export interface ValidateArgs {
 export async function validateCommand(args: ValidateArgs): Promise<number> {
   const startedAt = new Date();
   const map: Partial<Record<CanonicalField, string>> = parseMapOption(args.map);
-  // Validation runs before any output folder exists, so a file that cannot be read leaves nothing behind.
+  // The output folder is made at the first row, so a file that cannot be opened leaves nothing behind; one that
+  // fails part-way (an unclosed quote at row 40,000) has its partial results and the folder made for them removed.
   let writer: Awaited<ReturnType<typeof createResultsWriter>> | undefined;
   let outDir = '';
-  const checked = await checkFile({
-    file: args.file,
-    provider: args.provider,
-    target: args.target ?? 'simulator',
-    sheet: args.sheet,
-    map,
-    onRow: async (row) => {
-      if (!writer) {
-        outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, now: startedAt });
-        writer = await createResultsWriter(outDir, args.format);
-      }
-      return writer.write(resultRowFromChecked(row));
-    },
-  });
+  let madeOutDir = false;
+  let checked: Awaited<ReturnType<typeof checkFile>>;
+  try {
+    checked = await checkFile({
+      file: args.file,
+      provider: args.provider,
+      target: args.target ?? 'simulator',
+      sheet: args.sheet,
+      map,
+      onRow: async (row) => {
+        if (!writer) {
+          madeOutDir = args.out === undefined || !existsSync(args.out);
+          outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, now: startedAt });
+          writer = await createResultsWriter(outDir, args.format);
+        }
+        return writer.write(resultRowFromChecked(row));
+      },
+    });
+  } catch (error) {
+    await writer?.abort();
+    // Only a folder this run made, and only if nothing else was put in it meanwhile (rmdir refuses a full one).
+    if (madeOutDir && outDir !== '') await rmdir(outDir).catch(() => {});
+    throw error;
+  }
   if (!writer) {
     outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, now: startedAt });
     writer = await createResultsWriter(outDir, args.format);
