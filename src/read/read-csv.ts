@@ -1,12 +1,15 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { pipeline, type Transform } from 'node:stream';
-import iconv from 'iconv-lite';
+import { createReadStream } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
 import { RunError } from '../run-error.ts';
-import { CsvRecordParser, CsvSyntaxError } from './csv-records.ts';
+import { CsvSyntaxError } from './csv-records.mjs';
+import { unpackRecords, type CsvThreadData, type CsvThreadMessage } from './csv-thread-protocol.mjs';
 import type { TextEncoding } from './detect-encoding.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
-import { NotUtf8Error, Utf8Guard } from './utf8-guard.ts';
+import { NotUtf8Error } from './utf8-guard.mjs';
+
+/** Batches (about 64 KB of text each) the parsing thread may have in flight: enough to keep both cores busy. */
+const THREAD_CREDITS = 4;
 
 /**
  * No payout row comes near this; a record that does is a quote opened and never closed swallowing the lines
@@ -40,9 +43,14 @@ function isBlank(record: readonly string[]): boolean {
   return true;
 }
 
+/**
+ * Reads CSV records, parsed by csv-parse on a thread of their own (csv-parse-thread.ts): the main thread validates
+ * one batch while the next is being parsed.
+ */
 export class CsvRecordReader implements RecordReader {
-  private readonly source: ReadStream;
-  private readonly parser: CsvRecordParser;
+  private readonly worker: Worker;
+  /** Records that failed to parse follow this many records (from the parsing thread's error). */
+  private recordsBeforeFailure = 0;
   /** Records a chunk of text at a time: one await per 64 KB, not per record. */
   private readonly chunks: AsyncGenerator<string[][]>;
   private batch: string[][] = [];
@@ -59,27 +67,57 @@ export class CsvRecordReader implements RecordReader {
   ) {
     this.sepLine = options.sepLine;
     this.sepLinePending = options.sepLine;
-    this.parser = new CsvRecordParser({ delimiter: options.delimiter, maxRecordChars: MAX_RECORD_CHARS });
-    this.source = createReadStream(path, { highWaterMark: 1 << 16 });
-    const check: Transform = options.encoding.iconv
-      ? (iconv.decodeStream(options.encoding.iconv) as Transform)
-      : new Utf8Guard();
-    // Any stage's error reaches the last one, whose iteration then throws it; the callback has nothing left to do.
-    pipeline(this.source, check, () => {});
-    this.chunks = this.read(check, options.encoding.iconv === undefined);
+    const data: CsvThreadData = {
+      path,
+      delimiter: options.delimiter,
+      ...(options.encoding.iconv ? { iconv: options.encoding.iconv } : {}),
+      maxRecordChars: MAX_RECORD_CHARS,
+      credits: THREAD_CREDITS,
+    };
+    // A small young generation: the thread only turns 64 KB chunks into short-lived strings.
+    this.worker = new Worker(new URL('./csv-parse-worker.mjs', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 48 } });
+    this.chunks = this.fromThread();
   }
 
-  /** Decoded text → records, a chunk at a time. The UTF-8 bytes were checked by Utf8Guard on the way. */
-  private async *read(chunks: AsyncIterable<Buffer | string>, utf8: boolean): AsyncGenerator<string[][]> {
-    const decoder = utf8 ? new TextDecoder('utf-8') : undefined;
-    for await (const chunk of chunks) {
-      const text = typeof chunk === 'string' ? chunk : decoder ? decoder.decode(chunk, { stream: true }) : chunk.toString('utf8');
-      const records = this.parser.push(text);
-      if (records.length > 0) yield records;
+  /** The parsing thread's batches, in order; each one taken grants the thread one more. */
+  private async *fromThread(): AsyncGenerator<string[][]> {
+    const inbox: CsvThreadMessage[] = [];
+    let wake: (() => void) | undefined;
+    let crashed: Error | undefined;
+    const onMessage = (message: CsvThreadMessage) => {
+      inbox.push(message);
+      wake?.();
+    };
+    const onError = (error: Error) => {
+      crashed = error;
+      wake?.();
+    };
+    this.worker.on('message', onMessage);
+    this.worker.on('error', onError);
+    try {
+      for (;;) {
+        while (inbox.length === 0 && !crashed) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        const message = inbox.shift();
+        if (!message) throw crashed;
+        if (message.type === 'end') return;
+        if (message.type === 'error') throw this.threadError(message);
+        this.worker.postMessage({ credits: 1 });
+        yield unpackRecords(message);
+      }
+    } finally {
+      this.worker.off('message', onMessage);
+      this.worker.off('error', onError);
     }
-    const records = decoder ? this.parser.push(decoder.decode()) : [];
-    records.push(...this.parser.end());
-    if (records.length > 0) yield records;
+  }
+
+  private threadError(message: Extract<CsvThreadMessage, { type: 'error' }>): Error {
+    if (message.kind === 'syntax') {
+      this.recordsBeforeFailure = message.records;
+      return new CsvSyntaxError(message.code, message.line);
+    }
+    if (message.kind === 'utf8') return new NotUtf8Error(message.offset);
+    return Object.assign(new Error(message.message), message.code ? { code: message.code } : {});
   }
 
   /** The next record of the file, blank or not. */
@@ -161,13 +199,13 @@ export class CsvRecordReader implements RecordReader {
   }
 
   close(): void {
-    this.source.destroy();
     void this.chunks.return(undefined).catch(() => {});
+    void this.worker.terminate();
   }
 
   /** The spreadsheet row a record that failed to parse would have had. */
   private failingRow(): number {
-    return this.parser.records + 1 - (this.sepLine ? 1 : 0);
+    return this.recordsBeforeFailure + 1 - (this.sepLine ? 1 : 0);
   }
 
   private async failure(error: unknown): Promise<RunError> {

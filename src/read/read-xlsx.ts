@@ -1,17 +1,26 @@
 import type { Readable } from 'node:stream';
-import ExcelJS, { type CellValue } from 'exceljs';
+import ExcelJS, { type CellValue, type Row } from 'exceljs';
 import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
 import { RunError } from '../run-error.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
-import { readSharedStrings } from './shared-strings.ts';
-import { SheetXmlParser, type SheetContext, type SheetRow } from './sheet-xml.ts';
+
+/** A row: its number, and its cell values by column, 1-based (index 0 unused), as exceljs's row.values. */
+interface SheetRow {
+  number: number;
+  values: CellValue[];
+}
+
+/** exceljs's streaming worksheet reader: parse() yields the events of each chunk of sheet XML. */
+interface SheetReader {
+  name: string;
+  parse(): AsyncIterable<Array<{ eventType: string; value: unknown }>>;
+}
 import { rawCellOf, textOf } from './xlsx-cell.ts';
 import { openZipEntry, type ZipDirectory, type ZipEntry } from './zip-archive.ts';
 
 const READER_OPTIONS = {
   worksheets: 'emit',
-  // Read by readSharedStrings instead.
-  sharedStrings: 'ignore',
+  sharedStrings: 'cache',
   hyperlinks: 'ignore',
   // Styles are what make a number formatted as a date come out as a Date.
   styles: 'cache',
@@ -32,19 +41,18 @@ interface Relationship {
  * The parts of exceljs's streaming WorkbookReader used here: its parsers for the workbook, its relationships and
  * the styles. Its own parse() reads the ZIP in one streaming pass that intermittently loses the last members
  * (exceljs#3064: workbook.xml, sharedStrings.xml and styles.xml, which its writer and others store after the
- * sheets), and then yields sheets without names or with {sharedString: n} in place of text. Feeding the parts
- * from the central directory reads every one, in the order they depend on each other. The shared strings and the
- * sheet itself, nearly all of a workbook's bytes, are read by readSharedStrings and SheetXmlParser: the same
- * values for a fraction of the time, and the strings kept outside the JavaScript heap.
+ * sheets), and then yields sheets without names or with {sharedString: n} in place of text. Feeding the same
+ * parsers from the central directory reads every part, in the order they depend on each other, and only the one
+ * sheet wanted.
  */
 interface WorkbookParsers {
   model?: { sheets?: SheetModel[] };
   workbookRels?: Relationship[];
-  styles?: { getStyleModel?(id: number): { numFmt?: string } | null | undefined };
-  properties?: { model?: { date1904?: boolean } };
   _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
   _parseStyles(entry: Readable): Promise<void>;
+  _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
+  _parseWorksheet(chunks: AsyncIterable<Buffer>, sheetNo: string): Iterable<{ eventType: string; value: unknown }>;
 }
 
 const FIX_HINT = 'open it in Excel and save it again as .xlsx, or export the sheet as "CSV UTF-8"';
@@ -116,8 +124,8 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
       const rel = relationships.find((r) => r.Type?.endsWith(`/${type}`));
       return rel ? entryNamed(partName(rel.Target)) : undefined;
     };
-    const sharedStringsPart = partOf('sharedStrings') ?? entryNamed('xl/sharedStrings.xml');
-    const sharedStrings = sharedStringsPart ? await readSharedStrings(await openZipEntry(path, sharedStringsPart)) : undefined;
+    const sharedStrings = partOf('sharedStrings') ?? entryNamed('xl/sharedStrings.xml');
+    if (sharedStrings) for await (const _ of workbook._parseSharedStrings(await openZipEntry(path, sharedStrings)));
     const styles = partOf('styles') ?? entryNamed('xl/styles.xml');
     if (styles) await workbook._parseStyles(await openZipEntry(path, styles));
 
@@ -149,12 +157,11 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
     const part = entryNamed(partName(rel.Target));
     if (!part) throw damaged(path, `sheet ${JSON.stringify(chosen.name)} is listed but missing`);
     const chunks = await openZipEntry(path, part);
-    const context: SheetContext = {
-      sharedString: (index) => sharedStrings?.get(index),
-      numFmt: (style) => workbook.styles?.getStyleModel?.(style)?.numFmt,
-      date1904: workbook.properties?.model?.date1904 === true,
-    };
-    return new XlsxRecordReader(path, chosen.name, chunks, context);
+    const sheetNo = /(\d+)\.xml$/i.exec(part.name)?.[1] ?? '1';
+    let reader: SheetReader | undefined;
+    for (const event of workbook._parseWorksheet(chunks as AsyncIterable<Buffer>, sheetNo)) if (event.eventType === 'worksheet') reader = event.value as SheetReader;
+    if (!reader) throw damaged(path, 'the sheet could not be opened');
+    return new XlsxRecordReader(path, chosen.name, chunks, reader);
   } catch (error) {
     throw failure(error, path);
   }
@@ -172,19 +179,22 @@ export class XlsxRecordReader implements RecordReader {
     private readonly path: string,
     readonly sheetName: string,
     private readonly source: Readable,
-    context: SheetContext,
+    reader: SheetReader,
   ) {
-    this.chunks = this.read(new SheetXmlParser(context));
+    this.chunks = this.read(reader);
   }
 
-  private async *read(parser: SheetXmlParser): AsyncGenerator<SheetRow[]> {
-    const decoder = new TextDecoder('utf-8');
-    for await (const chunk of this.source as AsyncIterable<Buffer>) {
-      const rows = parser.push(decoder.decode(chunk, { stream: true }));
+  /** exceljs parses the sheet a chunk of XML at a time; the rows of each chunk come out together. */
+  private async *read(reader: SheetReader): AsyncGenerator<SheetRow[]> {
+    for await (const events of reader.parse()) {
+      const rows: SheetRow[] = [];
+      for (const event of events) {
+        if (event.eventType !== 'row') continue;
+        const row = event.value as Row;
+        rows.push({ number: row.number, values: row.values as CellValue[] });
+      }
       if (rows.length > 0) yield rows;
     }
-    const rows = [...parser.push(decoder.decode()), ...parser.end()];
-    if (rows.length > 0) yield rows;
   }
 
   /** Parses on until rows are waiting; false at the end of the sheet. */

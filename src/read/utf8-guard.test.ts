@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { NotUtf8Error, Utf8Guard } from './utf8-guard.ts';
+import { NotUtf8Error, Utf8Guard } from './utf8-guard.mjs';
 
 async function passThrough(chunks: Buffer[]): Promise<Buffer> {
   const out: Buffer[] = [];
