@@ -353,7 +353,7 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     expect(existsSync(result.out)).toBe(false);
   });
 
-  it('shows the stack of an unexpected error only with --debug', async () => {
+  it('refuses an --out that is a file in one line, and shows the underlying stack only with --debug', async () => {
     const dir = tempDir();
     const notADir = join(dir, 'taken');
     writeFileSync(notADir, 'a file where the output folder should go');
@@ -361,7 +361,8 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     const plain = await runCli(args);
     expect(plain.code).toBe(1);
     expectOneLine(plain.stderr);
-    expect(plain.stderr).toContain('--debug');
+    expect(plain.stderr).toContain('--out');
+    expect(plain.stderr).not.toMatch(/\n\s+at /);
     const debug = await runCli([...args, '--debug']);
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/\n\s+at /);

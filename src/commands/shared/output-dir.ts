@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { RunError } from '../../run-error.ts';
 
 /**
  * A new folder under output/ for one command's files, named so an operator can find it:
@@ -7,7 +8,14 @@ import { basename, extname, join } from 'node:path';
  */
 export async function createOutputDir(options: { command: string; file?: string; out?: string; now?: Date; root?: string }): Promise<string> {
   if (options.out) {
-    await mkdir(options.out, { recursive: true });
+    try {
+      await mkdir(options.out, { recursive: true });
+    } catch (error) {
+      throw new RunError('USAGE', `--out ${options.out} cannot be used as a folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+        hint: 'name a folder that does not exist yet, or an existing folder',
+        cause: error,
+      });
+    }
     return options.out;
   }
   const stamp = (options.now ?? new Date()).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
