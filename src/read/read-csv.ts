@@ -6,6 +6,7 @@ import { CsvSyntaxError } from './csv-records.mjs';
 import { unpackRecords, type CsvThreadData, type CsvThreadMessage } from './csv-thread-protocol.mjs';
 import type { TextEncoding } from './detect-encoding.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
+import { threadBatches } from './thread-batches.ts';
 import { NotUtf8Error } from './utf8-guard.mjs';
 
 /** Batches (about 64 KB of text each) the parsing thread may have in flight: enough to keep both cores busy. */
@@ -76,39 +77,11 @@ export class CsvRecordReader implements RecordReader {
     };
     // A small young generation: the thread only turns 64 KB chunks into short-lived strings.
     this.worker = new Worker(new URL('./csv-parse-worker.mjs', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 48 } });
-    this.chunks = this.fromThread();
-  }
-
-  /** The parsing thread's batches, in order; each one taken grants the thread one more. */
-  private async *fromThread(): AsyncGenerator<string[][]> {
-    const inbox: CsvThreadMessage[] = [];
-    let wake: (() => void) | undefined;
-    let crashed: Error | undefined;
-    const onMessage = (message: CsvThreadMessage) => {
-      inbox.push(message);
-      wake?.();
-    };
-    const onError = (error: Error) => {
-      crashed = error;
-      wake?.();
-    };
-    this.worker.on('message', onMessage);
-    this.worker.on('error', onError);
-    try {
-      for (;;) {
-        while (inbox.length === 0 && !crashed) await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        const message = inbox.shift();
-        if (!message) throw crashed;
-        if (message.type === 'end') return;
-        if (message.type === 'error') throw this.threadError(message);
-        this.worker.postMessage({ credits: 1 });
-        yield unpackRecords(message);
-      }
-    } finally {
-      this.worker.off('message', onMessage);
-      this.worker.off('error', onError);
-    }
+    this.chunks = threadBatches(this.worker, (message: CsvThreadMessage) => {
+      if (message.type === 'end') return undefined;
+      if (message.type === 'error') throw this.threadError(message);
+      return unpackRecords(message);
+    });
   }
 
   private threadError(message: Extract<CsvThreadMessage, { type: 'error' }>): Error {

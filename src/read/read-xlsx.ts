@@ -3,6 +3,7 @@ import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
 import { RunError, type RunErrorCode } from '../run-error.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
 import { unpackRows, type SheetRow, type XlsxThreadData, type XlsxThreadMessage } from './xlsx-thread-protocol.ts';
+import { threadBatches } from './thread-batches.ts';
 import { damaged, workbookParsers, xlsxFailure as failure, type SheetModel } from './xlsx-workbook.ts';
 import { openZipEntry, type ZipDirectory, type ZipEntry } from './zip-archive.ts';
 
@@ -121,42 +122,14 @@ export class XlsxRecordReader implements RecordReader {
     data: XlsxThreadData,
   ) {
     this.worker = new Worker(new URL('./xlsx-parse-worker.mjs', import.meta.url), { workerData: data });
-    this.chunks = this.fromThread();
-  }
-
-  /** The parsing thread's batches, in order; each one taken grants the thread one more. */
-  private async *fromThread(): AsyncGenerator<SheetRow[]> {
-    const inbox: XlsxThreadMessage[] = [];
-    let wake: (() => void) | undefined;
-    let crashed: Error | undefined;
-    const onMessage = (message: XlsxThreadMessage) => {
-      inbox.push(message);
-      wake?.();
-    };
-    const onError = (error: Error) => {
-      crashed = error;
-      wake?.();
-    };
-    this.worker.on('message', onMessage);
-    this.worker.on('error', onError);
-    try {
-      for (;;) {
-        while (inbox.length === 0 && !crashed) await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        const message = inbox.shift();
-        if (!message) throw crashed;
-        if (message.type === 'end') return;
-        if (message.type === 'error') {
-          if (message.runError) throw new RunError(message.runError.code as RunErrorCode, message.runError.message, message.runError.hint ? { hint: message.runError.hint } : {});
-          throw Object.assign(new Error(message.message), message.code ? { code: message.code } : {});
-        }
-        this.worker.postMessage({ credits: 1 });
-        yield unpackRows(message);
+    this.chunks = threadBatches(this.worker, (message: XlsxThreadMessage) => {
+      if (message.type === 'end') return undefined;
+      if (message.type === 'error') {
+        if (message.runError) throw new RunError(message.runError.code as RunErrorCode, message.runError.message, message.runError.hint ? { hint: message.runError.hint } : {});
+        throw Object.assign(new Error(message.message), message.code ? { code: message.code } : {});
       }
-    } finally {
-      this.worker.off('message', onMessage);
-      this.worker.off('error', onError);
-    }
+      return unpackRows(message);
+    });
   }
 
   /** Parses on until rows are waiting; false at the end of the sheet. */
