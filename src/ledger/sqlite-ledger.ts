@@ -63,9 +63,10 @@ const PROCESS_TOKEN: string = ((globalThis as Record<symbol, unknown>)[TOKEN_SLO
 /** Opens (creating the folder and file if needed) and migrates the ledger. */
 export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): SqliteLedger {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+  const timeoutMs = options.busyTimeoutMs ?? 10_000;
+  const db = new Database(path, { timeout: timeoutMs });
   try {
-    db.pragma('journal_mode = WAL');
+    enableWal(db, timeoutMs);
     // FULL: a committed transaction is on disk (WAL fsynced) before commit returns; a row marked `sending` must
     // survive a power cut, since its request leaves right after.
     db.pragma('synchronous = FULL');
@@ -75,6 +76,23 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/**
+ * Switches the file to WAL. Switching needs the file to itself, and SQLite answers SQLITE_BUSY at once (its busy
+ * handler does not wait for this) when another process opens a new ledger at the same moment: wait and try again.
+ */
+function enableWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
   }
 }
 
