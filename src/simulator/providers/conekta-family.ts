@@ -1,5 +1,5 @@
 import type { IdSource } from '../core/ids.ts';
-import type { ApiRequest, ApiResponse } from '../core/provider-api.ts';
+import type { ApiRequest, ApiResponse, CoreError } from '../core/provider-api.ts';
 import { isRecord, json } from '../core/provider-api.ts';
 
 /**
@@ -193,4 +193,25 @@ export function createdAtFilter(query: URLSearchParams): ((seconds: number) => b
     tests.push(op === 'gte' ? (s) => s >= bound : op === 'gt' ? (s) => s > bound : op === 'lte' ? (s) => s <= bound : (s) => s < bound);
   }
   return (s) => tests.every((t) => t(s));
+}
+
+/** The answers the simulator core asks for (faults, unknown routes, bad bodies), in the Conekta family's error format. */
+export function familyErrorResponse(ids: IdSource, kind: CoreError, runtimeDebugMessage: string, notFound: (what: string) => ApiResponse): ApiResponse {
+  switch (kind) {
+    case 'http500':
+    case 'http503':
+      return conektaError(ids, kind === 'http500' ? 500 : 503, 'api_error', {
+        message: 'Hubo un error en el servidor; intenta de nuevo.',
+        debug_message: runtimeDebugMessage,
+        code: 'conekta.errors.api.system.general_failure',
+      });
+    case 'http429':
+      return conektaError(ids, 429, 'api_error', { message: 'Demasiadas peticiones; intenta más tarde.', debug_message: 'Too many requests', code: 'conekta.errors.api.rate_limit' });
+    case 'not_found':
+      return notFound('resource');
+    case 'bad_json':
+      return conektaError(ids, 400, 'parameter_validation_error', { message: 'El cuerpo de la petición no es JSON válido.', debug_message: 'Malformed JSON body', code: 'conekta.errors.parameter_validation.malformed_json' });
+    case 'too_large':
+      return conektaError(ids, 413, 'parameter_validation_error', { message: 'El cuerpo de la petición es demasiado grande.', code: 'conekta.errors.parameter_validation.body_too_large' });
+  }
 }

@@ -22,6 +22,7 @@ import {
   metadataFilters,
   metadataReference,
   parameterError,
+  familyErrorResponse,
 } from './conekta-family.ts';
 
 /**
@@ -311,24 +312,8 @@ export function createConektaApi(ctx: SimContext, defaultKey: string): ProviderA
     },
 
     errorResponse(kind: CoreError) {
-      switch (kind) {
-        case 'http500':
-        case 'http503':
-          // conekta-dispersion.txt: api_error "There was a runtime error and Conekta engineers have been notified."
-          return conektaError(ids, kind === 'http500' ? 500 : 503, 'api_error', {
-            message: 'Hubo un error en el servidor; intenta de nuevo.',
-            debug_message: 'There was a runtime error and Conekta engineers have been notified.',
-            code: 'conekta.errors.api.system.general_failure',
-          });
-        case 'http429':
-          return conektaError(ids, 429, 'api_error', { message: 'Demasiadas peticiones; intenta más tarde.', debug_message: 'Too many requests', code: 'conekta.errors.api.rate_limit' });
-        case 'not_found':
-          return notFound('resource');
-        case 'bad_json':
-          return conektaError(ids, 400, 'parameter_validation_error', { message: 'El cuerpo de la petición no es JSON válido.', debug_message: 'Malformed JSON body', code: 'conekta.errors.parameter_validation.malformed_json' });
-        case 'too_large':
-          return conektaError(ids, 413, 'parameter_validation_error', { message: 'El cuerpo de la petición es demasiado grande.', code: 'conekta.errors.parameter_validation.body_too_large' });
-      }
+      // conekta-dispersion.txt: api_error "There was a runtime error and Conekta engineers have been notified."
+      return familyErrorResponse(ids, kind, 'There was a runtime error and Conekta engineers have been notified.', notFound);
     },
 
     adminCreate(input: AdminCreate) {
