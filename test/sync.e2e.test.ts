@@ -8,7 +8,7 @@ import { runCommand } from '../src/commands/run/run-command.ts';
 import { syncCommand, type SyncArgs } from '../src/commands/sync/sync-command.ts';
 import type { ProviderId } from '../src/domain/provider-id.ts';
 import type { RowStatus } from '../src/domain/row-status.ts';
-import type { LedgerRow, LedgerStore } from '../src/ledger/ledger-store.ts';
+import type { LedgerStore } from '../src/ledger/ledger-store.ts';
 import { openSqliteLedger } from '../src/ledger/sqlite-ledger.ts';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../src/simulator/index.ts';
 import { startRecordingSimulator } from './support/cli.ts';

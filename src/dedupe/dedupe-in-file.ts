@@ -1,6 +1,6 @@
 import type { Minor } from '../domain/money.ts';
 import type { CheckedRow } from '../domain/payout-row.ts';
-import type { Currency, ProviderId } from '../domain/provider-id.ts';
+import type { Currency } from '../domain/provider-id.ts';
 import type { RowIssue } from '../domain/row-issue.ts';
 import { fingerprintOf, orderKey, payoutDestination } from './dedupe-against-ledger.ts';
 import { FirstSeenTable } from './first-seen-table.ts';

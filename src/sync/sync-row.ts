@@ -3,7 +3,6 @@ import type { RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger/ledger-error.ts';
 import type { LedgerRow, LedgerStore, OutcomeInput, ProviderStateEvent } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
-import { isProviderError } from '../providers/provider-error.ts';
 import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
 import { errorFields, payoutFailure } from '../dispatch/outcome-fields.ts';
 

@@ -10,7 +10,7 @@ import { instructionFromRow } from '../../dispatch/instruction-from-row.ts';
 import type { Minor } from '../../domain/money.ts';
 import { formatMinor } from '../../domain/money.ts';
 import type { CheckedRow } from '../../domain/payout-row.ts';
-import { PROVIDER_CURRENCY, type ProviderId } from '../../domain/provider-id.ts';
+import type { ProviderId } from '../../domain/provider-id.ts';
 import { batchIdFor } from '../../ledger/batch-identity.ts';
 import { isLedgerError } from '../../ledger/ledger-error.ts';
 import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
@@ -23,11 +23,13 @@ import { getProvider } from '../../providers/registry.ts';
 import { parseMapOption } from '../../read/parse-map-option.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
-import { writeResultsFile } from '../../write/results-writer.ts';
+import { resultRowFromChecked, writeResultsFile } from '../../write/results-writer.ts';
+import type { ResultRow } from '../../domain/result-row.ts';
 import { formatMinorGrouped } from '../../write/format-amount.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
 import { checkFile } from '../shared/check-file.ts';
 import { ledgerRowInput, resultRowFromLedger } from '../shared/ledger-rows.ts';
+import { Tally } from '../shared/tally.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { connectTarget, createSession } from '../shared/provider-sessions.ts';
 import { createProgressReporter } from './progress.ts';
@@ -135,23 +137,22 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const shortfalls = fundsShortfalls(totals, balances);
     const finish = async (code: number, extraWarnings: string[] = []) => {
       const inLedger = Boolean(ledger!.getBatch(batchId));
-      const rows = inLedger ? [...ledger!.rowsForReport({ batchId })].map(resultRowFromLedger) : planned.map(resultRowFromCheckedPlan);
+      const tally = new Tally();
+      let rows: ResultRow[];
+      if (inLedger) {
+        const ledgerRows = [...ledger!.rowsForReport({ batchId })];
+        for (const r of ledgerRows) tally.add(r.status, r.currency, r.amountMinor);
+        rows = ledgerRows.map(resultRowFromLedger);
+      } else {
+        // Dry run of a new batch: the plan's verdicts; nothing is in the ledger yet.
+        for (const r of planned) tally.add(r.status === 'valid' ? 'queued' : r.status, r.payout?.currency ?? r.input.currency, r.payout?.amountMinor);
+        rows = planned.map((r) => ({ ...resultRowFromChecked(r), status: r.status === 'valid' ? 'queued' : r.status, note: 'dry run: not sent' }));
+      }
       const files = await writeResultsFile(outDir, args.format, rows);
       // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
       const reports = inLedger
         ? await writeReports({ ledger: ledger!, scope: { batchId }, outDir, format: args.format, config, sessions, ledgerPath })
         : { files: [], warnings: [] };
-      const counts: Record<string, number> = {};
-      const amounts = new Map<string, { currency: string; status: string; count: number; amountMinor: Minor }>();
-      for (const r of rows) {
-        counts[r.status] = (counts[r.status] ?? 0) + 1;
-        if (!r.amount || !r.currency || !/^\d+\.\d{2}$/.test(r.amount)) continue;
-        const k = `${r.currency}|${r.status}`;
-        const t = amounts.get(k) ?? { currency: r.currency, status: r.status, count: 0, amountMinor: 0 };
-        t.count += 1;
-        t.amountMinor += Number(r.amount.replace('.', ''));
-        amounts.set(k, t);
-      }
       const summary: RunSummary = {
         command: 'run',
         file: args.file,
@@ -161,8 +162,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
         resultsXlsx: files.xlsxPath,
         ledgerPath,
         batchId,
-        counts,
-        totals: [...amounts.values()],
+        counts: tally.countsRecord(),
+        totals: tally.totals(),
         reports: reports.files,
         warnings: [...checked.opened.warnings, ...configWarnings, ...extraWarnings, ...reports.warnings],
         plan: totals,
@@ -170,7 +171,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
       };
-      logger.info({ event: 'finish', exitCode: code, counts });
+      logger.info({ event: 'finish', exitCode: code, counts: summary.counts });
       process.stdout.write(args.json ? `${formatSummaryJson(summary)}\n` : formatSummaryText(summary));
       return code;
     };
@@ -341,28 +342,4 @@ async function confirmLive(totals: PlanTotal[]): Promise<void> {
   } finally {
     rl.close();
   }
-}
-
-function resultRowFromCheckedPlan(row: CheckedRow) {
-  // Dry run on a new batch: the plan's verdicts, nothing in the ledger yet.
-  const p = row.payout;
-  const errors = row.issues.filter((i) => i.severity === 'error');
-  return {
-    row: row.row,
-    order_id: p?.orderId ?? row.input.orderId ?? '',
-    provider: p?.provider ?? row.input.provider ?? '',
-    status: row.status === 'valid' ? ('queued' as const) : row.status,
-    error_code: errors.map((i) => i.code).join(';'),
-    error_message: errors.map((i) => i.message).join('; '),
-    warning: row.issues.filter((i) => i.severity === 'warning').map((i) => i.code).join(';'),
-    amount: p ? formatMinor(p.amountMinor) : (row.input.amount ?? ''),
-    currency: p?.currency ?? row.input.currency ?? PROVIDER_CURRENCY[(p?.provider ?? 'openpay') as ProviderId],
-    account: row.input.account ?? '',
-    name: p?.name ?? row.input.name ?? '',
-    provider_id: '',
-    provider_status: '',
-    attempts: '' as const,
-    note: 'dry run: not sent',
-    updated_at: '',
-  };
 }

@@ -3,7 +3,6 @@ import type { Account } from '../../domain/payout-row.ts';
 import type { RunningSimulator } from '../../simulator/index.ts';
 import { closeHttpAgent } from '../http-client.ts';
 import type { PayoutInstruction } from '../payout-provider.ts';
-import { isProviderError } from '../provider-error.ts';
 import { loadFixture } from '../test-support/fixtures.ts';
 import { advance, journal, simSession, startTestSimulator, SIMULATOR_CREDENTIALS, thrown } from '../test-support/simulator.ts';
 import { zenriseProvider as zenrise } from './zenrise-api.ts';
