@@ -1,0 +1,302 @@
+import type { MarkSendingItem, OutcomeInput, SendingMark } from '../ledger/ledger-store.ts';
+import { canTransition, SENT_STATUSES, type TransitionCause } from '../ledger/transitions.ts';
+import type { PayoutInstruction, ProviderPayout } from '../providers/payout-provider.ts';
+import { isProviderError, type ProviderError } from '../providers/provider-error.ts';
+import type { DispatchRow, RowResult, RowResultState } from './dispatch-types.ts';
+import { errorFields, payoutFailure } from './outcome-fields.ts';
+import { isRetryable } from './retry-policy.ts';
+
+/** Where a row being paid can stand in the ledger. */
+export type PayLedgerState = 'queued' | 'sending' | 'unknown';
+
+/** What the machine waits for: the answer to the call it asked for last. */
+export type PayWaiting =
+  | 'start'
+  /** The recipient id a lookup may need (Conekta payee); a failure only means the lookup goes without it. */
+  | 'lookup-recipient'
+  | 'lookup'
+  /** A row left `sending` whose lookup found nothing is recorded `unknown` before it may be sent again. */
+  | 'record-unknown'
+  /** The recipient id the request will carry; a failure here leaves the payout unsent. */
+  | 'send-recipient'
+  | 'mark'
+  | 'create'
+  /** A request that performed nothing is recorded `queued` before the next attempt marks it sending again. */
+  | 'record-queued'
+  /** The retry policy waits and tries again, or gives up. */
+  | 'retry';
+
+export interface PayRowState {
+  rowId: number;
+  instruction: PayoutInstruction;
+  /** The row's state in the ledger as this run has left it: every move asked for starts from here. */
+  ledger: PayLedgerState;
+  /** The ledger's attempt number of the row (from its last mark). */
+  attempt: number;
+  /** When the last attempt left; lookups search from there. */
+  since?: Date;
+  /** Attempts the ledger held before this run. */
+  priorAttempts: number;
+  attemptsThisRun: number;
+  maxAttempts: number;
+  /** The last provider error of a money-moving call in this run. */
+  lastError?: ProviderError;
+  /** The recipient id the send carries, as its recipient call answered. */
+  sendRecipientId?: string;
+  waiting: PayWaiting;
+}
+
+/** One call to perform; its answer is the next event. */
+export type PayCall =
+  | { kind: 'recipient'; instruction: PayoutInstruction }
+  | { kind: 'lookup'; instruction: PayoutInstruction; since: Date }
+  /** `retryBudget` opens a send under the retry policy with that many attempts; without it the send continues one. */
+  | { kind: 'markSending'; item: MarkSendingItem & { requestKey: string }; retryBudget?: number }
+  | { kind: 'createPayout'; instruction: PayoutInstruction }
+  /** Durable before the next call. */
+  | { kind: 'record'; outcome: OutcomeInput }
+  /** Hand a failure that performed nothing to the retry policy. */
+  | { kind: 'retry'; error: ProviderError };
+
+export type PayAnswer =
+  | { kind: 'start' }
+  | { kind: 'recipient'; recipientId: string | undefined }
+  | { kind: 'found'; payout: ProviderPayout }
+  | { kind: 'absent' }
+  | { kind: 'marked'; mark: SendingMark }
+  | { kind: 'accepted'; payout: ProviderPayout }
+  | { kind: 'recorded' }
+  /** The retry policy waited: try again. */
+  | { kind: 'retry' }
+  /** The call failed (or, while waiting for `retry`, the retry policy gave up with this error). */
+  | { kind: 'failed'; error: unknown };
+
+/** An answer plus what was true when it came: the run was interrupted, the provider halted by another row. */
+export type PayEvent = PayAnswer & { aborted: boolean; halted: boolean };
+
+export type PayStep =
+  | { state: PayRowState; call: PayCall }
+  | { state: PayRowState; result: RowResult; halt?: ProviderError }
+  /** The ledger refused a write the next step depends on: the row cannot go on, and the failure is the run's. */
+  | { state: PayRowState; raise: unknown };
+
+const UNCONFIRMED_NOTE = 'the provider could not confirm whether this payout exists; run `payout-batch sync` or check the provider before paying it again';
+
+export function startState(row: DispatchRow, maxAttempts: number): PayRowState {
+  return {
+    rowId: row.rowId,
+    instruction: { ...row.instruction },
+    ledger: row.status,
+    attempt: row.attempts,
+    ...(row.sentAt ? { since: row.sentAt } : {}),
+    priorAttempts: row.attempts,
+    attemptsThisRun: 0,
+    maxAttempts,
+    waiting: 'start',
+  };
+}
+
+/**
+ * The rules of paying one row, pure: given where the row stands and what the last call answered, the next call or
+ * the row's result.
+ *  1. A row left `sending` or `unknown` is settled by lookup before anything is sent.
+ *  2. The row is marked `sending` (attempt, request key) durably, then the request leaves.
+ *  3. A failure that provably performed nothing goes to the retry policy; one that may have been performed is
+ *     settled by lookup, never resent blindly: found → its state; provably absent → a new attempt; cannot tell →
+ *     `unknown` for the operator.
+ */
+export function decide(state: PayRowState, event: PayEvent): PayStep {
+  switch (state.waiting) {
+    case 'start':
+      return state.ledger === 'queued' ? readyToSend(state, event) : lookUp(state);
+    case 'lookup-recipient': {
+      const recipientId = event.kind === 'recipient' ? event.recipientId : undefined;
+      return lookUp(recipientId !== undefined ? { ...state, instruction: { ...state.instruction, recipientId } } : state);
+    }
+    case 'lookup':
+      return afterLookup(state, event);
+    case 'record-unknown':
+      if (event.kind === 'failed') return { state, raise: event.error };
+      return afterAbsent({ ...state, ledger: 'unknown' }, event);
+    case 'send-recipient':
+      return afterSendRecipient(state, event);
+    case 'mark':
+      if (event.kind === 'marked') {
+        const next: PayRowState = {
+          ...state,
+          ledger: 'sending',
+          attempt: event.mark.attempt,
+          since: event.mark.sentAt,
+          attemptsThisRun: state.attemptsThisRun + 1,
+          waiting: 'create',
+        };
+        return { state: next, call: { kind: 'createPayout', instruction: next.instruction } };
+      }
+      return afterSendFailure(state, event);
+    case 'create':
+      if (event.kind === 'accepted') return fromPayout(state, event.payout, event.payout.state === 'failed' ? 'provider_rejected' : 'provider_accepted');
+      if (event.kind === 'failed' && isRetryable(event.error)) {
+        const error = event.error as ProviderError;
+        const outcome: OutcomeInput = { rowId: state.rowId, to: 'queued', cause: 'not_left', attempt: state.attempt, ...errorFields(error) };
+        return { state: { ...state, lastError: error, waiting: 'record-queued' }, call: { kind: 'record', outcome } };
+      }
+      return afterSendFailure(state, event);
+    case 'record-queued':
+      if (event.kind === 'recorded') return { state: { ...state, ledger: 'queued', waiting: 'retry' }, call: { kind: 'retry', error: state.lastError! } };
+      return afterSendFailure(state, event);
+    case 'retry':
+      if (event.kind === 'retry') return markOrStop(state, event);
+      return afterSendFailure(state, event);
+  }
+}
+
+/** Settles a row that may have left: the recipient id first where the provider needs one to find it. */
+function lookUp(state: PayRowState): PayStep {
+  if (state.waiting !== 'lookup-recipient' && state.instruction.recipientId === undefined) {
+    return { state: { ...state, waiting: 'lookup-recipient' }, call: { kind: 'recipient', instruction: state.instruction } };
+  }
+  return { state: { ...state, waiting: 'lookup' }, call: { kind: 'lookup', instruction: state.instruction, since: state.since ?? new Date(0) } };
+}
+
+function afterLookup(state: PayRowState, event: PayEvent): PayStep {
+  const lastError = state.lastError;
+  if (event.kind === 'found') {
+    const firstSendFoundTaken = lastError?.kind === 'duplicate_reference' && state.attemptsThisRun === 1 && state.priorAttempts === 0;
+    return fromPayout(state, event.payout, 'lookup', firstSendFoundTaken ? 'the provider already had a payout with this reference' : undefined);
+  }
+  if (event.kind !== 'absent') {
+    const error = lastError ?? (event.kind === 'failed' ? event.error : undefined);
+    return done(state, 'unknown', lastError?.kind === 'timeout' ? 'timeout' : 'outcome_unknown', {
+      ...(error ? errorFields(error) : {}),
+      note: UNCONFIRMED_NOTE,
+    });
+  }
+  if (lastError?.kind === 'duplicate_reference') {
+    return done(state, 'failed', 'provider_rejected', { ...errorFields(lastError), note: 'the provider reports this reference as used, but no matching payout was found' });
+  }
+  // Provably not performed. The transition table only lets a row be sent again from `unknown` after such a lookup,
+  // so a row standing `sending` is recorded `unknown` first.
+  if (sendCause(state.ledger) === undefined) {
+    const outcome: OutcomeInput = { rowId: state.rowId, to: 'unknown', cause: 'outcome_unknown', attempt: state.attempt, ...(lastError ? errorFields(lastError) : {}) };
+    return { state: { ...state, waiting: 'record-unknown' }, call: { kind: 'record', outcome } };
+  }
+  return afterAbsent(state, event);
+}
+
+function afterAbsent(state: PayRowState, event: PayEvent): PayStep {
+  if (state.attemptsThisRun >= state.maxAttempts) {
+    return done(state, 'unknown', 'outcome_unknown', {
+      ...(state.lastError ? errorFields(state.lastError) : {}),
+      note: 'not performed at the provider after every attempt; re-run to try again',
+    });
+  }
+  return readyToSend(state, event);
+}
+
+function readyToSend(state: PayRowState, event: PayEvent): PayStep {
+  if (event.aborted || event.halted) return done(state, state.ledger === 'unknown' ? 'unknown' : 'queued', 'interrupted');
+  return { state: { ...state, waiting: 'send-recipient' }, call: { kind: 'recipient', instruction: state.instruction } };
+}
+
+function afterSendRecipient(state: PayRowState, event: PayEvent): PayStep {
+  if (event.kind === 'recipient') {
+    const recipientId = event.recipientId;
+    const next: PayRowState = {
+      ...state,
+      ...(recipientId !== undefined ? { instruction: { ...state.instruction, recipientId } } : {}),
+      waiting: 'mark',
+    };
+    if (recipientId !== undefined) next.sendRecipientId = recipientId;
+    else delete next.sendRecipientId;
+    return markOrStop(next, event, Math.max(1, state.maxAttempts - state.attemptsThisRun));
+  }
+  const error = event.kind === 'failed' ? event.error : undefined;
+  const unsent: RowResultState = state.ledger === 'queued' ? 'queued' : 'unknown';
+  if (error instanceof Error && error.name === 'AbortError') return done(state, unsent, 'interrupted');
+  if (isProviderError(error)) {
+    if (error.kind === 'authentication') {
+      return done(state, unsent, 'not_left', { ...errorFields(error), note: 'not sent: the provider rejected the credentials' }, error);
+    }
+    // Registering a recipient moves no money: a failure here leaves the payout provably unsent.
+    if (error.retryable || error.outcomeUnknown) {
+      return done(state, unsent, 'not_left', { ...errorFields(error), note: 'not sent: the recipient could not be registered; re-run to try again' });
+    }
+    // The provider refused the destination itself (Zenrise: USD, nonexistent or inactive account): final only when
+    // no money-moving request was ever made for the row; one that may have left keeps waiting for the provider's word.
+    if (SENT_STATUSES.includes(state.ledger)) return done(state, 'unknown', 'outcome_unknown', errorFields(error));
+    return done(state, 'failed', 'provider_rejected', errorFields(error));
+  }
+  return done(state, unsent, 'not_left', { errorCode: 'UNEXPECTED', errorMessage: String((error as Error)?.message ?? error) });
+}
+
+/** A mark, a request or the retry policy failed (or the retry policy gave up). */
+function afterSendFailure(state: PayRowState, event: PayEvent): PayStep {
+  const error = event.kind === 'failed' ? event.error : undefined;
+  if ((error instanceof Error && error.name === 'AbortError') || (event.aborted && !isProviderError(error))) {
+    return done(state, state.ledger === 'sending' ? 'unknown' : state.ledger, 'interrupted');
+  }
+  if (!isProviderError(error)) {
+    // A bug or an unexpected failure after the request may have left: do not guess.
+    return done(state, state.ledger === 'queued' ? 'queued' : 'unknown', 'outcome_unknown', { errorCode: 'UNEXPECTED', errorMessage: String((error as Error)?.message ?? error) });
+  }
+  const next: PayRowState = { ...state, lastError: error };
+  if (error.outcomeUnknown || error.kind === 'duplicate_reference') {
+    if (event.aborted) {
+      return done(next, 'unknown', error.kind === 'timeout' ? 'timeout' : 'outcome_unknown', {
+        ...errorFields(error),
+        note: 'interrupted while the request was in flight; the next run settles it by lookup',
+      });
+    }
+    return lookUp(next);
+  }
+  if (error.retryable) {
+    // Retries used up on answers that performed nothing (503, 429, refused connection); the row is queued.
+    return done(next, 'queued', 'not_left', { ...errorFields(error), note: 'not performed at the provider; re-run to try again' });
+  }
+  if (error.kind === 'insufficient_funds' || error.kind === 'authentication') {
+    const note = error.kind === 'insufficient_funds' ? 'not sent: insufficient funds at the provider; fund the account and re-run' : 'not sent: the provider rejected the credentials';
+    return done(next, 'queued', 'not_left', { ...errorFields(error), note }, error);
+  }
+  // An explicit refusal by the provider (validation, account rejected, not found): final.
+  return done(next, 'failed', 'provider_rejected', errorFields(error));
+}
+
+/** Marks the row sending unless the run was interrupted or the provider halted meanwhile. */
+function markOrStop(state: PayRowState, event: PayEvent, retryBudget?: number): PayStep {
+  if (event.aborted || event.halted) return done(state, state.ledger === 'unknown' ? 'unknown' : 'queued', 'interrupted');
+  const call: PayCall = { kind: 'markSending', item: markItem(state), ...(retryBudget !== undefined ? { retryBudget } : {}) };
+  return { state: { ...state, waiting: 'mark' }, call };
+}
+
+/** The cause a send from this ledger state would carry, or undefined when the table forbids sending from it. */
+export function sendCause(ledger: PayLedgerState): TransitionCause | undefined {
+  if (canTransition(ledger, 'sending', 'sent')) return 'sent';
+  if (canTransition(ledger, 'sending', 'resent_after_lookup')) return 'resent_after_lookup';
+  return undefined;
+}
+
+function markItem(state: PayRowState): MarkSendingItem & { requestKey: string } {
+  return {
+    rowId: state.rowId,
+    requestKey: state.instruction.requestKey,
+    ...(state.sendRecipientId !== undefined ? { recipientId: state.sendRecipientId } : {}),
+    ...(sendCause(state.ledger) === 'resent_after_lookup' ? { lookupFoundNothing: true } : {}),
+  };
+}
+
+function done(state: PayRowState, to: RowResultState, cause: TransitionCause, extra: Partial<OutcomeInput> = {}, halt?: ProviderError): PayStep {
+  // A row already in the state (queued after a recorded not-left error) needs no second record.
+  const outcome: OutcomeInput | undefined = to === state.ledger ? undefined : { rowId: state.rowId, to, cause, attempt: state.attempt, ...extra };
+  const result: RowResult = { rowId: state.rowId, state: to, outcome, cause, errorCode: extra.errorCode, errorMessage: extra.errorMessage };
+  return halt ? { state, result, halt } : { state, result };
+}
+
+function fromPayout(state: PayRowState, payout: ProviderPayout, cause: TransitionCause, note?: string): PayStep {
+  return done(state, payout.state, cause, {
+    providerPayoutId: payout.payoutId,
+    providerStatus: payout.providerStatus,
+    ...(payout.providerReference ? { providerReference: payout.providerReference } : {}),
+    ...(payout.state === 'failed' ? payoutFailure(payout) : {}),
+    ...(note ? { note } : {}),
+  });
+}
