@@ -5,32 +5,32 @@ import { getProvider, getProviderModule, providerModules } from './registry.ts';
 
 describe('the provider registry', () => {
   it('has exactly one module per provider id, in PROVIDER_IDS order', () => {
-    expect(providerModules().map((module) => module.id)).toEqual([...PROVIDER_IDS]);
+    expect(providerModules().map((descriptor) => descriptor.id)).toEqual([...PROVIDER_IDS]);
   });
 
   it.each(PROVIDER_IDS)('%s: the module found by id is that provider, with its own adapter', (id) => {
-    const module = getProviderModule(id);
-    expect(module.id).toBe(id);
-    expect(module.adapter.id).toBe(id);
-    expect(getProvider(id)).toBe(module.adapter);
+    const descriptor = getProviderModule(id);
+    expect(descriptor.id).toBe(id);
+    expect(descriptor.adapter.id).toBe(id);
+    expect(getProvider(id)).toBe(descriptor.adapter);
   });
 
   it.each(PROVIDER_IDS)('%s: a descriptor the generic code can use', (id) => {
-    const module = getProviderModule(id);
-    expect(module.currency).toBe(module.country === 'MX' ? 'MXN' : 'ARS');
-    expect(module.timeZone).toBe(module.country === 'MX' ? 'America/Mexico_City' : 'America/Argentina/Buenos_Aires');
+    const descriptor = getProviderModule(id);
+    expect(descriptor.currency).toBe(descriptor.country === 'MX' ? 'MXN' : 'ARS');
+    expect(descriptor.timeZone).toBe(descriptor.country === 'MX' ? 'America/Mexico_City' : 'America/Argentina/Buenos_Aires');
     // A zone name ICU does not know throws RangeError (it may answer with an alias such as America/Buenos_Aires).
-    expect(() => new Intl.DateTimeFormat('en', { timeZone: module.timeZone })).not.toThrow();
+    expect(() => new Intl.DateTimeFormat('en', { timeZone: descriptor.timeZone })).not.toThrow();
     // Every file needs the row's key and amount; the account column exactly when the provider pays to an account.
-    expect(module.requiredColumns.slice(0, 2)).toEqual(['order_id', 'amount']);
-    expect(module.requiredColumns.includes('account')).toBe(module.rules.account !== 'none');
-    for (const column of module.requiredColumns) expect(CANONICAL_FIELDS).toContain(column);
-    expect(module.credentials.variables.length).toBeGreaterThan(0);
-    for (const variable of module.credentials.variables) expect(variable.startsWith(`${id.toUpperCase()}_`)).toBe(true);
-    expect(module.baseUrls.simulatorPath.startsWith(`/${id}`)).toBe(true);
-    expect(module.baseUrls.sandbox).toMatch(/^https:\/\//);
-    expect(module.baseUrls.live).toMatch(/^https:\/\//);
-    expect(Number.isSafeInteger(module.defaultFees.fixedMinor)).toBe(true);
+    expect(descriptor.requiredColumns.slice(0, 2)).toEqual(['order_id', 'amount']);
+    expect(descriptor.requiredColumns.includes('account')).toBe(descriptor.rules.account !== 'none');
+    for (const column of descriptor.requiredColumns) expect(CANONICAL_FIELDS).toContain(column);
+    expect(descriptor.credentials.variables.length).toBeGreaterThan(0);
+    for (const variable of descriptor.credentials.variables) expect(variable.startsWith(`${id.toUpperCase()}_`)).toBe(true);
+    expect(descriptor.baseUrls.simulatorPath.startsWith(`/${id}`)).toBe(true);
+    expect(descriptor.baseUrls.sandbox).toMatch(/^https:\/\//);
+    expect(descriptor.baseUrls.live).toMatch(/^https:\/\//);
+    expect(Number.isSafeInteger(descriptor.defaultFees.fixedMinor)).toBe(true);
   });
 
   it.each(PROVIDER_IDS)('%s: reads every credential variable it declares, and only those', (id) => {
@@ -44,7 +44,7 @@ describe('the provider registry', () => {
   });
 
   it('no spelling names two providers', () => {
-    const spellings = providerModules().flatMap((module) => [module.id, ...module.spellings]);
+    const spellings = providerModules().flatMap((descriptor) => [descriptor.id, ...descriptor.spellings]);
     expect(new Set(spellings).size).toBe(spellings.length);
   });
 

@@ -9,7 +9,7 @@ import { zenriseModule } from './zenrise/zenrise.module.ts';
 /** The one list of providers the tool pays through, in PROVIDER_IDS order. A new provider is one line here. */
 const MODULES: readonly ProviderModule[] = [openpayModule, conektaModule, digitalfemsaModule, zenriseModule];
 
-const BY_ID: ReadonlyMap<ProviderId, ProviderModule> = new Map(MODULES.map((module) => [module.id, module]));
+const BY_ID: ReadonlyMap<ProviderId, ProviderModule> = new Map(MODULES.map((descriptor) => [descriptor.id, descriptor]));
 
 /** Every provider module, in PROVIDER_IDS order. */
 export function providerModules(): readonly ProviderModule[] {
@@ -18,9 +18,9 @@ export function providerModules(): readonly ProviderModule[] {
 
 /** What the tool knows about one provider. */
 export function getProviderModule(id: ProviderId): ProviderModule {
-  const module = BY_ID.get(id);
-  if (!module) throw new TypeError(`unknown provider ${JSON.stringify(id)}`);
-  return module;
+  const descriptor = BY_ID.get(id);
+  if (!descriptor) throw new TypeError(`unknown provider ${JSON.stringify(id)}`);
+  return descriptor;
 }
 
 /** The adapter of a provider. Adapters are stateless: the same object serves every session. */

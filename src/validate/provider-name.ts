@@ -6,7 +6,7 @@ import { providerModules } from '../providers/registry.ts';
  * ("Digital FEMSA", "digital_femsa", "Open-Pay"): each provider's id and the spellings its module lists.
  */
 const SPELLINGS: ReadonlyMap<string, ProviderId> = new Map(
-  providerModules().flatMap((module) => [module.id, ...module.spellings].map((spelling) => [spelling, module.id] as const)),
+  providerModules().flatMap((descriptor) => [descriptor.id, ...descriptor.spellings].map((spelling) => [spelling, descriptor.id] as const)),
 );
 
 /** The provider a `provider` cell names, or undefined when it names none of ours. */

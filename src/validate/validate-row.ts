@@ -58,7 +58,7 @@ function quote(text: string): string {
 }
 
 /** "openpay, conekta, digitalfemsa or zenrise", for messages. */
-const PROVIDER_LIST = ((ids) => `${ids.slice(0, -1).join(', ')} or ${ids.at(-1)}`)(providerModules().map((module) => module.id));
+const PROVIDER_LIST = ((ids) => `${ids.slice(0, -1).join(', ')} or ${ids.at(-1)}`)(providerModules().map((descriptor) => descriptor.id));
 
 const FIELD_ORDER = new Map<string, number>(CANONICAL_FIELDS.map((field, i) => [field, i]));
 
@@ -115,9 +115,9 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
       `Provider ${quote(providerText)} is not one we pay through: use ${PROVIDER_LIST}, or leave the cell empty to use the --provider of the run.`,
     );
   }
-  const module = provider === undefined ? undefined : getProviderModule(provider);
-  const rules = module?.rules;
-  const providerCurrency = module?.currency;
+  const descriptor = provider === undefined ? undefined : getProviderModule(provider);
+  const rules = descriptor?.rules;
+  const providerCurrency = descriptor?.currency;
 
   // order_id: the row's identity at the provider and in the ledger.
   const orderId = trimmed(raw.cells.order_id);
