@@ -1,4 +1,4 @@
-import type { ProviderId } from '../domain/provider-id.ts';
+import { PROVIDER_IDS, type ProviderId } from '../domain/provider-id.ts';
 
 /** FNV-1a over the UTF-16 code units, folded to 30 bits. */
 export function hashOrderId(orderId: string): number {
@@ -7,7 +7,8 @@ export function hashOrderId(orderId: string): number {
   return (h ^ (h >>> 30)) & 0x3fffffff;
 }
 
-const PROVIDER_INDEX: Readonly<Record<ProviderId, number>> = { openpay: 0, conekta: 1, digitalfemsa: 2, zenrise: 3 };
+/** The provider byte of a key: its place in PROVIDER_IDS. */
+const PROVIDER_INDEX: ReadonlyMap<ProviderId, number> = new Map(PROVIDER_IDS.map((id, i) => [id, i]));
 
 /** Entries are packed into chunks of this size; an entry that does not fit in what is left starts a new one. */
 const CHUNK_BYTES = 1 << 20;
@@ -57,7 +58,7 @@ export class FirstSeenTable {
   ): { row: number; fingerprint: string } | undefined {
     if (!Number.isSafeInteger(row) || row < 0 || row > 0xffffffff) throw new RangeError(`row must be an integer from 0 to 2^32-1, got ${row}`);
     if (!Number.isSafeInteger(amountMinor)) throw new RangeError(`amountMinor must be a safe integer, got ${amountMinor}`);
-    const providerIndex = PROVIDER_INDEX[provider];
+    const providerIndex = PROVIDER_INDEX.get(provider)!;
     const amount = String(amountMinor);
     // The entry is written where it would be stored; it is kept only if the key turns out to be new.
     const room = LENGTH_BYTES * 3 + 3 + 3 * (orderId.length + amount.length + destination.length + currency.length);

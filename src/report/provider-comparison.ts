@@ -4,14 +4,8 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import type { LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { isProviderError } from '../providers/provider-error.ts';
-import { getProvider } from '../providers/registry.ts';
+import { getProvider, getProviderModule } from '../providers/registry.ts';
 import { EXCEPTION_TYPES, compareRowWithPayout, ledgerIsBehind, payoutNotInLedger, rowUnknownToProvider, rowUnsettled, type ReconciliationException } from './exceptions.ts';
-
-/**
- * zenrise-payouts.txt names no endpoint that lists transfer requests (the adapter's listPayouts yields nothing):
- * for Zenrise each ledger row is looked up on its own, and payouts made outside this tool cannot be seen.
- */
-export const PROVIDERS_WITHOUT_LISTING: readonly ProviderId[] = ['zenrise'];
 
 const LOOKUP_CONCURRENCY = 8;
 const RETRY = { maxAttempts: 4, maxRetryTimeMs: 60_000 } as const;
@@ -90,7 +84,8 @@ async function compareProvider(
   const seen = new Set<string>();
   const behind = { count: 0 };
   let listed = 0;
-  const lists = !PROVIDERS_WITHOUT_LISTING.includes(id);
+  // A provider whose API lists no payouts (Zenrise) has each ledger row looked up on its own instead.
+  const lists = getProviderModule(id).listsPayouts;
 
   if (lists) {
     try {

@@ -5,6 +5,7 @@ import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { PROVIDER_IDS } from '../domain/provider-id.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
 import { payoutFee } from '../plan/fees.ts';
+import { getProviderModule } from '../providers/registry.ts';
 import type { Movement, ReturnReason } from './movements.ts';
 
 /**
@@ -16,13 +17,6 @@ import type { Movement, ReturnReason } from './movements.ts';
  */
 export const FEE_RETURNED_ON_FAILURE = false;
 
-/** How each provider's own statement names a payout (conekta-dispersion.txt, "Estado de cuenta": "Dispersión a Cuenta de Tercero"). */
-export const PAYOUT_DESCRIPTION: Record<ProviderId, string> = {
-  openpay: 'Dispersión a cuenta de tercero',
-  conekta: 'Dispersión a cuenta de tercero',
-  digitalfemsa: 'Retiro en efectivo OXXO',
-  zenrise: 'Transferencia',
-};
 
 const RETURN_DESCRIPTION: Record<ReturnReason, string> = {
   failed: 'Devolución: pago rechazado',
@@ -171,7 +165,8 @@ function buildSection(provider: ProviderId, currency: Currency, opening: Opening
       ...base,
       kind: 'payout',
       at: m.debitedAt,
-      description: PAYOUT_DESCRIPTION[provider],
+      // As the provider's own statement names a payout (its module's statementText).
+      description: getProviderModule(provider).statementText,
       feeMinor,
       ivaMinor,
       debitMinor: m.amountMinor + feeMinor + ivaMinor,

@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { RawCell } from '../domain/payout-row.ts';
+import { isZenriseTestAccount } from '../providers/zenrise/zenrise-test-accounts.ts';
 import { checkAccount, maskAccountText } from './check-account.ts';
 
 const text = (value: string): RawCell => ({ type: 'text', text: value });
 
 describe('checkAccount for Mexican providers (CLABE)', () => {
   it('returns the canonical CLABE with its bank', () => {
-    expect(checkAccount(text(' 646 180 109400135624 '), 'clabe', false)).toEqual({
+    expect(checkAccount(text(' 646 180 109400135624 '), 'clabe')).toEqual({
       ok: true,
       account: { kind: 'clabe', number: '646180109400135624', bankCode: '646', bankName: 'Sistema de Transferencias y Pagos STP, SOFOM E.N.R.' },
     });
   });
 
   it('accepts an unknown bank code with BANK_UNKNOWN', () => {
-    expect(checkAccount(text('123456789012345673'), 'clabe', false)).toEqual({
+    expect(checkAccount(text('123456789012345673'), 'clabe')).toEqual({
       ok: true,
       account: { kind: 'clabe', number: '123456789012345673', bankCode: '123' },
       warning: 'BANK_UNKNOWN',
@@ -27,27 +28,27 @@ describe('checkAccount for Mexican providers (CLABE)', () => {
     ['6.46E+17', 'ACCOUNT_PRECISION_LOST'],
     ['', 'ACCOUNT_MISSING'],
   ])('rejects %j with %s', (value, code) => {
-    expect(checkAccount(text(value), 'clabe', true)).toEqual({ ok: false, code });
+    expect(checkAccount(text(value), 'clabe', isZenriseTestAccount)).toEqual({ ok: false, code });
   });
 
   it('rejects a numeric XLSX cell and a missing cell', () => {
     const number: RawCell = { type: 'number', text: '646180109400136000', number: 646180109400136000 };
-    expect(checkAccount(number, 'clabe', false)).toEqual({ ok: false, code: 'ACCOUNT_PRECISION_LOST' });
-    expect(checkAccount(undefined, 'clabe', false)).toEqual({ ok: false, code: 'ACCOUNT_MISSING' });
+    expect(checkAccount(number, 'clabe')).toEqual({ ok: false, code: 'ACCOUNT_PRECISION_LOST' });
+    expect(checkAccount(undefined, 'clabe')).toEqual({ ok: false, code: 'ACCOUNT_MISSING' });
   });
 });
 
 describe('checkAccount for Zenrise (CBU, CVU or alias)', () => {
   it('reads an all-digit cell as a CBU or CVU and anything else as an alias', () => {
-    expect(checkAccount(text('2850590940090418135201'), 'cbu-cvu-alias', false)).toEqual({
+    expect(checkAccount(text('2850590940090418135201'), 'cbu-cvu-alias')).toEqual({
       ok: true,
       account: { kind: 'cbu', number: '2850590940090418135201' },
     });
-    expect(checkAccount(text('0000003100928374650114'), 'cbu-cvu-alias', false)).toEqual({
+    expect(checkAccount(text('0000003100928374650114'), 'cbu-cvu-alias')).toEqual({
       ok: true,
       account: { kind: 'cvu', number: '0000003100928374650114' },
     });
-    expect(checkAccount(text('termo.conejo.st'), 'cbu-cvu-alias', false)).toEqual({
+    expect(checkAccount(text('termo.conejo.st'), 'cbu-cvu-alias')).toEqual({
       ok: true,
       account: { kind: 'alias', alias: 'termo.conejo.st' },
     });
@@ -60,21 +61,21 @@ describe('checkAccount for Zenrise (CBU, CVU or alias)', () => {
     ['mi alias', 'ALIAS_FORMAT'],
     ['2.85059E+21', 'ACCOUNT_PRECISION_LOST'],
   ])('rejects %j with %s', (value, code) => {
-    expect(checkAccount(text(value), 'cbu-cvu-alias', true)).toEqual({ ok: false, code });
+    expect(checkAccount(text(value), 'cbu-cvu-alias', isZenriseTestAccount)).toEqual({ ok: false, code });
   });
 
   it('accepts a DEV test account with TEST_ACCOUNT only when allowed', () => {
-    expect(checkAccount(text('0000128000000000000000'), 'cbu-cvu-alias', true)).toEqual({
+    expect(checkAccount(text('0000128000000000000000'), 'cbu-cvu-alias', isZenriseTestAccount)).toEqual({
       ok: true,
       account: { kind: 'cvu', number: '0000128000000000000000' },
       warning: 'TEST_ACCOUNT',
     });
-    expect(checkAccount(text('0109100808100040477100'), 'cbu-cvu-alias', true)).toEqual({
+    expect(checkAccount(text('0109100808100040477100'), 'cbu-cvu-alias', isZenriseTestAccount)).toEqual({
       ok: true,
       account: { kind: 'cbu', number: '0109100808100040477100' },
       warning: 'TEST_ACCOUNT',
     });
-    expect(checkAccount(text('0000128000000000000000'), 'cbu-cvu-alias', false)).toEqual({ ok: false, code: 'CBU_CHECKSUM' });
+    expect(checkAccount(text('0000128000000000000000'), 'cbu-cvu-alias')).toEqual({ ok: false, code: 'CBU_CHECKSUM' });
   });
 });
 

@@ -4,7 +4,6 @@ import { isAccountPrecisionLost } from './precision-lost.ts';
 import { checkAlias } from './alias.ts';
 import { checkCbu, type CbuErrorCode } from './cbu-cvu.ts';
 import { checkClabe, type ClabeErrorCode } from './clabe.ts';
-import { isZenriseTestAccount } from './zenrise-test-accounts.ts';
 
 export type AccountKind = 'clabe' | 'cbu-cvu-alias';
 export type AccountErrorCode = ClabeErrorCode | CbuErrorCode | 'ALIAS_FORMAT';
@@ -21,10 +20,10 @@ function stripGrouping(text: string): string {
 /**
  * Checks the account cell for a provider that pays to `kind`. Mexican providers take only a CLABE (so a 22-digit
  * CBU reports CLABE_LENGTH); Zenrise takes a CBU/CVU when the cell is all digits (so an 18-digit CLABE reports
- * CBU_LENGTH), otherwise an alias. Zenrise's DEV test numbers fail the BCRA check digits and are accepted, with
- * TEST_ACCOUNT, only when `allowTestAccounts` (any target but live).
+ * CBU_LENGTH), otherwise an alias. A provider's published test numbers (Zenrise DEV) fail the BCRA check digits and
+ * are accepted, with TEST_ACCOUNT, only when `isTestAccount` is given (any target but live) and says so.
  */
-export function checkAccount(cell: RawCell | undefined, kind: AccountKind, allowTestAccounts: boolean): AccountCheck {
+export function checkAccount(cell: RawCell | undefined, kind: AccountKind, isTestAccount?: (digits: string) => boolean): AccountCheck {
   const text = cell?.text.trim() ?? '';
   if (cell === undefined || text === '') return { ok: false, code: 'ACCOUNT_MISSING' };
   if (isAccountPrecisionLost(cell)) return { ok: false, code: 'ACCOUNT_PRECISION_LOST' };
@@ -41,7 +40,7 @@ export function checkAccount(cell: RawCell | undefined, kind: AccountKind, allow
     const alias = checkAlias(text);
     return alias.ok ? { ok: true, account: { kind: 'alias', alias: alias.alias } } : alias;
   }
-  if (allowTestAccounts && isZenriseTestAccount(digits)) {
+  if (isTestAccount?.(digits)) {
     return { ok: true, account: { kind: digits.startsWith('000') ? 'cvu' : 'cbu', number: digits }, warning: 'TEST_ACCOUNT' };
   }
   const cbu = checkCbu(digits);

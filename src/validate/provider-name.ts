@@ -1,20 +1,16 @@
 import type { ProviderId } from '../domain/provider-id.ts';
+import { providerModules } from '../providers/registry.ts';
 
 /**
  * Spellings people use for each provider, compared after lower-casing and dropping spaces, `_` and `-`
- * ("Digital FEMSA", "digital_femsa", "Open-Pay"). "oxxo" is deliberately absent: OXXO is a cash network that
- * both Digital FEMSA (cash-out) and Conekta (OXXO Pay) use, so it does not name one provider.
+ * ("Digital FEMSA", "digital_femsa", "Open-Pay"): each provider's id and the spellings its module lists.
  */
-const SPELLINGS: Readonly<Record<string, ProviderId>> = {
-  openpay: 'openpay',
-  conekta: 'conekta',
-  digitalfemsa: 'digitalfemsa',
-  femsa: 'digitalfemsa',
-  zenrise: 'zenrise',
-};
+const SPELLINGS: ReadonlyMap<string, ProviderId> = new Map(
+  providerModules().flatMap((descriptor) => [descriptor.id, ...descriptor.spellings].map((spelling) => [spelling, descriptor.id] as const)),
+);
 
 /** The provider a `provider` cell names, or undefined when it names none of ours. */
 export function parseProviderName(raw: string): ProviderId | undefined {
   const compact = raw.trim().toLowerCase().replace(/[\s_-]/g, '');
-  return Object.hasOwn(SPELLINGS, compact) ? SPELLINGS[compact] : undefined;
+  return SPELLINGS.get(compact);
 }

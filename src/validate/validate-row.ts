@@ -2,7 +2,6 @@ import { formatMinor } from '../domain/money.ts';
 import type { Account, CanonicalField, CheckedRow, PayoutRow, RawCell, RawRow } from '../domain/payout-row.ts';
 import { CANONICAL_FIELDS } from '../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
-import { PROVIDER_CURRENCY, PROVIDER_KEY_NAME } from '../domain/provider-id.ts';
 import type { IssueCode, RowIssue } from '../domain/row-issue.ts';
 import { isWarning } from '../domain/row-issue.ts';
 import { isOrderIdPrecisionLost } from './precision-lost.ts';
@@ -10,7 +9,7 @@ import { checkAccount, maskAccountText, type AccountErrorCode } from './check-ac
 import { checkEmail } from './email.ts';
 import { MAX_AMOUNT_MINOR, parseAmountCell, type AmountErrorCode } from './parse-amount.ts';
 import { parseCurrency } from './parse-currency.ts';
-import { PROVIDER_RULES } from './provider-rules.ts';
+import { getProviderModule, providerModules } from '../providers/registry.ts';
 import { parseProviderName } from './provider-name.ts';
 
 export interface ValidateContext {
@@ -58,11 +57,14 @@ function quote(text: string): string {
   return JSON.stringify(chars.length > 40 ? `${chars.slice(0, 40).join('')}…` : text);
 }
 
+/** "openpay, conekta, digitalfemsa or zenrise", for messages. */
+const PROVIDER_LIST = ((ids) => `${ids.slice(0, -1).join(', ')} or ${ids.at(-1)}`)(providerModules().map((descriptor) => descriptor.id));
+
 const FIELD_ORDER = new Map<string, number>(CANONICAL_FIELDS.map((field, i) => [field, i]));
 
 /** How the order_id is called in messages: what it becomes at the provider. */
 function keyNameOf(provider: ProviderId | undefined): string {
-  return provider === undefined ? 'order_id' : `order_id (${PROVIDER_KEY_NAME[provider]} at ${provider})`;
+  return provider === undefined ? 'order_id' : `order_id (${getProviderModule(provider).keyName} at ${provider})`;
 }
 
 function byFieldOrder(a: RowIssue, b: RowIssue): number {
@@ -110,11 +112,12 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
       ctx,
       'provider',
       'PROVIDER_UNKNOWN',
-      `Provider ${quote(providerText)} is not one we pay through: use openpay, conekta, digitalfemsa or zenrise, or leave the cell empty to use the --provider of the run.`,
+      `Provider ${quote(providerText)} is not one we pay through: use ${PROVIDER_LIST}, or leave the cell empty to use the --provider of the run.`,
     );
   }
-  const rules = provider === undefined ? undefined : PROVIDER_RULES[provider];
-  const providerCurrency = provider === undefined ? undefined : PROVIDER_CURRENCY[provider];
+  const descriptor = provider === undefined ? undefined : getProviderModule(provider);
+  const rules = descriptor?.rules;
+  const providerCurrency = descriptor?.currency;
 
   // order_id: the row's identity at the provider and in the ledger.
   const orderId = trimmed(raw.cells.order_id);
@@ -158,7 +161,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   }
 
   // Amount: read in the row's currency style; when the currency is unusable, in the provider's.
-  const style: Currency = currency ?? providerCurrency ?? namedCurrency ?? PROVIDER_CURRENCY[ctx.defaultProvider];
+  const style: Currency = currency ?? providerCurrency ?? namedCurrency ?? getProviderModule(ctx.defaultProvider).currency;
   const amountText = trimmed(raw.cells.amount);
   const amount = parseAmountCell(raw.cells.amount, style);
   if (!amount.ok) {
@@ -180,7 +183,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   if (rules?.account === 'none') {
     account = cashOutAccount(trimmed(raw.cells.email));
   } else if (rules !== undefined) {
-    const checked = checkAccount(raw.cells.account, rules.account, ctx.target !== 'live');
+    const checked = checkAccount(raw.cells.account, rules.account, ctx.target === 'live' ? undefined : rules.isTestAccount);
     if (checked.ok) {
       account = checked.account;
       if (checked.warning === 'BANK_UNKNOWN') {

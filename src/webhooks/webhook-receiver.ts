@@ -4,9 +4,7 @@ import type { Logger } from 'pino';
 import { isProviderId, type ProviderId } from '../domain/provider-id.ts';
 import { createLogger } from '../log/logger.ts';
 import { applyPayoutEvent, type ApplyOutcome, type EventLedger } from './apply-payout-event.ts';
-import { parseConektaEvent } from './parse-conekta-event.ts';
-import { parseOpenpayEvent } from './parse-openpay-event.ts';
-import { parseZenriseEvent } from './parse-zenrise-event.ts';
+import { getProviderModule } from '../providers/registry.ts';
 import type { ParsedEvent } from './payout-event.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -40,13 +38,6 @@ export interface WebhookReceiver {
   /** Stops accepting connections and waits for the requests in flight. Idempotent. */
   close(): Promise<void>;
 }
-
-const PARSERS: Record<ProviderId, (body: unknown) => ParsedEvent> = {
-  openpay: parseOpenpayEvent,
-  conekta: (body) => parseConektaEvent(body, 'conekta'),
-  digitalfemsa: (body) => parseConektaEvent(body, 'digitalfemsa'),
-  zenrise: parseZenriseEvent,
-};
 
 /**
  * Receives provider events and applies them to the ledger.
@@ -130,7 +121,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       return done({ provider, httpStatus: 400 });
     }
 
-    const parsed = PARSERS[provider](json);
+    const parsed = getProviderModule(provider).parseWebhook(json);
     if (parsed.kind === 'malformed') {
       logger.warn({ event: 'webhook_rejected', provider, reason: parsed.reason });
       answer(res, 400, { error: parsed.reason });

@@ -1,4 +1,5 @@
-import { PROVIDER_CURRENCY, type ProviderId } from '../domain/provider-id.ts';
+import type { ProviderId } from '../domain/provider-id.ts';
+import { getProviderModule } from '../providers/registry.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
 import { EXCEPTION_TYPES, type ReconciliationException } from '../report/exceptions.ts';
 import type { ComparisonCoverage } from '../report/provider-comparison.ts';
@@ -224,7 +225,7 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
   push([text('Rows by provider', false)], true);
   push([text('Provider'), text('Sheet'), heading('Rows'), heading('Amount'), heading('Fees'), heading('IVA')], true);
   for (const provider of providers) {
-    const cur = PROVIDER_CURRENCY[provider];
+    const cur = getProviderModule(provider).currency;
     for (const sheet of DETAIL_SHEETS) {
       const p = totals.get(sheet)!.byProvider.get(provider);
       push([
@@ -282,7 +283,7 @@ function providersOf(input: ReconciliationInput): ProviderId[] {
 
 /** The currencies of the providers in scope, and any other currency an amount was summed under. */
 function currenciesOf(input: ReconciliationInput, providers: readonly ProviderId[], totals: Map<DetailSheet, SheetTotals>): string[] {
-  const set = new Set<string>(providers.map((p) => PROVIDER_CURRENCY[p]));
+  const set = new Set<string>(providers.map((p) => getProviderModule(p).currency));
   for (const t of totals.values()) for (const c of t.amountByCurrency.keys()) set.add(c);
   if (set.size === 0) set.add('MXN');
   return [...set].sort((a, b) => (a === 'MXN' ? -1 : b === 'MXN' ? 1 : a.localeCompare(b)));

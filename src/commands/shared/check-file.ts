@@ -2,6 +2,7 @@ import type { Target } from '../../config/config-types.ts';
 import type { CanonicalField, CheckedRow } from '../../domain/payout-row.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { createInFileDeduper, type LateConflict } from '../../dedupe/dedupe-in-file.ts';
+import { getProviderModule } from '../../providers/registry.ts';
 import { openBatch, type OpenedBatch } from '../../read/open-batch.ts';
 import { hashFile } from '../../read/hash-file.ts';
 import { validateRow } from '../../validate/validate-row.ts';
@@ -9,15 +10,7 @@ import { Tally } from './tally.ts';
 
 /** The columns a file must have for a provider; a missing one is a run-level error (exit 1), not 1,000 row errors. */
 export function requiredFieldsFor(provider: ProviderId): CanonicalField[] {
-  switch (provider) {
-    case 'openpay':
-    case 'conekta':
-      return ['order_id', 'amount', 'account', 'name'];
-    case 'digitalfemsa':
-      return ['order_id', 'amount', 'name', 'email'];
-    case 'zenrise':
-      return ['order_id', 'amount', 'account'];
-  }
+  return [...getProviderModule(provider).requiredColumns];
 }
 
 export interface CheckFileOptions {

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load-config.ts';
 import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
 import type { LedgerStore } from '../../ledger/ledger-store.ts';
 import { openSqliteLedger } from '../../ledger/sqlite-ledger.ts';
+import { providerModules } from '../../providers/registry.ts';
 import { closeLogger, createLogger } from '../../log/logger.ts';
 import { RunError } from '../../run-error.ts';
 import { startWebhookReceiver } from '../../webhooks/webhook-receiver.ts';
@@ -57,7 +58,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
     out(
       [
         `Webhook receiver listening on ${receiver.url}`,
-        ...['openpay', 'conekta', 'digitalfemsa', 'zenrise'].map((p) => `  ${p.padEnd(13)}${receiver.url}/webhooks/${p}`),
+        ...providerModules().map(({ id }) => `  ${id.padEnd(13)}${receiver.url}/webhooks/${id}`),
         `  simulator    ${receiver.url}/ (x-simulator-provider header)`,
         `Ledger: ${ledgerPath}`,
         'Stop with Ctrl-C.',

@@ -10,7 +10,7 @@ interface DocumentedError {
   debug_message: string;
   description: string;
 }
-const documented = loadFixture(import.meta.url, 'documented-errors.json') as DocumentedError[];
+const documented = loadFixture(import.meta.url, 'doc', 'documented-errors.json') as DocumentedError[];
 
 /** The documented error object (conekta-dispersion.txt, Errores) around one detail. */
 function errorBody(type: string, debugMessage: string, message = debugMessage) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadFixture } from '../test-support/fixtures.ts';
 import { conektaTransferLast4, conektaTransferPayeeId, mapConektaBalance, mapConektaPayee, mapConektaStatus, mapConektaTransfer } from './map-conekta-response.ts';
 
-const fixture = (name: string) => loadFixture(import.meta.url, name);
+const fixture = (name: string) => loadFixture(import.meta.url, 'doc', name);
 const eventObject = (name: string) => (fixture(name) as { data: { object: unknown } }).data.object;
 
 describe('mapConektaStatus', () => {

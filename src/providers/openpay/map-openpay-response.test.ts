@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadFixture } from '../test-support/fixtures.ts';
 import { mapOpenpayBalance, mapOpenpayPayout, mapOpenpayStatus, openpayAmountToMinor, openpayListItems } from './map-openpay-response.ts';
 
-const fixture = (name: string) => loadFixture(import.meta.url, name);
+const fixture = (name: string) => loadFixture(import.meta.url, 'doc', name);
 
 describe('mapOpenpayStatus', () => {
   it.each([

@@ -11,7 +11,7 @@ interface DocumentedError {
   http_code: number;
   cause: string;
 }
-const documented = loadFixture(import.meta.url, 'error-codes.json') as DocumentedError[];
+const documented = loadFixture(import.meta.url, 'doc', 'error-codes.json') as DocumentedError[];
 
 function body(code: number, status: number, description = 'x') {
   return { category: 'request', description, http_code: status, error_code: code, request_id: 'r-1' };
@@ -53,7 +53,7 @@ describe('openpayError on a read', () => {
   });
 
   it('reads the documented not-found object', () => {
-    expect(openpayError(404, loadFixture(import.meta.url, 'error-not-found.json'), {}, read)).toMatchObject({
+    expect(openpayError(404, loadFixture(import.meta.url, 'doc', 'error-not-found.json'), {}, read)).toMatchObject({
       kind: 'not_found',
       providerCode: '1005',
       providerMessage: "The customer with id 'm4hqp35pswl02mmc567' does not exist",

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadFixture } from '../test-support/fixtures.ts';
 import { mapZenriseBankAccount, mapZenriseStatus, mapZenriseTransfer, zenriseTransferBankAccountId } from './map-zenrise-response.ts';
 
-const fixture = (name: string) => loadFixture(import.meta.url, name);
+const fixture = (name: string) => loadFixture(import.meta.url, 'simulator', name);
 
 describe('mapZenriseStatus (zenrise-payouts.txt, Ciclo de vida)', () => {
   it.each([

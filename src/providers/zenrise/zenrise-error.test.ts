@@ -3,7 +3,7 @@ import { loadFixture } from '../test-support/fixtures.ts';
 import { zenriseError } from './zenrise-error.ts';
 
 const now = new Date('2024-01-01T00:00:00Z');
-const accountErrors = loadFixture(import.meta.url, 'account-errors.json') as Array<{ case: string; body: { message: string } }>;
+const accountErrors = loadFixture(import.meta.url, 'simulator', 'account-errors.json') as Array<{ case: string; body: { message: string } }>;
 
 describe('zenriseError', () => {
   it.each(accountErrors)('a 400 registering a $case account is account_rejected, message kept', ({ body }) => {

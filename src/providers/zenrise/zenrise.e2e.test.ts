@@ -91,7 +91,7 @@ describe('zenrise against the simulator', () => {
     expect(await thrown(() => zenrise.findPayout(session, { ...row, amountMinor: 3100 }, new Date()))).toMatchObject({ kind: 'duplicate_reference', outcomeUnknown: false });
   });
 
-  const DEV_REJECTED = loadFixture(import.meta.url, 'account-errors.json') as Array<{ case: string; value: string; body: { message: string } }>;
+  const DEV_REJECTED = loadFixture(import.meta.url, 'simulator', 'account-errors.json') as Array<{ case: string; value: string; body: { message: string } }>;
   const rejected: Array<[string, string, string]> = [
     ...DEV_REJECTED.map((d): [string, string, string] => [d.case, d.value, d.body.message]),
     ['USD account (alias)', 'silla.factura.pm', 'The CBU/CVU belongs to a USD account; only ARS accounts can be registered'],

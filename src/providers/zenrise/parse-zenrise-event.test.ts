@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseZenriseEvent } from './parse-zenrise-event.ts';
-import type { ParsedEvent, PayoutEvent } from './payout-event.ts';
+import type { ParsedEvent, PayoutEvent } from '../../webhooks/payout-event.ts';
 
 function payout(parsed: ParsedEvent): PayoutEvent {
   if (parsed.kind !== 'payout') throw new Error(`expected a payout event, got ${JSON.stringify(parsed)}`);

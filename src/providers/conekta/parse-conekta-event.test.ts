@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadFixture } from '../providers/test-support/fixtures.ts';
+import { loadFixture } from '../test-support/fixtures.ts';
 import { parseConektaEvent } from './parse-conekta-event.ts';
-import type { ParsedEvent, PayoutEvent } from './payout-event.ts';
+import type { ParsedEvent, PayoutEvent } from '../../webhooks/payout-event.ts';
 
-// The doc's own examples (conekta-dispersion.txt), kept with the Conekta adapter.
-const CONEKTA = new URL('../providers/conekta/', import.meta.url).href;
-const fixture = (name: string) => loadFixture(CONEKTA, name);
+// The doc's own examples (conekta-dispersion.txt), kept in fixtures/doc/.
+const CONEKTA = import.meta.url;
+const fixture = (name: string) => loadFixture(CONEKTA, 'doc', name);
 
 function payout(parsed: ParsedEvent): PayoutEvent {
   if (parsed.kind !== 'payout') throw new Error(`expected a payout event, got ${JSON.stringify(parsed)}`);

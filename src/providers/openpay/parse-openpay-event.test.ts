@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadFixture } from '../providers/test-support/fixtures.ts';
+import { loadFixture } from '../test-support/fixtures.ts';
 import { parseOpenpayEvent } from './parse-openpay-event.ts';
-import type { ParsedEvent, PayoutEvent } from './payout-event.ts';
+import type { ParsedEvent, PayoutEvent } from '../../webhooks/payout-event.ts';
 
-// openpay-api.txt, Objeto Transacción (a payout in progress), kept with the Openpay adapter.
-const transaction = loadFixture(new URL('../providers/openpay/', import.meta.url).href, 'transaction-object.json') as Record<string, unknown>;
+// openpay-api.txt, Objeto Transacción (a payout in progress), kept in fixtures/doc/.
+const transaction = loadFixture(import.meta.url, 'doc', 'transaction-object.json') as Record<string, unknown>;
 
 function payout(parsed: ParsedEvent): PayoutEvent {
   if (parsed.kind !== 'payout') throw new Error(`expected a payout event, got ${JSON.stringify(parsed)}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkCbu } from './cbu-cvu.ts';
+import { checkCbu } from '../../validate/cbu-cvu.ts';
 import { isZenriseTestAccount, ZENRISE_TEST_ACCOUNTS, ZENRISE_TEST_ALIASES } from './zenrise-test-accounts.ts';
-import { checkAlias } from './alias.ts';
+import { checkAlias } from '../../validate/alias.ts';
 
 describe('Zenrise DEV test accounts', () => {
   it('lists the eight CBU/CVU numbers of zenrise-payouts.txt, success and error ones', () => {

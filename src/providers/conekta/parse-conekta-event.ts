@@ -1,7 +1,7 @@
-import { mapConektaStatus } from '../providers/conekta/map-conekta-response.ts';
-import { mapFemsaStatus } from '../providers/digitalfemsa/map-digitalfemsa-response.ts';
-import { asRecord, asString } from '../providers/http-status-error.ts';
-import { malformed, nonEmptyString, unixDate, type ParsedEvent, type PayoutEvent } from './payout-event.ts';
+import { mapConektaStatus } from './map-conekta-response.ts';
+import { mapFemsaStatus } from '../digitalfemsa/map-digitalfemsa-response.ts';
+import { asRecord, asString } from '../http-status-error.ts';
+import { malformed, nonEmptyString, unixDate, type ParsedEvent, type PayoutEvent } from '../../webhooks/payout-event.ts';
 
 /**
  * A Conekta event (conekta-dispersion.txt, "Recibir notificaciones" and "Consulta de Dispersión"):

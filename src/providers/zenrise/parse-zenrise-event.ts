@@ -1,6 +1,6 @@
-import { mapZenriseStatus } from '../providers/zenrise/map-zenrise-response.ts';
-import { asRecord, asString } from '../providers/http-status-error.ts';
-import { isoDate, malformed, nonEmptyString, type ParsedEvent, type PayoutEvent } from './payout-event.ts';
+import { mapZenriseStatus } from './map-zenrise-response.ts';
+import { asRecord, asString } from '../http-status-error.ts';
+import { isoDate, malformed, nonEmptyString, type ParsedEvent, type PayoutEvent } from '../../webhooks/payout-event.ts';
 
 const TRANSFER_EVENTS = ['transfer.create', 'transfer.update', 'transfer.finish'];
 

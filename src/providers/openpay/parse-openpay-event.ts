@@ -1,6 +1,6 @@
-import { mapOpenpayStatus } from '../providers/openpay/map-openpay-response.ts';
-import { asRecord, asString } from '../providers/http-status-error.ts';
-import { isoDate, malformed, nonEmptyString, type ParsedEvent, type PayoutEvent } from './payout-event.ts';
+import { mapOpenpayStatus } from './map-openpay-response.ts';
+import { asRecord, asString } from '../http-status-error.ts';
+import { isoDate, malformed, nonEmptyString, type ParsedEvent, type PayoutEvent } from '../../webhooks/payout-event.ts';
 
 /**
  * An Openpay notification (openpay.mx/docs/webhooks.html, "Objeto Webhook"): `{type, event_date, transaction}`,
