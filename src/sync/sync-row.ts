@@ -53,7 +53,7 @@ const NOT_FOUND_NOTE = 'the provider has no payout for this order: it was never 
  * by state alone: it never leaves a final state except as a reversal).
  *
  * A row without one (`unknown`, or `sending` left by a dead run) is settled exactly as the dispatcher settles it
- * (pay-row.ts `settle`): findPayout with the row's own request key and order id. For Openpay and Zenrise that lookup
+ * (the lookup step of dispatch/decide-pay-row.ts): findPayout with the row's own request key and order id. For Openpay and Zenrise that lookup
  * resends the request under the same order_id / externalReference, so the provider answers with the one payout of
  * that key (creating it if the first request never arrived): it can never make a second payout for the row. The
  * caller must hold the batch lock (no run may be sending the same row meanwhile).
