@@ -6,40 +6,44 @@ import type { BatchLockOwner } from './ledger-error.ts';
 import type { IgnoreReason, InitialStatus, TransitionCause } from './transitions.ts';
 
 /**
- * The ledger: the system of record of every batch, row, attempt and state change. SQLite (sqlite-ledger.ts) is the
- * embedded default; a PostgreSQL implementation can follow behind this interface.
+ * The ledger: the system of record of every batch, row, attempt and state change. SQLite (sqlite/) is the embedded
+ * default; a PostgreSQL store shared by several workers implements the same interface.
  *
- * The interface is SYNCHRONOUS on purpose: better-sqlite3 is synchronous, and a method that returns has committed
- * (durably: WAL + synchronous=FULL). The dispatcher gets throughput from group commit (group-commit.ts batching
- * many rows into one markSending / recordOutcomes transaction), not from async I/O. A PostgreSQL store would need an
- * async twin of this interface; the rules it must keep are in transitions.ts (pure, shared) and in the schema:
+ * Every method is async and a method that resolves has committed (durably: SQLite WAL + synchronous=FULL; a
+ * PostgreSQL COMMIT). The dispatcher gets throughput from group commit (group-commit.ts batching many rows into one
+ * markSending / recordOutcomes call), so a store should make each call one transaction. The rules every store keeps
+ * are in transitions.ts (pure, shared) and in its schema:
  *  - every status change goes through the transition table (`decideOutcome` / `assertTransition`);
+ *  - a write is conditional on the state it was decided from: `markSending` claims only rows still `queued` (or
+ *    `unknown` with a lookup's proof) in a batch whose lease the caller holds, and refuses the whole call otherwise;
  *  - at most one row per provider + order key in a key-owning status (KEY_OWNING_STATUSES), enforced by a unique
- *    index, so two rows with the same key can never both be sent;
+ *    index, so two rows with the same key can never both be sent, whichever process writes them;
  *  - a row is `sending` (with its attempt and request key) in a committed transaction before its request leaves;
- *  - every transition is appended to the history in the same transaction as the change.
+ *  - every transition is appended to the history in the same transaction as the change;
+ *  - the batch lock is a lease with an owner (pid, host, start time): a store may take over a lease whose owner is
+ *    provably gone, never one that may still be sending.
  */
 export interface LedgerStore {
   // Batches
   /** Finds the batch of this file + provider, or creates it `planned`. Re-running the same file resumes it. */
-  openBatch(input: OpenBatchInput): { batch: Batch; created: boolean };
-  getBatch(batchId: string): Batch | undefined;
+  openBatch(input: OpenBatchInput): Promise<{ batch: Batch; created: boolean }>;
+  getBatch(batchId: string): Promise<Batch | undefined>;
   /** Newest first. */
-  listBatches(): Batch[];
-  setBatchStatus(batchId: string, status: BatchStatus): void;
+  listBatches(): Promise<Batch[]>;
+  setBatchStatus(batchId: string, status: BatchStatus): Promise<void>;
   /** Keeps the first balance captured per provider + currency: a resumed batch keeps its true opening balance. */
-  saveOpeningBalance(batchId: string, balance: BatchBalance): void;
+  saveOpeningBalance(batchId: string, balance: BatchBalance): Promise<void>;
 
   // Batch lock
   /**
    * Takes the batch for this process, in one transaction. A lock left by a dead process on this host is taken over;
    * any other holder makes this throw BatchLockedError with the owner's pid, host and start time.
    */
-  acquireBatchLock(batchId: string): BatchLock;
+  acquireBatchLock(batchId: string): Promise<BatchLock>;
   /** Who holds the batch, if anyone. */
-  batchLockOwner(batchId: string): BatchLockOwner | undefined;
+  batchLockOwner(batchId: string): Promise<BatchLockOwner | undefined>;
   /** Operator override for a lock whose owner is known to be gone (e.g. held from another host). */
-  breakBatchLock(batchId: string): boolean;
+  breakBatchLock(batchId: string): Promise<boolean>;
 
   // Rows
   /**
@@ -48,25 +52,25 @@ export interface LedgerStore {
    * another row (this batch or any earlier one) owns it, the row is written as `duplicate` (same fingerprint) or
    * `conflict` (different fingerprint) pointing at the owner, and reported in `demoted`.
    */
-  insertRows(batchId: string, rows: readonly LedgerRowInput[]): InsertRowsResult;
-  getRow(rowId: number): LedgerRow | undefined;
-  getRowByNumber(batchId: string, rowNumber: number): LedgerRow | undefined;
+  insertRows(batchId: string, rows: readonly LedgerRowInput[]): Promise<InsertRowsResult>;
+  getRow(rowId: number): Promise<LedgerRow | undefined>;
+  getRowByNumber(batchId: string, rowNumber: number): Promise<LedgerRow | undefined>;
   /**
    * For dedupe against earlier runs: per order key, the row that owns it, or else the latest row that released it
    * (failed / not_sent). Keys never sent through this provider are absent.
    */
-  findKeyOwners(provider: ProviderId, orderKeys: readonly string[]): Map<string, KeyOwner>;
+  findKeyOwners(provider: ProviderId, orderKeys: readonly string[]): Promise<Map<string, KeyOwner>>;
   /**
    * Rows of a batch (or of all batches when `batchId` is null) in the given statuses, by id, read page by page so
    * the caller may write to the ledger while iterating. A row is visited at most once; its status is as of its page.
    */
-  rowsByStatus(batchId: string | null, statuses: readonly RowStatus[], options?: RowsByStatusOptions): IterableIterator<LedgerRow>;
+  rowsByStatus(batchId: string | null, statuses: readonly RowStatus[], options?: RowsByStatusOptions): AsyncIterableIterator<LedgerRow>;
   /** Rows of one batch, or rows last changed in [from, to), by id, page by page. */
-  rowsForReport(scope: ReportScope): IterableIterator<LedgerRow>;
+  rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow>;
   /** For webhooks and sync, which know the provider's payout id. */
-  findRowByProviderPayoutId(provider: ProviderId, payoutId: string): LedgerRow | undefined;
+  findRowByProviderPayoutId(provider: ProviderId, payoutId: string): Promise<LedgerRow | undefined>;
   /** Every status, zero when absent, with the sum of amounts. */
-  countsByStatus(batchId: string): Record<RowStatus, StatusCount>;
+  countsByStatus(batchId: string): Promise<Record<RowStatus, StatusCount>>;
 
   // Transitions
   /**
@@ -74,32 +78,32 @@ export interface LedgerStore {
    * of their requests leaves. All or nothing: an illegal row (not queued; unknown without a lookup's proof) throws
    * IllegalTransitionError and marks none. The caller must hold the batch lock of every row (BATCH_NOT_LOCKED).
    */
-  markSending(items: readonly MarkSendingItem[]): SendingMark[];
+  markSending(items: readonly MarkSendingItem[]): Promise<SendingMark[]>;
   /**
    * Records outcomes and provider events in ONE transaction, each through `decideOutcome`: older or no-op provider
    * events are ignored, a final state is never left except paid → failed (reversal), and an outcome for an earlier
    * attempt is ignored. An illegal transition throws IllegalTransitionError and records none of the items.
    */
-  recordOutcomes(items: readonly OutcomeInput[]): OutcomeResult[];
+  recordOutcomes(items: readonly OutcomeInput[]): Promise<OutcomeResult[]>;
   /** One provider event (webhook, sync, lookup) for one row; `changed` tells whether it changed anything. */
-  applyProviderState(rowId: number, state: 'pending' | 'paid' | 'failed', event: ProviderStateEvent): OutcomeResult;
+  applyProviderState(rowId: number, state: 'pending' | 'paid' | 'failed', event: ProviderStateEvent): Promise<OutcomeResult>;
   /** Interrupt / abort: every `queued` row of the batch becomes `not_sent` (releasing its key). Returns how many. */
-  releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): number;
+  releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): Promise<number>;
   /**
    * Re-run of a batch: every `not_sent` row goes back to `queued`, unless its key was taken meanwhile by another
    * row, in which case it becomes duplicate / conflict of that owner.
    */
-  requeueNotSent(batchId: string): RequeueResult;
+  requeueNotSent(batchId: string): Promise<RequeueResult>;
   /** Every transition of the row, oldest first. */
-  history(rowId: number): HistoryEntry[];
+  history(rowId: number): Promise<HistoryEntry[]>;
 
   // Recipients (Conekta payee per CLABE, Digital FEMSA customer per email, Zenrise bank account per CBU/CVU/alias)
-  getRecipient(provider: ProviderId, recipientKey: string): string | undefined;
+  getRecipient(provider: ProviderId, recipientKey: string): Promise<string | undefined>;
   /** The latest id wins: it was just created at the provider and is known to be valid. */
-  saveRecipient(provider: ProviderId, recipientKey: string, recipientId: string): void;
+  saveRecipient(provider: ProviderId, recipientKey: string, recipientId: string): Promise<void>;
 
   /** Releases the locks this store holds, then closes. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 export const BATCH_STATUSES = ['planned', 'dispatching', 'finished', 'interrupted'] as const;
@@ -138,7 +142,7 @@ export interface BatchLock {
   /** The dead holder this lock was taken over from, for the run's log. */
   readonly tookOverFrom: BatchLockOwner | undefined;
   /** Idempotent. */
-  release(): void;
+  release(): Promise<void>;
 }
 
 /** One row of the file as the plan hands it to the ledger. */
