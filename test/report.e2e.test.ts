@@ -3,6 +3,7 @@
  * (settlement failures and latency on), rows brought final from the provider's state, then the statement and the
  * reconciliation opened with exceljs and checked against the ledger and the simulator's own balance.
  */
+import { collectRows } from '../src/ledger/collect-rows.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { loadConfig } from '../src/config/load-config.ts';
 import type { Minor } from '../src/domain/money.ts';
 import { PROVIDER_IDS, type ProviderId } from '../src/domain/provider-id.ts';
 import type { LedgerStore } from '../src/ledger/ledger-store.ts';
-import { openSqliteLedger } from '../src/ledger/sqlite-ledger.ts';
+import { openLedger } from '../src/ledger/open-ledger.ts';
 import { payoutFee } from '../src/plan/fees.ts';
 import { getProvider } from '../src/providers/registry.ts';
 import { writeReports } from '../src/report/write-reports.ts';
@@ -116,9 +117,9 @@ function statementTable(sheet: ExcelJS.Worksheet): { header: number; lines: Exce
 }
 
 /** The same rule the statement states, computed here from the ledger rows alone. */
-function expectedClosing(ledger: LedgerStore, batchId: string, opening: Minor, fees: AppConfig['providers'][ProviderId]['fees']): Minor {
+async function expectedClosing(ledger: LedgerStore, batchId: string, opening: Minor, fees: AppConfig['providers'][ProviderId]['fees']): Promise<Minor> {
   let balance = opening;
-  for (const row of ledger.rowsForReport({ batchId })) {
+  for await (const row of ledger.rowsForReport({ batchId })) {
     if (!row.providerPayoutId || !['pending', 'paid', 'failed'].includes(row.status)) continue;
     const { feeMinor, ivaMinor } = payoutFee(row.amountMinor!, fees);
     balance -= row.amountMinor! + feeMinor + ivaMinor;
@@ -142,8 +143,8 @@ describe('report of an Openpay batch run against the simulator with settlement f
     ledgerPath = join(dir, 'ledger.sqlite');
     await runBatch(sim, openpayFile(dir), 'openpay', ledgerPath, join(dir, 'run'));
     await advance(sim, 1_000);
-    ledger = openSqliteLedger(ledgerPath);
-    batchId = ledger.listBatches()[0]!.id;
+    ledger = await openLedger(ledgerPath);
+    batchId = (await ledger.listBatches())[0]!.id;
     await settleRows(ledger, batchId, sim.url);
   });
 
@@ -153,8 +154,8 @@ describe('report of an Openpay batch run against the simulator with settlement f
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('brought the batch to a mix of paid and failed rows, none left pending', () => {
-    const counts = ledger.countsByStatus(batchId);
+  it('brought the batch to a mix of paid and failed rows, none left pending', async () => {
+    const counts = await ledger.countsByStatus(batchId);
     expect(counts.paid.count).toBeGreaterThan(0);
     expect(counts.failed.count).toBeGreaterThan(0);
     expect(counts.pending.count + counts.unknown.count + counts.sending.count).toBe(0);
@@ -191,11 +192,11 @@ describe('report of an Openpay batch run against the simulator with settlement f
       // Real dates, not text.
       expect(line.getCell(1).value).toBeInstanceOf(Date);
     }
-    const counts = ledger.countsByStatus(batchId);
+    const counts = await ledger.countsByStatus(batchId);
     expect(returns).toBe(counts.failed.count);
     expect(lines.length).toBe(counts.paid.count + 2 * counts.failed.count);
 
-    const expected = expectedClosing(ledger, batchId, START_BALANCE, config.providers.openpay.fees);
+    const expected = await expectedClosing(ledger, batchId, START_BALANCE, config.providers.openpay.fees);
     expect(cents(closing.getCell(10).value)).toBe(expected);
     expect(balance).toBe(expected);
     // With real fees the statement is below the simulator, which charges none, by exactly the fees and IVA.
@@ -240,7 +241,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
     }
 
     // The figures a finance person reads, against the ledger.
-    const counts = ledger.countsByStatus(batchId);
+    const counts = await ledger.countsByStatus(batchId);
     const rowOf = (label: string, from = 1): ExcelJS.Row => {
       for (let n = from; n <= summary.rowCount; n++) if (summary.getRow(n).getCell(1).value === label) return summary.getRow(n);
       throw new Error(`no Summary row ${label}`);
@@ -261,7 +262,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
     expect(value(rowOf('Total', rowOf('Exceptions').number), 3)).toBe(0);
 
     // Batch facts on the Summary: id, file, hash, ledger path.
-    const batch = ledger.getBatch(batchId)!;
+    const batch = (await ledger.getBatch(batchId))!;
     const texts: unknown[] = [];
     summary.eachRow((row) => row.eachCell((cell) => texts.push(cell.value)));
     expect(texts).toEqual(expect.arrayContaining([batch.id, batch.fileName, batch.fileHash, ledgerPath]));
@@ -346,10 +347,10 @@ describe('the Exceptions sheet against a provider changed behind the ledger\'s b
     const ledgerPath = join(dir, 'ledger.sqlite');
     await runBatch(sim, openpayFile(dir), 'openpay', ledgerPath, join(dir, 'run'));
     await advance(sim, 1_000);
-    ledger = openSqliteLedger(ledgerPath);
-    const batchId = ledger.listBatches()[0]!.id;
+    ledger = await openLedger(ledgerPath);
+    const batchId = (await ledger.listBatches())[0]!.id;
     await settleRows(ledger, batchId, sim.url);
-    const [changed, vanished] = [...ledger.rowsByStatus(batchId, ['paid'])];
+    const [changed, vanished] = (await collectRows(ledger.rowsByStatus(batchId, ['paid'])));
     expect(changed?.providerPayoutId && vanished?.providerPayoutId).toBeTruthy();
 
     const extra = await mutate(sim, { provider: 'openpay', create: { amount_cents: 77_700, destination: clabe(9_999), reference: 'NOT-OURS-1' } });
@@ -404,13 +405,13 @@ describe('Digital FEMSA cash-out orders left uncollected past 48 h', () => {
     await runBatch(sim, file, 'digitalfemsa', ledgerPath, join(dir, 'run'));
     await advance(sim, 1_000);
     await advance(sim, 49 * 3_600_000);
-    ledger = openSqliteLedger(ledgerPath);
-    const batchId = ledger.listBatches()[0]!.id;
+    ledger = await openLedger(ledgerPath);
+    const batchId = (await ledger.listBatches())[0]!.id;
     await settleRows(ledger, batchId, sim.url);
-    const expired = [...ledger.rowsByStatus(batchId, ['failed'])];
+    const expired = (await collectRows(ledger.rowsByStatus(batchId, ['failed'])));
     expect(expired.length).toBeGreaterThan(0);
     expect(expired.every((r) => r.providerStatus === 'expired')).toBe(true);
-    expect(ledger.countsByStatus(batchId).paid.count).toBeGreaterThan(0);
+    expect((await ledger.countsByStatus(batchId)).paid.count).toBeGreaterThan(0);
 
     const out = join(dir, 'report');
     const config = withFees(loadConfig({ target: 'simulator', env: {} }).config, ZERO_FEES);
@@ -440,7 +441,7 @@ describe('Digital FEMSA cash-out orders left uncollected past 48 h', () => {
     const statement = (await openWorkbook(join(out, 'statement.xlsx'))).getWorksheet('digitalfemsa MXN')!;
     const table = statementTable(statement);
     expect(table.lines.filter((l) => l.getCell(4).value === 'Devolución: retiro OXXO vencido sin cobrar')).toHaveLength(expired.length);
-    expect(table.lines.filter((l) => l.getCell(4).value === 'Retiro en efectivo OXXO').length).toBe(ledger.countsByStatus(batchId).paid.count + expired.length);
+    expect(table.lines.filter((l) => l.getCell(4).value === 'Retiro en efectivo OXXO').length).toBe((await ledger.countsByStatus(batchId)).paid.count + expired.length);
     expect(cents(table.closing.getCell(10).value)).toBe((await simulatorBalances(sim))['digitalfemsa:key_SimPayoutBatchFemsa0001']);
   });
 });
@@ -462,10 +463,10 @@ describe('Zenrise, which has no list endpoint', () => {
     const ledgerPath = join(dir, 'ledger.sqlite');
     await runBatch(sim, join(import.meta.dirname, '..', 'samples', 'zenrise-payouts.csv'), 'zenrise', ledgerPath, join(dir, 'run'));
     await advance(sim, 1_000);
-    ledger = openSqliteLedger(ledgerPath);
-    const batchId = ledger.listBatches()[0]!.id;
+    ledger = await openLedger(ledgerPath);
+    const batchId = (await ledger.listBatches())[0]!.id;
     await settleRows(ledger, batchId, sim.url);
-    const [changed] = [...ledger.rowsByStatus(batchId, ['paid'])];
+    const [changed] = (await collectRows(ledger.rowsByStatus(batchId, ['paid'])));
     expect(changed?.providerPayoutId).toBeTruthy();
     await mutate(sim, { provider: 'zenrise', provider_id: changed!.providerPayoutId, amount_cents: changed!.amountMinor! * 2 });
     // Invisible to us: the API has no listing to find it in.
@@ -498,11 +499,11 @@ describe('a ledger of two batches through two providers', () => {
     await runBatch(sim, openpayFile(dir), 'openpay', ledgerPath, join(dir, 'run-openpay'));
     await runBatch(sim, join(import.meta.dirname, '..', 'samples', 'conekta-payouts.csv'), 'conekta', ledgerPath, join(dir, 'run-conekta'));
     await advance(sim, 1_000);
-    const ledger = openSqliteLedger(ledgerPath);
+    const ledger = await openLedger(ledgerPath);
     try {
-      for (const batch of ledger.listBatches()) await settleRows(ledger, batch.id, sim.url);
+      for (const batch of await ledger.listBatches()) await settleRows(ledger, batch.id, sim.url);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 

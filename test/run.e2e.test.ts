@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { openSqliteLedger } from '../src/ledger/sqlite-ledger.ts';
+import { openLedger } from '../src/ledger/open-ledger.ts';
 import { batchIdFor } from '../src/ledger/batch-identity.ts';
 import { hashFile } from '../src/read/hash-file.ts';
 import { generateBatch } from '../bench/generate-batch.ts';
@@ -159,17 +159,17 @@ describe('payout-batch run', () => {
     sim = await startRecordingSimulator();
     const dir = tempDir();
     const file = join(ROOT, 'samples/openpay-payouts.csv');
-    const ledger = openSqliteLedger(join(dir, 'ledger.sqlite'));
-    ledger.openBatch({ fileHash: await hashFile(file), provider: 'openpay', fileName: 'openpay-payouts.csv', rowCount: 10 });
-    const lock = ledger.acquireBatchLock(batchIdFor(await hashFile(file), 'openpay'));
+    const ledger = await openLedger(join(dir, 'ledger.sqlite'));
+    await ledger.openBatch({ fileHash: await hashFile(file), provider: 'openpay', fileName: 'openpay-payouts.csv', rowCount: 10 });
+    const lock = await ledger.acquireBatchLock(batchIdFor(await hashFile(file), 'openpay'));
     try {
       const result = await run(file, 'openpay', dir);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/BATCH|another run|locked|held/i);
       expect(sim.moneyMoving()).toBe(0);
     } finally {
-      lock.release();
-      ledger.close();
+      await lock.release();
+      await ledger.close();
     }
   });
 

@@ -1,3 +1,4 @@
+import { collectRows } from '../src/ledger/collect-rows.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { syncCommand, type SyncArgs } from '../src/commands/sync/sync-command.ts
 import type { ProviderId } from '../src/domain/provider-id.ts';
 import type { RowStatus } from '../src/domain/row-status.ts';
 import type { LedgerStore } from '../src/ledger/ledger-store.ts';
-import { openSqliteLedger } from '../src/ledger/sqlite-ledger.ts';
+import { openLedger } from '../src/ledger/open-ledger.ts';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../src/simulator/index.ts';
 import { startRecordingSimulator } from './support/cli.ts';
 
@@ -97,17 +98,17 @@ function sync(simUrl: string, dir: string, args: Partial<SyncArgs> = {}, deps: P
   );
 }
 
-function withLedger<T>(dir: string, read: (ledger: LedgerStore) => T): T {
-  const ledger = openSqliteLedger(join(dir, 'ledger.sqlite'));
+async function withLedger<T>(dir: string, read: (ledger: LedgerStore) => T | Promise<T>): Promise<T> {
+  const ledger = await openLedger(join(dir, 'ledger.sqlite'));
   try {
-    return read(ledger);
+    return await read(ledger);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
 const SENT: RowStatus[] = ['sending', 'unknown', 'pending', 'paid', 'failed', 'not_sent'];
-const sentRows = (ledger: LedgerStore) => [...ledger.rowsByStatus(null, SENT)];
+const sentRows = (ledger: LedgerStore) => collectRows(ledger.rowsByStatus(null, SENT));
 const FINAL_STATE: Record<string, RowStatus> = { completed: 'paid', failed: 'failed', paid_out: 'paid', Accredited: 'paid', Fail: 'failed', paid: 'paid', expired: 'failed' };
 const results = (dir: string) => parse(readFileSync(join(dir, 'results.csv'), 'utf8'), { columns: true, bom: true }) as Array<Record<string, string>>;
 
@@ -132,7 +133,7 @@ describe('payout-batch sync', () => {
     const sim = await simulator({ faults: 'settle_fail=0.3,latency=5..20', settleMs: 1000, seed: 11 });
     const file = sample ? join(ROOT, sample) : openpayFile(dir);
     await pay(sim, file, provider, dir);
-    const before = withLedger(dir, (l) => sentRows(l).map((r) => ({ id: r.id, status: r.status, payoutId: r.providerPayoutId })));
+    const before = await withLedger(dir, async (l) => (await sentRows(l)).map((r) => ({ id: r.id, status: r.status, payoutId: r.providerPayoutId })));
     expect(before.length).toBeGreaterThanOrEqual(3);
     for (const row of before) expect(['pending', 'paid', 'failed']).toContain(row.status);
 
@@ -141,7 +142,7 @@ describe('payout-batch sync', () => {
     const result = await sync(sim.url, dir, { untilFinal: true }, { pause: async () => void (pauses++, await advance(sim, stepMs)) });
 
     const truth = new Map((await journal(sim)).filter((e) => e.provider === provider).map((e) => [e.provider_id, e.status]));
-    const after = withLedger(dir, (l) => sentRows(l).map((r) => ({ row: r, history: l.history(r.id) })));
+    const after = await withLedger(dir, async (l) => await Promise.all((await sentRows(l)).map(async (r) => ({ row: r, history: await l.history(r.id) }))));
     expect(pauses).toBeGreaterThan(0);
     for (const { row, history } of after) {
       const status = truth.get(row.providerPayoutId!);
@@ -175,23 +176,23 @@ describe('payout-batch sync', () => {
     const dir = tempDir();
     const sim = await simulator({ settleMs: 600_000, seed: 3 });
     await pay(sim, join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir);
-    const before = withLedger(dir, (l) => sentRows(l).map((r) => l.history(r.id).length));
+    const before = await withLedger(dir, async (l) => await Promise.all((await sentRows(l)).map(async (r) => (await l.history(r.id)).length)));
 
     let pauses = 0;
     const result = await sync(sim.url, dir, {}, { pause: async () => void pauses++ });
     expect(result.code).toBe(0);
     expect(pauses).toBe(0);
-    expect(withLedger(dir, (l) => sentRows(l).map((r) => [r.status, l.history(r.id).length]))).toEqual(before.map((n) => ['pending', n]));
+    expect(await withLedger(dir, async (l) => await Promise.all((await sentRows(l)).map(async (r) => [r.status, (await l.history(r.id)).length])))).toEqual(before.map((n) => ['pending', n]));
 
     // The provider changes a payout behind our back: the next sync records exactly that one change.
-    const [first] = withLedger(dir, (l) => sentRows(l));
+    const [first] = await withLedger(dir, async (l) => await sentRows(l));
     await fetch(`${sim.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify({ provider: 'openpay', provider_id: first!.providerPayoutId, status: 'completed' }) });
     const again = await sync(sim.url, dir);
     expect(again.code).toBe(0);
-    withLedger(dir, (l) => {
-      expect(l.getRow(first!.id)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
-      expect(l.history(first!.id).at(-1)).toMatchObject({ from: 'pending', to: 'paid', cause: 'sync' });
-      expect(sentRows(l).filter((r) => r.status === 'pending')).toHaveLength(before.length - 1);
+    await withLedger(dir, async (l) => {
+      expect(await l.getRow(first!.id)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
+      expect((await l.history(first!.id)).at(-1)).toMatchObject({ from: 'pending', to: 'paid', cause: 'sync' });
+      expect((await sentRows(l)).filter((r) => r.status === 'pending')).toHaveLength(before.length - 1);
     });
   });
 
@@ -209,7 +210,7 @@ describe('payout-batch sync', () => {
     const stop = new AbortController();
     const interrupted = await sync(sim.url, dir, { untilFinal: true }, { signal: stop.signal, pause: async () => stop.abort() });
     expect(interrupted.code).toBe(130);
-    expect(withLedger(dir, (l) => sentRows(l).map((r) => r.status))).toEqual(['pending', 'pending', 'pending', 'pending']);
+    expect(await withLedger(dir, async (l) => (await sentRows(l)).map((r) => r.status))).toEqual(['pending', 'pending', 'pending', 'pending']);
   });
 
   it('settles unknown Openpay rows by lookup: exit 1 while the provider cannot answer, then exactly one payout each', async () => {
@@ -219,12 +220,12 @@ describe('payout-batch sync', () => {
     // Every payout request hangs and is never performed: the run leaves its rows unknown.
     const hanging = await simulator({ faults: 'timeout=1', seed: 5 });
     await pay(hanging, join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir, { config, maxAttempts: 1 });
-    const unknown = withLedger(dir, (l) => [...l.rowsByStatus(null, ['unknown'])]);
+    const unknown = await withLedger(dir, async (l) => (await collectRows(l.rowsByStatus(null, ['unknown']))));
     expect(unknown).toHaveLength(4);
 
     const blind = await sync(hanging.url, dir, { config });
     expect(blind.code).toBe(1);
-    expect(withLedger(dir, (l) => [...l.rowsByStatus(null, ['unknown'])])).toHaveLength(4);
+    expect(await withLedger(dir, async (l) => (await collectRows(l.rowsByStatus(null, ['unknown']))))).toHaveLength(4);
 
     // Against a provider that answers, the lookup (the same order_id again) finds or makes the one payout of each key.
     const sim = await startRecordingSimulator({ seed: 6, settleMs: 600_000 });
@@ -233,12 +234,12 @@ describe('payout-batch sync', () => {
     expect(settled.code).toBe(0);
     const payouts = (await sim.journal()).filter((e) => e.provider === 'openpay');
     expect(payouts.map((p) => p.reference).sort()).toEqual(unknown.map((r) => r.orderKey).sort());
-    withLedger(dir, (l) => {
+    await withLedger(dir, async (l) => {
       for (const row of unknown) {
-        const now = l.getRow(row.id)!;
+        const now = (await l.getRow(row.id))!;
         expect(now.status).toBe('pending');
         expect(now.providerPayoutId).toBe(payouts.find((p) => p.reference === row.orderKey)!.provider_id);
-        expect(l.history(row.id).at(-1)).toMatchObject({ from: 'unknown', to: 'pending', cause: 'lookup' });
+        expect((await l.history(row.id)).at(-1)).toMatchObject({ from: 'unknown', to: 'pending', cause: 'lookup' });
       }
     });
     // Now the rows have their payout ids: a further sync only reads them.
@@ -253,17 +254,17 @@ describe('payout-batch sync', () => {
     writeFileSync(config, JSON.stringify({ providers: { conekta: { timeoutMs: 300 } } }));
     const sim = await simulator({ faults: 'timeout=1', seed: 8 });
     await pay(sim, join(ROOT, 'samples/conekta-payouts.csv'), 'conekta', dir, { config, maxAttempts: 1 });
-    const unknown = withLedger(dir, (l) => [...l.rowsByStatus(null, ['unknown'])]);
+    const unknown = await withLedger(dir, async (l) => (await collectRows(l.rowsByStatus(null, ['unknown']))));
     expect(unknown.length).toBeGreaterThanOrEqual(2);
 
     // Listing transfers is not affected by the fault: the lookup proves there is none.
     const result = await sync(sim.url, dir, { config });
     expect(result.code).toBe(2);
     expect(await journal(sim)).toEqual([]);
-    withLedger(dir, (l) => {
+    await withLedger(dir, async (l) => {
       for (const row of unknown) {
-        expect(l.getRow(row.id)).toMatchObject({ status: 'not_sent' });
-        expect(l.history(row.id).at(-1)).toMatchObject({ from: 'unknown', to: 'not_sent', cause: 'lookup_found_nothing' });
+        expect(await l.getRow(row.id)).toMatchObject({ status: 'not_sent' });
+        expect((await l.history(row.id)).at(-1)).toMatchObject({ from: 'unknown', to: 'not_sent', cause: 'lookup_found_nothing' });
       }
     });
   });
@@ -280,7 +281,7 @@ describe('payout-batch sync', () => {
     const whileAlive = await sync(sim.url, dir, { all: true });
     expect(whileAlive.code).toBe(0);
     expect(whileAlive.summary.warnings.join('\n')).toMatch(new RegExp(`pid ${child.process.pid}`));
-    expect(withLedger(dir, (l) => [...l.rowsByStatus(null, ['sending'])])).toHaveLength(3);
+    expect(await withLedger(dir, async (l) => (await collectRows(l.rowsByStatus(null, ['sending']))))).toHaveLength(3);
     expect(sim.moneyMoving()).toBe(0);
 
     child.process.kill('SIGKILL');
@@ -289,14 +290,14 @@ describe('payout-batch sync', () => {
     // The rows carry a CLABE the provider refuses (bad check digit): the lookup proves nothing was performed.
     expect(afterCrash.code).toBe(2);
     expect(await sim.journal()).toEqual([]);
-    withLedger(dir, (l) => {
-      const rows = sentRows(l);
+    await withLedger(dir, async (l) => {
+      const rows = await sentRows(l);
       expect(rows).toHaveLength(3);
       for (const row of rows) {
         expect(row.status).toBe('not_sent');
-        expect(l.history(row.id).slice(-2).map((h) => `${h.from}→${h.to}:${h.cause}`)).toEqual(['sending→unknown:outcome_unknown', 'unknown→not_sent:lookup_found_nothing']);
+        expect((await l.history(row.id)).slice(-2).map((h) => `${h.from}→${h.to}:${h.cause}`)).toEqual(['sending→unknown:outcome_unknown', 'unknown→not_sent:lookup_found_nothing']);
       }
-      expect(l.batchLockOwner(rows[0]!.batchId)).toBeUndefined();
+      expect(await l.batchLockOwner(rows[0]!.batchId)).toBeUndefined();
     });
   });
 });

@@ -1,3 +1,4 @@
+import { collectRows } from '../src/ledger/collect-rows.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -5,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../src/commands/run/run-command.ts';
 import type { ProviderId } from '../src/domain/provider-id.ts';
 import type { LedgerRow, LedgerStore } from '../src/ledger/ledger-store.ts';
-import { openSqliteLedger } from '../src/ledger/sqlite-ledger.ts';
+import { openLedger } from '../src/ledger/open-ledger.ts';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../src/simulator/index.ts';
 import { startWebhookReceiver, type HandledRequest, type WebhookReceiver } from '../src/webhooks/webhook-receiver.ts';
 
@@ -34,7 +35,7 @@ async function setup(): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), 'payout-webhooks-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const ledgerPath = join(dir, 'ledger.sqlite');
-  const ledger = openSqliteLedger(ledgerPath);
+  const ledger = await openLedger(ledgerPath);
   cleanups.push(() => ledger.close());
   const handled: HandledRequest[] = [];
   const waiters: Array<{ predicate: (h: HandledRequest[]) => boolean; resolve: () => void }> = [];
@@ -93,8 +94,8 @@ function post(url: string, body: unknown, headers: Record<string, string> = {}) 
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 
-function rowsOf(ledger: LedgerStore, provider: ProviderId): LedgerRow[] {
-  return [...ledger.rowsByStatus(null, ['pending', 'paid', 'failed', 'sending', 'unknown'], { provider })];
+function rowsOf(ledger: LedgerStore, provider: ProviderId): Promise<LedgerRow[]> {
+  return collectRows(ledger.rowsByStatus(null, ['pending', 'paid', 'failed', 'sending', 'unknown'], { provider }));
 }
 
 /** A Conekta event as conekta-dispersion.txt shows it (envelope, Unix-second times). */
@@ -116,7 +117,7 @@ describe('webhook receiver', () => {
     const s = await setup();
     const sim = await simulator({ settleMs: 600_000 });
     await runBatch(sim, join(ROOT, 'samples/conekta-payouts.csv'), 'conekta', s);
-    const rows = rowsOf(s.ledger, 'conekta');
+    const rows = await rowsOf(s.ledger, 'conekta');
     expect(rows.length).toBeGreaterThanOrEqual(2);
     const [first, second] = rows as [LedgerRow, LedgerRow];
     expect(first.status).toBe('pending');
@@ -131,15 +132,15 @@ describe('webhook receiver', () => {
     expect(await b.json()).toMatchObject({ outcome: 'applied', changed: false });
     // Out of order: the older payout.created arrives after paid_out → the row stays paid.
     expect((await post(url, conektaEvent('payout.created', first.providerPayoutId!, 'pending', 1_700_000_001))).status).toBe(200);
-    expect(s.ledger.getRow(first.id)).toMatchObject({ status: 'paid', providerStatus: 'paid_out' });
-    expect(s.ledger.history(first.id).filter((h) => h.cause === 'webhook')).toEqual([
+    expect(await s.ledger.getRow(first.id)).toMatchObject({ status: 'paid', providerStatus: 'paid_out' });
+    expect((await s.ledger.history(first.id)).filter((h) => h.cause === 'webhook')).toEqual([
       expect.objectContaining({ from: 'pending', to: 'paid', providerStatus: 'paid_out', providerEventAt: new Date(1_700_000_500_000) }),
     ]);
 
     // A failure newer than the row's last event is applied; an older "created" does not bring it back.
     expect((await post(url, conektaEvent('payout.failed', second.providerPayoutId!, 'failed', 1_700_000_600))).status).toBe(200);
     await post(url, conektaEvent('payout.created', second.providerPayoutId!, 'pending', 1_700_000_002));
-    expect(s.ledger.getRow(second.id)).toMatchObject({ status: 'failed', errorCode: 'PROVIDER_FAILED' });
+    expect(await s.ledger.getRow(second.id)).toMatchObject({ status: 'failed', errorCode: 'PROVIDER_FAILED' });
 
     // Unknown payout: acknowledged (200) so Conekta stops retrying; nothing changes.
     const unknown = await post(url, conektaEvent('payout.paid_out', 'tr_not_ours', 'paid_out', 1_700_000_700));
@@ -159,20 +160,20 @@ describe('webhook receiver', () => {
 
     // Still serving, and nothing above touched the rows it should not have.
     expect((await fetch(`${s.receiver.url}/healthz`)).status).toBe(200);
-    for (const row of rows.slice(2)) expect(s.ledger.getRow(row.id)!.status).toBe('pending');
+    for (const row of rows.slice(2)) expect((await s.ledger.getRow(row.id))!.status).toBe('pending');
     expect(s.handled.filter((h) => h.httpStatus >= 500)).toEqual([]);
   });
 
   it('asks Openpay to redeliver an event that arrives before the row has its payout id, then applies the redelivery', async () => {
     const s = await setup();
     // A row the dispatcher has marked sending; its answer (with the payout id) is not recorded yet.
-    const batchId = s.ledger.openBatch({ fileHash: 'e'.repeat(64), provider: 'openpay', fileName: 'early.csv', rowCount: 1 }).batch.id;
-    s.ledger.insertRows(batchId, [
+    const batchId = (await s.ledger.openBatch({ fileHash: 'e'.repeat(64), provider: 'openpay', fileName: 'early.csv', rowCount: 1 })).batch.id;
+    await s.ledger.insertRows(batchId, [
       { rowNumber: 2, status: 'queued', orderKey: 'OP-EARLY-1', amountMinor: 10_000, currency: 'MXN', account: { kind: 'clabe', number: '012180001183597198', bankCode: '012', bankName: 'BBVA MEXICO' }, name: 'Early' },
     ]);
-    const row = s.ledger.getRowByNumber(batchId, 2)!;
-    const lock = s.ledger.acquireBatchLock(batchId);
-    const [mark] = s.ledger.markSending([{ rowId: row.id }]);
+    const row = (await s.ledger.getRowByNumber(batchId, 2))!;
+    const lock = await s.ledger.acquireBatchLock(batchId);
+    const [mark] = await s.ledger.markSending([{ rowId: row.id }]);
     const event = {
       type: 'payout.succeeded',
       event_date: '2026-03-01T10:00:05-06:00',
@@ -184,14 +185,14 @@ describe('webhook receiver', () => {
     expect(early.status).toBe(503);
     expect(early.headers.get('retry-after')).toBe('5');
     expect(await early.json()).toMatchObject({ outcome: 'not_recorded_yet' });
-    expect(s.ledger.getRow(row.id)!.status).toBe('sending');
+    expect((await s.ledger.getRow(row.id))!.status).toBe('sending');
 
-    s.ledger.recordOutcomes([{ rowId: row.id, to: 'pending', cause: 'provider_accepted', attempt: mark!.attempt, providerPayoutId: 'trx_early', providerStatus: 'in_progress' }]);
-    lock.release();
+    await s.ledger.recordOutcomes([{ rowId: row.id, to: 'pending', cause: 'provider_accepted', attempt: mark!.attempt, providerPayoutId: 'trx_early', providerStatus: 'in_progress' }]);
+    await lock.release();
     const redelivered = await post(url, event);
     expect(redelivered.status).toBe(200);
-    expect(s.ledger.getRow(row.id)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
-    expect(s.ledger.history(row.id).at(-1)).toMatchObject({ from: 'pending', to: 'paid', cause: 'webhook', providerEventAt: new Date('2026-03-01T16:00:05Z') });
+    expect(await s.ledger.getRow(row.id)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
+    expect((await s.ledger.history(row.id)).at(-1)).toMatchObject({ from: 'pending', to: 'paid', cause: 'webhook', providerEventAt: new Date('2026-03-01T16:00:05Z') });
 
     // Openpay's verification notification is acknowledged.
     expect((await post(url, { type: 'verification', event_date: '2026-03-01T10:00:00-06:00', verification_code: 'aB3dE5' })).status).toBe(200);
@@ -206,7 +207,7 @@ describe('webhook receiver', () => {
     // Settlement far in simulated time: nothing settles on its own while the run is paying.
     const sim = await simulator({ settleMs: 600_000, faults: 'settle_fail=0.4', webhookUrl: `${s.receiver.url}/` });
     await runBatch(sim, join(ROOT, file), provider, s);
-    const sent = rowsOf(s.ledger, provider);
+    const sent = await rowsOf(s.ledger, provider);
     expect(sent.length).toBeGreaterThanOrEqual(3);
     for (const row of sent) expect(row.status).toBe('pending');
 
@@ -216,11 +217,11 @@ describe('webhook receiver', () => {
 
     const truth = new Map((await journal(sim)).filter((e) => e.provider === provider).map((e) => [e.provider_id, e.status]));
     for (const row of sent) {
-      const now = s.ledger.getRow(row.id)!;
+      const now = (await s.ledger.getRow(row.id))!;
       const status = truth.get(row.providerPayoutId!);
       expect(status && FINAL_STATE[status]).toBe(now.status);
       expect(now.providerStatus).toBe(status);
-      const last = s.ledger.history(row.id).at(-1)!;
+      const last = (await s.ledger.history(row.id)).at(-1)!;
       expect(last).toMatchObject({ from: 'pending', to: now.status, cause: 'webhook', providerStatus: status });
       expect(last.providerEventAt).toBeInstanceOf(Date);
     }

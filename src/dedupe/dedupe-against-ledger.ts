@@ -1,24 +1,12 @@
-import type { CheckedRow, PayoutRow } from '../domain/payout-row.ts';
+import type { CheckedRow } from '../domain/payout-row.ts';
+import { payoutFingerprint } from '../domain/payout-fingerprint.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowIssue } from '../domain/row-issue.ts';
 import type { KeyOwner } from '../ledger/ledger-store.ts';
-import { accountValue } from '../domain/mask-account.ts';
 
-/** What the ledger compares: the same key must always mean the same amount, destination and currency. */
-export function payoutFingerprint(row: CheckedRow): string | undefined {
-  const p = row.payout;
-  if (!p) return undefined;
-  return fingerprintOf(p.amountMinor, payoutDestination(p), p.currency);
-}
-
-/** The destination as the fingerprint has it: the account (full number or alias), or a cash-out's email. */
-export function payoutDestination(p: PayoutRow): string {
-  return p.provider === 'digitalfemsa' ? (p.email ?? '').toLowerCase() : accountValue(p.account);
-}
-
-/** "<amountMinor>|<destination>|<currency>". */
-export function fingerprintOf(amountMinor: number, destination: string, currency: string): string {
-  return `${amountMinor}|${destination}|${currency}`;
+/** The fingerprint of a checked row's payout (domain/payout-fingerprint.ts), when every field parsed. */
+export function checkedRowFingerprint(row: CheckedRow): string | undefined {
+  return row.payout ? payoutFingerprint(row.payout) : undefined;
 }
 
 export function orderKey(provider: ProviderId, orderId: string): string {
@@ -36,7 +24,7 @@ export function dedupeAgainstLedger(
   currentBatchId: string,
 ): CheckedRow {
   if (row.status !== 'valid' || !row.payout || !owner || owner.batchId === currentBatchId || !owner.ownsKey) return row;
-  const same = owner.fingerprint === payoutFingerprint(row);
+  const same = owner.fingerprint === checkedRowFingerprint(row);
   const issue: RowIssue = {
     code: same ? 'DUPLICATE_ORDER_ID' : 'CONFLICTING_ORDER_ID',
     severity: 'error',

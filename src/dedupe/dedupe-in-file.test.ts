@@ -151,7 +151,7 @@ describe('createInFileDeduper', () => {
   it('uses the customer email as the destination of a cash-out, as the ledger does', () => {
     const deduper = createInFileDeduper();
     const femsa = (row: number, email: string) =>
-      valid(row, 'F', { provider: 'digitalfemsa', account: { kind: 'alias', alias: '' }, email });
+      valid(row, 'F', { provider: 'digitalfemsa', account: { kind: 'cash_out', email }, email });
     deduper.check(femsa(2, 'ana@example.com'));
     expect(deduper.check(femsa(3, 'ana@example.com')).status).toBe('duplicate');
     expect(deduper.check(femsa(4, 'luis@example.com')).status).toBe('conflict');

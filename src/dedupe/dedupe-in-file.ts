@@ -2,7 +2,8 @@ import type { Minor } from '../domain/money.ts';
 import type { CheckedRow } from '../domain/payout-row.ts';
 import type { Currency } from '../domain/provider-id.ts';
 import type { RowIssue } from '../domain/row-issue.ts';
-import { fingerprintOf, orderKey, payoutDestination } from './dedupe-against-ledger.ts';
+import { fingerprintOf, payoutDestination } from '../domain/payout-fingerprint.ts';
+import { orderKey } from './dedupe-against-ledger.ts';
 import { FirstSeenTable } from './first-seen-table.ts';
 
 export { hashOrderId } from './first-seen-table.ts';
@@ -109,7 +110,7 @@ export function createInFileDeduper(options: InFileDeduperOptions = {}): InFileD
       if (row.status !== 'valid' || payout === undefined) return row;
 
       // The fingerprint's parts go to the table as they are: the string is only built for a key seen before.
-      const destination = payoutDestination(payout);
+      const destination = payoutDestination(payout.account);
       const first = firstSeen.getOrAdd(payout.provider, payout.orderId, row.row, payout.amountMinor, destination, payout.currency);
       if (first === undefined) return row;
       const fingerprint = fingerprintOf(payout.amountMinor, destination, payout.currency);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckedRow } from '../domain/payout-row.ts';
-import { payoutDestination, payoutFingerprint } from './dedupe-against-ledger.ts';
+import { payoutDestination } from '../domain/payout-fingerprint.ts';
+import { checkedRowFingerprint as payoutFingerprint } from './dedupe-against-ledger.ts';
 import { FirstSeenTable, hashOrderId } from './first-seen-table.ts';
 
 const CLABE = '646180109400135624';
@@ -23,7 +24,7 @@ describe('FirstSeenTable', () => {
     };
     const table = new FirstSeenTable();
     const payout = row.payout!;
-    table.getOrAdd(payout.provider, payout.orderId, row.row, payout.amountMinor, payoutDestination(payout), payout.currency);
+    table.getOrAdd(payout.provider, payout.orderId, row.row, payout.amountMinor, payoutDestination(payout.account), payout.currency);
     expect(table.getOrAdd(payout.provider, payout.orderId, 8, 1, '', 'MXN')?.fingerprint).toBe(payoutFingerprint(row));
   });
 

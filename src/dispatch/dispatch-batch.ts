@@ -109,13 +109,13 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
  * One transaction for the group; if the group is refused (one illegal item), each item is tried alone so one bad
  * outcome cannot drop the others. What still fails is reported, and its row stays as it was for the next run.
  */
-function recordOutcomesSafely(ledger: DispatchLedger, items: OutcomeInput[], onError?: (error: unknown) => void): void {
+async function recordOutcomesSafely(ledger: DispatchLedger, items: OutcomeInput[], onError?: (error: unknown) => void): Promise<void> {
   try {
-    ledger.recordOutcomes(items);
+    await ledger.recordOutcomes(items);
   } catch {
     for (const item of items) {
       try {
-        ledger.recordOutcomes([item]);
+        await ledger.recordOutcomes([item]);
       } catch (error) {
         onError?.(error);
       }
@@ -136,12 +136,12 @@ async function recipientFor(
 ): Promise<string | undefined> {
   if (!provider.recipient) return undefined;
   const key = provider.recipient.key(instruction);
-  const known = ledger.getRecipient(provider.id, key);
+  const known = await ledger.getRecipient(provider.id, key);
   if (known) return known;
   let pending = inFlight.get(key);
   if (!pending) {
-    pending = provider.recipient.create(session, instruction).then(({ recipientId }) => {
-      ledger.saveRecipient(provider.id, key, recipientId);
+    pending = provider.recipient.create(session, instruction).then(async ({ recipientId }) => {
+      await ledger.saveRecipient(provider.id, key, recipientId);
       return recipientId;
     });
     inFlight.set(key, pending);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Minor } from '../domain/money.ts';
-import { accountValue } from '../domain/mask-account.ts';
+import { payoutFingerprint } from '../domain/payout-fingerprint.ts';
 import type { Account } from '../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { LedgerError } from './ledger-error.ts';
@@ -17,10 +17,7 @@ export function batchIdFor(fileHash: string, provider: ProviderId): string {
   return createHash('sha256').update(fileHash + provider).digest('hex').slice(0, 16);
 }
 
-/**
- * What makes two rows with the same order key the same payout: `${amountMinor}|${account}|${currency}`, exact
- * (full account). Same fingerprint → duplicate; different → conflict.
- */
-export function rowFingerprint(amountMinor: Minor, account: Account | string, currency: Currency): string {
-  return `${amountMinor}|${typeof account === 'string' ? account : accountValue(account)}|${currency}`;
+/** The ledger's fingerprint of a row it writes: the one definition in domain/payout-fingerprint.ts. */
+export function rowFingerprint(amountMinor: Minor, account: Account, currency: Currency): string {
+  return payoutFingerprint({ amountMinor, account, currency });
 }

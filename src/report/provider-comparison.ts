@@ -91,7 +91,7 @@ async function compareProvider(
     try {
       for await (const payout of adapter.listPayouts(session, options.period)) {
         listed += 1;
-        matchListed(id, payout, { byPayoutId, byOrder, seen, behind, ledger: options.ledger }, result);
+        await matchListed(id, payout, { byPayoutId, byOrder, seen, behind, ledger: options.ledger }, result);
       }
     } catch (error) {
       const how = `not compared: the ${id} payout listing could not be read (${describe(error)})`;
@@ -141,12 +141,12 @@ async function compareProvider(
   result.coverage.push({ provider: id, compared: true, how });
 }
 
-function matchListed(
+async function matchListed(
   id: ProviderId,
   payout: ProviderPayout,
   index: { byPayoutId: Map<string, LedgerRow>; byOrder: Map<string, LedgerRow>; seen: Set<string>; behind: { count: number }; ledger: LedgerStore },
   result: ComparisonResult,
-): void {
+): Promise<void> {
   const row = index.byPayoutId.get(payout.payoutId);
   if (row) {
     index.seen.add(payout.payoutId);
@@ -155,7 +155,7 @@ function matchListed(
     return;
   }
   // A payout of a row outside this report's scope (another batch, changed outside the range) is not an exception here.
-  if (index.ledger.findRowByProviderPayoutId(id, payout.payoutId)) return;
+  if (await index.ledger.findRowByProviderPayoutId(id, payout.payoutId)) return;
   const sameOrder = payout.reference !== undefined ? index.byOrder.get(payout.reference) : undefined;
   if (sameOrder && sameOrder.providerPayoutId === undefined && UNSETTLED.includes(sameOrder.status)) {
     result.exceptions.push(rowUnsettled(sameOrder, payout));

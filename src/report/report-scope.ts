@@ -14,9 +14,9 @@ export class ReportScopeError extends Error {
 }
 
 /** Throws on a scope that cannot be read: an unknown batch, a range that ends before it starts. */
-export function checkScope(ledger: LedgerStore, scope: ReportScopeOption): void {
+export async function checkScope(ledger: LedgerStore, scope: ReportScopeOption): Promise<void> {
   if ('batchId' in scope) {
-    if (!ledger.getBatch(scope.batchId)) throw new ReportScopeError('BATCH_NOT_FOUND', `no batch ${scope.batchId} in the ledger`);
+    if (!(await ledger.getBatch(scope.batchId))) throw new ReportScopeError('BATCH_NOT_FOUND', `no batch ${scope.batchId} in the ledger`);
   } else if ('from' in scope) {
     if (!(scope.from.getTime() < scope.to.getTime())) {
       throw new ReportScopeError('RANGE_INVALID', `the range ends (${scope.to.toISOString()}) before it starts (${scope.from.toISOString()})`);
@@ -25,9 +25,9 @@ export function checkScope(ledger: LedgerStore, scope: ReportScopeOption): void 
 }
 
 /** The scope's rows, page by page from the ledger: a batch by row id; --all batch after batch, oldest first. */
-export function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption): IterableIterator<LedgerRow> {
+export async function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption): AsyncIterableIterator<LedgerRow> {
   if ('all' in scope) {
-    for (const batch of ledger.listBatches().reverse()) yield* ledger.rowsForReport({ batchId: batch.id });
+    for (const batch of (await ledger.listBatches()).reverse()) yield* ledger.rowsForReport({ batchId: batch.id });
   } else {
     yield* ledger.rowsForReport(scope);
   }

@@ -62,7 +62,7 @@ export interface WriteReportsOptions {
 export async function writeReports(options: WriteReportsOptions): Promise<{ files: string[]; exceptions: number; warnings: string[] }> {
   const now = (options.now ?? (() => new Date()))();
   const { ledger, scope, config } = options;
-  checkScope(ledger, scope);
+  await checkScope(ledger, scope);
   const fees = Object.fromEntries(PROVIDER_IDS.map((p) => [p, config.providers[p].fees])) as Record<ProviderId, AppConfig['providers'][ProviderId]['fees']>;
   const warnings: string[] = [];
 
@@ -73,17 +73,17 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
   let unsettled = 0;
-  for (const row of scopeRows(ledger, scope)) {
+  for await (const row of scopeRows(ledger, scope)) {
     records.push(detailRecord(row, fees));
     batchIds.add(row.batchId);
     providers.add(row.provider);
-    const movement = movementOf(row, row.providerPayoutId !== undefined ? ledger.history(row.id) : []);
+    const movement = movementOf(row, row.providerPayoutId !== undefined ? await ledger.history(row.id) : []);
     if (movement) movements.push(movement);
     if (row.status === 'unknown' || row.status === 'sending') unsettled += 1;
     if (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending') comparable.push(row);
   }
   if ('batchId' in scope) batchIds.add(scope.batchId);
-  const batches = batchesOldestFirst([...batchIds].map((id) => ledger.getBatch(id)).filter((b): b is Batch => b !== undefined));
+  const batches = batchesOldestFirst((await Promise.all([...batchIds].map((id) => ledger.getBatch(id)))).filter((b): b is Batch => b !== undefined));
   if (unsettled > 0) {
     warnings.push(`${unsettled} row(s) are unknown or sending: money may have moved, so the statement leaves them out until payout-batch sync settles them`);
   }

@@ -119,9 +119,9 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
     try {
       const rows: LedgerRow[] = [];
       for (const batchId of options.batchIds) {
-        const lock = lockForLookups(options, batchId, report);
+        const lock = await lockForLookups(options, batchId, report);
         if (lock) locks.push(lock);
-        for (const row of options.ledger.rowsByStatus(batchId, SYNC_STATUSES)) {
+        for await (const row of options.ledger.rowsByStatus(batchId, SYNC_STATUSES)) {
           if (!lock && !row.providerPayoutId) continue;
           rows.push(row);
         }
@@ -143,10 +143,10 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
         }),
       );
     } finally {
-      for (const lock of locks) lock.release();
+      for (const lock of locks) await lock.release();
     }
     report.changed += round.changed;
-    round.notFinal = countNotFinal(options.ledger, options.batchIds);
+    round.notFinal = await countNotFinal(options.ledger, options.batchIds);
     options.onRound?.(round);
 
     if (signal.aborted) {
@@ -176,11 +176,11 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
  * The batch lock when the batch has rows only a lookup can settle (no payout id), else undefined. A live holder is
  * reported, not waited for.
  */
-function lockForLookups(options: SyncBatchesOptions, batchId: string, report: SyncReport): BatchLock | undefined {
-  const counts = options.ledger.countsByStatus(batchId);
+async function lockForLookups(options: SyncBatchesOptions, batchId: string, report: SyncReport): Promise<BatchLock | undefined> {
+  const counts = await options.ledger.countsByStatus(batchId);
   if (counts.sending.count + counts.unknown.count === 0) return undefined;
   try {
-    return options.ledger.acquireBatchLock(batchId);
+    return await options.ledger.acquireBatchLock(batchId);
   } catch (error) {
     if (!(error instanceof BatchLockedError)) throw error;
     if (!report.lockedBatches.has(batchId)) options.onBatchLocked?.(batchId, error.owner);
@@ -189,10 +189,10 @@ function lockForLookups(options: SyncBatchesOptions, batchId: string, report: Sy
   }
 }
 
-function countNotFinal(ledger: SyncLedgerStore, batchIds: readonly string[]): number {
+async function countNotFinal(ledger: SyncLedgerStore, batchIds: readonly string[]): Promise<number> {
   let n = 0;
   for (const batchId of batchIds) {
-    const counts = ledger.countsByStatus(batchId);
+    const counts = await ledger.countsByStatus(batchId);
     for (const status of SYNC_STATUSES) n += counts[status].count;
   }
   return n;

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
-import { openSqliteLedger } from '../ledger/sqlite-ledger.ts';
+import { openLedger } from '../ledger/open-ledger.ts';
 import { openBatchInput, tempLedger } from '../ledger/test-support/fixtures.ts';
 import { closeHttpAgent } from '../providers/http-client.ts';
 import { getProvider } from '../providers/registry.ts';
@@ -21,13 +21,13 @@ afterAll(async () => {
   await closeHttpAgent();
   await sim.close();
 });
-beforeEach(() => {
+beforeEach(async () => {
   tmp = tempLedger();
-  ledger = openSqliteLedger(tmp.path);
-  batchId = ledger.openBatch(openBatchInput('sync-row')).batch.id;
+  ledger = await openLedger(tmp.path);
+  batchId = (await ledger.openBatch(openBatchInput('sync-row'))).batch.id;
 });
-afterEach(() => {
-  ledger.close();
+afterEach(async () => {
+  await ledger.close();
   tmp.cleanup();
 });
 
@@ -39,15 +39,15 @@ const ctx = (): SyncRowContext => ({
 });
 
 /** A row sent once (valid CLABE), left in `status` with or without a payout id. */
-function sentRow(orderKey: string, status: 'pending' | 'unknown', providerPayoutId?: string): LedgerRow {
-  const rowNumber = ledger.countsByStatus(batchId).queued.count + 100 + orderKey.length;
-  ledger.insertRows(batchId, [{ rowNumber, status: 'queued', orderKey, amountMinor: 12_345, currency: 'MXN', account: { kind: 'clabe', number: '012180001183597198', bankCode: '012' }, name: 'Ana' }]);
-  const id = ledger.getRowByNumber(batchId, rowNumber)!.id;
-  const lock = ledger.acquireBatchLock(batchId);
-  const [mark] = ledger.markSending([{ rowId: id }]);
-  ledger.recordOutcomes([{ rowId: id, to: status, cause: status === 'pending' ? 'provider_accepted' : 'timeout', attempt: mark!.attempt, ...(providerPayoutId ? { providerPayoutId, providerStatus: 'in_progress' } : {}) }]);
-  lock.release();
-  return ledger.getRow(id)!;
+async function sentRow(orderKey: string, status: 'pending' | 'unknown', providerPayoutId?: string): Promise<LedgerRow> {
+  const rowNumber = (await ledger.countsByStatus(batchId)).queued.count + 100 + orderKey.length;
+  await ledger.insertRows(batchId, [{ rowNumber, status: 'queued', orderKey, amountMinor: 12_345, currency: 'MXN', account: { kind: 'clabe', number: '012180001183597198', bankCode: '012' }, name: 'Ana' }]);
+  const id = (await ledger.getRowByNumber(batchId, rowNumber))!.id;
+  const lock = await ledger.acquireBatchLock(batchId);
+  const [mark] = await ledger.markSending([{ rowId: id }]);
+  await ledger.recordOutcomes([{ rowId: id, to: status, cause: status === 'pending' ? 'provider_accepted' : 'timeout', attempt: mark!.attempt, ...(providerPayoutId ? { providerPayoutId, providerStatus: 'in_progress' } : {}) }]);
+  await lock.release();
+  return (await ledger.getRow(id))!;
 }
 
 async function createAtProvider(orderId: string): Promise<string> {
@@ -65,39 +65,39 @@ async function createAtProvider(orderId: string): Promise<string> {
 describe('syncRow', () => {
   it('keeps a pending row as it is when the provider no longer knows its payout, and says so', async () => {
     const payoutId = await createAtProvider('SR-GONE');
-    const row = sentRow('SR-GONE', 'pending', payoutId);
+    const row = await sentRow('SR-GONE', 'pending', payoutId);
     await fetch(`${sim.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify({ provider: 'openpay', provider_id: payoutId, delete: true }) });
 
     const result = await syncRow(row, ctx());
     expect(result).toMatchObject({ verdict: 'unknown', via: 'status', before: 'pending', after: 'pending', changed: false, errorCode: '1005' });
-    expect(ledger.getRow(row.id)!.status).toBe('pending');
-    expect(ledger.history(row.id).map((h) => h.cause)).toEqual(['planned', 'sent', 'provider_accepted']);
+    expect((await ledger.getRow(row.id))!.status).toBe('pending');
+    expect((await ledger.history(row.id)).map((h) => h.cause)).toEqual(['planned', 'sent', 'provider_accepted']);
   });
 
   it('records a final state the provider reports, keeping its status word and payout id', async () => {
     const payoutId = await createAtProvider('SR-FAIL');
-    const row = sentRow('SR-FAIL', 'pending', payoutId);
+    const row = await sentRow('SR-FAIL', 'pending', payoutId);
     await fetch(`${sim.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify({ provider: 'openpay', provider_id: payoutId, status: 'failed' }) });
 
     expect(await syncRow(row, ctx())).toMatchObject({ verdict: 'found', after: 'failed', changed: true, providerStatus: 'failed' });
-    expect(ledger.getRow(row.id)).toMatchObject({ status: 'failed', providerStatus: 'failed', providerPayoutId: payoutId, errorCode: 'PROVIDER_FAILED' });
+    expect(await ledger.getRow(row.id)).toMatchObject({ status: 'failed', providerStatus: 'failed', providerPayoutId: payoutId, errorCode: 'PROVIDER_FAILED' });
     // Asking again records nothing new.
-    expect(await syncRow(ledger.getRow(row.id)!, ctx())).toMatchObject({ verdict: 'found', changed: false });
+    expect(await syncRow((await ledger.getRow(row.id))!, ctx())).toMatchObject({ verdict: 'found', changed: false });
   });
 
   it('does not overwrite what another writer recorded while the lookup was in flight', async () => {
-    const row = sentRow('SR-RACE', 'unknown');
+    const row = await sentRow('SR-RACE', 'unknown');
     // A webhook settles the row after sync read it; sync's lookup then finds the payout (the same order id).
     const payoutId = await createAtProvider('SR-RACE');
-    ledger.applyProviderState(row.id, 'paid', { cause: 'webhook', providerPayoutId: payoutId, providerStatus: 'completed' });
+    await ledger.applyProviderState(row.id, 'paid', { cause: 'webhook', providerPayoutId: payoutId, providerStatus: 'completed' });
 
     const result = await syncRow(row, ctx());
     expect(result).toMatchObject({ verdict: 'found', after: 'paid', changed: false });
-    expect(ledger.getRow(row.id)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
+    expect(await ledger.getRow(row.id)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
   });
 
   it('skips a pending row without a payout id instead of resending it', async () => {
-    const row = { ...sentRow('SR-NOID', 'pending', 'placeholder'), providerPayoutId: undefined } as LedgerRow;
+    const row = { ...await sentRow('SR-NOID', 'pending', 'placeholder'), providerPayoutId: undefined } as LedgerRow;
     expect(await syncRow(row, ctx())).toMatchObject({ verdict: 'skipped', errorCode: 'NO_PAYOUT_ID', changed: false });
     const journal = (await (await fetch(`${sim.url}/__admin/journal`)).json()) as Array<{ reference: string }>;
     expect(journal.filter((e) => e.reference === 'SR-NOID')).toEqual([]);

@@ -71,14 +71,14 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
       return { ...base, via: 'status', verdict: 'unknown', after: row.status, changed: false, ...shown(errorFields(error)) };
     }
     const state = payout.state;
-    const recorded = record(row, () => ctx.ledger.applyProviderState(row.id, state, stateEvent(payout, 'sync')));
+    const recorded = await record(row, () => ctx.ledger.applyProviderState(row.id, state, stateEvent(payout, 'sync')));
     return { ...base, via: 'status', verdict: 'found', ...recorded, providerStatus: payout.providerStatus };
   }
 
   if (row.status !== 'unknown' && row.status !== 'sending') {
     return { ...base, via: 'lookup', verdict: 'skipped', after: row.status, changed: false, errorCode: 'NO_PAYOUT_ID', errorMessage: `a ${row.status} row without a provider payout id` };
   }
-  const instruction = instructionFromRow(row, recipientOf(row, ctx));
+  const instruction = instructionFromRow(row, await recipientOf(row, ctx));
   if (!instruction) {
     return { ...base, via: 'lookup', verdict: 'skipped', after: row.status, changed: false, errorCode: 'NO_PAYOUT_FIELDS', errorMessage: 'the row has no order id, amount or account to look up' };
   }
@@ -90,8 +90,8 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
     const fields = errorFields(error);
     if (row.status === 'sending') {
       // The run that sent it is gone: the truthful state of a request that may have left is unknown.
-      const recorded = record(row, () =>
-        ctx.ledger.recordOutcomes([{ rowId: row.id, to: 'unknown', cause: 'outcome_unknown', attempt: row.attempts, ...fields, note: 'the run sending this row stopped; the provider could not confirm whether the payout exists' }])[0]!,
+      const recorded = await record(row, async () =>
+        (await ctx.ledger.recordOutcomes([{ rowId: row.id, to: 'unknown', cause: 'outcome_unknown', attempt: row.attempts, ...fields, note: 'the run sending this row stopped; the provider could not confirm whether the payout exists' }]))[0]!,
       );
       return { ...base, via: 'lookup', verdict: 'unknown', ...recorded, ...shown(fields) };
     }
@@ -101,7 +101,7 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
   if (found) {
     const payout = found;
     const outcome: OutcomeInput = { rowId: row.id, to: payout.state, attempt: row.attempts, ...stateEvent(payout, 'lookup') };
-    const recorded = record(row, () => ctx.ledger.recordOutcomes([outcome])[0]!);
+    const recorded = await record(row, async () => (await ctx.ledger.recordOutcomes([outcome]))[0]!);
     return { ...base, via: 'lookup', verdict: 'found', ...recorded, providerStatus: payout.providerStatus };
   }
 
@@ -110,7 +110,7 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
   const items: OutcomeInput[] = [];
   if (row.status === 'sending') items.push({ rowId: row.id, to: 'unknown', cause: 'outcome_unknown', attempt: row.attempts, note: 'the run sending this row stopped' });
   items.push({ rowId: row.id, to: 'not_sent', cause: 'lookup_found_nothing', attempt: row.attempts, note: NOT_FOUND_NOTE });
-  const recorded = record(row, () => ctx.ledger.recordOutcomes(items).at(-1)!);
+  const recorded = await record(row, async () => (await ctx.ledger.recordOutcomes(items)).at(-1)!);
   return { ...base, via: 'lookup', verdict: 'absent', ...recorded };
 }
 
@@ -118,9 +118,9 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
  * Writes to the ledger. The row may have moved since it was read (a webhook, a run): the ledger then refuses the move
  * (IllegalTransitionError) or ignores it, and the row keeps what the other writer recorded.
  */
-function record(row: LedgerRow, write: () => { changed: boolean; status: RowStatus }): { after: RowStatus; changed: boolean } {
+async function record(row: LedgerRow, write: () => Promise<{ changed: boolean; status: RowStatus }>): Promise<{ after: RowStatus; changed: boolean }> {
   try {
-    const result = write();
+    const result = await write();
     return { after: result.status, changed: result.changed };
   } catch (error) {
     if (error instanceof IllegalTransitionError) return { after: error.from ?? row.status, changed: false };
@@ -128,12 +128,12 @@ function record(row: LedgerRow, write: () => { changed: boolean; status: RowStat
   }
 }
 
-function recipientOf(row: LedgerRow, ctx: SyncRowContext): string | undefined {
+async function recipientOf(row: LedgerRow, ctx: SyncRowContext): Promise<string | undefined> {
   if (row.recipientId || !ctx.provider.recipient) return undefined;
   const draft = instructionFromRow(row);
   if (!draft) return undefined;
   try {
-    return ctx.ledger.getRecipient(ctx.provider.id, ctx.provider.recipient.key(draft));
+    return await ctx.ledger.getRecipient(ctx.provider.id, ctx.provider.recipient.key(draft));
   } catch {
     // A row whose account does not fit the provider (no key): the lookup goes without a recipient.
     return undefined;

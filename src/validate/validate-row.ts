@@ -21,11 +21,6 @@ export interface ValidateContext {
   columns: Partial<Record<CanonicalField, string>>;
 }
 
-/**
- * Digital FEMSA cash-out pays to a reference the customer takes to an OXXO store, so there is no account, but
- * PayoutRow.account is required. Until the domain has a variant for "no account", such rows carry this empty alias;
- * nothing reads it for that provider, and it masks to an empty cell.
- */
 /** Digital FEMSA cash-out rows have no bank account: the destination is the customer who collects, by email. */
 export function cashOutAccount(email: string | undefined): Account {
   return { kind: 'cash_out', email: (email ?? '').trim() };

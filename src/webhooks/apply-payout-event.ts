@@ -30,11 +30,11 @@ export type ApplyOutcome =
  * decideOutcome ignores an event older than the one the row reflects (occurredAt → providerUpdatedAt), a repeated
  * one, and anything but a reversal on a final row.
  */
-export function applyPayoutEvent(ledger: EventLedger, event: PayoutEvent): ApplyOutcome {
-  const row = ledger.findRowByProviderPayoutId(event.provider, event.payoutId);
+export async function applyPayoutEvent(ledger: EventLedger, event: PayoutEvent): Promise<ApplyOutcome> {
+  const row = await ledger.findRowByProviderPayoutId(event.provider, event.payoutId);
   if (!row) return withoutRow(ledger, event);
   try {
-    const result = ledger.applyProviderState(row.id, event.state, {
+    const result = await ledger.applyProviderState(row.id, event.state, {
       cause: 'webhook',
       providerStatus: event.providerStatus,
       providerPayoutId: event.payoutId,
@@ -57,9 +57,9 @@ export function applyPayoutEvent(ledger: EventLedger, event: PayoutEvent): Apply
   }
 }
 
-function withoutRow(ledger: EventLedger, event: PayoutEvent): ApplyOutcome {
+async function withoutRow(ledger: EventLedger, event: PayoutEvent): Promise<ApplyOutcome> {
   if (event.reference === undefined) return { kind: 'unknown_payout' };
-  const owner = ledger.findKeyOwners(event.provider, [event.reference]).get(event.reference);
+  const owner = (await ledger.findKeyOwners(event.provider, [event.reference])).get(event.reference);
   if (!owner) return { kind: 'unknown_payout' };
   if (owner.ownsKey && owner.providerPayoutId === undefined) {
     return { kind: 'not_recorded_yet', rowId: owner.rowId, batchId: owner.batchId, status: owner.status };

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
-import { openSqliteLedger } from '../ledger/sqlite-ledger.ts';
+import { openLedger } from '../ledger/open-ledger.ts';
 import { openBatchInput, queuedRow, tempLedger } from '../ledger/test-support/fixtures.ts';
 import { startWebhookReceiver, type HandledRequest, type WebhookReceiver } from './webhook-receiver.ts';
 
@@ -14,14 +14,14 @@ let rowId: number;
 
 beforeEach(async () => {
   tmp = tempLedger();
-  ledger = openSqliteLedger(tmp.path);
-  const batchId = ledger.openBatch(openBatchInput('receiver', 'zenrise')).batch.id;
-  ledger.insertRows(batchId, [queuedRow(2, 'ZR-1', 10_000, { currency: 'ARS', account: { kind: 'cbu', number: '0170099222000000678122' } })]);
-  rowId = ledger.getRowByNumber(batchId, 2)!.id;
-  const lock = ledger.acquireBatchLock(batchId);
-  const [mark] = ledger.markSending([{ rowId }]);
-  ledger.recordOutcomes([{ rowId, to: 'pending', cause: 'provider_accepted', attempt: mark!.attempt, providerPayoutId: 'zr-transfer-1', providerStatus: 'Pending' }]);
-  lock.release();
+  ledger = await openLedger(tmp.path);
+  const batchId = (await ledger.openBatch(openBatchInput('receiver', 'zenrise'))).batch.id;
+  await ledger.insertRows(batchId, [queuedRow(2, 'ZR-1', 10_000, { currency: 'ARS', account: { kind: 'cbu', number: '0170099222000000678122' } })]);
+  rowId = (await ledger.getRowByNumber(batchId, 2))!.id;
+  const lock = await ledger.acquireBatchLock(batchId);
+  const [mark] = await ledger.markSending([{ rowId }]);
+  await ledger.recordOutcomes([{ rowId, to: 'pending', cause: 'provider_accepted', attempt: mark!.attempt, providerPayoutId: 'zr-transfer-1', providerStatus: 'Pending' }]);
+  await lock.release();
   handled = [];
   onHandled = undefined;
   receiver = await startWebhookReceiver({
@@ -36,7 +36,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await receiver.close();
-  ledger.close();
+  await ledger.close();
   tmp.cleanup();
 });
 
@@ -46,7 +46,7 @@ describe('startWebhookReceiver', () => {
   it("routes by the simulator's header on any path, and by /webhooks/{provider}", async () => {
     const viaHeader = await fetch(`${receiver.url}/hooks`, { method: 'POST', headers: { 'x-simulator-provider': 'zenrise' }, body: JSON.stringify(finish('Accredited', '2026-03-01T12:00:05.000Z')) });
     expect(viaHeader.status).toBe(200);
-    expect(ledger.getRow(rowId)).toMatchObject({ status: 'paid', providerStatus: 'Accredited' });
+    expect(await ledger.getRow(rowId)).toMatchObject({ status: 'paid', providerStatus: 'Accredited' });
     // The path names the provider even when a header says otherwise.
     const viaPath = await fetch(`${receiver.url}/webhooks/zenrise`, { method: 'POST', headers: { 'x-simulator-provider': 'openpay' }, body: JSON.stringify(finish('Accredited', '2026-03-01T12:00:05.000Z')) });
     expect(await viaPath.json()).toMatchObject({ outcome: 'applied', changed: false });
@@ -72,7 +72,7 @@ describe('startWebhookReceiver', () => {
     const ok = await fetch(`${receiver.url}/webhooks/zenrise`, { method: 'POST', body: JSON.stringify(finish('Fail', '2026-03-01T12:00:09.000Z')) });
     expect(ok.status).toBe(200);
     // A newer Fail after no earlier final state: the row fails.
-    expect(ledger.getRow(rowId)!.status).toBe('failed');
+    expect((await ledger.getRow(rowId))!.status).toBe('failed');
     expect(handled.map((h) => h.httpStatus)).toEqual([0, 200]);
   });
 });

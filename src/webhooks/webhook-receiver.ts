@@ -138,7 +138,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     const fields = { provider, type: event.type, payoutId: event.payoutId, eventId: event.eventId, state: event.state, providerStatus: event.providerStatus, occurredAt: event.occurredAt?.toISOString() };
     let outcome: ApplyOutcome;
     try {
-      outcome = applyPayoutEvent(options.ledger, event);
+      outcome = await applyPayoutEvent(options.ledger, event);
     } catch (error) {
       logger.error({ event: 'webhook_ledger_error', ...fields, message: errorMessage(error) }, 'the ledger could not record the event; the provider is asked to send it again');
       res.setHeader('retry-after', String(REDELIVER_AFTER_SECONDS));

@@ -24,7 +24,7 @@ describe('formatSummaryText', () => {
   const text = formatSummaryText(summary);
   const lines = text.split('\n');
 
-  it('counts rows per status in lifecycle order, right-aligned, with a total', () => {
+  it('counts rows per status in lifecycle order, right-aligned, with a total', async () => {
     const start = lines.indexOf(lines.find((l) => l.startsWith('status')) ?? '');
     expect(lines.slice(start, start + 5)).toEqual([
       'status    rows',
@@ -35,13 +35,13 @@ describe('formatSummaryText', () => {
     ]);
   });
 
-  it('totals amounts per currency with thousands separators', () => {
+  it('totals amounts per currency with thousands separators', async () => {
     expect(text).toContain('MXN 1,234,567.89');
     expect(lines).toContain('valid    1000  MXN 1,234,567.89');
     expect(lines).toContain('invalid    12          MXN 0.05');
   });
 
-  it('says where the results went, the ledger when there is one, and the warnings', () => {
+  it('says where the results went, the ledger when there is one, and the warnings', async () => {
     expect(text).toContain('results  output/validate-payouts/results.csv');
     expect(text).toContain('results  output/validate-payouts/results.xlsx');
     expect(text).not.toContain('ledger');
@@ -55,7 +55,7 @@ describe('formatSummaryText', () => {
 });
 
 describe('formatSummaryJson', () => {
-  it('is one line of JSON with amounts as decimal strings and integer minor units', () => {
+  it('is one line of JSON with amounts as decimal strings and integer minor units', async () => {
     const json = formatSummaryJson({ ...summary, warnings: ['line one\nline two'] });
     expect(json).not.toContain('\n');
     const parsed = JSON.parse(json) as Record<string, unknown>;

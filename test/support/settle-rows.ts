@@ -3,6 +3,7 @@
  * reading each payout with getPayout and recording it through the ledger's own applyProviderState. A stand-in for
  * the sync command in the report tests; replace its calls with syncCommand once that lands.
  */
+import { collectRows } from '../../src/ledger/collect-rows.ts';
 import type { ProviderId } from '../../src/domain/provider-id.ts';
 import type { LedgerStore } from '../../src/ledger/ledger-store.ts';
 import { providerBaseUrl } from '../../src/providers/base-urls.ts';
@@ -25,12 +26,12 @@ export function simulatorSession(simulatorUrl: string, provider: ProviderId): Pr
 export async function settleRows(ledger: LedgerStore, batchId: string, simulatorUrl: string): Promise<number> {
   const sessions = new Map<ProviderId, ProviderSession>();
   let changed = 0;
-  for (const row of [...ledger.rowsByStatus(batchId, ['pending'])]) {
+  for (const row of (await collectRows(ledger.rowsByStatus(batchId, ['pending'])))) {
     if (!row.providerPayoutId) continue;
     const session = sessions.get(row.provider) ?? simulatorSession(simulatorUrl, row.provider);
     sessions.set(row.provider, session);
     const payout = await getProvider(row.provider).getPayout(session, row.providerPayoutId);
-    const result = ledger.applyProviderState(row.id, payout.state, { cause: 'sync', providerStatus: payout.providerStatus, providerUpdatedAt: new Date() });
+    const result = await ledger.applyProviderState(row.id, payout.state, { cause: 'sync', providerStatus: payout.providerStatus, providerUpdatedAt: new Date() });
     if (result.changed) changed += 1;
   }
   return changed;

@@ -1,22 +1,17 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Target } from '../../config/config-types.ts';
-import { loadConfig } from '../../config/load-config.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import type { ResultRow } from '../../domain/result-row.ts';
-import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
-import type { LedgerStore } from '../../ledger/ledger-store.ts';
-import { openSqliteLedger } from '../../ledger/sqlite-ledger.ts';
-import { closeHttpAgent } from '../../providers/http-client.ts';
 import type { ProviderSession } from '../../providers/payout-provider.ts';
 import { parseOpeningBalance, parseReportScope } from '../../report/parse-report-options.ts';
 import { checkScope, describeScope, ReportScopeError, scopeRows, type ReportScopeOption } from '../../report/report-scope.ts';
 import { ReportOptionError, writeReports } from '../../report/write-reports.ts';
 import { EXIT, isRunError, RunError } from '../../run-error.ts';
+import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { writeResultsFile, type ResultsFormat } from '../../write/results-writer.ts';
-import { resultRowFromLedger } from '../shared/ledger-rows.ts';
+import { withCommandScope } from '../shared/command-scope.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
-import { connectTarget, createSession, type ProviderTarget } from '../shared/provider-sessions.ts';
+import { createSession } from '../shared/provider-sessions.ts';
 
 export interface ReportArgs {
   batch?: string;
@@ -40,33 +35,21 @@ export interface ReportArgs {
  * something, 1 when the reports could not be made.
  */
 export async function reportCommand(args: ReportArgs): Promise<number> {
-  const startedAt = new Date();
   const scopeParsed = parseReportScope(args);
   if ('issue' in scopeParsed) throw new RunError('USAGE', scopeParsed.message, { hint: 'see payout-batch report --help' });
-  const scope = scopeParsed.value;
+  const reportScope = scopeParsed.value;
   let openingBalanceMinor: number | undefined;
   if (args.openingBalance !== undefined) {
     const parsed = parseOpeningBalance(String(args.openingBalance));
     if ('issue' in parsed) throw new RunError('USAGE', parsed.message);
     openingBalanceMinor = parsed.value;
   }
-  const { config, errors: configErrors, warnings: configWarnings } = loadConfig({ path: args.config, target: args.target });
-  if (configErrors.length) throw new RunError('CONFIG_INVALID', configErrors.join('; '), { hint: 'fix the config file (see README, "Config file")' });
-
-  const ledgerPath = resolve(args.ledger ?? config.ledgerPath ?? defaultLedgerPath());
-  // Opening a missing file would create an empty ledger and report nothing, which reads as "nothing happened".
-  if (!existsSync(ledgerPath)) throw new RunError('LEDGER_ERROR', `no ledger at ${ledgerPath}`, { hint: 'pass --ledger with the file run used' });
-
-  let ledger: LedgerStore | undefined;
-  let target: ProviderTarget | undefined;
-  try {
+  return withCommandScope({ config: args.config, target: args.target, signals: false }, async (command) => {
+    const { config } = command;
+    // Reads only; a missing file would be created empty and report nothing, which reads as "nothing happened".
+    const { ledger, ledgerPath } = await command.openLedger({ path: args.ledger, mustExist: { hint: 'pass --ledger with the file run used' } });
     try {
-      ledger = openSqliteLedger(ledgerPath);
-    } catch (error) {
-      throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${(error as Error).message}`, { cause: error });
-    }
-    try {
-      checkScope(ledger, scope);
+      await checkScope(ledger, reportScope);
     } catch (error) {
       if (error instanceof ReportScopeError) throw new RunError('USAGE', error.message, { hint: 'batch ids are printed in every run summary' });
       throw error;
@@ -75,14 +58,14 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     // Which providers the scope touches, and the results rows of each batch, in one pass.
     const providers = new Set<ProviderId>();
     const resultsByBatch = new Map<string, ResultRow[]>();
-    for (const row of scopeRows(ledger, scope)) {
+    for await (const row of scopeRows(ledger, reportScope)) {
       providers.add(row.provider);
       const list = resultsByBatch.get(row.batchId) ?? [];
       list.push(resultRowFromLedger(row));
       resultsByBatch.set(row.batchId, list);
     }
 
-    const warnings = [...configWarnings];
+    const warnings = [...command.configWarnings];
     let sessions: Map<ProviderId, ProviderSession> | undefined;
     let notComparedReason: string | undefined;
     if (args.target === 'simulator' && !args.simulatorUrl) {
@@ -93,16 +76,15 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       notComparedReason = 'the scope has no rows';
     } else {
       try {
-        target = await connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: [...providers] });
-        const t = target;
-        sessions = new Map([...providers].map((id) => [id, createSession(id, t, config)] as const));
+        const target = await command.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: [...providers] });
+        sessions = new Map([...providers].map((id) => [id, createSession(id, target, config)] as const));
       } catch (error) {
         if (!(isRunError(error) && error.code === 'CREDENTIALS_MISSING')) throw error;
         notComparedReason = `${error.message} (${error.hint ?? 'set the provider credentials'})`;
       }
     }
 
-    const outDir = await createOutputDir({ command: 'report', out: args.out, now: startedAt });
+    const outDir = await createOutputDir({ command: 'report', out: args.out, now: command.startedAt });
     const files: string[] = [];
     // results.csv needs one batch's rows in file order; a scope of several batches gets one folder per batch.
     const several = resultsByBatch.size > 1;
@@ -117,7 +99,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     try {
       report = await writeReports({
         ledger,
-        scope,
+        scope: reportScope,
         outDir,
         format: args.format,
         config,
@@ -135,23 +117,19 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     const exitCode = report.exceptions > 0 ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK;
     const summary = {
       command: 'report',
-      scope: describeScope(scope),
+      scope: describeScope(reportScope),
       ledgerPath,
       outDir,
       files,
       exceptions: report.exceptions,
       warnings,
       exitCode,
-      startedAt: startedAt.toISOString(),
+      startedAt: command.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
     };
-    process.stdout.write(args.json ? `${formatJson(summary, scope)}\n` : formatText(summary));
+    process.stdout.write(args.json ? `${formatJson(summary, reportScope)}\n` : formatText(summary));
     return exitCode;
-  } finally {
-    ledger?.close();
-    await closeHttpAgent();
-    await target?.close();
-  }
+  });
 }
 
 interface ReportSummary {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteLedger } from '../../ledger/sqlite-ledger.ts';
+import { openLedger } from '../../ledger/open-ledger.ts';
 import { syncCommand, type SyncArgs } from './sync-command.ts';
 
 let dir: string;
@@ -21,7 +21,7 @@ describe('syncCommand', () => {
     // A mistyped --ledger is an error, and no empty ledger is left behind.
     await expect(syncCommand(base)).rejects.toMatchObject({ code: 'LEDGER_ERROR' });
     expect(existsSync(base.ledger!)).toBe(false);
-    openSqliteLedger(base.ledger!).close();
+    await (await openLedger(base.ledger!)).close();
     await expect(syncCommand(base)).rejects.toMatchObject({ code: 'USAGE' }); // no batch in the ledger
     await expect(syncCommand({ ...base, batch: 'nope' })).rejects.toMatchObject({ code: 'USAGE' });
   });

@@ -1,24 +1,19 @@
-import { setMaxListeners } from 'node:events';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Target } from '../../config/config-types.ts';
-import { loadConfig } from '../../config/load-config.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
-import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
+import { mapRows } from '../../ledger/collect-rows.ts';
 import type { Batch, LedgerStore } from '../../ledger/ledger-store.ts';
-import { openSqliteLedger } from '../../ledger/sqlite-ledger.ts';
-import { closeLogger, createLogger } from '../../log/logger.ts';
-import { closeHttpAgent } from '../../providers/http-client.ts';
 import { getProvider } from '../../providers/registry.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { SYNC_STATUSES, syncBatches, type SyncReport } from '../../sync/sync-batches.ts';
+import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { writeResultsFile, type ResultsFiles } from '../../write/results-writer.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
-import { resultRowFromLedger } from '../shared/ledger-rows.ts';
+import { withCommandScope, type CommandScope } from '../shared/command-scope.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
-import { connectTarget, createSession } from '../shared/provider-sessions.ts';
+import { createSession } from '../shared/provider-sessions.ts';
 import { Tally } from '../shared/tally.ts';
 
 export interface SyncArgs {
@@ -54,7 +49,6 @@ const CLEAN: readonly RowStatus[] = ['paid', 'pending'];
  * sent, or are not final when --until-final ran out of time, 1 when no provider could answer at all.
  */
 export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<number> {
-  const startedAt = new Date();
   if (!(args.maxAttempts >= 1)) throw new RunError('USAGE', '--max-attempts must be at least 1');
   if (!(Number.isFinite(args.timeout) && args.timeout >= 0)) throw new RunError('USAGE', '--timeout must be a number of seconds ≥ 0');
   if (args.batch !== undefined && args.all) throw new RunError('USAGE', '--batch and --all cannot be used together');
@@ -64,43 +58,21 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       hint: 'pass --simulator-url of that simulator (e.g. http://127.0.0.1:4010)',
     });
   }
-  const { config, errors: configErrors, warnings: configWarnings } = loadConfig({ path: args.config, target: args.target });
-  if (configErrors.length) throw new RunError('CONFIG_INVALID', configErrors.join('; '), { hint: 'fix the config file (see README, "Config file")' });
+  return withCommandScope({ config: args.config, target: args.target, signal: deps.signal }, async (scope) => {
+    const { config, startedAt } = scope;
+    const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger, mustExist: { hint: 'pass --ledger of the run that paid the batch' } });
+    let logger: ReturnType<CommandScope['createLogger']> | undefined;
+    scope.onInterrupt((signal) => {
+      logger?.warn({ event: 'interrupt', signal }, 'stopping after the calls in flight');
+      if (!args.json) process.stderr.write(`\n${signal}: stopping after the calls in flight…\n`);
+    });
 
-  const ledgerPath = resolve(args.ledger ?? config.ledgerPath ?? defaultLedgerPath());
-  // Opening a missing path would create an empty ledger and report nothing: a mistyped --ledger must be an error.
-  if (!existsSync(ledgerPath)) throw new RunError('LEDGER_ERROR', `no ledger at ${ledgerPath}`, { hint: 'pass --ledger of the run that paid the batch' });
-  let ledger: LedgerStore;
-  try {
-    ledger = openSqliteLedger(ledgerPath);
-  } catch (error) {
-    throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${(error as Error).message}`, { cause: error });
-  }
-
-  let closeTarget: () => Promise<void> = async () => {};
-  let logger: ReturnType<typeof createLogger> | undefined;
-  const controller = new AbortController();
-  // Every request waiting on a provider's rate limiter or retry listens to this signal: one per request in flight.
-  setMaxListeners(0, controller.signal);
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
-    logger?.warn({ event: 'interrupt', signal }, 'stopping after the calls in flight');
-    if (!args.json) process.stderr.write(`\n${signal}: stopping after the calls in flight…\n`);
-    controller.abort();
-  };
-  const onDepsAbort = () => controller.abort();
-  deps.signal?.addEventListener('abort', onDepsAbort, { once: true });
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  try {
-    const batches = scopeBatches(ledger, args, ledgerPath);
-    const providers = providersInScope(ledger, batches);
-    const target = await connectTarget({ target: args.target, simulatorUrl: args.simulatorUrl, providers: providers.length ? providers : [batches[0]!.provider] });
-    closeTarget = () => target.close();
+    const batches = await scopeBatches(ledger, args, ledgerPath);
+    const providers = await providersInScope(ledger, batches);
+    const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: providers.length ? providers : [batches[0]!.provider] });
     const single = batches.length === 1 ? batches[0] : undefined;
     const outDir = await createOutputDir({ command: 'sync', ...(single ? { file: single.fileName } : {}), out: args.out, now: startedAt });
-    logger = createLogger({ file: join(outDir, 'sync.log'), stderr: false, base: { command: 'sync' } });
+    logger = scope.createLogger({ file: join(outDir, 'sync.log'), stderr: false, base: { command: 'sync' } });
     const log = logger;
     log.info({ event: 'start', batches: batches.map((b) => b.id), target: args.target, ledger: ledgerPath, untilFinal: args.untilFinal, timeoutSeconds: args.timeout });
 
@@ -118,7 +90,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       timeoutMs: args.timeout * 1000,
       ...(deps.pause ? { pause: deps.pause } : {}),
       ...(deps.pauseMs !== undefined ? { pauseMs: deps.pauseMs } : {}),
-      signal: controller.signal,
+      signal: scope.signal,
       onRow: (r) => {
         const record = { event: 'row', batch: r.batchId, row: r.rowNumber, provider: r.provider, via: r.via, verdict: r.verdict, from: r.before, to: r.after, changed: r.changed, providerStatus: r.providerStatus, code: r.errorCode, message: r.errorMessage };
         if (r.verdict === 'unknown' || r.verdict === 'skipped') log.warn(record);
@@ -133,7 +105,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
         log.warn({ event: 'batch_locked', batch: batchId, pid: owner.pid, host: owner.host, since: owner.startedAt.toISOString() }, 'a live run holds the batch: its rows without a payout id are left to it'),
     });
 
-    const warnings: string[] = [...configWarnings];
+    const warnings: string[] = [...scope.configWarnings];
     for (const [batchId, owner] of report.lockedBatches) {
       warnings.push(`batch ${batchId} is being dispatched by pid ${owner.pid} on ${owner.host}: its sending/unknown rows without a payout id were left to that run`);
     }
@@ -144,9 +116,9 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     const tally = new Tally();
     let files: ResultsFiles | undefined;
     for (const batch of batches) {
-      for (const row of ledger.rowsForReport({ batchId: batch.id })) tally.add(row.status, row.currency, row.amountMinor);
+      for await (const row of ledger.rowsForReport({ batchId: batch.id })) tally.add(row.status, row.currency, row.amountMinor);
       const dir = single ? outDir : join(outDir, batch.id);
-      const written = await writeResultsFile(dir, args.format, mapIterable(ledger.rowsForReport({ batchId: batch.id }), resultRowFromLedger));
+      const written = await writeResultsFile(dir, args.format, mapRows(ledger.rowsForReport({ batchId: batch.id }), resultRowFromLedger));
       if (single) files = written;
     }
     if (!single) warnings.push(`one results file per batch under ${outDir}/<batch id>/`);
@@ -162,7 +134,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     });
     warnings.push(...reports.warnings);
 
-    const code = exitCode(ledger, report, args.untilFinal);
+    const code = await exitCode(ledger, report, args.untilFinal);
     if (code === EXIT.FATAL) warnings.push('no provider answered: check the network, the credentials and --simulator-url, then run sync again');
     const summary: RunSummary = {
       command: 'sync',
@@ -184,47 +156,35 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     log.info({ event: 'finish', exitCode: code, rounds: report.rounds, asked: report.rowIds.size, answered: report.answered, changed: report.changed, counts: summary.counts });
     process.stdout.write(args.json ? `${formatSummaryJson(summary)}\n` : formatSummaryText(summary));
     return code;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    deps.signal?.removeEventListener('abort', onDepsAbort);
-    ledger.close();
-    await closeHttpAgent();
-    await closeTarget();
-    if (logger) await closeLogger(logger);
-  }
+  });
 }
 
-function scopeBatches(ledger: LedgerStore, args: SyncArgs, ledgerPath: string): Batch[] {
+async function scopeBatches(ledger: LedgerStore, args: SyncArgs, ledgerPath: string): Promise<Batch[]> {
   if (args.batch !== undefined) {
-    const batch = ledger.getBatch(args.batch);
+    const batch = await ledger.getBatch(args.batch);
     if (!batch) throw new RunError('USAGE', `no batch ${args.batch} in the ledger at ${ledgerPath}`, { hint: 'the batch id is printed in every run summary' });
     return [batch];
   }
-  const all = ledger.listBatches();
+  const all = await ledger.listBatches();
   if (all.length === 0) throw new RunError('USAGE', `the ledger at ${ledgerPath} has no batch to sync`, { hint: 'pass --ledger of the run that paid the batch' });
   // listBatches is newest first.
   return args.all ? all : [all[0]!];
 }
 
 /** Providers whose rows will be asked about (a `provider` column may route rows away from the batch's provider). */
-function providersInScope(ledger: LedgerStore, batches: readonly Batch[]): ProviderId[] {
+async function providersInScope(ledger: LedgerStore, batches: readonly Batch[]): Promise<ProviderId[]> {
   const ids = new Set<ProviderId>();
-  for (const batch of batches) for (const row of ledger.rowsByStatus(batch.id, SYNC_STATUSES)) ids.add(row.provider);
+  for (const batch of batches) for await (const row of ledger.rowsByStatus(batch.id, SYNC_STATUSES)) ids.add(row.provider);
   return [...ids];
 }
 
-function exitCode(ledger: LedgerStore, report: SyncReport, untilFinal: boolean): number {
+async function exitCode(ledger: LedgerStore, report: SyncReport, untilFinal: boolean): Promise<number> {
   if (report.interrupted) return EXIT.INTERRUPTED;
   if (report.rowIds.size > 0 && report.neverAnswered === report.rowIds.size) return EXIT.FATAL;
   for (const id of report.rowIds) {
-    const status = ledger.getRow(id)?.status;
+    const status = (await ledger.getRow(id))?.status;
     if (status === undefined || !CLEAN.includes(status)) return EXIT.ROWS_NEED_ATTENTION;
     if (untilFinal && status === 'pending') return EXIT.ROWS_NEED_ATTENTION;
   }
   return EXIT.OK;
-}
-
-function* mapIterable<T, U>(items: Iterable<T>, map: (item: T) => U): Iterable<U> {
-  for (const item of items) yield map(item);
 }

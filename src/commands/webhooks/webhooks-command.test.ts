@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteLedger } from '../../ledger/sqlite-ledger.ts';
+import { openLedger } from '../../ledger/open-ledger.ts';
 import { openBatchInput, queuedRow } from '../../ledger/test-support/fixtures.ts';
 import { RunError } from '../../run-error.ts';
 import { webhooksCommand } from './webhooks-command.ts';
@@ -15,15 +15,15 @@ describe('webhooksCommand', () => {
   it('listens, applies events to the ledger file, and stops cleanly with exit 0', async () => {
     dir = mkdtempSync(join(tmpdir(), 'payout-webhooks-cmd-'));
     const ledgerPath = join(dir, 'ledger.sqlite');
-    const seed = openSqliteLedger(ledgerPath);
-    const batchId = seed.openBatch(openBatchInput('cmd')).batch.id;
-    seed.insertRows(batchId, [queuedRow(2, 'OP-CMD-1')]);
-    const rowId = seed.getRowByNumber(batchId, 2)!.id;
-    const lock = seed.acquireBatchLock(batchId);
-    const [mark] = seed.markSending([{ rowId }]);
-    seed.recordOutcomes([{ rowId, to: 'pending', cause: 'provider_accepted', attempt: mark!.attempt, providerPayoutId: 'trx_cmd', providerStatus: 'in_progress' }]);
-    lock.release();
-    seed.close();
+    const seed = await openLedger(ledgerPath);
+    const batchId = (await seed.openBatch(openBatchInput('cmd'))).batch.id;
+    await seed.insertRows(batchId, [queuedRow(2, 'OP-CMD-1')]);
+    const rowId = (await seed.getRowByNumber(batchId, 2))!.id;
+    const lock = await seed.acquireBatchLock(batchId);
+    const [mark] = await seed.markSending([{ rowId }]);
+    await seed.recordOutcomes([{ rowId, to: 'pending', cause: 'provider_accepted', attempt: mark!.attempt, providerPayoutId: 'trx_cmd', providerStatus: 'in_progress' }]);
+    await lock.release();
+    await seed.close();
 
     const stop = new AbortController();
     let printed = '';
@@ -43,7 +43,7 @@ describe('webhooksCommand', () => {
     stop.abort();
     expect(await exited).toBe(0);
     expect(printed).toContain('stopped');
-    const after = openSqliteLedger(ledgerPath);
+    const after = await openLedger(ledgerPath);
     expect(after.getRow(rowId)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
     after.close();
     const logged = readFileSync(join(dir, 'webhooks.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -1,12 +1,7 @@
-import { resolve } from 'node:path';
-import { loadConfig } from '../../config/load-config.ts';
-import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
-import type { LedgerStore } from '../../ledger/ledger-store.ts';
-import { openSqliteLedger } from '../../ledger/sqlite-ledger.ts';
 import { providerModules } from '../../providers/registry.ts';
-import { closeLogger, createLogger } from '../../log/logger.ts';
 import { RunError } from '../../run-error.ts';
 import { startWebhookReceiver } from '../../webhooks/webhook-receiver.ts';
+import { withCommandScope } from '../shared/command-scope.ts';
 
 export interface WebhooksArgs {
   port: number;
@@ -33,18 +28,10 @@ export interface WebhooksIo {
 export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): Promise<number> {
   const out = io.out ?? ((text: string) => void process.stdout.write(text));
   // The target only shapes provider defaults, which the receiver never uses; the config matters for its ledger path.
-  const { config, errors } = loadConfig({ path: args.config, target: 'simulator' });
-  if (errors.length) throw new RunError('CONFIG_INVALID', errors.join('; '), { hint: 'fix the config file (see README, "Config file")' });
-  const ledgerPath = resolve(args.ledger ?? config.ledgerPath ?? defaultLedgerPath());
-  const logger = createLogger({ ...(io.logFile ? { file: io.logFile } : {}), base: { command: 'webhooks' } });
-
-  let ledger: LedgerStore | undefined;
-  try {
-    try {
-      ledger = openSqliteLedger(ledgerPath);
-    } catch (error) {
-      throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${(error as Error).message}`, { cause: error });
-    }
+  // Signals are handled below: they stop the receiver, which lets requests in flight reach the ledger first.
+  return withCommandScope({ config: args.config, target: 'simulator', signals: false }, async (scope) => {
+    const logger = scope.createLogger({ ...(io.logFile ? { file: io.logFile } : {}), base: { command: 'webhooks' } });
+    const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger });
     let receiver;
     try {
       receiver = await startWebhookReceiver({ ledger, port: args.port, host: args.host, logger });
@@ -84,8 +71,5 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
     logger.info({ event: 'stopped' });
     out('Webhook receiver stopped.\n');
     return 0;
-  } finally {
-    ledger?.close();
-    await closeLogger(logger);
-  }
+  });
 }

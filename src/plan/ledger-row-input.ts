@@ -1,7 +1,5 @@
-import { formatMinor } from '../../domain/money.ts';
-import type { CheckedRow } from '../../domain/payout-row.ts';
-import type { ResultRow } from '../../domain/result-row.ts';
-import type { LedgerRow, LedgerRowInput } from '../../ledger/ledger-store.ts';
+import type { CheckedRow } from '../domain/payout-row.ts';
+import type { LedgerRowInput } from '../ledger/ledger-store.ts';
 
 /** A validated row as the ledger stores it: valid rows are queued to be paid; the rest keep their verdict. */
 export function ledgerRowInput(checked: CheckedRow): LedgerRowInput {
@@ -31,28 +29,5 @@ export function ledgerRowInput(checked: CheckedRow): LedgerRowInput {
     ...(errors.length ? { errorCode: errors.map((i) => i.code).join(';'), errorMessage: errors.map((i) => i.message).join('; ') } : {}),
     ...(warnings.length ? { warning: warnings.map((i) => i.code).join(';'), note: warnings.map((i) => i.message).join('; ') } : {}),
     input,
-  };
-}
-
-/** A ledger row as a line of results.csv: masked account, canonical amount, the provider's id and status. */
-export function resultRowFromLedger(row: LedgerRow): ResultRow {
-  const input = row.input ?? {};
-  return {
-    row: row.rowNumber,
-    order_id: row.orderKey ?? input.orderId ?? '',
-    provider: row.provider,
-    status: row.status,
-    error_code: row.errorCode ?? '',
-    error_message: row.errorMessage ?? '',
-    warning: row.warning ?? '',
-    amount: row.amountMinor !== undefined ? formatMinor(row.amountMinor) : (input.amount ?? ''),
-    currency: row.currency ?? input.currency ?? '',
-    account: row.accountMasked ?? input.account ?? '',
-    name: row.name ?? input.name ?? '',
-    provider_id: row.providerPayoutId ?? '',
-    provider_status: row.providerStatus ?? '',
-    attempts: row.attempts || '',
-    note: row.note ?? '',
-    updated_at: row.updatedAt.toISOString(),
   };
 }

@@ -1,0 +1,95 @@
+import type { DispatchResult } from '../dispatch/dispatch-batch.ts';
+import type { DispatchRow } from '../dispatch/dispatch-types.ts';
+import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
+import type { Minor } from '../domain/money.ts';
+import type { Currency, ProviderId } from '../domain/provider-id.ts';
+import { isLedgerError } from '../ledger/ledger-error.ts';
+import type { BatchLock, LedgerRow, LedgerStore, OpenBatchInput } from '../ledger/ledger-store.ts';
+import type { RunPlan } from '../plan/plan-run.ts';
+import { RunError } from '../run-error.ts';
+import { IN_FLIGHT } from './read-plan-snapshot.ts';
+
+export interface ApplyRunOptions {
+  ledger: LedgerStore;
+  plan: RunPlan;
+  batch: OpenBatchInput;
+  /** Per `provider|currency`, the balances the plan checked, kept as the batch's opening balances. */
+  balances: ReadonlyMap<string, Minor>;
+  capturedAt: Date;
+  /** `abort`: nothing is sent when any row is not payable. */
+  onInvalid: 'skip' | 'abort';
+  /** Pays the rows (dispatch/dispatch-batch.ts with the command's lanes). */
+  dispatch: (rows: DispatchRow[]) => Promise<DispatchResult>;
+  /** True when the run was interrupted (SIGINT / SIGTERM). */
+  interrupted: () => boolean;
+}
+
+export type ApplyRunResult =
+  | { kind: 'aborted'; notPayable: number }
+  | { kind: 'dispatched'; rows: number; dispatch: DispatchResult; released: number; interrupted: boolean };
+
+/**
+ * Performs a RunPlan, in order: open the batch → take its lock → write its rows (idempotent; the ledger demotes a row
+ * whose key another row took meanwhile) → requeue what an earlier run did not send → keep the opening balances →
+ * dispatch (rows left in flight by an earlier run are settled first) → release what was not sent → unlock.
+ * The lock is released on every path, including a throw.
+ */
+export async function applyRunPlan(options: ApplyRunOptions): Promise<ApplyRunResult> {
+  const { ledger, plan } = options;
+  const batchId = plan.batchId;
+  await ledger.openBatch(options.batch);
+  const lock = await acquireLock(ledger, batchId);
+  try {
+    await ledger.insertRows(batchId, plan.rowsToWrite);
+    await ledger.requeueNotSent(batchId);
+    for (const [id, balance] of options.balances) {
+      const [provider, currency] = id.split('|') as [ProviderId, Currency];
+      await ledger.saveOpeningBalance(batchId, { provider, currency, amountMinor: balance, capturedAt: options.capturedAt });
+    }
+    const counts = await ledger.countsByStatus(batchId);
+    const notPayable = counts.invalid.count + counts.duplicate.count + counts.conflict.count;
+    if (options.onInvalid === 'abort' && notPayable > 0) {
+      await ledger.releaseQueued(batchId, 'aborted');
+      return { kind: 'aborted', notPayable };
+    }
+
+    await ledger.setBatchStatus(batchId, 'dispatching');
+    const rows: DispatchRow[] = [];
+    for await (const row of ledger.rowsByStatus(batchId, [...IN_FLIGHT, 'queued'])) rows.push(dispatchRow(row));
+    const dispatch = await options.dispatch(rows);
+
+    // Rows this run did not send stay visible as not_sent; the next run of the same file requeues them.
+    const interrupted = options.interrupted();
+    const halt = [...dispatch.halted.values()][0];
+    const released = await ledger.releaseQueued(batchId, interrupted ? 'interrupted' : halt?.kind === 'insufficient_funds' ? 'insufficient_funds' : 'aborted');
+    await ledger.setBatchStatus(batchId, interrupted ? 'interrupted' : 'finished');
+    return { kind: 'dispatched', rows: rows.length, dispatch, released, interrupted };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function acquireLock(ledger: LedgerStore, batchId: string): Promise<BatchLock> {
+  try {
+    return await ledger.acquireBatchLock(batchId);
+  } catch (error) {
+    if (isLedgerError(error) && error.code === 'BATCH_LOCKED') {
+      throw new RunError('BATCH_LOCKED', error.message, { hint: 'another run is paying this batch; wait for it to finish', cause: error });
+    }
+    throw error;
+  }
+}
+
+function dispatchRow(row: LedgerRow): DispatchRow {
+  const instruction = instructionFromRow(row);
+  if (!instruction) throw new Error(`ledger row ${row.id} is missing payout fields`);
+  return {
+    rowId: row.id,
+    row: row.rowNumber,
+    provider: row.provider,
+    status: row.status as DispatchRow['status'],
+    attempts: row.attempts,
+    ...(row.sentAt ? { sentAt: row.sentAt } : {}),
+    instruction,
+  };
+}

@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
+import { resolve } from 'node:path';
+import type { AppConfig, Target } from '../../config/config-types.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import type { ProviderId } from '../../domain/provider-id.ts';
+import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
+import type { LedgerStore } from '../../ledger/ledger-store.ts';
+import { openLedger } from '../../ledger/open-ledger.ts';
+import { closeLogger, createLogger, type LoggerOptions } from '../../log/logger.ts';
+import { closeHttpAgent } from '../../providers/http-client.ts';
+import { RunError } from '../../run-error.ts';
+import { connectTarget, type ProviderTarget } from './provider-sessions.ts';
+
+type Logger = ReturnType<typeof createLogger>;
+
+/**
+ * What every command that touches the ledger or the providers shares: the config (a bad one is CONFIG_INVALID), the
+ * ledger (one that cannot be opened is LEDGER_ERROR), the provider target, a logger, SIGINT/SIGTERM as one abort
+ * signal, and one cleanup that runs whatever happened, newest resource first.
+ */
+export interface CommandScope {
+  readonly startedAt: Date;
+  readonly config: AppConfig;
+  readonly configWarnings: readonly string[];
+  /** Aborted on SIGINT / SIGTERM (or the caller's signal): no new work is taken. */
+  readonly signal: AbortSignal;
+  /** True once a signal arrived. */
+  interrupted(): boolean;
+  /** Called once, on the first signal (for the log and the terminal). */
+  onInterrupt(handler: (signal: NodeJS.Signals | 'abort') => void): void;
+  /** Opens the ledger at --ledger, the config's path, $PAYOUT_BATCH_LEDGER or the default; closed by the cleanup. */
+  openLedger(options?: LedgerOptions): Promise<{ ledger: LedgerStore; ledgerPath: string }>;
+  /** Connects to the simulator or the real endpoints; closed by the cleanup. */
+  connectTarget(options: { target: Target; simulatorUrl?: string; providers: readonly ProviderId[] }): Promise<ProviderTarget>;
+  /** A logger flushed and closed by the cleanup. */
+  createLogger(options: LoggerOptions): Logger;
+  /** Runs at cleanup, before everything acquired earlier. */
+  defer(cleanup: () => unknown): void;
+}
+
+export interface LedgerOptions {
+  /** --ledger. */
+  path?: string | undefined;
+  /**
+   * Opening a missing file would create an empty ledger that reports nothing, which reads as "nothing happened":
+   * commands that only read or follow a ledger require it to exist.
+   */
+  mustExist?: { hint: string };
+}
+
+export interface CommandScopeOptions {
+  /** --config. */
+  config?: string | undefined;
+  /** Shapes the config's provider defaults. */
+  target: Target;
+  /** Also ends the command's work when aborted (tests, an embedding server). */
+  signal?: AbortSignal | undefined;
+  /** Listen for SIGINT / SIGTERM (default true). */
+  signals?: boolean;
+}
+
+export async function withCommandScope<T>(options: CommandScopeOptions, body: (scope: CommandScope) => Promise<T>): Promise<T> {
+  const startedAt = new Date();
+  const { config, errors, warnings } = loadConfig({ path: options.config, target: options.target });
+  if (errors.length) throw new RunError('CONFIG_INVALID', errors.join('; '), { hint: 'fix the config file (see README, "Config file")' });
+
+  const cleanups: Array<() => unknown> = [];
+  const controller = new AbortController();
+  // Every request waiting for a rate-limit slot or a retry listens for the abort: thousands at once is expected.
+  setMaxListeners(0, controller.signal);
+  const interruptHandlers: Array<(signal: NodeJS.Signals | 'abort') => void> = [];
+  const interrupt = (signal: NodeJS.Signals | 'abort') => {
+    if (controller.signal.aborted) return;
+    for (const handler of interruptHandlers) handler(signal);
+    controller.abort();
+  };
+  const onParentAbort = () => interrupt('abort');
+  if (options.signal?.aborted) controller.abort();
+  options.signal?.addEventListener('abort', onParentAbort, { once: true });
+  const listen = options.signals !== false;
+  if (listen) {
+    process.on('SIGINT', interrupt);
+    process.on('SIGTERM', interrupt);
+  }
+
+  const scope: CommandScope = {
+    startedAt,
+    config,
+    configWarnings: warnings,
+    signal: controller.signal,
+    interrupted: () => controller.signal.aborted,
+    onInterrupt: (handler) => void interruptHandlers.push(handler),
+    async openLedger(ledgerOptions = {}) {
+      const ledgerPath = resolve(ledgerOptions.path ?? config.ledgerPath ?? defaultLedgerPath());
+      if (ledgerOptions.mustExist && !existsSync(ledgerPath)) {
+        throw new RunError('LEDGER_ERROR', `no ledger at ${ledgerPath}`, { hint: ledgerOptions.mustExist.hint });
+      }
+      let ledger: LedgerStore;
+      try {
+        ledger = await openLedger(ledgerPath);
+      } catch (error) {
+        throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${(error as Error).message}`, { cause: error });
+      }
+      cleanups.push(() => ledger.close());
+      return { ledger, ledgerPath };
+    },
+    async connectTarget(targetOptions) {
+      const target = await connectTarget(targetOptions);
+      cleanups.push(() => target.close());
+      return target;
+    },
+    createLogger(loggerOptions) {
+      const logger = createLogger(loggerOptions);
+      cleanups.push(() => closeLogger(logger));
+      return logger;
+    },
+    defer: (cleanup) => void cleanups.push(cleanup),
+  };
+
+  let bodyFailed = false;
+  try {
+    return await body(scope);
+  } catch (error) {
+    bodyFailed = true;
+    throw error;
+  } finally {
+    if (listen) {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+    }
+    options.signal?.removeEventListener('abort', onParentAbort);
+    let firstError: unknown;
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    await closeHttpAgent();
+    // A cleanup that fails after the body failed must not hide the body's error; after success, it is the error.
+    if (firstError !== undefined && !bodyFailed) throw firstError;
+  }
+}

@@ -1,0 +1,7 @@
+import type { LedgerStore } from './ledger-store.ts';
+import { openSqliteLedger } from './sqlite-ledger.ts';
+
+/** Opens the ledger at a location: today a SQLite file path. */
+export async function openLedger(location: string): Promise<LedgerStore> {
+  return (await openSqliteLedger(location)) as unknown as LedgerStore;
+}
