@@ -1,3 +1,4 @@
+import { collectRows } from './collect-rows.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,7 +22,7 @@ interface Child {
 let tmp: ReturnType<typeof tempLedger>;
 const children: Child[] = [];
 
-beforeEach(() => {
+beforeEach(async () => {
   tmp = tempLedger();
 });
 
@@ -91,8 +92,8 @@ describe('crash safety', () => {
     const ledger = openSqliteLedger(tmp.path);
     try {
       const batchId = batchIdFor(hashOf('crash'), 'openpay');
-      const sending = [...ledger.rowsByStatus(batchId, ['sending'])];
-      const queued = [...ledger.rowsByStatus(batchId, ['queued'])];
+      const sending = (await collectRows(ledger.rowsByStatus(batchId, ['sending'])));
+      const queued = (await collectRows(ledger.rowsByStatus(batchId, ['queued'])));
       expect(sending.length + queued.length).toBe(rows);
       expect(sending.length).toBeGreaterThanOrEqual(reported);
       // markSending is one transaction per call: a kill never leaves part of a group.
@@ -101,21 +102,21 @@ describe('crash safety', () => {
       for (const row of sending) {
         expect(row).toMatchObject({ attempts: 1, requestKey: requestKey('openpay', row.orderKey!) });
         expect(row.sentAt).toBeInstanceOf(Date);
-        expect(ledger.history(row.id).map((h) => `${h.from}→${h.to}:${h.cause}@${h.attempt}`)).toEqual([
+        expect((await ledger.history(row.id)).map((h) => `${h.from}→${h.to}:${h.cause}@${h.attempt}`)).toEqual([
           'null→queued:planned@0',
           'queued→sending:sent@1',
         ]);
       }
       for (const row of queued) {
         expect(row.attempts).toBe(0);
-        expect(ledger.history(row.id)).toHaveLength(1);
+        expect(await ledger.history(row.id)).toHaveLength(1);
       }
 
       // The dead run's lock is taken over by the next run on this host.
-      const lock = ledger.acquireBatchLock(batchId);
+      const lock = await ledger.acquireBatchLock(batchId);
       expect(lock.tookOverFrom?.pid).toBe(child.process.pid);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 });
@@ -136,10 +137,10 @@ describe('batch lock across processes', () => {
 
     const ledger = openSqliteLedger(tmp.path);
     try {
-      const { batch } = ledger.openBatch(openBatchInput('held'));
+      const { batch } = await ledger.openBatch(openBatchInput('held'));
       let refused: unknown;
       try {
-        ledger.acquireBatchLock(batch.id);
+        await ledger.acquireBatchLock(batch.id);
       } catch (error) {
         refused = error;
       }
@@ -147,9 +148,9 @@ describe('batch lock across processes', () => {
       expect((refused as BatchLockedError).owner.pid).toBe(holder.process.pid);
 
       await kill(holder);
-      expect(ledger.acquireBatchLock(batch.id).tookOverFrom?.pid).toBe(holder.process.pid);
+      expect((await ledger.acquireBatchLock(batch.id)).tookOverFrom?.pid).toBe(holder.process.pid);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 });
@@ -164,15 +165,15 @@ describe('key ownership across processes', () => {
 
     const ledger = openSqliteLedger(tmp.path);
     try {
-      const owners = ledger.findKeyOwners('openpay', Array.from({ length: keys }, (_, i) => `shared-${i}`));
+      const owners = await ledger.findKeyOwners('openpay', Array.from({ length: keys }, (_, i) => `shared-${i}`));
       expect(owners.size).toBe(keys);
       for (const owner of owners.values()) expect(owner).toMatchObject({ status: 'queued', ownsKey: true });
-      const dispatchable = ['file-one', 'file-two']
-        .map((name) => [...ledger.rowsByStatus(batchIdFor(hashOf(name), 'openpay'), ['queued'])].length)
-        .reduce((a, b) => a + b, 0);
+      const dispatchable = (
+        await Promise.all(['file-one', 'file-two'].map(async (name) => (await collectRows(ledger.rowsByStatus(batchIdFor(hashOf(name), 'openpay'), ['queued']))).length))
+      ).reduce((a, b) => a + b, 0);
       expect(dispatchable).toBe(keys);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 });

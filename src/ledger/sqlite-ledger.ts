@@ -72,7 +72,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db);
-    return new SqliteLedger(db, options);
+    return new SqliteLedger(new SqliteLedgerSync(db, options));
   } catch (error) {
     db.close();
     throw error;
@@ -207,7 +207,13 @@ const IN_CHUNK = 500;
 /** Statuses whose outcome clears a previous attempt's error: the row is in flight or settled well. */
 const CLEARS_ERROR: readonly RowStatus[] = ['queued', 'sending', 'pending', 'paid'];
 
-export class SqliteLedger implements LedgerStore {
+/**
+ * The synchronous SQLite work behind SqliteLedger: better-sqlite3 is synchronous, and each method is one committed
+ * transaction. Only the async façade below is exported to callers.
+ */
+type SyncBatchLock = Omit<BatchLock, 'release'> & { release(): void };
+
+class SqliteLedgerSync {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly isProcessAlive: (pid: number) => boolean;
@@ -282,7 +288,7 @@ export class SqliteLedger implements LedgerStore {
 
   // ---- batch lock
 
-  acquireBatchLock(batchId: string): BatchLock {
+  acquireBatchLock(batchId: string): SyncBatchLock {
     const at = this.now();
     const tookOverFrom = this.write((): BatchLockOwner | undefined => {
       this.requireBatch(batchId);
@@ -993,4 +999,89 @@ function toHistory(r: HistoryRecord): HistoryEntry {
 
 function iso(date: Date): string {
   return date.toISOString();
+}
+
+/**
+ * The SQLite ledger as the async LedgerStore: each method performs one synchronous, committed better-sqlite3
+ * transaction; rows are read page by page, so a caller may write between pages.
+ */
+export class SqliteLedger implements LedgerStore {
+  constructor(private readonly core: SqliteLedgerSync) {}
+
+  async openBatch(input: OpenBatchInput) {
+    return this.core.openBatch(input);
+  }
+  async getBatch(batchId: string) {
+    return this.core.getBatch(batchId);
+  }
+  async listBatches() {
+    return this.core.listBatches();
+  }
+  async setBatchStatus(batchId: string, status: BatchStatus) {
+    this.core.setBatchStatus(batchId, status);
+  }
+  async saveOpeningBalance(batchId: string, balance: BatchBalance) {
+    this.core.saveOpeningBalance(batchId, balance);
+  }
+  async acquireBatchLock(batchId: string): Promise<BatchLock> {
+    const lock = this.core.acquireBatchLock(batchId);
+    return { batchId: lock.batchId, owner: lock.owner, tookOverFrom: lock.tookOverFrom, release: async () => lock.release() };
+  }
+  async batchLockOwner(batchId: string) {
+    return this.core.batchLockOwner(batchId);
+  }
+  async breakBatchLock(batchId: string) {
+    return this.core.breakBatchLock(batchId);
+  }
+  async insertRows(batchId: string, rows: readonly LedgerRowInput[]) {
+    return this.core.insertRows(batchId, rows);
+  }
+  async getRow(rowId: number) {
+    return this.core.getRow(rowId);
+  }
+  async getRowByNumber(batchId: string, rowNumber: number) {
+    return this.core.getRowByNumber(batchId, rowNumber);
+  }
+  async findKeyOwners(provider: ProviderId, orderKeys: readonly string[]) {
+    return this.core.findKeyOwners(provider, orderKeys);
+  }
+  async *rowsByStatus(batchId: string | null, statuses: readonly RowStatus[], options?: RowsByStatusOptions): AsyncIterableIterator<LedgerRow> {
+    yield* this.core.rowsByStatus(batchId, statuses, options);
+  }
+  async *rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow> {
+    yield* this.core.rowsForReport(scope);
+  }
+  async findRowByProviderPayoutId(provider: ProviderId, payoutId: string) {
+    return this.core.findRowByProviderPayoutId(provider, payoutId);
+  }
+  async countsByStatus(batchId: string) {
+    return this.core.countsByStatus(batchId);
+  }
+  async markSending(items: readonly MarkSendingItem[]) {
+    return this.core.markSending(items);
+  }
+  async recordOutcomes(items: readonly OutcomeInput[]) {
+    return this.core.recordOutcomes(items);
+  }
+  async applyProviderState(rowId: number, state: 'pending' | 'paid' | 'failed', event: ProviderStateEvent) {
+    return this.core.applyProviderState(rowId, state, event);
+  }
+  async releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds') {
+    return this.core.releaseQueued(batchId, cause);
+  }
+  async requeueNotSent(batchId: string) {
+    return this.core.requeueNotSent(batchId);
+  }
+  async history(rowId: number) {
+    return this.core.history(rowId);
+  }
+  async getRecipient(provider: ProviderId, recipientKey: string) {
+    return this.core.getRecipient(provider, recipientKey);
+  }
+  async saveRecipient(provider: ProviderId, recipientKey: string, recipientId: string) {
+    this.core.saveRecipient(provider, recipientKey, recipientId);
+  }
+  async close() {
+    this.core.close();
+  }
 }

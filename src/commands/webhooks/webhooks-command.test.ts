@@ -44,8 +44,8 @@ describe('webhooksCommand', () => {
     expect(await exited).toBe(0);
     expect(printed).toContain('stopped');
     const after = await openLedger(ledgerPath);
-    expect(after.getRow(rowId)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
-    after.close();
+    expect(await after.getRow(rowId)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
+    await after.close();
     const logged = readFileSync(join(dir, 'webhooks.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logged).toContainEqual(expect.objectContaining({ event: 'webhook_applied', payoutId: 'trx_cmd', changed: true, status: 'paid' }));
   });

@@ -6,6 +6,7 @@
  *   insert <path> <name> <rows> <keyPrefix>    writes queued rows, prints the result as JSON, exits
  */
 import { BatchLockedError } from '../ledger-error.ts';
+import { collectRows } from '../collect-rows.ts';
 import { openSqliteLedger } from '../sqlite-ledger.ts';
 import { openBatchInput, queuedRow } from './fixtures.ts';
 
@@ -13,18 +14,18 @@ const [mode, path, name, ...rest] = process.argv.slice(2);
 if (mode === undefined || path === undefined || name === undefined) throw new Error('usage: ledger-child <mode> <path> <name> …');
 
 const ledger = openSqliteLedger(path);
-const { batch } = ledger.openBatch(openBatchInput(name));
+const { batch } = await ledger.openBatch(openBatchInput(name));
 const waitForever = () => setInterval(() => {}, 60_000);
 
 if (mode === 'mark-sending') {
   const rows = Number(rest[0]);
   const group = Number(rest[1]);
-  ledger.insertRows(batch.id, Array.from({ length: rows }, (_, i) => queuedRow(i + 2, `${name}-${i}`)));
-  ledger.acquireBatchLock(batch.id);
-  const ids = [...ledger.rowsByStatus(batch.id, ['queued'])].map((r) => r.id);
+  await ledger.insertRows(batch.id, Array.from({ length: rows }, (_, i) => queuedRow(i + 2, `${name}-${i}`)));
+  await ledger.acquireBatchLock(batch.id);
+  const ids = (await collectRows(ledger.rowsByStatus(batch.id, ['queued']))).map((r) => r.id);
   let committed = 0;
   for (let i = 0; i < ids.length; i += group) {
-    ledger.markSending(ids.slice(i, i + group).map((rowId) => ({ rowId })));
+    await ledger.markSending(ids.slice(i, i + group).map((rowId) => ({ rowId })));
     committed += Math.min(group, ids.length - i);
     // Everything up to here is what this process could already have sent.
     process.stdout.write(`committed ${committed}\n`);
@@ -33,20 +34,20 @@ if (mode === 'mark-sending') {
   waitForever();
 } else if (mode === 'try-lock') {
   try {
-    ledger.acquireBatchLock(batch.id);
+    await ledger.acquireBatchLock(batch.id);
     process.stdout.write('locked\n');
     waitForever();
   } catch (error) {
     if (!(error instanceof BatchLockedError)) throw error;
     process.stdout.write(`refused ${error.owner.pid}\n`);
-    ledger.close();
+    await ledger.close();
   }
 } else if (mode === 'insert') {
   const rows = Number(rest[0]);
   const prefix = rest[1] ?? 'key';
-  const result = ledger.insertRows(batch.id, Array.from({ length: rows }, (_, i) => queuedRow(i + 2, `${prefix}-${i}`)));
+  const result = await ledger.insertRows(batch.id, Array.from({ length: rows }, (_, i) => queuedRow(i + 2, `${prefix}-${i}`)));
   process.stdout.write(`${JSON.stringify({ inserted: result.inserted, demoted: result.demoted.length })}\n`);
-  ledger.close();
+  await ledger.close();
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
