@@ -27,12 +27,16 @@ export function parseCanonicalMinor(text: string): Minor {
   return m[1] === '-' ? -value : value;
 }
 
-/** Adds amounts, failing loudly instead of losing precision past 2^53. */
+/** Adds amounts, failing loudly instead of losing precision past 2^53. Every money total goes through here. */
 export function sumMinor(values: Iterable<Minor>): Minor {
   let total = 0;
-  for (const v of values) {
-    total += v;
-    assertMinor(total, 'total');
-  }
+  for (const v of values) total = addMinor(total, v);
+  return total;
+}
+
+/** a + b for running totals, failing loudly instead of losing precision past 2^53. */
+export function addMinor(a: Minor, b: Minor): Minor {
+  const total = a + b;
+  assertMinor(total, 'total');
   return total;
 }

@@ -1,5 +1,5 @@
 import type { FeeSchedule } from '../config/config-types.ts';
-import type { Minor } from '../domain/money.ts';
+import { addMinor, sumMinor, type Minor } from '../domain/money.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { payoutFee } from './fees.ts';
 
@@ -36,10 +36,10 @@ export function planTotals(payouts: Iterable<PlannedPayout>, fees: Record<Provid
     const t = totals.get(key) ?? { provider: p.provider, currency: p.currency, count: 0, amountMinor: 0, feeMinor: 0, ivaMinor: 0, debitMinor: 0 };
     const { feeMinor, ivaMinor } = payoutFee(p.amountMinor, fees[p.provider]);
     t.count += 1;
-    t.amountMinor += p.amountMinor;
-    t.feeMinor += feeMinor;
-    t.ivaMinor += ivaMinor;
-    t.debitMinor += p.amountMinor + feeMinor + ivaMinor;
+    t.amountMinor = addMinor(t.amountMinor, p.amountMinor);
+    t.feeMinor = addMinor(t.feeMinor, feeMinor);
+    t.ivaMinor = addMinor(t.ivaMinor, ivaMinor);
+    t.debitMinor = sumMinor([t.debitMinor, p.amountMinor, feeMinor, ivaMinor]);
     totals.set(key, t);
   }
   return [...totals.values()].sort((a, b) => a.provider.localeCompare(b.provider) || a.currency.localeCompare(b.currency));

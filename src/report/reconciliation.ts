@@ -1,6 +1,6 @@
 import type { FeeSchedule } from '../config/config-types.ts';
 import type { Minor } from '../domain/money.ts';
-import { assertMinor } from '../domain/money.ts';
+import { addMinor, assertMinor } from '../domain/money.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import type { LedgerRow } from '../ledger/ledger-store.ts';
@@ -124,8 +124,8 @@ export function sheetTotals(records: Iterable<DetailRecord>): Map<DetailSheet, S
     sheet.byProvider.set(r.provider, provider);
     sheet.rows += 1;
     provider.rows += 1;
-    provider.feeMinor += r.feeMinor ?? 0;
-    provider.ivaMinor += r.ivaMinor ?? 0;
+    provider.feeMinor = addMinor(provider.feeMinor, r.feeMinor ?? 0);
+    provider.ivaMinor = addMinor(provider.ivaMinor, r.ivaMinor ?? 0);
     if ((SUMMED_CURRENCIES as readonly string[]).includes(r.currency)) {
       if (r.amountMinor !== undefined) {
         addTo(sheet.amountByCurrency, r.currency, r.amountMinor);

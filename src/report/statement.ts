@@ -1,6 +1,6 @@
 import type { FeeSchedule } from '../config/config-types.ts';
 import type { Minor } from '../domain/money.ts';
-import { assertMinor } from '../domain/money.ts';
+import { addMinor, assertMinor } from '../domain/money.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { PROVIDER_IDS } from '../domain/provider-id.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
@@ -198,13 +198,13 @@ function buildSection(provider: ProviderId, currency: Currency, opening: Opening
     assertMinor(balance, 'statement balance');
     if (d.kind === 'payout') {
       totals.payouts += 1;
-      totals.amountMinor += d.amountMinor;
-      totals.feeMinor += d.feeMinor;
-      totals.ivaMinor += d.ivaMinor;
-      totals.debitMinor += d.debitMinor;
+      totals.amountMinor = addMinor(totals.amountMinor, d.amountMinor);
+      totals.feeMinor = addMinor(totals.feeMinor, d.feeMinor);
+      totals.ivaMinor = addMinor(totals.ivaMinor, d.ivaMinor);
+      totals.debitMinor = addMinor(totals.debitMinor, d.debitMinor);
     } else {
       totals.returns += 1;
-      totals.creditMinor += d.creditMinor;
+      totals.creditMinor = addMinor(totals.creditMinor, d.creditMinor);
     }
     return { ...d, balanceMinor: balance };
   });

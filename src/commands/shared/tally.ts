@@ -1,4 +1,4 @@
-import type { Minor } from '../../domain/money.ts';
+import { addMinor, type Minor } from '../../domain/money.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 
 /** Counts per status and amounts per currency and status, for the summaries. Integer minor units only. */
@@ -12,7 +12,7 @@ export class Tally {
     const key = `${currency}\u0000${status}`;
     const entry = this.amounts.get(key) ?? { currency, status, count: 0, amountMinor: 0 };
     entry.count += delta;
-    entry.amountMinor += delta * amountMinor;
+    entry.amountMinor = addMinor(entry.amountMinor, delta * amountMinor);
     if (entry.count === 0) this.amounts.delete(key);
     else this.amounts.set(key, entry);
   }
