@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx's loader, so the installed tool and the tests run the same source.
-import { register } from 'tsx/esm/api';
+// The installed tool runs the compiled build (npm run build, run by npm ci / npm install through `prepare`).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/main.ts');
+const entry = new URL('../dist/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('payout-batch: the compiled build is missing (dist/main.js) — run `npm run build` in the package folder\n');
+  process.exit(1);
+}
+await import(entry.href);

@@ -149,7 +149,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
   });
 
   afterAll(async () => {
-    ledger?.close();
+    await ledger?.close();
     await sim?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -336,7 +336,7 @@ describe('the Exceptions sheet against a provider changed behind the ledger\'s b
   let ledger: LedgerStore;
 
   afterAll(async () => {
-    ledger?.close();
+    await ledger?.close();
     await sim?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -389,7 +389,7 @@ describe('Digital FEMSA cash-out orders left uncollected past 48 h', () => {
   let ledger: LedgerStore;
 
   afterAll(async () => {
-    ledger?.close();
+    await ledger?.close();
     await sim?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -452,7 +452,7 @@ describe('Zenrise, which has no list endpoint', () => {
   let ledger: LedgerStore;
 
   afterAll(async () => {
-    ledger?.close();
+    await ledger?.close();
     await sim?.close();
     await rm(dir, { recursive: true, force: true });
   });

@@ -1,5 +1,7 @@
 // Plain JavaScript (typed by JSDoc, checked by tsc): the CSV parsing thread loads it without a TypeScript loader.
-import { CsvError, Parser } from 'csv-parse';
+import { Parser } from 'csv-parse';
+
+/** @typedef {import('csv-parse').CsvError} CsvError */
 
 /**
  * CSV records from decoded text, a chunk at a time, parsed by csv-parse. Its streaming Transform would cost one

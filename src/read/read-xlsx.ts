@@ -107,6 +107,12 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
   }
 }
 
+/**
+ * The thread's entry: compiled, the thread module itself; run from source (tests, benchmarks), a plain-JavaScript
+ * shim that registers the TypeScript loader first, since a worker thread does not inherit it.
+ */
+const XLSX_THREAD_ENTRY = import.meta.url.endsWith('.ts') ? new URL('./xlsx-parse-worker.mjs', import.meta.url) : new URL('./xlsx-parse-thread.js', import.meta.url);
+
 export class XlsxRecordReader implements RecordReader {
   /** Rows a chunk of sheet XML at a time. */
   private readonly chunks: AsyncGenerator<SheetRow[]>;
@@ -121,7 +127,7 @@ export class XlsxRecordReader implements RecordReader {
     readonly sheetName: string,
     data: XlsxThreadData,
   ) {
-    this.worker = new Worker(new URL('./xlsx-parse-worker.mjs', import.meta.url), { workerData: data });
+    this.worker = new Worker(XLSX_THREAD_ENTRY, { workerData: data });
     this.chunks = threadBatches(this.worker, (message: XlsxThreadMessage) => {
       if (message.type === 'end') return undefined;
       if (message.type === 'error') {

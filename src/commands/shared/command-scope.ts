@@ -118,28 +118,28 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
     defer: (cleanup) => void cleanups.push(cleanup),
   };
 
-  let bodyFailed = false;
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
-    return await body(scope);
+    outcome = { ok: true, value: await body(scope) };
   } catch (error) {
-    bodyFailed = true;
-    throw error;
-  } finally {
-    if (listen) {
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
-    }
-    options.signal?.removeEventListener('abort', onParentAbort);
-    let firstError: unknown;
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        firstError ??= error;
-      }
-    }
-    await closeHttpAgent();
-    // A cleanup that fails after the body failed must not hide the body's error; after success, it is the error.
-    if (firstError !== undefined && !bodyFailed) throw firstError;
+    outcome = { ok: false, error };
   }
+  if (listen) {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  options.signal?.removeEventListener('abort', onParentAbort);
+  let firstError: unknown;
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  await closeHttpAgent().catch((error: unknown) => (firstError ??= error));
+  // A cleanup that fails after the body failed must not hide the body's error; after success, it is the error.
+  if (!outcome.ok) throw outcome.error;
+  if (firstError !== undefined) throw firstError;
+  return outcome.value;
 }

@@ -61,6 +61,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
   return withCommandScope({ config: args.config, target: args.target, signal: deps.signal }, async (scope) => {
     const { config, startedAt } = scope;
     const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger, mustExist: { hint: 'pass --ledger of the run that paid the batch' } });
+    // Assigned once the output folder exists; the interrupt handler, registered first, may run before that.
+    // eslint-disable-next-line prefer-const
     let logger: ReturnType<CommandScope['createLogger']> | undefined;
     scope.onInterrupt((signal) => {
       logger?.warn({ event: 'interrupt', signal }, 'stopping after the calls in flight');
