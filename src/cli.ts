@@ -22,7 +22,7 @@ export async function runCli(argv: string[]): Promise<number> {
       (y) => fileOptions(y).option('target', { choices: ['simulator', 'sandbox', 'live'] as const, default: 'simulator' as const, describe: 'Where the rows would be paid: Zenrise test accounts are accepted only off live' }),
       async (args) => {
         const { validateCommand } = await import('./commands/validate/validate-command.ts');
-        setExit(await validateCommand(args as never));
+        setExit(await validateCommand(args));
       },
     )
     .command(
@@ -37,7 +37,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('yes', { type: 'boolean', default: false, describe: 'Confirm a live run without the interactive prompt' }),
       async (args) => {
         const { runCommand } = await import('./commands/run/run-command.ts');
-        setExit(await runCommand(args as never));
+        setExit(await runCommand(args));
       },
     )
     .command(
@@ -55,7 +55,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('webhook-url', { type: 'string', describe: 'POST provider events here' }),
       async (args) => {
         const { simulatorCommand } = await import('./commands/simulator/simulator-command.ts');
-        setExit(await simulatorCommand(args as never));
+        setExit(await simulatorCommand(args));
       },
     )
     .command(
@@ -71,7 +71,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' }),
       async (args) => {
         const { syncCommand } = await import('./commands/sync/sync-command.ts');
-        setExit(await syncCommand(args as never));
+        setExit(await syncCommand(args));
       },
     )
     .command(
@@ -84,7 +84,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('config', { type: 'string', describe: 'Config file' }),
       async (args) => {
         const { webhooksCommand } = await import('./commands/webhooks/webhooks-command.ts');
-        setExit(await webhooksCommand(args as never));
+        setExit(await webhooksCommand(args));
       },
     )
     .command(
@@ -100,7 +100,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('config', { type: 'string', describe: 'Config file (fees, base URLs)' }),
       async (args) => {
         const { reportCommand } = await import('./commands/report/report-command.ts');
-        setExit(await reportCommand(args as never));
+        setExit(await reportCommand(args));
       },
     )
     .demandCommand(1, 'Name a command: validate, run, sync, report, webhooks, simulator')
