@@ -529,8 +529,13 @@ describe('a ledger of two batches through two providers', () => {
     };
     expect(closings(join(dir, 'all'))).toEqual({ openpay: balances['openpay:msimpayoutbatch00001'], conekta: balances['conekta:key_SimPayoutBatchConekta01'] });
 
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    const range = await runCli(['report', '--from', day(-1), '--to', day(1), '--ledger', ledgerPath, '--simulator-url', sim.url, '--config', fees0, '--out', join(dir, 'range'), '--format', 'csv', '--json']);
+    // The range spans the UTC days the two batches were recorded on (read from the ledger, not the wall clock), and
+    // the day after, where a settlement recorded just past midnight falls.
+    const ledger = await openLedger(ledgerPath);
+    const recorded = (await ledger.listBatches()).map((b) => b.createdAt.getTime()).sort((a, b) => a - b);
+    await ledger.close();
+    const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const range = await runCli(['report', '--from', utcDay(recorded[0]!), '--to', utcDay(recorded.at(-1)! + 86_400_000), '--ledger', ledgerPath, '--simulator-url', sim.url, '--config', fees0, '--out', join(dir, 'range'), '--format', 'csv', '--json']);
     expect(range.code, range.stderr).toBe(0);
     expect(closings(join(dir, 'range'))).toEqual(closings(join(dir, 'all')));
     expect(range.summary?.warnings.join(' ')).toMatch(/date range: the opening balance is the one captured/);

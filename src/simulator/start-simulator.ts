@@ -40,6 +40,8 @@ export interface SimulatorOptions {
   /** Starting balance of every provider account, in cents. Default 10^12. */
   balanceMinor?: number;
   webhookUrl?: string;
+  /** The wall clock the simulated clock runs on (epoch ms); default Date.now. Tests pin it to a fixed instant. */
+  wallClock?: () => number;
   /** Receives one object per request and per notable event (faults, webhook failures). */
   logger?: (line: object) => void;
 }
@@ -69,7 +71,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const seed = options.seed ?? randomInt(0, 2 ** 31);
   const log = options.logger ?? (() => {});
 
-  const clock = new SimClock();
+  const clock = new SimClock(options.wallClock);
   const faultRandom = seededRandom(seed);
   const ids = new IdSource(seededRandom(seed ^ 0x5eed5eed));
   const book = new PayoutBook(balance, options.journalPath);

@@ -5,8 +5,11 @@
 export class SimClock {
   private offset = 0;
 
+  /** `wall`: the real clock it runs on (tests pin it to a fixed instant). */
+  constructor(private readonly wall: () => number = Date.now) {}
+
   now(): number {
-    return Date.now() + this.offset;
+    return this.wall() + this.offset;
   }
 
   get offsetMs(): number {

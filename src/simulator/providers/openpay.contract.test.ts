@@ -257,7 +257,8 @@ describe('Openpay simulator, as documented in openpay-api.txt', () => {
     const ids: string[] = [];
 
     beforeAll(async () => {
-      listSim = await startSimulator({ seed: 11 });
+      // A pinned clock: 2026-06-15 12:00 in Mexico City (UTC-6), far from a day boundary on either side.
+      listSim = await startSimulator({ seed: 11, wallClock: () => Date.parse('2026-06-15T18:00:00Z') });
       url = openpayMerchantUrl(listSim);
       for (const [i, amount] of ['10.00', '20.00', '30.00', '40.00'].entries()) {
         const reply = await call(`${url}/payouts`, { headers: auth, body: `{"method":"bank_account","bank_account":{"clabe":"012298026516924616","holder_name":"X"},"amount":${amount},"description":"d","order_id":"list-${i}"}` });
@@ -280,7 +281,9 @@ describe('Openpay simulator, as documented in openpay-api.txt', () => {
     });
 
     it('filters by creation day (yyyy-mm-dd, Mexico City) with raw brackets, as the SDK sends them', async () => {
-      const today = new Date(Date.now() - 6 * 3_600_000).toISOString().slice(0, 10);
+      const today = '2026-06-15';
+      expect(await list('?creation=2026-06-14')).toEqual([]);
+      expect(await list('?creation=2026-06-16')).toEqual([]);
       expect(await list(`?creation[gte]=${today}&creation[lte]=${today}&limit=2`)).toEqual(['list-3', 'list-2']);
       expect(await list(`?creation=${today}`)).toHaveLength(4);
       expect(await list('?creation[lte]=2013-11-01')).toEqual([]);
