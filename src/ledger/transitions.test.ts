@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROW_STATUSES, type RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from './ledger-error.ts';
-import { KEY_OWNING_SQL } from './migrations.ts';
+import { KEY_OWNING_SQL } from './sqlite/migrations.ts';
 import { assertTransition, canTransition, decideOutcome, KEY_OWNING_STATUSES, TRANSITIONS, type RowFacts } from './transitions.ts';
 
 const at = (iso: string) => new Date(iso);

@@ -7,7 +7,7 @@
  */
 import { BatchLockedError } from '../ledger-error.ts';
 import { collectRows } from '../collect-rows.ts';
-import { openSqliteLedger } from '../sqlite-ledger.ts';
+import { openSqliteLedger } from '../sqlite/open-sqlite-ledger.ts';
 import { openBatchInput, queuedRow } from './fixtures.ts';
 
 const [mode, path, name, ...rest] = process.argv.slice(2);

@@ -1,17 +1,18 @@
-import { collectRows } from './collect-rows.ts';
+import { collectRows } from '../collect-rows.ts';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestKey } from '../domain/request-key.ts';
-import { batchIdFor } from './batch-identity.ts';
-import { createGroupCommitter } from './group-commit.ts';
-import { BatchLockedError, IllegalTransitionError, LedgerError } from './ledger-error.ts';
-import { defaultLedgerPath } from './ledger-path.ts';
-import type { LedgerRow } from './ledger-store.ts';
+import { requestKey } from '../../domain/request-key.ts';
+import { batchIdFor } from '../batch-identity.ts';
+import { createGroupCommitter } from '../group-commit.ts';
+import { BatchLockedError, IllegalTransitionError, LedgerError } from '../ledger-error.ts';
+import { defaultLedgerPath } from '../ledger-path.ts';
+import type { LedgerRow } from '../ledger-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
-import { openSqliteLedger, type SqliteLedger } from './sqlite-ledger.ts';
-import { hashOf, manualClock, openBatchInput, queuedRow, tempLedger } from './test-support/fixtures.ts';
+import { openSqliteLedger } from './open-sqlite-ledger.ts';
+import type { SqliteLedger } from './sqlite-ledger.ts';
+import { hashOf, manualClock, openBatchInput, queuedRow, tempLedger } from '../test-support/fixtures.ts';
 
 let tmp: ReturnType<typeof tempLedger>;
 let clock: ReturnType<typeof manualClock>;

@@ -1,14 +1,14 @@
-import { collectRows } from './collect-rows.ts';
+import { collectRows } from '../collect-rows.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestKey } from '../domain/request-key.ts';
-import { batchIdFor } from './batch-identity.ts';
-import { BatchLockedError } from './ledger-error.ts';
-import { openSqliteLedger } from './sqlite-ledger.ts';
-import { hashOf, openBatchInput, tempLedger } from './test-support/fixtures.ts';
+import { requestKey } from '../../domain/request-key.ts';
+import { batchIdFor } from '../batch-identity.ts';
+import { BatchLockedError } from '../ledger-error.ts';
+import { openSqliteLedger } from './open-sqlite-ledger.ts';
+import { hashOf, openBatchInput, tempLedger } from '../test-support/fixtures.ts';
 
-const CHILD = fileURLToPath(new URL('./test-support/ledger-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../test-support/ledger-child.ts', import.meta.url));
 
 interface Child {
   process: ChildProcess;

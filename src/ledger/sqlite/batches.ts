@@ -1,0 +1,87 @@
+import { assertMinor } from '../../domain/money.ts';
+import type { Currency, ProviderId } from '../../domain/provider-id.ts';
+import { batchIdFor } from '../batch-identity.ts';
+import { LedgerError } from '../ledger-error.ts';
+import { BATCH_STATUSES, type Batch, type BatchBalance, type BatchStatus, type OpenBatchInput } from '../ledger-store.ts';
+import { ensureOpen, write, type SqliteContext } from './context.ts';
+import { iso, type BatchRecord } from './records.ts';
+
+/** Batches: one per file and provider, with the opening balances captured before the first payout. */
+export function openBatch(ctx: SqliteContext, input: OpenBatchInput): { batch: Batch; created: boolean } {
+  if (!Number.isSafeInteger(input.rowCount) || input.rowCount < 0) {
+    throw new LedgerError('INVALID_INPUT', 'rowCount must be an integer >= 0', { rowCount: input.rowCount });
+  }
+  const id = batchIdFor(input.fileHash, input.provider);
+  return write(ctx, () => {
+    const existing = ctx.s.getBatch.get(id) as BatchRecord | undefined;
+    if (existing) return { batch: toBatch(ctx, existing), created: false };
+    const at = iso(ctx.now());
+    ctx.s.insertBatch.run({
+      id,
+      provider: input.provider,
+      file_name: input.fileName,
+      file_hash: input.fileHash,
+      row_count: input.rowCount,
+      status: 'planned',
+      at,
+    });
+    return { batch: toBatch(ctx, ctx.s.getBatch.get(id) as BatchRecord), created: true };
+  });
+}
+
+export function getBatch(ctx: SqliteContext, batchId: string): Batch | undefined {
+  const record = ensureOpen(ctx).s.getBatch.get(batchId) as BatchRecord | undefined;
+  return record ? toBatch(ctx, record) : undefined;
+}
+
+export function listBatches(ctx: SqliteContext): Batch[] {
+  return (ensureOpen(ctx).s.listBatches.all() as BatchRecord[]).map((r) => toBatch(ctx, r));
+}
+
+export function setBatchStatus(ctx: SqliteContext, batchId: string, status: BatchStatus): void {
+  if (!(BATCH_STATUSES as readonly string[]).includes(status)) {
+    throw new LedgerError('INVALID_INPUT', `unknown batch status ${JSON.stringify(status)}`, { status });
+  }
+  const info = ensureOpen(ctx).s.setBatchStatus.run({ id: batchId, status, at: iso(ctx.now()) });
+  if (info.changes === 0) throw new LedgerError('BATCH_NOT_FOUND', `no batch ${batchId}`, { batchId });
+}
+
+export function saveOpeningBalance(ctx: SqliteContext, batchId: string, balance: BatchBalance): void {
+  assertMinor(balance.amountMinor, 'opening balance');
+  write(ctx, () => {
+    requireBatch(ctx, batchId);
+    ctx.s.insertBalance.run({
+      batch_id: batchId,
+      provider: balance.provider,
+      currency: balance.currency,
+      amount_minor: balance.amountMinor,
+      captured_at: iso(balance.capturedAt),
+    });
+  });
+}
+
+export function requireBatch(ctx: SqliteContext, batchId: string): Batch {
+  const record = ctx.s.getBatch.get(batchId) as BatchRecord | undefined;
+  if (!record) throw new LedgerError('BATCH_NOT_FOUND', `no batch ${batchId}`, { batchId });
+  return toBatch(ctx, record);
+}
+
+export function toBatch(ctx: SqliteContext, r: BatchRecord): Batch {
+  const balances = ctx.s.balances.all(r.id) as { provider: string; currency: string; amount_minor: number; captured_at: string }[];
+  return {
+    id: r.id,
+    provider: r.provider as ProviderId,
+    fileName: r.file_name,
+    fileHash: r.file_hash,
+    rowCount: r.row_count,
+    status: r.status as BatchStatus,
+    openingBalances: balances.map((b) => ({
+      provider: b.provider as ProviderId,
+      currency: b.currency as Currency,
+      amountMinor: b.amount_minor,
+      capturedAt: new Date(b.captured_at),
+    })),
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
+}

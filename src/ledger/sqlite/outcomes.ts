@@ -1,0 +1,148 @@
+import type { ProviderId } from '../../domain/provider-id.ts';
+import { requestKey as deriveRequestKey } from '../../domain/request-key.ts';
+import type { RowStatus } from '../../domain/row-status.ts';
+import { IllegalTransitionError } from '../ledger-error.ts';
+import type { DemotedRow, MarkSendingItem, OutcomeInput, OutcomeResult, ProviderStateEvent, RequeueResult, SendingMark } from '../ledger-store.ts';
+import { assertTransition, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
+import { iso, facts, historyParams, type RowRecord } from './records.ts';
+import { write, type SqliteContext } from './context.ts';
+import { requireBatch } from './batches.ts';
+import { assertLockHeld } from './locks.ts';
+import { currentOwner, ownedMessage, requireRow } from './rows.ts';
+
+/**
+ * Every change of a row's status, each through the transition table (transitions.ts) inside one transaction:
+ * marking rows `sending` (by the lock holder only), recording provider outcomes, releasing and requeueing rows.
+ */
+
+/** Statuses whose outcome clears a previous attempt's error: the row is in flight or settled well. */
+const CLEARS_ERROR: readonly RowStatus[] = ['queued', 'sending', 'pending', 'paid'];
+
+export function markSending(ctx: SqliteContext, items: readonly MarkSendingItem[]): SendingMark[] {
+  if (items.length === 0) return [];
+  return write(ctx, () => {
+    const sentAt = ctx.now();
+    const at = iso(sentAt);
+    const lockChecked = new Set<string>();
+    return items.map((item): SendingMark => {
+      const row = requireRow(ctx, item.rowId);
+      if (!lockChecked.has(row.batch_id)) {
+        assertLockHeld(ctx, row.batch_id);
+        lockChecked.add(row.batch_id);
+      }
+      const status = row.status as RowStatus;
+      const cause: TransitionCause = status === 'unknown' && item.lookupFoundNothing === true ? 'resent_after_lookup' : 'sent';
+      assertTransition(row.id, status, 'sending', cause);
+      // The table admits only key-owning rows here; the unique index is the backstop.
+      if (row.order_key === null || !ownsKey(status)) throw new IllegalTransitionError(row.id, status, 'sending', cause);
+      const attempt = row.attempts + 1;
+      const key = item.requestKey ?? deriveRequestKey(row.provider as ProviderId, row.order_key);
+      ctx.s.markSending.run({ id: row.id, attempt, request_key: key, recipient_id: item.recipientId ?? null, at });
+      ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, status, 'sending', cause, attempt, {}));
+      return { rowId: row.id, attempt, requestKey: key, sentAt };
+    });
+  });
+}
+
+export function recordOutcomes(ctx: SqliteContext, items: readonly OutcomeInput[]): OutcomeResult[] {
+  if (items.length === 0) return [];
+  return write(ctx, () => {
+    const at = iso(ctx.now());
+    return items.map((item) => applyOutcome(ctx, item, at));
+  });
+}
+
+export function applyProviderState(ctx: SqliteContext, rowId: number, state: 'pending' | 'paid' | 'failed', event: ProviderStateEvent): OutcomeResult {
+  const [result] = recordOutcomes(ctx, [{ ...event, rowId, to: state }]);
+  return result as OutcomeResult;
+}
+
+export function releaseQueued(ctx: SqliteContext, batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): number {
+  assertTransition(0, 'queued', 'not_sent', cause);
+  return write(ctx, () => {
+    requireBatch(ctx, batchId);
+    const at = iso(ctx.now());
+    ctx.s.historyForQueued.run({ batchId, at, cause });
+    return ctx.s.releaseQueued.run({ batchId, at }).changes;
+  });
+}
+
+export function requeueNotSent(ctx: SqliteContext, batchId: string): RequeueResult {
+  return write(ctx, () => {
+    requireBatch(ctx, batchId);
+    const at = iso(ctx.now());
+    const result: RequeueResult = { requeued: 0, demoted: [] };
+    for (const row of ctx.s.notSentOfBatch.all(batchId) as RowRecord[]) {
+      const demoted = requeue(ctx, row, at);
+      if (demoted) result.demoted.push(demoted);
+      else result.requeued += 1;
+    }
+    return result;
+  });
+}
+
+export function applyOutcome(ctx: SqliteContext, item: OutcomeInput, at: string): OutcomeResult {
+  const row = requireRow(ctx, item.rowId);
+  const status = row.status as RowStatus;
+  const decision = decideOutcome(row.id, facts(row), item);
+  if (decision.kind === 'ignore') return { rowId: row.id, changed: false, status, ignored: decision.reason };
+
+  const eventAt = item.providerUpdatedAt ? iso(item.providerUpdatedAt) : null;
+  if (decision.kind === 'refresh') {
+    ctx.s.refreshRow.run({
+      id: row.id,
+      provider_status: item.providerStatus ?? null,
+      provider_payout_id: item.providerPayoutId ?? null,
+      provider_reference: item.providerReference ?? null,
+      provider_updated_at: eventAt,
+      at,
+    });
+    ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, status, status, item.cause, row.attempts, item));
+    return { rowId: row.id, changed: true, status };
+  }
+
+  if (status === 'not_sent' && decision.to === 'queued') {
+    const demoted = requeue(ctx, row, at);
+    const after = requireRow(ctx, row.id).status as RowStatus;
+    return { rowId: row.id, changed: true, status: demoted ? demoted.status : after };
+  }
+
+  const clearsError = CLEARS_ERROR.includes(decision.to);
+  ctx.s.transitionRow.run({
+    id: row.id,
+    status: decision.to,
+    provider_payout_id: item.providerPayoutId ?? null,
+    provider_status: item.providerStatus ?? null,
+    provider_reference: item.providerReference ?? null,
+    provider_updated_at: eventAt,
+    set_error: clearsError ? 1 : 0,
+    error_code: item.errorCode ?? null,
+    error_message: item.errorMessage ?? null,
+    warning: item.warning ?? null,
+    note: item.note ?? null,
+    at,
+  });
+  const note = [decision.note, item.note].filter((n) => n !== undefined).join('; ');
+  ctx.s.insertHistory.run(
+    historyParams(row.id, row.batch_id, at, status, decision.to, decision.cause, row.attempts, { ...item, note: note || undefined }),
+  );
+  return { rowId: row.id, changed: true, status: decision.to };
+}
+
+/** not_sent → queued, or → duplicate / conflict of the row that took the key meanwhile. */
+export function requeue(ctx: SqliteContext, row: RowRecord, at: string): DemotedRow | undefined {
+  const orderKey = row.order_key as string;
+  const owner = currentOwner(ctx, row.provider, orderKey);
+  if (!owner) {
+    assertTransition(row.id, 'not_sent', 'queued', 'resumed');
+    ctx.s.requeueRow.run({ id: row.id, at });
+    ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, 'not_sent', 'queued', 'resumed', row.attempts, {}));
+    return undefined;
+  }
+  const status = owner.fingerprint === row.fingerprint ? 'duplicate' : 'conflict';
+  assertTransition(row.id, 'not_sent', status, 'key_owned');
+  const errorCode = status === 'duplicate' ? 'DUPLICATE_ORDER_ID' : 'CONFLICTING_ORDER_ID';
+  ctx.s.demoteRow.run({ id: row.id, status, owner_row_id: owner.rowId, error_code: errorCode, error_message: ownedMessage(owner), at });
+  ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, 'not_sent', status, 'key_owned', row.attempts, { errorCode }));
+  return { rowId: row.id, rowNumber: row.row_number, status, owner };
+}

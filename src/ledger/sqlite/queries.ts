@@ -1,0 +1,74 @@
+import { assertMinor } from '../../domain/money.ts';
+import type { ProviderId } from '../../domain/provider-id.ts';
+import { ROW_STATUSES, type RowStatus } from '../../domain/row-status.ts';
+import { LedgerError } from '../ledger-error.ts';
+import type { HistoryEntry, LedgerRow, ReportScope, RowsByStatusOptions, StatusCount } from '../ledger-store.ts';
+import { ensureOpen, inStatement, type SqliteContext } from './context.ts';
+import { iso, toHistory, toRow, type HistoryRecord, type RowRecord } from './records.ts';
+
+/** Reads: rows by status or for a report (keyset pages), lookups by payout id, counts, a row's history. */
+
+const ROW_PAGE = 1000;
+
+export function* rowsByStatus(ctx: SqliteContext, batchId: string | null, statuses: readonly RowStatus[], options: RowsByStatusOptions = {}): IterableIterator<LedgerRow> {
+  ensureOpen(ctx);
+  for (const status of statuses) {
+    if (!(ROW_STATUSES as readonly string[]).includes(status)) {
+      throw new LedgerError('INVALID_INPUT', `unknown row status ${JSON.stringify(status)}`, { status });
+    }
+  }
+  if (statuses.length === 0) return;
+  const pageSize = options.pageSize ?? ROW_PAGE;
+  const stmt = inStatement(ctx, 
+    `byStatus:${batchId === null ? 'all' : 'batch'}:${options.provider === undefined ? 'any' : 'provider'}`,
+    statuses.length,
+    (list) => `SELECT * FROM payout_rows WHERE status IN (${list})
+      ${batchId === null ? '' : 'AND batch_id = @batchId'} ${options.provider === undefined ? '' : 'AND provider = @provider'}
+      AND id > @after ORDER BY id LIMIT @limit`,
+  );
+  const base: Record<string, unknown> = { limit: pageSize };
+  if (batchId !== null) base.batchId = batchId;
+  if (options.provider !== undefined) base.provider = options.provider;
+  yield* paged(ctx, (after) => stmt.all(...statuses, { ...base, after }) as RowRecord[], pageSize);
+}
+
+export function* rowsForReport(ctx: SqliteContext, scope: ReportScope): IterableIterator<LedgerRow> {
+  ensureOpen(ctx);
+  if ('batchId' in scope) {
+    yield* paged(ctx, (after) => ctx.s.reportByBatch.all({ batchId: scope.batchId, after, limit: ROW_PAGE }) as RowRecord[], ROW_PAGE);
+  } else {
+    const from = iso(scope.from);
+    const to = iso(scope.to);
+    yield* paged(ctx, (after) => ctx.s.reportByTime.all({ from, to, after, limit: ROW_PAGE }) as RowRecord[], ROW_PAGE);
+  }
+}
+
+export function findRowByProviderPayoutId(ctx: SqliteContext, provider: ProviderId, payoutId: string): LedgerRow | undefined {
+  const record = ensureOpen(ctx).s.rowByPayoutId.get(provider, payoutId) as RowRecord | undefined;
+  return record ? toRow(record) : undefined;
+}
+
+export function countsByStatus(ctx: SqliteContext, batchId: string): Record<RowStatus, StatusCount> {
+  const counts = Object.fromEntries(ROW_STATUSES.map((s) => [s, { count: 0, amountMinor: 0 }])) as Record<RowStatus, StatusCount>;
+  for (const r of ensureOpen(ctx).s.countsByStatus.all(batchId) as { status: RowStatus; n: number; amount: number }[]) {
+    assertMinor(r.amount, `total of ${r.status} rows`);
+    counts[r.status] = { count: r.n, amountMinor: r.amount };
+  }
+  return counts;
+}
+
+export function history(ctx: SqliteContext, rowId: number): HistoryEntry[] {
+  return (ensureOpen(ctx).s.history.all(rowId) as HistoryRecord[]).map(toHistory);
+}
+
+/** Keyset pages by id: each page is read completely before rows are yielded, so the caller may write meanwhile. */
+export function* paged(ctx: SqliteContext, fetch: (after: number) => RowRecord[], pageSize: number): IterableIterator<LedgerRow> {
+  let after = 0;
+  for (;;) {
+    const page = fetch(after);
+    for (const r of page) yield toRow(r);
+    const last = page[page.length - 1];
+    if (page.length < pageSize || last === undefined) return;
+    after = last.id;
+  }
+}

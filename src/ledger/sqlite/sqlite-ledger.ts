@@ -1,0 +1,110 @@
+import type { ProviderId } from '../../domain/provider-id.ts';
+import type { RowStatus } from '../../domain/row-status.ts';
+import type {
+  BatchBalance,
+  BatchLock,
+  BatchStatus,
+  LedgerRow,
+  LedgerRowInput,
+  LedgerStore,
+  MarkSendingItem,
+  OpenBatchInput,
+  OutcomeInput,
+  ProviderStateEvent,
+  ReportScope,
+  RowsByStatusOptions,
+} from '../ledger-store.ts';
+import * as batches from './batches.ts';
+import type { SqliteContext } from './context.ts';
+import * as locks from './locks.ts';
+import * as outcomes from './outcomes.ts';
+import * as queries from './queries.ts';
+import * as recipients from './recipients.ts';
+import * as payoutRows from './rows.ts';
+
+/**
+ * The SQLite ledger as the async LedgerStore: each method performs one synchronous, committed better-sqlite3
+ * transaction; rows are read page by page, so a caller may write between pages.
+ */
+export class SqliteLedger implements LedgerStore {
+  constructor(private readonly ctx: SqliteContext) {}
+
+  async openBatch(input: OpenBatchInput) {
+    return batches.openBatch(this.ctx, input);
+  }
+  async getBatch(batchId: string) {
+    return batches.getBatch(this.ctx, batchId);
+  }
+  async listBatches() {
+    return batches.listBatches(this.ctx);
+  }
+  async setBatchStatus(batchId: string, status: BatchStatus) {
+    batches.setBatchStatus(this.ctx, batchId, status);
+  }
+  async saveOpeningBalance(batchId: string, balance: BatchBalance) {
+    batches.saveOpeningBalance(this.ctx, batchId, balance);
+  }
+  async acquireBatchLock(batchId: string): Promise<BatchLock> {
+    const lock = locks.acquireBatchLock(this.ctx, batchId);
+    return { batchId: lock.batchId, owner: lock.owner, tookOverFrom: lock.tookOverFrom, release: async () => lock.release() };
+  }
+  async batchLockOwner(batchId: string) {
+    return locks.batchLockOwner(this.ctx, batchId);
+  }
+  async breakBatchLock(batchId: string) {
+    return locks.breakBatchLock(this.ctx, batchId);
+  }
+  async insertRows(batchId: string, rows: readonly LedgerRowInput[]) {
+    return payoutRows.insertRows(this.ctx, batchId, rows);
+  }
+  async getRow(rowId: number) {
+    return payoutRows.getRow(this.ctx, rowId);
+  }
+  async getRowByNumber(batchId: string, rowNumber: number) {
+    return payoutRows.getRowByNumber(this.ctx, batchId, rowNumber);
+  }
+  async findKeyOwners(provider: ProviderId, orderKeys: readonly string[]) {
+    return payoutRows.findKeyOwners(this.ctx, provider, orderKeys);
+  }
+  async *rowsByStatus(batchId: string | null, statuses: readonly RowStatus[], options?: RowsByStatusOptions): AsyncIterableIterator<LedgerRow> {
+    yield* queries.rowsByStatus(this.ctx, batchId, statuses, options);
+  }
+  async *rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow> {
+    yield* queries.rowsForReport(this.ctx, scope);
+  }
+  async findRowByProviderPayoutId(provider: ProviderId, payoutId: string) {
+    return queries.findRowByProviderPayoutId(this.ctx, provider, payoutId);
+  }
+  async countsByStatus(batchId: string) {
+    return queries.countsByStatus(this.ctx, batchId);
+  }
+  async markSending(items: readonly MarkSendingItem[]) {
+    return outcomes.markSending(this.ctx, items);
+  }
+  async recordOutcomes(items: readonly OutcomeInput[]) {
+    return outcomes.recordOutcomes(this.ctx, items);
+  }
+  async applyProviderState(rowId: number, state: 'pending' | 'paid' | 'failed', event: ProviderStateEvent) {
+    return outcomes.applyProviderState(this.ctx, rowId, state, event);
+  }
+  async releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds') {
+    return outcomes.releaseQueued(this.ctx, batchId, cause);
+  }
+  async requeueNotSent(batchId: string) {
+    return outcomes.requeueNotSent(this.ctx, batchId);
+  }
+  async history(rowId: number) {
+    return queries.history(this.ctx, rowId);
+  }
+  async getRecipient(provider: ProviderId, recipientKey: string) {
+    return recipients.getRecipient(this.ctx, provider, recipientKey);
+  }
+  async saveRecipient(provider: ProviderId, recipientKey: string, recipientId: string) {
+    recipients.saveRecipient(this.ctx, provider, recipientKey, recipientId);
+  }
+  async close() {
+    if (!this.ctx.db.open) return;
+    locks.releaseHeldLocks(this.ctx);
+    this.ctx.db.close();
+  }
+}

@@ -1,0 +1,110 @@
+import type Database from 'better-sqlite3';
+import { KEY_OWNING_SQL } from './migrations.ts';
+
+/** Every fixed statement of the SQLite ledger, prepared once per connection. */
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export function prepareStatements(db: Database.Database) {
+  return {
+    getBatch: db.prepare('SELECT * FROM batches WHERE id = ?'),
+    listBatches: db.prepare('SELECT * FROM batches ORDER BY created_at DESC, id'),
+    insertBatch: db.prepare(
+      `INSERT INTO batches (id, provider, file_name, file_hash, row_count, status, created_at, updated_at)
+       VALUES (@id, @provider, @file_name, @file_hash, @row_count, @status, @at, @at)`,
+    ),
+    setBatchStatus: db.prepare('UPDATE batches SET status = @status, updated_at = @at WHERE id = @id'),
+    balances: db.prepare('SELECT * FROM batch_balances WHERE batch_id = ? ORDER BY provider, currency'),
+    insertBalance: db.prepare(
+      `INSERT INTO batch_balances (batch_id, provider, currency, amount_minor, captured_at)
+       VALUES (@batch_id, @provider, @currency, @amount_minor, @captured_at) ON CONFLICT DO NOTHING`,
+    ),
+    getLock: db.prepare('SELECT * FROM batch_locks WHERE batch_id = ?'),
+    insertLock: db.prepare(
+      `INSERT INTO batch_locks (batch_id, owner_pid, owner_host, owner_token, started_at) VALUES (@batch_id, @pid, @host, @token, @at)`,
+    ),
+    deleteLock: db.prepare('DELETE FROM batch_locks WHERE batch_id = ?'),
+    releaseLock: db.prepare('DELETE FROM batch_locks WHERE batch_id = ? AND owner_token = ?'),
+    rowIdByNumber: db.prepare('SELECT id FROM payout_rows WHERE batch_id = ? AND row_number = ?').pluck(),
+    getRow: db.prepare('SELECT * FROM payout_rows WHERE id = ?'),
+    getRowByNumber: db.prepare('SELECT * FROM payout_rows WHERE batch_id = ? AND row_number = ?'),
+    keyOwner: db.prepare(
+      `SELECT id, batch_id, row_number, status, fingerprint, provider_payout_id FROM payout_rows
+       WHERE provider = ? AND order_key = ? AND status IN (${KEY_OWNING_SQL})`,
+    ),
+    insertRow: db.prepare(
+      `INSERT INTO payout_rows (batch_id, row_number, provider, order_key, fingerprint, amount_minor, currency, account,
+         account_kind, account_bank_code, account_bank_name, account_masked, name, email, phone, description, input, status,
+         owner_row_id, error_code, error_message, warning, note, created_at, updated_at)
+       VALUES (@batch_id, @row_number, @provider, @order_key, @fingerprint, @amount_minor, @currency, @account,
+         @account_kind, @account_bank_code, @account_bank_name, @account_masked, @name, @email, @phone, @description, @input, @status,
+         @owner_row_id, @error_code, @error_message, @warning, @note, @at, @at)`,
+    ),
+    markSending: db.prepare(
+      `UPDATE payout_rows SET status = 'sending', attempts = @attempt, request_key = @request_key,
+         recipient_id = coalesce(@recipient_id, recipient_id), sent_at = @at, error_code = NULL, error_message = NULL,
+         updated_at = @at
+       WHERE id = @id`,
+    ),
+    transitionRow: db.prepare(
+      `UPDATE payout_rows SET status = @status,
+         provider_payout_id = coalesce(@provider_payout_id, provider_payout_id),
+         provider_status = coalesce(@provider_status, provider_status),
+         provider_reference = coalesce(@provider_reference, provider_reference),
+         provider_updated_at = CASE WHEN @provider_updated_at IS NOT NULL
+           AND (provider_updated_at IS NULL OR @provider_updated_at > provider_updated_at)
+           THEN @provider_updated_at ELSE provider_updated_at END,
+         error_code = CASE WHEN @set_error = 1 THEN @error_code ELSE coalesce(@error_code, error_code) END,
+         error_message = CASE WHEN @set_error = 1 THEN @error_message ELSE coalesce(@error_message, error_message) END,
+         warning = coalesce(@warning, warning),
+         note = coalesce(@note, note),
+         updated_at = @at
+       WHERE id = @id`,
+    ),
+    refreshRow: db.prepare(
+      `UPDATE payout_rows SET
+         provider_status = coalesce(@provider_status, provider_status),
+         provider_payout_id = coalesce(provider_payout_id, @provider_payout_id),
+         provider_reference = coalesce(@provider_reference, provider_reference),
+         provider_updated_at = CASE WHEN @provider_updated_at IS NOT NULL
+           AND (provider_updated_at IS NULL OR @provider_updated_at > provider_updated_at)
+           THEN @provider_updated_at ELSE provider_updated_at END,
+         updated_at = @at
+       WHERE id = @id`,
+    ),
+    requeueRow: db.prepare(
+      `UPDATE payout_rows SET status = 'queued', error_code = NULL, error_message = NULL, updated_at = @at WHERE id = @id`,
+    ),
+    demoteRow: db.prepare(
+      `UPDATE payout_rows SET status = @status, owner_row_id = @owner_row_id, error_code = @error_code,
+         error_message = @error_message, updated_at = @at WHERE id = @id`,
+    ),
+    historyForQueued: db.prepare(
+      `INSERT INTO row_history (row_id, batch_id, at, from_status, to_status, cause, attempt)
+       SELECT id, batch_id, @at, 'queued', 'not_sent', @cause, attempts FROM payout_rows
+       WHERE batch_id = @batchId AND status = 'queued' ORDER BY id`,
+    ),
+    releaseQueued: db.prepare(`UPDATE payout_rows SET status = 'not_sent', updated_at = @at WHERE batch_id = @batchId AND status = 'queued'`),
+    notSentOfBatch: db.prepare(`SELECT * FROM payout_rows WHERE batch_id = ? AND status = 'not_sent' ORDER BY id`),
+    insertHistory: db.prepare(
+      `INSERT INTO row_history (row_id, batch_id, at, from_status, to_status, cause, attempt, provider_status, provider_code,
+         provider_message, error_code, provider_event_at, note)
+       VALUES (@row_id, @batch_id, @at, @from_status, @to_status, @cause, @attempt, @provider_status, @provider_code,
+         @provider_message, @error_code, @provider_event_at, @note)`,
+    ),
+    history: db.prepare('SELECT * FROM row_history WHERE row_id = ? ORDER BY id'),
+    reportByBatch: db.prepare('SELECT * FROM payout_rows WHERE batch_id = @batchId AND id > @after ORDER BY id LIMIT @limit'),
+    reportByTime: db.prepare(
+      'SELECT * FROM payout_rows WHERE updated_at >= @from AND updated_at < @to AND id > @after ORDER BY id LIMIT @limit',
+    ),
+    rowByPayoutId: db.prepare('SELECT * FROM payout_rows WHERE provider = ? AND provider_payout_id = ? ORDER BY id DESC LIMIT 1'),
+    countsByStatus: db.prepare(
+      'SELECT status, count(*) AS n, coalesce(sum(amount_minor), 0) AS amount FROM payout_rows WHERE batch_id = ? GROUP BY status',
+    ),
+    getRecipient: db.prepare('SELECT recipient_id FROM recipients WHERE provider = ? AND recipient_key = ?'),
+    saveRecipient: db.prepare(
+      `INSERT INTO recipients (provider, recipient_key, recipient_id, created_at, updated_at)
+       VALUES (@provider, @recipient_key, @recipient_id, @at, @at)
+       ON CONFLICT (provider, recipient_key) DO UPDATE SET recipient_id = excluded.recipient_id, updated_at = excluded.updated_at`,
+    ),
+  };
+}
