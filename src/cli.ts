@@ -76,12 +76,12 @@ export async function runCli(argv: string[]): Promise<number> {
     )
     .command(
       'webhooks',
-      'Receive provider events and apply them to the ledger.',
-      (y) => y
+      'Receive provider events; follow each up at the provider and record what the provider shows.',
+      (y) => targetOptions(y)
         .option('port', { type: 'number', default: 4020 })
         .option('host', { type: 'string', default: '127.0.0.1' })
-        .option('ledger', { type: 'string', describe: 'Ledger file (default: ~/.payout-batch/ledger.sqlite or PAYOUT_BATCH_LEDGER)' })
-        .option('config', { type: 'string', describe: 'Config file' }),
+        .option('unverified-rate', { type: 'number', default: 5, describe: 'Unverified events followed per second and provider; more are answered 429' })
+        .option('config', { type: 'string', describe: 'Config file (base URLs, rates)' }),
       async (args) => {
         const { webhooksCommand } = await import('./commands/webhooks/webhooks-command.ts');
         setExit(await webhooksCommand(args));

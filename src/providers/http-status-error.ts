@@ -160,3 +160,15 @@ export function mapAnswer<T>(map: () => T, label: string, moneyMoving: boolean):
     throw error;
   }
 }
+
+/**
+ * A `POST /webhook_keys` answer (Conekta, Digital FEMSA: `{id, object: "webhook_key", public_key, …}`): the key id
+ * and the PEM public key that verifies the DIGEST header of the webhooks signed with it.
+ */
+export function mapWebhookKey(json: unknown): { id: string; publicKey: string } {
+  const body = asRecord(json);
+  const id = asString(body?.id);
+  const publicKey = asString(body?.public_key);
+  if (!id || !publicKey || !publicKey.includes('PUBLIC KEY')) throw new Error('expected {id, public_key: PEM}');
+  return { id, publicKey };
+}

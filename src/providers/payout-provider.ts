@@ -40,6 +40,12 @@ export interface PayoutProvider {
   /** Every payout the provider has in a period, for reconciliation. */
   listPayouts(session: ProviderSession, range: { from: Date; to: Date }): AsyncIterable<ProviderPayout>;
 
+  /**
+   * Conekta and Digital FEMSA: `POST /webhook_keys` makes the key their webhooks are signed with; the answer's
+   * public key (PEM) verifies the DIGEST header.
+   */
+  createWebhookKey?(session: ProviderSession): Promise<{ id: string; publicKey: string }>;
+
   /** The account's available balance, where the provider reports one (Openpay); undefined otherwise. */
   getBalance(session: ProviderSession): Promise<{ amountMinor: Minor; currency: Currency } | undefined>;
 }

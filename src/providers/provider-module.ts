@@ -3,6 +3,7 @@ import type { CanonicalField } from '../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import type { ProviderRules } from '../validate/provider-rules.ts';
 import type { ParsedEvent } from '../webhooks/payout-event.ts';
+import type { WebhookAuthScheme } from '../webhooks/webhook-auth.ts';
 import type { PayoutProvider, ProviderCredentials } from './payout-provider.ts';
 
 /** The IANA zone of a provider's country: where its "today", cut-off times and statement days are reckoned. */
@@ -52,4 +53,6 @@ export interface ProviderModule {
   readonly listsPayouts: boolean;
   /** Reads one webhook body; never throws on provider input. */
   parseWebhook(body: unknown): ParsedEvent;
+  /** How its webhooks prove where they come from, and the variables holding the secret or key. */
+  readonly webhookAuth: WebhookAuthScheme;
 }

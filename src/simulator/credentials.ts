@@ -12,3 +12,12 @@ export const SIMULATOR_CREDENTIALS: Required<ProviderCredentials> = {
   digitalfemsa: { privateKey: 'key_SimPayoutBatchFemsa0001' },
   zenrise: { clientId: 'sim-payout-batch', secretId: 'sim-secret-7f3c9a1e5b2d4f60' },
 };
+
+/**
+ * The user and password the simulator's Openpay webhook is registered with (it sends them as HTTP Basic); the
+ * receiver verifies them for the simulator target with no configuration. Conekta and Digital FEMSA sign with a key
+ * made by POST /webhook_keys instead; Zenrise has no proof.
+ */
+export const SIMULATOR_WEBHOOK_CREDENTIALS = {
+  openpay: { user: 'sim-webhook', password: 'sim-webhook-3b8e1d6f0a2c' },
+} as const;

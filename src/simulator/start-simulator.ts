@@ -95,6 +95,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       return true;
     },
     webhook: (provider, build) => webhooks.send(provider, build),
+    createWebhookKey: (provider) => webhooks.createKey(provider),
   };
   const apis = new Map<string, ProviderApi>([
     ['openpay', createOpenpayApi(ctx, SIMULATOR_CREDENTIALS.openpay.merchantId)],

@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { openLedger } from '../ledger/open-ledger.ts';
 import { openBatchInput, queuedRow, tempLedger } from '../ledger/test-support/fixtures.ts';
-import { startWebhookReceiver, type HandledRequest, type WebhookReceiver } from './webhook-receiver.ts';
+import type { ProviderPayout } from '../providers/payout-provider.ts';
+import type { PayoutFetcher } from './follow-payout-event.ts';
+import { startWebhookReceiver, type HandledRequest, type WebhookReceiver, type WebhookReceiverOptions } from './webhook-receiver.ts';
 
 let tmp: ReturnType<typeof tempLedger>;
 let ledger: LedgerStore;
@@ -11,6 +13,24 @@ let receiver: WebhookReceiver;
 let handled: HandledRequest[];
 let onHandled: ((h: HandledRequest) => void) | undefined;
 let rowId: number;
+/** What the provider's API shows for zr-transfer-1. */
+let view: ProviderPayout;
+let fetched: string[];
+const fetchPayout: PayoutFetcher = async (_provider, id) => {
+  fetched.push(id);
+  return view;
+};
+const start = (options: Partial<WebhookReceiverOptions> = {}) =>
+  startWebhookReceiver({
+    ledger,
+    fetchPayout,
+    port: 0,
+    onHandled: (h) => {
+      handled.push(h);
+      onHandled?.(h);
+    },
+    ...options,
+  });
 
 beforeEach(async () => {
   tmp = tempLedger();
@@ -23,15 +43,10 @@ beforeEach(async () => {
   await ledger.recordOutcomes([{ rowId, to: 'pending', cause: 'provider_accepted', attempt: mark!.attempt, providerPayoutId: 'zr-transfer-1', providerStatus: 'Pending' }]);
   await lock.release();
   handled = [];
+  fetched = [];
   onHandled = undefined;
-  receiver = await startWebhookReceiver({
-    ledger,
-    port: 0,
-    onHandled: (h) => {
-      handled.push(h);
-      onHandled?.(h);
-    },
-  });
+  view = { payoutId: 'zr-transfer-1', state: 'paid', providerStatus: 'Accredited', amountMinor: 10_000, currency: 'ARS', updatedAt: new Date('2026-03-01T12:00:05.000Z') };
+  receiver = await start();
 });
 
 afterEach(async () => {
@@ -69,10 +84,35 @@ describe('startWebhookReceiver', () => {
     });
     await gone;
     await dropped;
+    view = { ...view, state: 'failed', providerStatus: 'Fail', updatedAt: new Date('2026-03-01T12:00:09.000Z') };
     const ok = await fetch(`${receiver.url}/webhooks/zenrise`, { method: 'POST', body: JSON.stringify(finish('Fail', '2026-03-01T12:00:09.000Z')) });
     expect(ok.status).toBe(200);
-    // A newer Fail after no earlier final state: the row fails.
+    // The provider shows it failed: the row fails.
     expect((await ledger.getRow(rowId))!.status).toBe('failed');
     expect(handled.map((h) => h.httpStatus)).toEqual([0, 200]);
+  });
+
+  it('refuses a request whose proof fails (401) without asking the provider', async () => {
+    await receiver.close();
+    receiver = await start({ verifiers: { zenrise: { kind: 'path-token', token: 'tok-1' } } });
+    const forged = await fetch(`${receiver.url}/webhooks/zenrise/tok-2`, { method: 'POST', body: JSON.stringify(finish('Accredited', '2026-03-01T12:00:05.000Z')) });
+    expect(forged.status).toBe(401);
+    expect(fetched).toEqual([]);
+    expect((await ledger.getRow(rowId))!.status).toBe('pending');
+    const real = await fetch(`${receiver.url}/webhooks/zenrise/tok-1`, { method: 'POST', body: JSON.stringify(finish('Accredited', '2026-03-01T12:00:05.000Z')) });
+    expect(real.status).toBe(200);
+    expect(handled.at(-1)).toMatchObject({ httpStatus: 200, authenticity: { verdict: 'verified' }, outcome: { kind: 'applied', status: 'paid' } });
+  });
+
+  it('follows unverified events only within the budget; verified ones are not counted', async () => {
+    await receiver.close();
+    receiver = await start({ unverifiedPerSecond: 2, verifiers: { zenrise: { kind: 'path-token', token: 'tok-1' } } });
+    const send = (path: string) => fetch(`${receiver.url}${path}`, { method: 'POST', body: JSON.stringify(finish('Accredited', '2026-03-01T12:00:05.000Z')) }).then((r) => r.status);
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push(await send('/webhooks/zenrise'));
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+    expect(fetched.length).toBe(statuses.filter((s) => s === 200).length);
+    expect(await send('/webhooks/zenrise/tok-1')).toBe(200);
   });
 });

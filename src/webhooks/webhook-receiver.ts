@@ -3,16 +3,26 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { isProviderId, type ProviderId } from '../domain/provider-id.ts';
 import { createLogger } from '../log/logger.ts';
-import { applyPayoutEvent, type ApplyOutcome, type EventLedger } from './apply-payout-event.ts';
+import { followPayoutEvent, type EventLedger, type FollowOutcome, type PayoutFetcher } from './follow-payout-event.ts';
 import { getProviderModule } from '../providers/registry.ts';
 import type { ParsedEvent } from './payout-event.ts';
+import { createUnverifiedBudget } from './unverified-budget.ts';
+import { checkAuthenticity, type Authenticity, type WebhookVerifier } from './webhook-auth.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+/** Unverified events followed per second and provider (each costs one provider API call). */
+export const DEFAULT_UNVERIFIED_PER_SECOND = 5;
 /** Seconds a provider is asked to wait before redelivering an event that overtook the dispatcher's own record. */
 const REDELIVER_AFTER_SECONDS = 5;
 
 export interface WebhookReceiverOptions {
   ledger: EventLedger;
+  /** Asks the provider for the payout an event names; what it answers is what is recorded. */
+  fetchPayout: PayoutFetcher;
+  /** Per provider, how its events prove where they come from (absent: every event is unverified). */
+  verifiers?: Partial<Record<ProviderId, WebhookVerifier>>;
+  /** Unverified events followed per second and provider; beyond it they are answered 429. */
+  unverifiedPerSecond?: number;
   /** 0 = a free port. */
   port: number;
   host?: string;
@@ -28,8 +38,10 @@ export interface HandledRequest {
   httpStatus: number;
   /** What the body was, when it was read. */
   parsed?: ParsedEvent;
-  /** What the ledger did with it, for payout events. */
-  outcome?: ApplyOutcome;
+  /** Whether the request proved it came from the provider. */
+  authenticity?: Authenticity;
+  /** What following the event did, for payout events. */
+  outcome?: FollowOutcome;
 }
 
 export interface WebhookReceiver {
@@ -40,10 +52,16 @@ export interface WebhookReceiver {
 }
 
 /**
- * Receives provider events and applies them to the ledger.
+ * Receives provider events and follows each one up at the provider: an event only says which payout to look at;
+ * the payout is fetched from the provider's API and what the provider shows is recorded (follow-payout-event.ts).
  *
- * Routes: POST /webhooks/{openpay|conekta|digitalfemsa|zenrise}, and POST / (or any other path) with the
+ * Routes: POST /webhooks/{openpay|conekta|digitalfemsa|zenrise}[/{token}], and POST / (or any other path) with the
  * simulator's `x-simulator-provider` header (its --webhook-url posts there). GET /healthz answers 200.
+ *
+ * Authenticity (webhook-auth.ts) decides trust, not content: a request whose proof fails (wrong Basic credentials,
+ * a DIGEST that does not verify, a wrong path token) is answered 401 and nothing is fetched; an unverified one (no
+ * proof, or none configured) is followed only within a per-provider budget and answered 429 beyond it, so a forged
+ * flood cannot spend the provider's rate limit.
  *
  * Answers, chosen for providers that redeliver until they get a 2xx (Openpay: "intentará entregar la notificación
  * hasta recibir una respuesta de éxito", openpay.mx/docs/webhooks.html; Conekta keeps webhook_logs with
@@ -61,6 +79,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? createLogger({ stderr: false });
+  const budget = createUnverifiedBudget(options.unverifiedPerSecond ?? DEFAULT_UNVERIFIED_PER_SECOND);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -85,7 +104,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') return answer(res, 200, { ok: true });
 
-    const provider = providerOf(path, req.headers['x-simulator-provider']);
+    const { provider, pathToken } = routeOf(path, req.headers['x-simulator-provider']);
     if (provider === undefined) {
       req.resume();
       answer(res, 404, { error: 'unknown webhook path; use /webhooks/{openpay|conekta|digitalfemsa|zenrise}' });
@@ -112,6 +131,12 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       answer(res, 413, { error: `body larger than ${maxBodyBytes} bytes` });
       return done({ provider, httpStatus: 413 });
     }
+    const authenticity = checkAuthenticity(options.verifiers?.[provider], { headers: req.headers, body, ...(pathToken !== undefined ? { pathToken } : {}) });
+    if (authenticity.verdict === 'forged') {
+      logger.warn({ event: 'webhook_forged', provider, reason: authenticity.reason, from: req.socket.remoteAddress }, 'the request carries a proof that fails; refused, nothing fetched');
+      answer(res, 401, { error: 'not authenticated' });
+      return done({ provider, httpStatus: 401, authenticity });
+    }
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
@@ -135,21 +160,34 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     }
 
     const event = parsed.event;
-    const fields = { provider, type: event.type, payoutId: event.payoutId, eventId: event.eventId, state: event.state, providerStatus: event.providerStatus, occurredAt: event.occurredAt?.toISOString() };
-    let outcome: ApplyOutcome;
+    const fields = { provider, verified: authenticity.verdict === 'verified', type: event.type, payoutId: event.payoutId, eventId: event.eventId, claimed: event.providerStatus, occurredAt: event.occurredAt?.toISOString() };
+    if (authenticity.verdict === 'unverified' && !budget.take(provider)) {
+      logger.warn({ event: 'webhook_over_budget', ...fields, reason: authenticity.reason }, 'unverified events above the budget are not followed; the provider is asked to send it again later');
+      res.setHeader('retry-after', '1');
+      answer(res, 429, { error: 'too many unverified events; send again later' });
+      return done({ provider, httpStatus: 429, parsed, authenticity });
+    }
+    let outcome: FollowOutcome;
     try {
-      outcome = await applyPayoutEvent(options.ledger, event);
+      outcome = await followPayoutEvent(options.ledger, options.fetchPayout, event);
     } catch (error) {
       logger.error({ event: 'webhook_ledger_error', ...fields, message: errorMessage(error) }, 'the ledger could not record the event; the provider is asked to send it again');
       res.setHeader('retry-after', String(REDELIVER_AFTER_SECONDS));
       answer(res, 503, { error: 'ledger unavailable; send again' });
-      return done({ provider, httpStatus: 503, parsed });
+      return done({ provider, httpStatus: 503, parsed, authenticity });
     }
 
     const status = statusFor(outcome);
     switch (outcome.kind) {
       case 'applied':
-        logger.info({ event: 'webhook_applied', ...fields, row: outcome.rowId, batch: outcome.batchId, changed: outcome.changed, status: outcome.status, ignored: outcome.ignored });
+        logger.info({ event: 'webhook_applied', ...fields, row: outcome.rowId, batch: outcome.batchId, changed: outcome.changed, status: outcome.status, providerStatus: outcome.providerStatus, ignored: outcome.ignored });
+        break;
+      case 'provider_unavailable':
+        logger.warn({ event: 'webhook_provider_unavailable', ...fields, row: outcome.rowId, batch: outcome.batchId, message: outcome.message }, 'the provider could not be asked about the payout; nothing recorded, the provider is asked to send the event again');
+        res.setHeader('retry-after', String(REDELIVER_AFTER_SECONDS));
+        break;
+      case 'provider_has_no_payout':
+        logger.error({ event: 'webhook_provider_has_no_payout', ...fields, row: outcome.rowId, batch: outcome.batchId, status: outcome.status }, 'the provider has no payout with the id the ledger holds; check it at the provider');
         break;
       case 'not_recorded_yet':
         logger.warn({ event: 'webhook_early', ...fields, row: outcome.rowId, batch: outcome.batchId, status: outcome.status }, 'the row has no payout id yet; asking the provider to send the event again');
@@ -169,7 +207,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
         break;
     }
     answer(res, status, { received: true, outcome: outcome.kind, ...(outcome.kind === 'applied' ? { changed: outcome.changed } : {}) });
-    done({ provider, httpStatus: status, parsed, outcome });
+    done({ provider, httpStatus: status, parsed, authenticity, outcome });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -195,17 +233,28 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   };
 }
 
-function statusFor(outcome: ApplyOutcome): number {
-  return outcome.kind === 'not_recorded_yet' ? 503 : 200;
+function statusFor(outcome: FollowOutcome): number {
+  return outcome.kind === 'not_recorded_yet' || outcome.kind === 'provider_unavailable' ? 503 : 200;
 }
 
-function providerOf(path: string, header: string | string[] | undefined): ProviderId | undefined {
-  const match = /^\/webhooks\/([a-z]+)\/?$/.exec(path);
-  if (match) return match[1] !== undefined && isProviderId(match[1]) ? match[1] : undefined;
+function routeOf(path: string, header: string | string[] | undefined): { provider?: ProviderId; pathToken?: string } {
+  const match = /^\/webhooks\/([a-z]+)(?:\/([^/]+))?\/?$/.exec(path);
+  if (match) {
+    const provider = match[1] !== undefined && isProviderId(match[1]) ? match[1] : undefined;
+    return { ...(provider ? { provider } : {}), ...(match[2] !== undefined ? { pathToken: safeDecode(match[2]) } : {}) };
+  }
   // The simulator posts every provider's events to its one --webhook-url, naming the provider in a header; the URL
   // is the operator's choice (http://host:4020/ or …/hooks), so the header routes on any other path.
-  if (typeof header === 'string' && isProviderId(header)) return header;
-  return undefined;
+  if (typeof header === 'string' && isProviderId(header)) return { provider: header };
+  return {};
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** The whole body, or 'too_large' once it passes the limit (the rest is read and dropped, never buffered). */

@@ -4,7 +4,7 @@ import { ProviderError } from '../provider-error.ts';
 import { basicAuthHeader } from '../basic-auth.ts';
 import { pageEndsBefore, readCursorPage } from '../cursor-page.ts';
 import { sendHttp, type HttpCall, type HttpResponse } from '../http-client.ts';
-import { asRecord, asString, badResponseError, mapAnswer } from '../http-status-error.ts';
+import { mapWebhookKey, asRecord, asString, badResponseError, mapAnswer } from '../http-status-error.ts';
 import { conektaPayeeBody, conektaRecipientKey, conektaTransferBody } from './map-conekta-request.ts';
 import {
   conektaTransferLast4,
@@ -132,6 +132,13 @@ async function getBalance(session: ProviderSession): Promise<{ amountMinor: numb
   return mapAnswer(() => mapConektaBalance(response.json), label, false);
 }
 
+/** POST /webhook_keys: makes the key the provider signs its webhooks with; the answer carries its public half. */
+async function createWebhookKey(session: ProviderSession): Promise<{ id: string; publicKey: string }> {
+  const label = 'conekta POST /webhook_keys';
+  const response = await call(session, { method: 'POST', path: '/webhook_keys', body: '{}', moneyMoving: false, label });
+  return mapAnswer(() => mapWebhookKey(response.json), label, false);
+}
+
 export const conektaProvider: PayoutProvider = {
   id: 'conekta',
   recipient: {
@@ -142,5 +149,6 @@ export const conektaProvider: PayoutProvider = {
   getPayout,
   findPayout,
   listPayouts,
+  createWebhookKey,
   getBalance,
 };

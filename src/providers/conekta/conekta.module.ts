@@ -25,5 +25,7 @@ export const conektaModule: ProviderModule = {
   // conekta-dispersion.txt, "Estado de cuenta": "Dispersión a Cuenta de Tercero".
   statementText: 'Dispersión a cuenta de tercero',
   listsPayouts: true,
+  // Signed DIGEST header, key from POST /webhook_keys (webhooks/webhook-auth.ts DIGEST_ENCODING).
+  webhookAuth: { kind: 'rsa-digest', publicKeyVariable: 'CONEKTA_WEBHOOK_PUBLIC_KEY' },
   parseWebhook: (body) => parseConektaEvent(body, 'conekta'),
 };

@@ -3,7 +3,7 @@ import { ProviderError } from '../provider-error.ts';
 import { basicAuthHeader } from '../basic-auth.ts';
 import { pageEndsBefore, readCursorPage } from '../cursor-page.ts';
 import { sendHttp, type HttpCall, type HttpResponse } from '../http-client.ts';
-import { asRecord, badResponseError, mapAnswer } from '../http-status-error.ts';
+import { mapWebhookKey, asRecord, badResponseError, mapAnswer } from '../http-status-error.ts';
 import { femsaCustomerBody, femsaPayoutOrderBody, femsaRecipientKey } from './map-digitalfemsa-request.ts';
 import { femsaOrderKeys, mapFemsaCustomer, mapFemsaPayoutOrder } from './map-digitalfemsa-response.ts';
 import { digitalfemsaError } from './digitalfemsa-error.ts';
@@ -113,6 +113,13 @@ async function* listPayouts(session: ProviderSession, range: { from: Date; to: D
   }
 }
 
+/** POST /webhook_keys: makes the key the provider signs its webhooks with; the answer carries its public half. */
+async function createWebhookKey(session: ProviderSession): Promise<{ id: string; publicKey: string }> {
+  const label = 'digitalfemsa POST /webhook_keys';
+  const response = await call(session, { method: 'POST', path: '/webhook_keys', body: '{}', moneyMoving: false, label });
+  return mapAnswer(() => mapWebhookKey(response.json), label, false);
+}
+
 export const digitalfemsaProvider: PayoutProvider = {
   id: 'digitalfemsa',
   recipient: {
@@ -123,6 +130,7 @@ export const digitalfemsaProvider: PayoutProvider = {
   getPayout,
   findPayout,
   listPayouts,
+  createWebhookKey,
   // digitalfemsa-cashout.txt exposes no balance call.
   getBalance: async () => undefined,
 };

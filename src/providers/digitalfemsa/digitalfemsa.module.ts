@@ -28,5 +28,7 @@ export const digitalfemsaModule: ProviderModule = {
   statementText: 'Retiro en efectivo OXXO',
   listsPayouts: true,
   // Same company family as Conekta; digitalfemsa-cashout.txt documents no events of its own.
+  // As Conekta: a signed DIGEST header, key from POST /webhook_keys.
+  webhookAuth: { kind: 'rsa-digest', publicKeyVariable: 'DIGITALFEMSA_WEBHOOK_PUBLIC_KEY' },
   parseWebhook: (body) => parseConektaEvent(body, 'digitalfemsa'),
 };

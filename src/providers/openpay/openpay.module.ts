@@ -26,5 +26,7 @@ export const openpayModule: ProviderModule = {
   defaultFees: { fixedMinor: 800, percentBps: 0, ivaBps: 1600 },
   statementText: 'Dispersión a cuenta de tercero',
   listsPayouts: true,
+  // openpay.mx/docs/webhooks: the webhook is registered with a user and password, sent as HTTP Basic.
+  webhookAuth: { kind: 'basic', userVariable: 'OPENPAY_WEBHOOK_USER', passwordVariable: 'OPENPAY_WEBHOOK_PASSWORD' },
   parseWebhook: parseOpenpayEvent,
 };

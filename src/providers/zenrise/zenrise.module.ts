@@ -27,5 +27,7 @@ export const zenriseModule: ProviderModule = {
   // zenrise-payouts.txt names no endpoint that lists transfer requests (the adapter's listPayouts yields nothing):
   // each ledger row is looked up on its own, and payouts made outside this tool cannot be seen.
   listsPayouts: false,
+  // zenrise-payouts.txt documents no signature: a secret token in the registered URL, /webhooks/zenrise/{token}.
+  webhookAuth: { kind: 'path-token', tokenVariable: 'ZENRISE_WEBHOOK_TOKEN' },
   parseWebhook: parseZenriseEvent,
 };

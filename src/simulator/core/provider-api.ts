@@ -15,6 +15,11 @@ export interface SimContext {
   drawSettleFail(provider: ProviderId): boolean;
   /** Fire-and-forget POST to the webhook URL, if one is configured; the payload is built only then. */
   webhook(provider: ProviderId, payload: () => unknown): void;
+  /**
+   * Conekta / Digital FEMSA `POST /webhook_keys`: a new RSA key pair; the provider's later events carry a DIGEST
+   * header signed with it. Returns the public half (PEM).
+   */
+  createWebhookKey(provider: ProviderId): { publicKeyPem: string };
 }
 
 export interface ApiRequest {

@@ -215,3 +215,18 @@ export function familyErrorResponse(ids: IdSource, kind: CoreError, runtimeDebug
       return conektaError(ids, 413, 'parameter_validation_error', { message: 'El cuerpo de la petición es demasiado grande.', code: 'conekta.errors.parameter_validation.body_too_large' });
   }
 }
+
+/**
+ * `POST /webhook_keys` (conekta SDK WebhookKeysApi.createWebhookKey → WebhookKeyCreateResponse): the key the
+ * account's events are signed with from now on; `public_key` is the PEM that verifies the DIGEST header.
+ */
+export function webhookKeyJson(ids: IdSource, key: { publicKeyPem: string }, nowMs: number): ApiResponse {
+  return json(200, {
+    id: `webhk_${ids.alnum(17)}`,
+    object: 'webhook_key',
+    active: true,
+    livemode: false,
+    created_at: Math.floor(nowMs / 1000),
+    public_key: key.publicKeyPem,
+  });
+}

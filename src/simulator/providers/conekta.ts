@@ -23,6 +23,7 @@ import {
   metadataReference,
   parameterError,
   familyErrorResponse,
+  webhookKeyJson,
 } from './conekta-family.ts';
 
 /**
@@ -286,6 +287,7 @@ export function createConektaApi(ctx: SimContext, defaultKey: string): ProviderA
       return listPage(ids, account(call.principal).transferList, call.query, visible, transferMethodJson, `${call.origin}/conekta/transfers`);
     }),
     balance: route(false, (call) => json(200, { available: [{ amount: book.balance(`conekta:${call.principal}`), currency: 'MXN' }] })),
+    createWebhookKey: route(false, () => webhookKeyJson(ids, ctx.createWebhookKey('conekta'), ctx.clock.now())),
   };
 
   return {
@@ -298,6 +300,7 @@ export function createConektaApi(ctx: SimContext, defaultKey: string): ProviderA
         if (a === 'payees') return method === 'POST' ? routes.createPayee : method === 'GET' ? routes.listPayees : null;
         if (a === 'transfers') return method === 'POST' ? routes.createTransfer : method === 'GET' ? routes.listTransfers : null;
         if (a === 'balance' && method === 'GET') return routes.balance;
+        if (a === 'webhook_keys' && method === 'POST') return routes.createWebhookKey;
         return null;
       }
       if (segments.length === 2 && method === 'GET' && b !== undefined) {

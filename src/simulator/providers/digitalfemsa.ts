@@ -22,6 +22,7 @@ import {
   metadataReference,
   parameterError,
   familyErrorResponse,
+  webhookKeyJson,
 } from './conekta-family.ts';
 
 /**
@@ -83,8 +84,22 @@ export function createDigitalFemsaApi(ctx: SimContext, defaultKey: string): Prov
       const o = base as PayoutOrder;
       if (event === 'settle' && !o.failsAtSettle) book.finish(o, 'paid', now, false);
       else if (event === 'expire') book.finish(o, 'expired', now, true);
+      else return;
+      orderEvent(o, now);
     },
   });
+
+  /** `payout_order.{paid|expired|cancelled}` in the family's event envelope, once the order reaches a final state. */
+  function orderEvent(o: PayoutOrder, now: number): void {
+    ctx.webhook('digitalfemsa', () => ({
+      data: { object: orderJson(o), previous_attributes: { status: 'pending' } },
+      livemode: false,
+      id: ids.hex(24),
+      object: 'event',
+      type: `payout_order.${o.status}`,
+      created_at: Math.floor(now / 1000),
+    }));
+  }
 
   function createCustomer(a: Account, body: unknown): FemsaCustomer | ApiResponse {
     if (!isRecord(body)) return parameterError(ids, 'El cuerpo de la petición debe ser un objeto JSON.', null, 'body.invalid');
@@ -204,6 +219,7 @@ export function createDigitalFemsaApi(ctx: SimContext, defaultKey: string): Prov
   };
 
   const routes = {
+    createWebhookKey: route(false, () => webhookKeyJson(ids, ctx.createWebhookKey('digitalfemsa'), ctx.clock.now())),
     createCustomer: route(false, (call) => {
       const c = createCustomer(account(call.principal), call.body);
       return 'status' in c ? c : json(200, customerJson(c));
@@ -224,6 +240,7 @@ export function createDigitalFemsaApi(ctx: SimContext, defaultKey: string): Prov
         return conektaError(ids, 422, 'processing_error', { message: `La orden ya no se puede cancelar (estado ${o.status}).`, debug_message: `The payout order is ${o.status} and can no longer be cancelled`, code: 'conekta.errors.processing.payout_order.not_cancellable' });
       }
       book.finish(o, 'cancelled', ctx.clock.now(), true);
+      orderEvent(o, ctx.clock.now());
       return json(200, orderJson(o));
     }),
     listOrders: route(false, (call) => {
@@ -250,6 +267,7 @@ export function createDigitalFemsaApi(ctx: SimContext, defaultKey: string): Prov
       const [a, b, c] = segments;
       if (segments.length === 1) {
         if (a === 'customers' && method === 'POST') return routes.createCustomer;
+        if (a === 'webhook_keys' && method === 'POST') return routes.createWebhookKey;
         if (a === 'payout_orders') return method === 'POST' ? routes.createOrder : method === 'GET' ? routes.listOrders : null;
         return null;
       }

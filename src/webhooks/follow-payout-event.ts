@@ -1,0 +1,106 @@
+import type { ProviderId } from '../domain/provider-id.ts';
+import type { RowStatus } from '../domain/row-status.ts';
+import { payoutFailure } from '../dispatch/outcome-fields.ts';
+import { IllegalTransitionError } from '../ledger/ledger-error.ts';
+import type { LedgerStore, ProviderStateEvent } from '../ledger/ledger-store.ts';
+import type { IgnoreReason } from '../ledger/transitions.ts';
+import type { ProviderPayout } from '../providers/payout-provider.ts';
+import { isProviderError } from '../providers/provider-error.ts';
+import type { PayoutEvent } from './payout-event.ts';
+
+export type EventLedger = Pick<LedgerStore, 'findRowByProviderPayoutId' | 'findKeyOwners' | 'applyProviderState'>;
+
+/** Reads one payout from the provider's API (Openpay GET payout, Conekta GET transfer, FEMSA GET payout_order, Zenrise check-is-processed). */
+export type PayoutFetcher = (provider: ProviderId, payoutId: string) => Promise<ProviderPayout>;
+
+/** What became of one event; the receiver turns it into an HTTP status and a log line. */
+export type FollowOutcome =
+  /**
+   * The row was found by its payout id and the provider was asked: `status` is what the provider shows, recorded;
+   * `changed` is false when the row already showed it.
+   */
+  | { kind: 'applied'; rowId: number; batchId: string; changed: boolean; status: RowStatus; providerStatus: string; ignored?: IgnoreReason }
+  /**
+   * The reference is one of our rows, but the row does not have its payout id yet: the dispatcher records outcomes
+   * in groups, so a provider's event can overtake it. Ask the provider to deliver it again.
+   */
+  | { kind: 'not_recorded_yet'; rowId: number; batchId: string; status: RowStatus }
+  /** No row has this payout id or reference: not a payout this tool made. Nothing is fetched. */
+  | { kind: 'unknown_payout' }
+  /**
+   * The reference is one of our rows, but the row holds another payout id, or released its key (failed / not_sent):
+   * the provider may have a payout the ledger does not account for. Redelivery cannot fix that; an operator must look.
+   */
+  | { kind: 'unaccounted_payout'; rowId: number; batchId: string; status: RowStatus; rowPayoutId?: string }
+  /** The provider could not be asked (errors after retries): nothing was recorded; the event must come again. */
+  | { kind: 'provider_unavailable'; rowId: number; batchId: string; message: string }
+  /** The provider answers that it has no payout with this id although the ledger holds it: an operator must look. */
+  | { kind: 'provider_has_no_payout'; rowId: number; batchId: string; status: RowStatus }
+  /** The ledger refuses the move the provider's state asks for (a bug or a foreign payout), not retryable. */
+  | { kind: 'illegal'; rowId: number; batchId: string; from: RowStatus; to: RowStatus };
+
+/**
+ * Follows one provider event: the event only names the payout to look at. The payout is fetched from the provider
+ * and what the provider shows is recorded (cause `webhook`), through the same transition table as `sync`: a forged
+ * or stale event can make the tool ask, never make it write what the event claims.
+ */
+export async function followPayoutEvent(ledger: EventLedger, fetchPayout: PayoutFetcher, event: PayoutEvent, now: () => Date = () => new Date()): Promise<FollowOutcome> {
+  const row = await ledger.findRowByProviderPayoutId(event.provider, event.payoutId);
+  if (!row) return withoutRow(ledger, event);
+
+  let payout: ProviderPayout;
+  try {
+    payout = await fetchPayout(event.provider, event.payoutId);
+  } catch (error) {
+    if (isProviderError(error) && error.kind === 'not_found') return { kind: 'provider_has_no_payout', rowId: row.id, batchId: row.batchId, status: row.status };
+    return { kind: 'provider_unavailable', rowId: row.id, batchId: row.batchId, message: error instanceof Error ? error.message : String(error) };
+  }
+  // The id the ledger holds is the one the provider answered for; anything else is not this row's payout.
+  if (payout.payoutId !== event.payoutId) {
+    return { kind: 'unaccounted_payout', rowId: row.id, batchId: row.batchId, status: row.status, rowPayoutId: event.payoutId };
+  }
+  try {
+    const result = await ledger.applyProviderState(row.id, payout.state, webhookEvent(payout, now()));
+    return {
+      kind: 'applied',
+      rowId: row.id,
+      batchId: row.batchId,
+      changed: result.changed,
+      status: result.status,
+      providerStatus: payout.providerStatus,
+      ...(result.ignored ? { ignored: result.ignored } : {}),
+    };
+  } catch (error) {
+    if (error instanceof IllegalTransitionError) return { kind: 'illegal', rowId: row.id, batchId: row.batchId, from: row.status, to: payout.state };
+    throw error;
+  }
+}
+
+/** The provider's view as a ledger event. A provider time in the future is clamped to now: it must not freeze the row. */
+function webhookEvent(payout: ProviderPayout, now: Date): ProviderStateEvent {
+  const updatedAt = payout.updatedAt && payout.updatedAt.getTime() > now.getTime() ? now : payout.updatedAt;
+  return {
+    cause: 'webhook',
+    providerPayoutId: payout.payoutId,
+    providerStatus: payout.providerStatus,
+    ...(updatedAt ? { providerUpdatedAt: updatedAt } : {}),
+    ...(payout.providerReference ? { providerReference: payout.providerReference } : {}),
+    ...(payout.state === 'failed' ? payoutFailure(payout) : {}),
+  };
+}
+
+async function withoutRow(ledger: EventLedger, event: PayoutEvent): Promise<FollowOutcome> {
+  if (event.reference === undefined) return { kind: 'unknown_payout' };
+  const owner = (await ledger.findKeyOwners(event.provider, [event.reference])).get(event.reference);
+  if (!owner) return { kind: 'unknown_payout' };
+  if (owner.ownsKey && owner.providerPayoutId === undefined) {
+    return { kind: 'not_recorded_yet', rowId: owner.rowId, batchId: owner.batchId, status: owner.status };
+  }
+  return {
+    kind: 'unaccounted_payout',
+    rowId: owner.rowId,
+    batchId: owner.batchId,
+    status: owner.status,
+    ...(owner.providerPayoutId !== undefined ? { rowPayoutId: owner.providerPayoutId } : {}),
+  };
+}
