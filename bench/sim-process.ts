@@ -1,9 +1,12 @@
 /** Starts `payout-batch simulator` as its own process (as a real provider is), for benchmarks and the crash test. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'payout-batch.js');
+// The command under test is the installed one, which runs the compiled build.
+if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
 
 export interface SimProcess {
   url: string;

@@ -7,7 +7,7 @@
  *   npm run torture -- [--rows 4000] [--kills 12] [--seed 7] [--faults SPEC]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -28,6 +28,8 @@ const kills = Number(values.kills);
 const seed = Number(values.seed);
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'payout-batch.js');
+// The command under test is the installed one, which runs the compiled build.
+if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
 const work = mkdtempSync(join(tmpdir(), 'payout-torture-'));
 const file = join(work, 'batch.csv');
 const ledger = join(work, 'ledger.sqlite');
