@@ -34,7 +34,8 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('max-attempts', { type: 'number', describe: 'Attempts per request for retryable errors', default: 5 })
         .option('on-invalid', { choices: ['skip', 'abort'] as const, default: 'skip' as const, describe: 'skip: pay the valid rows; abort: send nothing if any row is invalid' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'Stop after the plan; send nothing' })
-        .option('yes', { type: 'boolean', default: false, describe: 'Confirm a live run without the interactive prompt' }),
+        .option('yes', { type: 'boolean', default: false, describe: 'Confirm a live run without the interactive prompt' })
+        .option('allow-other-provider', { type: 'boolean', default: false, describe: 'Plan a file already run under another provider (its order_ids stay duplicates)' }),
       async (args) => {
         const { runCommand } = await import('./commands/run/run-command.ts');
         setExit(await runCommand(args));

@@ -230,13 +230,13 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     expect(existsSync(unmapped.out)).toBe(false);
   });
 
-  it('routes rows by a provider column: each provider\'s rules and currency, one key per provider, unknown names invalid', async () => {
+  it('routes rows by a provider column: each provider\'s rules and currency, one key across providers, unknown names invalid', async () => {
     const result = await validate(validateFixture('providers-column.csv'), 'openpay', ['--format', 'csv']);
     expect(result.code).toBe(2);
     expect(resultsCsv(result.out).map((r) => [r.order_id, r.provider, r.status, r.error_code, r.amount, r.currency, r.account])).toEqual([
-      ['PC-1', 'openpay', 'valid', '', '100.00', 'MXN', '012***********7198'],
-      // Same order_id at another provider: another key, not a duplicate.
-      ['PC-1', 'conekta', 'valid', '', '200.00', 'MXN', '002***********7896'],
+      // The same order_id routed to another provider with another amount and account: one key, so both conflict.
+      ['PC-1', 'openpay', 'conflict', 'CONFLICTING_ORDER_ID', '100.00', 'MXN', '012***********7198'],
+      ['PC-1', 'conekta', 'conflict', 'CONFLICTING_ORDER_ID', '200.00', 'MXN', '002***********7896'],
       ['PC-3', 'digitalfemsa', 'valid', '', '300.00', 'MXN', 'l***@example.com'],
       ['PC-4', 'zenrise', 'valid', '', '1500.50', 'ARS', '017***************8120'],
       // An empty provider cell takes --provider.
@@ -245,7 +245,8 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     ]);
     expect(result.summary!.totals).toEqual([
       { currency: 'ARS', status: 'valid', count: 1, amount: '1500.50', amount_minor: 150_050 },
-      { currency: 'MXN', status: 'valid', count: 4, amount: '650.00', amount_minor: 65_000 },
+      { currency: 'MXN', status: 'valid', count: 2, amount: '350.00', amount_minor: 35_000 },
+      { currency: 'MXN', status: 'conflict', count: 2, amount: '300.00', amount_minor: 30_000 },
     ]);
   });
 

@@ -1,4 +1,3 @@
-import { orderKey } from '../dedupe/dedupe-against-ledger.ts';
 import { withRetries } from '../dispatch/retry-policy.ts';
 import type { Minor } from '../domain/money.ts';
 import type { CheckedRow } from '../domain/payout-row.ts';
@@ -23,10 +22,8 @@ export async function readPlanSnapshot(options: {
 }): Promise<PlanSnapshot> {
   const { ledger, batchId } = options;
   const resumed = (await ledger.getBatch(batchId)) !== undefined;
-  const keyOwners = new Map<string, KeyOwner>();
-  for (const [provider, keys] of keysToLookUp(options.rows)) {
-    for (const [key, owner] of await ledger.findKeyOwners(provider, keys)) keyOwners.set(orderKey(provider, key), owner);
-  }
+  // One key per payout intent: an order_id owned under any provider counts.
+  const keyOwners: ReadonlyMap<string, KeyOwner> = await ledger.findKeyOwners(keysToLookUp(options.rows));
   const resumedPayable: PlannedPayout[] = [];
   if (resumed) {
     for await (const r of ledger.rowsByStatus(batchId, ['queued', 'not_sent', ...IN_FLIGHT])) {

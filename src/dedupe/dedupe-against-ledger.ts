@@ -1,6 +1,5 @@
 import type { CheckedRow } from '../domain/payout-row.ts';
 import { payoutFingerprint } from '../domain/payout-fingerprint.ts';
-import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowIssue } from '../domain/row-issue.ts';
 import type { KeyOwner } from '../ledger/ledger-store.ts';
 
@@ -9,13 +8,10 @@ export function checkedRowFingerprint(row: CheckedRow): string | undefined {
   return row.payout ? payoutFingerprint(row.payout) : undefined;
 }
 
-export function orderKey(provider: ProviderId, orderId: string): string {
-  return `${provider}:${orderId}`;
-}
-
 /**
- * Marks valid rows whose key an earlier batch already holds: the same payout → `duplicate` (never sent again;
- * the note names the earlier batch); a different amount, destination or currency → `conflict` (never sent).
+ * Marks valid rows whose key an earlier batch already holds, under any provider (the order_id names one payout
+ * intent whatever provider carries it): the same payout → `duplicate` (never sent again; the note names the earlier
+ * batch and provider); a different amount, destination or currency → `conflict` (never sent).
  * A key whose earlier row failed or was never sent no longer owns it (the ledger's KeyOwner.ownsKey) and is free.
  */
 export function dedupeAgainstLedger(
@@ -31,8 +27,8 @@ export function dedupeAgainstLedger(
     row: row.row,
     field: 'order_id',
     message: same
-      ? `order_id ${row.payout.orderId} is already ${owner.status} in batch ${owner.batchId} (row ${owner.rowNumber}); it is not sent again`
-      : `order_id ${row.payout.orderId} was used in batch ${owner.batchId} (row ${owner.rowNumber}) with a different amount, account or currency; not sent`,
+      ? `order_id ${row.payout.orderId} is already ${owner.status} in batch ${owner.batchId} (row ${owner.rowNumber}, ${owner.provider}); it is not sent again`
+      : `order_id ${row.payout.orderId} was used in batch ${owner.batchId} (row ${owner.rowNumber}, ${owner.provider}) with a different amount, account or currency; not sent`,
   };
   return { ...row, status: same ? 'duplicate' : 'conflict', issues: [...row.issues, issue] };
 }

@@ -104,10 +104,11 @@ describe('createInFileDeduper', () => {
     expect(late.get(3)!.issue.message).toMatch(/rows 2, 5, 6\b/);
   });
 
-  it('keeps providers apart: the same order_id at two providers is two keys', () => {
+  it('one key per order_id across providers: the same payout routed to another provider is a duplicate, another one a conflict', () => {
     const deduper = createInFileDeduper();
     deduper.check(valid(2, 'A'));
-    expect(deduper.check(valid(3, 'A', { provider: 'conekta', amountMinor: 999 })).status).toBe('valid');
+    expect(deduper.check(valid(3, 'A', { provider: 'conekta' })).status).toBe('duplicate');
+    expect(deduper.check(valid(4, 'A', { provider: 'conekta', amountMinor: 999 })).status).toBe('conflict');
   });
 
   it('compares order_ids exactly, including two that share a hash bucket', () => {

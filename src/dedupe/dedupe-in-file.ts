@@ -3,7 +3,6 @@ import type { CheckedRow } from '../domain/payout-row.ts';
 import type { Currency } from '../domain/provider-id.ts';
 import type { RowIssue } from '../domain/row-issue.ts';
 import { fingerprintOf, payoutDestination } from '../domain/payout-fingerprint.ts';
-import { orderKey } from './dedupe-against-ledger.ts';
 import { FirstSeenTable } from './first-seen-table.ts';
 
 export { hashOrderId } from './first-seen-table.ts';
@@ -21,7 +20,7 @@ export interface LateConflict {
 export interface InFileDeduper {
   /**
    * Feed rows in file order; returns the row with status/issues updated as far as is known now: an identical repeat
-   * of the key (provider + order_id) → 'duplicate' with DUPLICATE_ORDER_ID naming the first row; a repeat with a
+   * of the key (the order_id, whatever the provider) → 'duplicate' with DUPLICATE_ORDER_ID naming the first row; a repeat with a
    * different amount, account or currency → 'conflict' with CONFLICTING_ORDER_ID naming the rows before it. Once a
    * key is in conflict, every later row with it is a conflict too. Only valid rows take part: an invalid row
    * neither holds a key nor is marked, since its own errors already keep it from being paid.
@@ -111,11 +110,11 @@ export function createInFileDeduper(options: InFileDeduperOptions = {}): InFileD
 
       // The fingerprint's parts go to the table as they are: the string is only built for a key seen before.
       const destination = payoutDestination(payout.account);
-      const first = firstSeen.getOrAdd(payout.provider, payout.orderId, row.row, payout.amountMinor, destination, payout.currency);
+      const first = firstSeen.getOrAdd(payout.orderId, row.row, payout.amountMinor, destination, payout.currency);
       if (first === undefined) return row;
       const fingerprint = fingerprintOf(payout.amountMinor, destination, payout.currency);
 
-      const key = orderKey(payout.provider, payout.orderId);
+      const key = payout.orderId;
       let repeat = repeats.get(key);
       if (repeat === undefined) {
         repeat = repeatOf(payout.orderId, first);

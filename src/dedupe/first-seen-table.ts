@@ -1,14 +1,9 @@
-import { PROVIDER_IDS, type ProviderId } from '../domain/provider-id.ts';
-
 /** FNV-1a over the UTF-16 code units, folded to 30 bits. */
 export function hashOrderId(orderId: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < orderId.length; i++) h = Math.imul(h ^ orderId.charCodeAt(i), 0x01000193);
   return (h ^ (h >>> 30)) & 0x3fffffff;
 }
-
-/** The provider byte of a key: its place in PROVIDER_IDS. */
-const PROVIDER_INDEX: ReadonlyMap<ProviderId, number> = new Map(PROVIDER_IDS.map((id, i) => [id, i]));
 
 /** Entries are packed into chunks of this size; an entry that does not fit in what is left starts a new one. */
 const CHUNK_BYTES = 1 << 20;
@@ -18,12 +13,12 @@ const CHUNK_BYTES = 1 << 20;
  */
 const MAX_ENTRY_BYTES = CHUNK_BYTES;
 const INITIAL_BITS = 12;
-/** Entry layout: key length, key (provider byte + order_id UTF-8), row, fingerprint length, fingerprint UTF-8. */
+/** Entry layout: key length, key (order_id UTF-8), row, fingerprint length, fingerprint UTF-8. */
 const LENGTH_BYTES = 4;
 const PIPE = 0x7c;
 
 /**
- * The first valid row of each key (provider + order_id) and its fingerprint, for a million keys and more without
+ * The first valid row of each key (the order_id: one payout intent whatever provider carries it) and its fingerprint, for a million keys and more without
  * weighing on the JavaScript heap: the entries are bytes in 1 MB chunks, the index an open-addressing table of
  * typed arrays, so the garbage collector has nothing of it to trace. 8 bytes a slot (at most 75 % full) plus the
  * entry (56 bytes for a 14-character order_id and a CLABE): about 70 MB for a million keys.
@@ -31,7 +26,7 @@ const PIPE = 0x7c;
  */
 export class FirstSeenTable {
   private bits = INITIAL_BITS;
-  /** Per slot: the key's hash × 4 + provider index, to skip most non-matching slots without reading an entry. */
+  /** Per slot: the key's hash, to skip most non-matching slots without reading an entry. */
   private tags = new Uint32Array(1 << INITIAL_BITS);
   /** Per slot: the entry's location + 1; 0 is an empty slot. */
   private locations = new Uint32Array(1 << INITIAL_BITS);
@@ -49,7 +44,6 @@ export class FirstSeenTable {
    * (kept as the text `<amountMinor>|<destination>|<currency>`, fingerprintOf's form) and returns undefined.
    */
   getOrAdd(
-    provider: ProviderId,
     orderId: string,
     row: number,
     amountMinor: number,
@@ -58,20 +52,18 @@ export class FirstSeenTable {
   ): { row: number; fingerprint: string } | undefined {
     if (!Number.isSafeInteger(row) || row < 0 || row > 0xffffffff) throw new RangeError(`row must be an integer from 0 to 2^32-1, got ${row}`);
     if (!Number.isSafeInteger(amountMinor)) throw new RangeError(`amountMinor must be a safe integer, got ${amountMinor}`);
-    const providerIndex = PROVIDER_INDEX.get(provider)!;
     const amount = String(amountMinor);
     // The entry is written where it would be stored; it is kept only if the key turns out to be new.
-    const room = LENGTH_BYTES * 3 + 3 + 3 * (orderId.length + amount.length + destination.length + currency.length);
+    const room = LENGTH_BYTES * 3 + 2 + 3 * (orderId.length + amount.length + destination.length + currency.length);
     if (room > MAX_ENTRY_BYTES) throw new RangeError(`an order_id and destination of ${room} bytes are too long to keep`);
     this.reserve(room);
     const chunk = this.chunk;
     const start = this.used;
-    chunk[start + LENGTH_BYTES] = providerIndex;
-    const keyEnd = writeText(chunk, start + LENGTH_BYTES + 1, orderId);
+    const keyEnd = writeText(chunk, start + LENGTH_BYTES, orderId);
     const keyBytes = keyEnd - start - LENGTH_BYTES;
     writeUint32(chunk, start, keyBytes);
 
-    const tag = (hashOrderId(orderId) * 4 + providerIndex) >>> 0;
+    const tag = hashOrderId(orderId);
     const mask = (1 << this.bits) - 1;
     let slot = this.home(tag);
     for (;;) {

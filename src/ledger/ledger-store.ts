@@ -57,9 +57,9 @@ export interface LedgerStore {
   getRowByNumber(batchId: string, rowNumber: number): Promise<LedgerRow | undefined>;
   /**
    * For dedupe against earlier runs: per order key, the row that owns it, or else the latest row that released it
-   * (failed / not_sent). Keys never sent through this provider are absent.
+   * (failed / not_sent), whatever provider it was sent through. Keys never used are absent.
    */
-  findKeyOwners(provider: ProviderId, orderKeys: readonly string[]): Promise<Map<string, KeyOwner>>;
+  findKeyOwners(orderKeys: readonly string[]): Promise<Map<string, KeyOwner>>;
   /**
    * Rows of a batch (or of all batches when `batchId` is null) in the given statuses, by id, read page by page so
    * the caller may write to the ledger while iterating. A row is visited at most once; its status is as of its page.
@@ -232,6 +232,8 @@ export interface KeyOwner {
   rowId: number;
   batchId: string;
   rowNumber: number;
+  /** The provider the owning row pays through: a key is one payout intent whatever provider carries it. */
+  provider: ProviderId;
   status: RowStatus;
   fingerprint: string;
   /** False when the row released the key (failed / not_sent): a new row may claim it. */

@@ -1,5 +1,5 @@
 import type { FeeSchedule } from '../config/config-types.ts';
-import { dedupeAgainstLedger, orderKey } from '../dedupe/dedupe-against-ledger.ts';
+import { dedupeAgainstLedger } from '../dedupe/dedupe-against-ledger.ts';
 import type { Minor } from '../domain/money.ts';
 import type { CheckedRow } from '../domain/payout-row.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
@@ -12,7 +12,7 @@ export interface PlanSnapshot {
   batchId: string;
   /** The batch is already in the ledger: this run resumes it. */
   resumed: boolean;
-  /** Per `provider:order_id` (orderKey()), the row of an earlier batch that owns the key or last released it. */
+  /** Per order_id (one payout intent whatever provider carries it), the row that owns the key or last released it. */
   keyOwners: ReadonlyMap<string, KeyOwner>;
   /** For a resumed batch: its rows still to be sent or settled (queued, not_sent, sending, unknown). */
   resumedPayable: readonly PlannedPayout[];
@@ -37,15 +37,10 @@ export interface RunPlan {
 }
 
 /** The order keys to look up in the ledger, per provider: those of the rows that are valid so far. */
-export function keysToLookUp(rows: readonly CheckedRow[]): Map<ProviderId, string[]> {
-  const keys = new Map<ProviderId, string[]>();
-  for (const r of rows) {
-    if (r.status !== 'valid' || !r.payout) continue;
-    const list = keys.get(r.payout.provider) ?? [];
-    list.push(r.payout.orderId);
-    keys.set(r.payout.provider, list);
-  }
-  return keys;
+export function keysToLookUp(rows: readonly CheckedRow[]): string[] {
+  const keys = new Set<string>();
+  for (const r of rows) if (r.status === 'valid' && r.payout) keys.add(r.payout.orderId);
+  return [...keys];
 }
 
 /**
@@ -54,7 +49,7 @@ export function keysToLookUp(rows: readonly CheckedRow[]): Map<ProviderId, strin
  */
 export function planRun(rows: readonly CheckedRow[], snapshot: PlanSnapshot, fees: Record<ProviderId, FeeSchedule>): RunPlan {
   const planned = rows.map((r) =>
-    r.payout ? dedupeAgainstLedger(r, snapshot.keyOwners.get(orderKey(r.payout.provider, r.payout.orderId)), snapshot.batchId) : r,
+    r.payout ? dedupeAgainstLedger(r, snapshot.keyOwners.get(r.payout.orderId), snapshot.batchId) : r,
   );
   const toSend = snapshot.resumed
     ? [...snapshot.resumedPayable]

@@ -91,8 +91,9 @@ function webhookEvent(payout: ProviderPayout, now: Date): ProviderStateEvent {
 
 async function withoutRow(ledger: EventLedger, event: PayoutEvent): Promise<FollowOutcome> {
   if (event.reference === undefined) return { kind: 'unknown_payout' };
-  const owner = (await ledger.findKeyOwners(event.provider, [event.reference])).get(event.reference);
-  if (!owner) return { kind: 'unknown_payout' };
+  const owner = (await ledger.findKeyOwners([event.reference])).get(event.reference);
+  // The reference names a payout of another provider: not one this provider's event can be about.
+  if (!owner || owner.provider !== event.provider) return { kind: 'unknown_payout' };
   if (owner.ownsKey && owner.providerPayoutId === undefined) {
     return { kind: 'not_recorded_yet', rowId: owner.rowId, batchId: owner.batchId, status: owner.status };
   }

@@ -46,6 +46,8 @@ export interface RunArgs {
   dryRun: boolean;
   yes: boolean;
   json: boolean;
+  /** Plan a file whose content was already run under another provider (owned order_ids stay duplicates). */
+  allowOtherProvider?: boolean;
 }
 
 /**
@@ -95,6 +97,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
 
     // 2. Plan: dedupe against every earlier run, totals with fees, funds where the provider reports a balance.
     const batchId = batchIdFor(checked.fileHash, args.provider);
+    // The same bytes already run under another provider are the same payouts routed elsewhere: refused before
+    // planning unless the operator says so (and even then every order_id owned there stays a duplicate).
+    const elsewhere = (await ledger.listBatches()).filter((b) => b.fileHash === checked.fileHash && b.provider !== args.provider);
+    if (elsewhere.length > 0 && !args.allowOtherProvider) {
+      const [first] = elsewhere;
+      throw new RunError('FILE_RUN_UNDER_OTHER_PROVIDER', `this file was already run as batch ${first!.id} with --provider ${first!.provider} (${first!.createdAt.toISOString()}); nothing was sent`, {
+        hint: 'its order_ids belong to those payouts; pass --allow-other-provider only to plan it anyway (order_ids already owned stay duplicates)',
+      });
+    }
     const sessions = new Map(providers.map((id) => [id, createSession(id, target, config)] as const));
     const snapshot = await readPlanSnapshot({ ledger, batchId, rows: checkedRows, providers, sessions });
     logger.info({ event: 'start', batch: batchId, file: args.file, provider: args.provider, target: args.target, ledger: ledgerPath, resumed: snapshot.resumed, rows: checkedRows.length });

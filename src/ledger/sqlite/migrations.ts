@@ -125,4 +125,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (provider, recipient_key)
   ) STRICT;
   `,
+  // 2: one key per payout intent across providers. The merchant's order_id / externalReference names the payout
+  // whatever provider carries it, so at most one row owns it in the whole ledger (was: one per provider). A ledger
+  // where two providers already own the same order_id cannot take this index: opening it fails loudly, since those
+  // rows are the double payment this rule prevents and need an operator.
+  `
+  DROP INDEX payout_rows_key_owner;
+  CREATE UNIQUE INDEX payout_rows_key_owner ON payout_rows (order_key) WHERE status IN (${KEY_OWNING_SQL});
+  DROP INDEX payout_rows_key;
+  CREATE INDEX payout_rows_key ON payout_rows (order_key);
+  `,
 ];

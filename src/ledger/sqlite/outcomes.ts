@@ -132,7 +132,7 @@ export function applyOutcome(ctx: SqliteContext, item: OutcomeInput, at: string)
 /** not_sent → queued, or → duplicate / conflict of the row that took the key meanwhile. */
 export function requeue(ctx: SqliteContext, row: RowRecord, at: string): DemotedRow | undefined {
   const orderKey = row.order_key as string;
-  const owner = currentOwner(ctx, row.provider, orderKey);
+  const owner = currentOwner(ctx, orderKey);
   if (!owner) {
     assertTransition(row.id, 'not_sent', 'queued', 'resumed');
     ctx.s.requeueRow.run({ id: row.id, at });

@@ -84,6 +84,7 @@ export interface OwnerRecord {
   id: number;
   batch_id: string;
   row_number: number;
+  provider: string;
   status: string;
   fingerprint: string;
   provider_payout_id: Maybe<string>;
@@ -145,6 +146,7 @@ export function toKeyOwner(r: OwnerRecord): KeyOwner {
     rowId: r.id,
     batchId: r.batch_id,
     rowNumber: r.row_number,
+    provider: r.provider as ProviderId,
     status,
     fingerprint: r.fingerprint,
     ownsKey: ownsKey(status),

@@ -1,6 +1,5 @@
 import { assertMinor } from '../../domain/money.ts';
 import { maskAccount, accountValue } from '../../domain/mask-account.ts';
-import type { ProviderId } from '../../domain/provider-id.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { rowFingerprint } from '../batch-identity.ts';
 import { LedgerError } from '../ledger-error.ts';
@@ -47,7 +46,7 @@ export function insertRows(ctx: SqliteContext, batchId: string, rows: readonly L
             rowNumber: row.rowNumber,
           });
         }
-        owner = currentOwner(ctx, row.provider ?? batch.provider, payable.orderKey);
+        owner = currentOwner(ctx, payable.orderKey);
         if (owner) {
           status = owner.fingerprint === payable.fingerprint ? 'duplicate' : 'conflict';
           cause = 'key_owned';
@@ -103,7 +102,7 @@ export function getRowByNumber(ctx: SqliteContext, batchId: string, rowNumber: n
   return record ? toRow(record) : undefined;
 }
 
-export function findKeyOwners(ctx: SqliteContext, provider: ProviderId, orderKeys: readonly string[]): Map<string, KeyOwner> {
+export function findKeyOwners(ctx: SqliteContext, orderKeys: readonly string[]): Map<string, KeyOwner> {
   ensureOpen(ctx);
   const found = new Map<string, KeyOwner>();
   const keys = [...new Set(orderKeys)];
@@ -112,10 +111,10 @@ export function findKeyOwners(ctx: SqliteContext, provider: ProviderId, orderKey
     const stmt = inStatement(ctx, 
       'owners',
       chunk.length,
-      (list) => `SELECT id, batch_id, row_number, status, fingerprint, provider_payout_id, order_key FROM payout_rows
-        WHERE provider = ? AND order_key IN (${list}) AND status IN (${KEY_OWNING_SQL}, 'failed', 'not_sent') ORDER BY id`,
+      (list) => `SELECT id, batch_id, row_number, provider, status, fingerprint, provider_payout_id, order_key FROM payout_rows
+        WHERE order_key IN (${list}) AND status IN (${KEY_OWNING_SQL}, 'failed', 'not_sent') ORDER BY id`,
     );
-    for (const r of stmt.all(provider, ...chunk) as (OwnerRecord & { order_key: string })[]) {
+    for (const r of stmt.all(...chunk) as (OwnerRecord & { order_key: string })[]) {
       const current = found.get(r.order_key);
       // The owner wins; among rows that released the key, the latest.
       if (current === undefined || !current.ownsKey) found.set(r.order_key, toKeyOwner(r));
@@ -130,8 +129,9 @@ export function requireRow(ctx: SqliteContext, rowId: number): RowRecord {
   return record;
 }
 
-export function currentOwner(ctx: SqliteContext, provider: string, orderKey: string): KeyOwner | undefined {
-  const r = ctx.s.keyOwner.get(provider, orderKey) as OwnerRecord | undefined;
+/** The row that owns an order key, under any provider. */
+export function currentOwner(ctx: SqliteContext, orderKey: string): KeyOwner | undefined {
+  const r = ctx.s.keyOwner.get(orderKey) as OwnerRecord | undefined;
   return r ? toKeyOwner(r) : undefined;
 }
 
@@ -144,6 +144,6 @@ function payableFields(row: LedgerRowInput): { orderKey: string; fingerprint: st
 }
 
 export function ownedMessage(owner: KeyOwner): string {
-  return `order key already taken by batch ${owner.batchId} row ${owner.rowNumber} (${owner.status})`;
+  return `order key already taken by batch ${owner.batchId} row ${owner.rowNumber} (${owner.provider}, ${owner.status})`;
 }
 

@@ -165,7 +165,7 @@ describe('key ownership across processes', () => {
 
     const ledger = openSqliteLedger(tmp.path);
     try {
-      const owners = await ledger.findKeyOwners('openpay', Array.from({ length: keys }, (_, i) => `shared-${i}`));
+      const owners = await ledger.findKeyOwners(Array.from({ length: keys }, (_, i) => `shared-${i}`));
       expect(owners.size).toBe(keys);
       for (const owner of owners.values()) expect(owner).toMatchObject({ status: 'queued', ownsKey: true });
       const dispatchable = (

@@ -63,8 +63,8 @@ export class SqliteLedger implements LedgerStore {
   async getRowByNumber(batchId: string, rowNumber: number) {
     return payoutRows.getRowByNumber(this.ctx, batchId, rowNumber);
   }
-  async findKeyOwners(provider: ProviderId, orderKeys: readonly string[]) {
-    return payoutRows.findKeyOwners(this.ctx, provider, orderKeys);
+  async findKeyOwners(orderKeys: readonly string[]) {
+    return payoutRows.findKeyOwners(this.ctx, orderKeys);
   }
   async *rowsByStatus(batchId: string | null, statuses: readonly RowStatus[], options?: RowsByStatusOptions): AsyncIterableIterator<LedgerRow> {
     yield* queries.rowsByStatus(this.ctx, batchId, statuses, options);

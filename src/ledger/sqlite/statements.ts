@@ -28,8 +28,8 @@ export function prepareStatements(db: Database.Database) {
     getRow: db.prepare('SELECT * FROM payout_rows WHERE id = ?'),
     getRowByNumber: db.prepare('SELECT * FROM payout_rows WHERE batch_id = ? AND row_number = ?'),
     keyOwner: db.prepare(
-      `SELECT id, batch_id, row_number, status, fingerprint, provider_payout_id FROM payout_rows
-       WHERE provider = ? AND order_key = ? AND status IN (${KEY_OWNING_SQL})`,
+      `SELECT id, batch_id, row_number, provider, status, fingerprint, provider_payout_id FROM payout_rows
+       WHERE order_key = ? AND status IN (${KEY_OWNING_SQL})`,
     ),
     insertRow: db.prepare(
       `INSERT INTO payout_rows (batch_id, row_number, provider, order_key, fingerprint, amount_minor, currency, account,
