@@ -25,5 +25,7 @@ export const conektaModule: ProviderModule = {
   // conekta-dispersion.txt, "Estado de cuenta": "Dispersión a Cuenta de Tercero".
   statementText: 'Dispersión a cuenta de tercero',
   listsPayouts: true,
+  // findPayout lists the payee's transfers: a lookup only reads.
+  lookupResends: false,
   parseWebhook: (body) => parseConektaEvent(body, 'conekta'),
 };

@@ -26,5 +26,7 @@ export const openpayModule: ProviderModule = {
   defaultFees: { fixedMinor: 800, percentBps: 0, ivaBps: 1600 },
   statementText: 'Dispersión a cuenta de tercero',
   listsPayouts: true,
+  // findPayout posts the same order_id again (openpay-api.ts): a lookup may be the payout.
+  lookupResends: true,
   parseWebhook: parseOpenpayEvent,
 };

@@ -27,5 +27,7 @@ export const zenriseModule: ProviderModule = {
   // zenrise-payouts.txt names no endpoint that lists transfer requests (the adapter's listPayouts yields nothing):
   // each ledger row is looked up on its own, and payouts made outside this tool cannot be seen.
   listsPayouts: false,
+  // findPayout posts the same externalReference again (zenrise-api.ts): a lookup may be the payout.
+  lookupResends: true,
   parseWebhook: parseZenriseEvent,
 };
