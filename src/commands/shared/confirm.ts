@@ -13,6 +13,8 @@ export async function confirmByTyping(question: string, word: string, io: { inpu
   const rl = createInterface({ input: io.input ?? process.stdin, output: io.output ?? process.stderr });
   // question() never settles once the input has ended (Ctrl-D, a closed pipe): that is a no, not a wait forever.
   const closed = new Promise<undefined>((resolve) => rl.once('close', () => resolve(undefined)));
+  // On a terminal readline takes Ctrl-C as a key and, unheard, only pauses the input: the prompt would hang.
+  rl.once('SIGINT', () => rl.close());
   try {
     const answer = await Promise.race([rl.question(`${question} Type "${word}" to continue: `), closed]);
     return answer !== undefined && answer.trim().toLowerCase() === word.toLowerCase();
