@@ -97,7 +97,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // 2. Plan: dedupe against every earlier run, totals with fees, funds where the provider reports a balance.
     const batchId = batchIdFor(checked.fileHash, args.provider);
     const sessions = new Map(providers.map((id) => [id, createSession(id, target, config)] as const));
-    // Where the keys go, in the plan, the prompt and the log: the operator sees every host before anything is sent.
+    // Where the keys go, in the plan, the prompt and the log: every host is shown before any payout is sent (the balance
+    // read for the plan already uses them; the config check keeps them to https or loopback).
     const hosts = new Map([...sessions].map(([id, session]) => [id, baseUrlOrigin(session.baseUrl)] as const));
     logger.info({ event: 'start', batch: batchId, file: args.file, provider: args.provider, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: checkedRows.length });
     const snapshot = await readPlanSnapshot({ ledger, batchId, rows: checkedRows, providers, sessions });
