@@ -69,7 +69,8 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('out', { type: 'string', describe: 'Folder for the reports (default: a new folder under output/)' })
         .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
-        .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' }),
+        .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' })
+        .option('yes', { type: 'boolean', default: false, describe: 'On sandbox/live, re-send the payout request of unknown rows without the interactive prompt' }),
       async (args) => {
         const { syncCommand } = await import('./commands/sync/sync-command.ts');
         setExit(await syncCommand(args));

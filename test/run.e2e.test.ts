@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
@@ -7,6 +7,7 @@ import { openLedger } from '../src/ledger/open-ledger.ts';
 import { batchIdFor } from '../src/ledger/batch-identity.ts';
 import { hashFile } from '../src/read/hash-file.ts';
 import { generateBatch } from '../bench/generate-batch.ts';
+import { SIMULATOR_CREDENTIALS } from '../src/simulator/index.ts';
 import { ROOT, runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from './support/cli.ts';
 
 /** End to end: the real CLI, a real SQLite ledger file, real HTTP to the simulator. */
@@ -244,4 +245,56 @@ describe('payout-batch run', () => {
     expect(journal).toHaveLength(200);
     expect(new Set(journal.map((e) => `${e.provider}:${e.provider_id}`))).toEqual(new Set(rows.map((r) => `${r.provider}:${r.provider_id}`)));
   }, 240_000);
+
+  describe('keys stay home: sandbox/live base URLs and the hosts shown', () => {
+    /** A config pointing the live Openpay base URL at `url`, and the simulator's keys as the live keys. */
+    function liveSetup(url: string) {
+      const dir = tempDir();
+      const config = join(dir, 'config.json');
+      writeFileSync(config, JSON.stringify({ providers: { openpay: { baseUrl: { live: url } } } }));
+      const env = { OPENPAY_MERCHANT_ID: SIMULATOR_CREDENTIALS.openpay.merchantId, OPENPAY_PRIVATE_KEY: SIMULATOR_CREDENTIALS.openpay.privateKey, XDG_CONFIG_HOME: join(dir, 'xdg') };
+      return { dir, config, env };
+    }
+
+    it('a live run over http to a loopback host pays there, and the plan and run.log show that host and the config file', async () => {
+      sim = await startRecordingSimulator();
+      const { dir, config, env } = liveSetup(`${sim.url}/openpay`);
+      const out = join(dir, 'out');
+      const result = await runCli(['run', join(ROOT, 'samples/openpay-payouts.csv'), '--provider', 'openpay', '--target', 'live', '--yes', '--config', config, '--ledger', join(dir, 'l.sqlite'), '--out', out, '--format', 'csv'], { env });
+      expect(result.code).toBe(2); // the sample's bad rows
+      expect(sim.moneyMoving()).toBe(4);
+      const origin = new URL(sim.url).origin;
+      const hostLines = result.stderr.split('\n').filter((l) => l.includes(origin));
+      expect(hostLines).toHaveLength(1);
+      expect(hostLines[0]).toContain('openpay');
+      expect(result.stderr).toContain(config);
+      const start = readFileSync(join(out, 'run.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.event === 'start');
+      expect(start).toMatchObject({ target: 'live', config, hosts: { openpay: origin } });
+    });
+
+    it("shows a live provider's own host when the config sets none (a dry run: Digital FEMSA reads no balance)", async () => {
+      const dir = tempDir();
+      const result = await runCli(['run', join(ROOT, 'samples/digitalfemsa-payouts.csv'), '--provider', 'digitalfemsa', '--target', 'live', '--yes', '--dry-run', '--ledger', join(dir, 'l.sqlite'), '--out', join(dir, 'out')], {
+        cwd: dir,
+        env: { DIGITALFEMSA_PRIVATE_KEY: 'key_not_real', XDG_CONFIG_HOME: join(dir, 'xdg'), PAYOUT_BATCH_CONFIG: '' },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr.split('\n').filter((l) => l.includes('https://api.digitalfemsa.io'))).toHaveLength(1);
+      expect(result.stderr).toContain('config: defaults');
+    });
+
+    it.each([
+      ['http://payouts-proxy.example/openpay', 'payouts-proxy.example'],
+      ['http://10.0.0.7:8080/openpay', '10.0.0.7:8080'],
+    ])('refuses a live run whose --config sends the keys over http to %s, before any request', async (url, host) => {
+      sim = await startRecordingSimulator();
+      const { dir, config, env } = liveSetup(url);
+      const result = await runCli(['run', join(ROOT, 'samples/openpay-payouts.csv'), '--provider', 'openpay', '--target', 'live', '--yes', '--config', config, '--ledger', join(dir, 'l.sqlite')], { env });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('providers.openpay');
+      expect(result.stderr).toContain(host);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(join(dir, 'l.sqlite'))).toBe(false);
+    });
+  });
 });

@@ -12,7 +12,8 @@ import type { RowStatus } from '../src/domain/row-status.ts';
 import type { LedgerStore } from '../src/ledger/ledger-store.ts';
 import { openLedger } from '../src/ledger/open-ledger.ts';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../src/simulator/index.ts';
-import { startRecordingSimulator } from './support/cli.ts';
+import { SIMULATOR_CREDENTIALS } from '../src/simulator/index.ts';
+import { runCli, startRecordingSimulator } from './support/cli.ts';
 
 /**
  * End to end: batches paid by the run command against the real simulator over HTTP, then `sync` asking the providers
@@ -24,6 +25,7 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
 });
 
 function tempDir(): string {
@@ -91,6 +93,7 @@ function sync(simUrl: string, dir: string, args: Partial<SyncArgs> = {}, deps: P
         out: join(dir, `sync-${Math.random().toString(36).slice(2, 8)}`),
         format: 'csv',
         json: true,
+        yes: false,
         ...args,
       },
       deps,
@@ -266,6 +269,79 @@ describe('payout-batch sync', () => {
         expect(await l.getRow(row.id)).toMatchObject({ status: 'not_sent' });
         expect((await l.history(row.id)).at(-1)).toMatchObject({ from: 'unknown', to: 'not_sent', cause: 'lookup_found_nothing' });
       }
+    });
+  });
+
+  describe('on sandbox and live, a lookup that re-sends the payout request needs confirmation', () => {
+    const SANDBOX_ENV = {
+      OPENPAY_MERCHANT_ID: SIMULATOR_CREDENTIALS.openpay.merchantId,
+      OPENPAY_PRIVATE_KEY: SIMULATOR_CREDENTIALS.openpay.privateKey,
+      CONEKTA_PRIVATE_KEY: SIMULATOR_CREDENTIALS.conekta.privateKey,
+    };
+
+    /** Rows of `provider` left unknown by a run against a simulator that never answers, and a config whose sandbox base URL is `sim`. */
+    async function unknownRows(provider: 'openpay' | 'conekta', sample: string, sim: RunningSimulator) {
+      const dir = tempDir();
+      const config = join(dir, 'config.json');
+      writeFileSync(config, JSON.stringify({ providers: { [provider]: { timeoutMs: 300, baseUrl: { sandbox: `${sim.url}/${provider}` } } } }));
+      const hanging = await simulator({ faults: 'timeout=1', seed: 5 });
+      await pay(hanging, join(ROOT, sample), provider, dir, { config, maxAttempts: 1 });
+      const unknown = await withLedger(dir, async (l) => await collectRows(l.rowsByStatus(null, ['unknown'])));
+      expect(unknown.length).toBeGreaterThanOrEqual(2);
+      return { dir, config, unknown };
+    }
+    const statuses = (dir: string) => withLedger(dir, async (l) => (await sentRows(l)).map((r) => r.status));
+    const syncCli = (dir: string, config: string, extra: string[] = []) =>
+      runCli(['sync', '--target', 'sandbox', '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out', join(dir, `sync-${Math.random().toString(36).slice(2, 8)}`), '--format', 'csv', '--json', ...extra], {
+        env: { ...SANDBOX_ENV, XDG_CONFIG_HOME: join(dir, 'xdg') },
+      });
+
+    it('with no terminal and no --yes, unknown Openpay rows are not re-sent and stay unknown; --yes re-sends each once', async () => {
+      const sim = await startRecordingSimulator({ seed: 6, settleMs: 600_000 });
+      cleanups.push(() => sim.close());
+      const { dir, config, unknown } = await unknownRows('openpay', 'samples/openpay-payouts.csv', sim);
+
+      const held = await syncCli(dir, config);
+      expect(held.code).toBe(2);
+      expect(sim.moneyMoving()).toBe(0);
+      expect(await statuses(dir)).toEqual(unknown.map(() => 'unknown'));
+      expect(held.summary!.warnings.filter((w: string) => w.includes('--yes'))).toHaveLength(1);
+
+      const confirmed = await syncCli(dir, config, ['--yes']);
+      expect(confirmed.code).toBe(0);
+      expect(sim.moneyMoving()).toBe(unknown.length);
+      expect(await statuses(dir)).toEqual(unknown.map(() => 'pending'));
+    });
+
+    it('asks at the prompt, naming the host: "no" re-sends nothing, "yes" re-sends the rows it asked about', async () => {
+      const sim = await startRecordingSimulator({ seed: 6, settleMs: 600_000 });
+      cleanups.push(() => sim.close());
+      const { dir, config, unknown } = await unknownRows('openpay', 'samples/openpay-payouts.csv', sim);
+      for (const [name, value] of Object.entries(SANDBOX_ENV)) vi.stubEnv(name, value);
+      const questions: string[] = [];
+      const answering = (answer: boolean) => ({ prompt: { canPrompt: () => true, confirm: async (q: string) => (questions.push(q), answer) } });
+
+      const refused = await sync(sim.url, dir, { target: 'sandbox', simulatorUrl: undefined, config }, answering(false));
+      expect(refused.code).toBe(2);
+      expect(sim.moneyMoving()).toBe(0);
+      expect(questions).toHaveLength(1);
+      expect(questions[0]).toContain(new URL(sim.url).origin);
+
+      const accepted = await sync(sim.url, dir, { target: 'sandbox', simulatorUrl: undefined, config }, answering(true));
+      expect(accepted.code).toBe(0);
+      expect(sim.moneyMoving()).toBe(unknown.length);
+      expect(await statuses(dir)).toEqual(unknown.map(() => 'pending'));
+    });
+
+    it('a lookup that only reads (Conekta) needs no confirmation: unknown rows it proves never sent become not_sent', async () => {
+      const sim = await startRecordingSimulator({ seed: 6 });
+      cleanups.push(() => sim.close());
+      const { dir, config, unknown } = await unknownRows('conekta', 'samples/conekta-payouts.csv', sim);
+      const result = await syncCli(dir, config);
+      expect(result.code).toBe(2);
+      expect(sim.moneyMoving()).toBe(0);
+      expect(await statuses(dir)).toEqual(unknown.map(() => 'not_sent'));
+      expect(result.summary!.warnings.filter((w: string) => w.includes('--yes'))).toHaveLength(0);
     });
   });
 

@@ -1,21 +1,60 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { PROVIDER_IDS, type ProviderId } from '../domain/provider-id.ts';
+import { checkRealBaseUrl } from '../providers/base-urls.ts';
 import type { AppConfig, ConfigResult, ProviderConfig, Target } from './config-types.ts';
 import { defaultProviderConfig } from './default-config.ts';
 
 export const DEFAULT_CONFIG_FILE = 'payout-batch.config.json';
 
+export interface ConfigLookup {
+  /** --config. */
+  path?: string | undefined;
+  target: Target;
+  /** PAYOUT_BATCH_CONFIG, XDG_CONFIG_HOME (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Where ./payout-batch.config.json and a relative --config are read from (default: process.cwd()). */
+  cwd?: string;
+  /** The user's home, for ~/.config (default: os.homedir()). */
+  home?: string;
+}
+
+/**
+ * Which file to read, in order: --config, $PAYOUT_BATCH_CONFIG, then (simulator only) ./payout-batch.config.json,
+ * then the user's config dir ($XDG_CONFIG_HOME/payout-batch/config.json, else ~/.config/payout-batch/config.json).
+ * A file in the current folder is never read for sandbox or live: whoever can write to the folder a run starts in
+ * (a checked-out repository, a shared drive) could otherwise point the provider keys at a host of their choosing.
+ * `ignored` is that file when it exists and was passed over.
+ */
+export function resolveConfigPath(options: ConfigLookup): { path?: string; ignored?: string } {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = nonBlank(options.path) ?? nonBlank(env.PAYOUT_BATCH_CONFIG);
+  const local = join(cwd, DEFAULT_CONFIG_FILE);
+  const localExists = existsSync(local);
+  if (explicit !== undefined) return { path: resolve(cwd, explicit) };
+  if (options.target === 'simulator' && localExists) return { path: local };
+  const user = userConfigFile(env, options.home ?? homedir());
+  const path = existsSync(user) ? user : undefined;
+  return { ...(path ? { path } : {}), ...(localExists ? { ignored: local } : {}) };
+}
+
+/** $XDG_CONFIG_HOME/payout-batch/config.json (the XDG spec ignores a relative value), else ~/.config/…. */
+export function userConfigFile(env: NodeJS.ProcessEnv, home: string): string {
+  const xdg = nonBlank(env.XDG_CONFIG_HOME);
+  return join(xdg && isAbsolute(xdg) ? xdg : join(home, '.config'), 'payout-batch', 'config.json');
+}
+
 /**
  * load → normalize → validate. Strict on config (unknown keys and bad values are errors, not guesses); the caller
- * decides what an error means (run refuses to start). Path: --config, else PAYOUT_BATCH_CONFIG, else
- * ./payout-batch.config.json when present, else defaults.
+ * decides what an error means (run refuses to start). Where the file is looked for: resolveConfigPath.
  */
-export function loadConfig(options: { path?: string; target: Target; env?: NodeJS.ProcessEnv; cwd?: string }): ConfigResult {
-  const env = options.env ?? process.env;
-  const explicit = options.path ?? env.PAYOUT_BATCH_CONFIG;
-  const path = explicit ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+export function loadConfig(options: ConfigLookup): ConfigResult {
+  const { path, ignored } = resolveConfigPath(options);
   const errors: string[] = [];
   const warnings: string[] = [];
+  if (ignored) warnings.push(`${ignored} was not read: a config in the current folder is used only with --target simulator; pass --config or set PAYOUT_BATCH_CONFIG to use it for ${options.target}`);
   let raw: unknown = {};
   if (path) {
     try {
@@ -28,6 +67,10 @@ export function loadConfig(options: { path?: string; target: Target; env?: NodeJ
   }
   const config = normalizeConfig(raw, options.target, path ?? 'defaults', errors, warnings);
   return { config, warnings, errors };
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== '' ? value : undefined;
 }
 
 export function normalizeConfig(raw: unknown, target: Target, source: string, errors: string[], warnings: string[]): AppConfig {
@@ -79,7 +122,10 @@ function mergeProvider(into: ProviderConfig, raw: Record<string, unknown>, where
           break;
         }
         for (const [t, url] of Object.entries(value)) {
-          if ((t === 'sandbox' || t === 'live') && typeof url === 'string' && /^https?:\/\//.test(url)) into.baseUrl[t] = url.replace(/\/+$/, '');
+          const checked = (t === 'sandbox' || t === 'live') && typeof url === 'string' ? checkRealBaseUrl(url) : undefined;
+          if (checked?.ok) into.baseUrl[t as 'sandbox' | 'live'] = (url as string).replace(/\/+$/, '');
+          else if (checked?.problem === 'NOT_HTTPS') errors.push(`${where}.baseUrl.${t}: ${checked.host} must be reached over https (http only to localhost, 127.0.0.0/8 or ::1)`);
+          else if (checked?.problem === 'HAS_USERINFO') errors.push(`${where}.baseUrl.${t}: the URL for ${checked.host} must not carry a user name or password`);
           else errors.push(`${where}.baseUrl.${t} must be an http(s) URL under "sandbox" or "live"`);
         }
         break;

@@ -51,6 +51,12 @@ export interface ProviderModule {
   readonly statementText: string;
   /** Whether the adapter can list the provider's payouts for a period (reconciliation sees payouts made elsewhere). */
   readonly listsPayouts: boolean;
+  /**
+   * Whether the adapter's findPayout settles an unknown outcome by sending the money-moving request again (same key):
+   * the provider then answers with the one payout of that key, creating it if the first request never arrived. Where
+   * it does, a lookup can move money, and sync asks before it on sandbox and live.
+   */
+  readonly lookupResends: boolean;
   /** Reads one webhook body; never throws on provider input. */
   parseWebhook(body: unknown): ParsedEvent;
   /** How its webhooks prove where they come from, and the variables holding the secret or key. */

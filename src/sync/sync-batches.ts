@@ -4,6 +4,7 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import { BatchLockedError, type BatchLockOwner } from '../ledger/ledger-error.ts';
 import type { BatchLock, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
+import { lookupWouldResend } from './lookup-resends.ts';
 import { syncRow, type SyncRowContext, type SyncRowResult } from './sync-row.ts';
 
 /** Statuses a sync asks the provider about: accepted but not settled, or not known to be performed. */
@@ -43,6 +44,11 @@ export interface SyncBatchesOptions {
   signal?: AbortSignal;
   onRow?: (result: SyncRowResult) => void;
   onRound?: (round: SyncRound) => void;
+  /**
+   * Asked of each row whose lookup would send its payout request again (lookup-resends.ts); false keeps the row out
+   * of the round as it is (SyncReport.withheld). Absent: every such lookup may resend (the simulator).
+   */
+  mayResend?: (row: LedgerRow) => boolean;
   /** A live run holds the batch: only rows with a payout id were asked about. */
   onBatchLocked?: (batchId: string, owner: BatchLockOwner) => void;
 }
@@ -55,6 +61,8 @@ export interface SyncRound {
   unanswered: number;
   /** Rows in scope still pending, unknown or sending after the round. */
   notFinal: number;
+  /** Rows left out of the round because their lookup would resend unconfirmed (counted in notFinal). */
+  withheld: number;
 }
 
 export interface SyncReport {
@@ -69,6 +77,8 @@ export interface SyncReport {
   timedOut: boolean;
   interrupted: boolean;
   lockedBatches: Map<string, BatchLockOwner>;
+  /** Rows not asked about because their lookup would resend and mayResend said no; they keep their status. */
+  withheld: Set<number>;
 }
 
 /**
@@ -104,7 +114,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
     return lane;
   };
 
-  const report: SyncReport = { rounds: 0, rowIds: new Set(), answered: 0, neverAnswered: 0, changed: 0, timedOut: false, interrupted: false, lockedBatches: new Map() };
+  const report: SyncReport = { rounds: 0, rowIds: new Set(), answered: 0, neverAnswered: 0, changed: 0, timedOut: false, interrupted: false, lockedBatches: new Map(), withheld: new Set() };
   const lastVerdict = new Map<number, SyncRowResult['verdict']>();
   const everAnswered = new Set<number>();
 
@@ -114,8 +124,9 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
       break;
     }
     report.rounds += 1;
-    const round: SyncRound = { round: report.rounds, asked: 0, changed: 0, unanswered: 0, notFinal: 0 };
+    const round: SyncRound = { round: report.rounds, asked: 0, changed: 0, unanswered: 0, notFinal: 0, withheld: 0 };
     const locks: BatchLock[] = [];
+    let withheldThisRound = 0;
     try {
       const rows: LedgerRow[] = [];
       for (const batchId of options.batchIds) {
@@ -123,6 +134,11 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
         if (lock) locks.push(lock);
         for await (const row of options.ledger.rowsByStatus(batchId, SYNC_STATUSES)) {
           if (!lock && !row.providerPayoutId) continue;
+          if (options.mayResend && lookupWouldResend(row) && !options.mayResend(row)) {
+            withheldThisRound += 1;
+            report.withheld.add(row.id);
+            continue;
+          }
           rows.push(row);
         }
       }
@@ -147,13 +163,15 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
     }
     report.changed += round.changed;
     round.notFinal = await countNotFinal(options.ledger, options.batchIds);
+    round.withheld = withheldThisRound;
     options.onRound?.(round);
 
     if (signal.aborted) {
       report.interrupted = true;
       break;
     }
-    if (!options.untilFinal || round.notFinal === 0) break;
+    // Withheld rows stay as they are whatever the rounds do: --until-final does not wait for them.
+    if (!options.untilFinal || round.notFinal - round.withheld <= 0) break;
     const left = deadline - now();
     if (left <= 0) {
       report.timedOut = true;

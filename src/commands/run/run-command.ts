@@ -1,5 +1,4 @@
 import { basename, join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { applyRunPlan } from '../../apply/apply-run-plan.ts';
 import { readPlanSnapshot } from '../../apply/read-plan-snapshot.ts';
 import type { loadConfig } from '../../config/load-config.ts';
@@ -13,6 +12,7 @@ import { batchIdFor } from '../../ledger/batch-identity.ts';
 import { collectRows } from '../../ledger/collect-rows.ts';
 import type { PlanTotal } from '../../plan/plan-batch.ts';
 import { planRun } from '../../plan/plan-run.ts';
+import { baseUrlOrigin } from '../../providers/base-urls.ts';
 import { getProvider } from '../../providers/registry.ts';
 import { parseMapOption } from '../../read/parse-map-option.ts';
 import { writeReports } from '../../report/write-reports.ts';
@@ -22,6 +22,7 @@ import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { resultRowFromChecked, writeResultsFile } from '../../write/results-writer.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
 import { checkFile } from '../shared/check-file.ts';
+import { canPrompt, confirmByTyping } from '../shared/confirm.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
@@ -62,7 +63,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   return withCommandScope({ config: args.config, target: args.target }, async (scope) => {
     const { config, startedAt } = scope;
-    if (args.target === 'live' && !args.yes && !process.stdin.isTTY) {
+    if (args.target === 'live' && !args.yes && !canPrompt()) {
       throw new RunError('CONFIRMATION_REQUIRED', 'a live run needs confirmation', { hint: 'pass --yes to pay without the interactive prompt' });
     }
 
@@ -107,11 +108,14 @@ export async function runCommand(args: RunArgs): Promise<number> {
       });
     }
     const sessions = new Map(providers.map((id) => [id, createSession(id, target, config)] as const));
+    // Where the keys go, in the plan, the prompt and the log: every host is shown before any payout is sent (the balance
+    // read for the plan already uses them; the config check keeps them to https or loopback).
+    const hosts = new Map([...sessions].map(([id, session]) => [id, baseUrlOrigin(session.baseUrl)] as const));
+    logger.info({ event: 'start', batch: batchId, file: args.file, provider: args.provider, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: checkedRows.length });
     const snapshot = await readPlanSnapshot({ ledger, batchId, rows: checkedRows, providers, sessions });
-    logger.info({ event: 'start', batch: batchId, file: args.file, provider: args.provider, target: args.target, ledger: ledgerPath, resumed: snapshot.resumed, rows: checkedRows.length });
     const plan = planRun(checkedRows, snapshot, feesOf(config));
-    if (!args.json) process.stderr.write(formatPlan(plan.totals, snapshot.balances, plan.notPayable, checkedRows.length, plan.resumed));
-    logger.info({ event: 'plan', totals: plan.totals, balances: Object.fromEntries(snapshot.balances), invalid: plan.notPayable });
+    if (!args.json) process.stderr.write(formatPlan(plan.totals, snapshot.balances, plan.notPayable, checkedRows.length, plan.resumed, { target: args.target, config: config.source, hosts }));
+    logger.info({ event: 'plan', resumed: snapshot.resumed, totals: plan.totals, balances: Object.fromEntries(snapshot.balances), invalid: plan.notPayable });
 
     const finish = async (code: number, extraWarnings: string[] = []) => {
       const inLedger = Boolean(await ledger.getBatch(batchId));
@@ -160,7 +164,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     }
     if (args.dryRun) return await finish(plan.notPayable ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK, ['dry run: nothing was sent']);
 
-    if (args.target === 'live' && !args.yes) await confirmLive(plan.totals);
+    if (args.target === 'live' && !args.yes) await confirmLive(plan.totals, hosts);
 
     // 3. Apply: take the batch for this process, write its rows, and pay.
     const applied = await applyRunPlan({
@@ -219,7 +223,14 @@ function feesOf(config: ReturnType<typeof loadConfig>['config']) {
   return Object.fromEntries(Object.entries(config.providers).map(([id, p]) => [id, p.fees])) as Record<ProviderId, (typeof config.providers)[ProviderId]['fees']>;
 }
 
-function formatPlan(totals: PlanTotal[], balances: ReadonlyMap<string, Minor>, invalid: number, rows: number, resumed: boolean): string {
+function formatPlan(
+  totals: PlanTotal[],
+  balances: ReadonlyMap<string, Minor>,
+  invalid: number,
+  rows: number,
+  resumed: boolean,
+  where: { target: Target; config: string; hosts: ReadonlyMap<ProviderId, string> },
+): string {
   const lines = [`plan${resumed ? ' (resuming this batch)' : ''}: ${rows} row(s), ${invalid} not payable`];
   for (const t of totals) {
     const balance = balances.get(`${t.provider}|${t.currency}`);
@@ -228,16 +239,12 @@ function formatPlan(totals: PlanTotal[], balances: ReadonlyMap<string, Minor>, i
     );
   }
   if (!totals.length) lines.push('  nothing to send');
+  lines.push(`${where.target} via (config: ${where.config}):`);
+  for (const [id, host] of where.hosts) lines.push(`  ${id.padEnd(13)} ${host}`);
   return `${lines.join('\n')}\n`;
 }
 
-async function confirmLive(totals: PlanTotal[]): Promise<void> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const what = totals.map((t) => `${t.count} payouts ${t.currency} ${formatMinor(t.debitMinor)} via ${t.provider}`).join(', ');
-    const answer = await rl.question(`LIVE: pay ${what || 'nothing'}? Type "pay" to continue: `);
-    if (answer.trim().toLowerCase() !== 'pay') throw new RunError('CONFIRMATION_REQUIRED', 'live run not confirmed; nothing was sent');
-  } finally {
-    rl.close();
-  }
+async function confirmLive(totals: PlanTotal[], hosts: ReadonlyMap<ProviderId, string>): Promise<void> {
+  const what = totals.map((t) => `${t.count} payouts ${t.currency} ${formatMinor(t.debitMinor)} via ${t.provider} (${hosts.get(t.provider) ?? '?'})`).join(', ');
+  if (!(await confirmByTyping(`LIVE: pay ${what || 'nothing'}?`, 'pay'))) throw new RunError('CONFIRMATION_REQUIRED', 'live run not confirmed; nothing was sent');
 }

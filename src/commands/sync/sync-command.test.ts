@@ -12,7 +12,7 @@ describe('syncCommand', () => {
   it('refuses what it cannot do, with stable codes, before asking any provider', async () => {
     dir = mkdtempSync(join(tmpdir(), 'payout-sync-cmd-'));
     // Port 9 (discard): nothing there; none of these may get as far as calling it.
-    const base: SyncArgs = { all: false, untilFinal: false, timeout: 10, maxAttempts: 5, target: 'simulator', simulatorUrl: 'http://127.0.0.1:9', ledger: join(dir, 'ledger.sqlite'), format: 'csv', json: true };
+    const base: SyncArgs = { all: false, untilFinal: false, timeout: 10, maxAttempts: 5, target: 'simulator', simulatorUrl: 'http://127.0.0.1:9', ledger: join(dir, 'ledger.sqlite'), format: 'csv', json: true, yes: false };
     // A fresh in-process simulator has none of the batch's payouts.
     await expect(syncCommand({ ...base, simulatorUrl: undefined })).rejects.toMatchObject({ code: 'USAGE' });
     await expect(syncCommand({ ...base, batch: 'b', all: true })).rejects.toMatchObject({ code: 'USAGE' });

@@ -3,15 +3,18 @@ import type { Target } from '../../config/config-types.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { mapRows } from '../../ledger/collect-rows.ts';
-import type { Batch, LedgerStore } from '../../ledger/ledger-store.ts';
+import type { Batch, LedgerRow, LedgerStore } from '../../ledger/ledger-store.ts';
+import { baseUrlOrigin } from '../../providers/base-urls.ts';
 import { getProvider } from '../../providers/registry.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
+import { lookupWouldResend } from '../../sync/lookup-resends.ts';
 import { SYNC_STATUSES, syncBatches, type SyncReport } from '../../sync/sync-batches.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { writeResultsFile, type ResultsFiles } from '../../write/results-writer.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
 import { withCommandScope, type CommandScope } from '../shared/command-scope.ts';
+import { canPrompt, confirmByTyping } from '../shared/confirm.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
 import { Tally } from '../shared/tally.ts';
@@ -30,6 +33,8 @@ export interface SyncArgs {
   out?: string;
   format: 'csv' | 'xlsx' | 'both';
   json: boolean;
+  /** On sandbox/live, lets a lookup resend a row's payout request without asking. */
+  yes: boolean;
 }
 
 /** What tests replace: the wait between --until-final rounds, and the interrupt. */
@@ -37,6 +42,8 @@ export interface SyncDeps {
   pause?: (ms: number, signal: AbortSignal) => Promise<void>;
   pauseMs?: number;
   signal?: AbortSignal;
+  /** The question before a resend on sandbox/live (default: the terminal, when there is one). */
+  prompt?: { canPrompt: () => boolean; confirm: (question: string) => Promise<boolean> };
 }
 
 /** Where a row must end for the sync to be clean (exit 0): accepted or paid, nothing failed or in doubt. */
@@ -76,7 +83,9 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     const outDir = await createOutputDir({ command: 'sync', ...(single ? { file: single.fileName } : {}), out: args.out, now: startedAt });
     logger = scope.createLogger({ file: join(outDir, 'sync.log'), stderr: false, base: { command: 'sync' } });
     const log = logger;
-    log.info({ event: 'start', batches: batches.map((b) => b.id), target: args.target, ledger: ledgerPath, untilFinal: args.untilFinal, timeoutSeconds: args.timeout });
+    const hosts = Object.fromEntries(providers.map((id) => [id, baseUrlOrigin(createSession(id, target, config).baseUrl)]));
+    log.info({ event: 'start', batches: batches.map((b) => b.id), target: args.target, config: config.source, hosts, ledger: ledgerPath, untilFinal: args.untilFinal, timeoutSeconds: args.timeout });
+    const mayResend = await resendPermission(ledger, batches, args, hosts, deps.prompt ?? { canPrompt, confirm: (question) => confirmByTyping(question, 'resend') });
 
     const report = await syncBatches({
       ledger,
@@ -88,6 +97,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
         concurrency: config.providers[id].concurrency,
       }),
       maxAttempts: args.maxAttempts,
+      ...(mayResend ? { mayResend } : {}),
       untilFinal: args.untilFinal,
       timeoutMs: args.timeout * 1000,
       ...(deps.pause ? { pause: deps.pause } : {}),
@@ -101,7 +111,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       },
       onRound: (round) => {
         log.info({ event: 'round', ...round });
-        if (!args.json) process.stderr.write(`sync round ${round.round}: asked ${round.asked}, changed ${round.changed}, no answer ${round.unanswered}, not final ${round.notFinal}\n`);
+        if (!args.json) process.stderr.write(`sync round ${round.round}: asked ${round.asked}, changed ${round.changed}, no answer ${round.unanswered}, not final ${round.notFinal}${round.withheld ? `, not re-sent ${round.withheld}` : ''}\n`);
       },
       onBatchLocked: (batchId, owner) =>
         log.warn({ event: 'batch_locked', batch: batchId, pid: owner.pid, host: owner.host, since: owner.startedAt.toISOString() }, 'a live run holds the batch: its rows without a payout id are left to it'),
@@ -111,7 +121,10 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     for (const [batchId, owner] of report.lockedBatches) {
       warnings.push(`batch ${batchId} is being dispatched by pid ${owner.pid} on ${owner.host}: its sending/unknown rows without a payout id were left to that run`);
     }
-    if (report.rowIds.size === 0) warnings.push('nothing to sync: no pending or unknown rows in scope');
+    if (report.withheld.size) {
+      warnings.push(`${report.withheld.size} unknown row(s) were not re-sent and stay unknown: on ${args.target}, settling them sends their payout request again, which needs --yes or a confirmation at the prompt`);
+    }
+    if (report.rowIds.size === 0 && report.withheld.size === 0) warnings.push('nothing to sync: no pending or unknown rows in scope');
     if (report.timedOut) warnings.push(`--until-final: some rows were not final after ${args.timeout} s; run sync again later`);
 
     // Results: one file for one batch; with --all, one per batch in a folder named by its id.
@@ -180,9 +193,35 @@ async function providersInScope(ledger: LedgerStore, batches: readonly Batch[]):
   return [...ids];
 }
 
+/**
+ * On sandbox and live a lookup that resends moves money (lookup-resends.ts), so it needs --yes or a "resend" typed at
+ * the prompt, asked once for the rows in scope now. With no terminal and no --yes, none is resent. The simulator
+ * resends freely (undefined: no check).
+ */
+async function resendPermission(
+  ledger: LedgerStore,
+  batches: readonly Batch[],
+  args: SyncArgs,
+  hosts: Record<string, string>,
+  prompt: NonNullable<SyncDeps['prompt']>,
+): Promise<((row: LedgerRow) => boolean) | undefined> {
+  if (args.target === 'simulator' || args.yes) return undefined;
+  const candidates = new Map<number, ProviderId>();
+  for (const batch of batches) {
+    for await (const row of ledger.rowsByStatus(batch.id, ['unknown', 'sending'])) if (lookupWouldResend(row)) candidates.set(row.id, row.provider);
+  }
+  if (candidates.size === 0 || !prompt.canPrompt()) return () => false;
+  const via = [...new Set(candidates.values())].map((id) => `${id} (${hosts[id] ?? '?'})`).join(', ');
+  const question = `${args.target.toUpperCase()}: ${candidates.size} row(s) have an unknown outcome; settling them sends their payout request again (same key) to ${via}. Re-send?`;
+  const confirmed = await prompt.confirm(question);
+  return (row) => confirmed && candidates.has(row.id);
+}
+
 async function exitCode(ledger: LedgerStore, report: SyncReport, untilFinal: boolean): Promise<number> {
   if (report.interrupted) return EXIT.INTERRUPTED;
   if (report.rowIds.size > 0 && report.neverAnswered === report.rowIds.size) return EXIT.FATAL;
+  // Left unknown on purpose: the operator has to act (sync again with --yes, or a run).
+  if (report.withheld.size > 0) return EXIT.ROWS_NEED_ATTENTION;
   for (const id of report.rowIds) {
     const status = (await ledger.getRow(id))?.status;
     if (status === undefined || !CLEAN.includes(status)) return EXIT.ROWS_NEED_ATTENTION;

@@ -5,6 +5,7 @@ import type { PayoutInstruction, ProviderPayout } from '../payout-provider.ts';
 import { clabeInstruction } from '../test-support/instruction.ts';
 import { adminCreate, advance, journal, simSession, startTestSimulator, thrown } from '../test-support/simulator.ts';
 import { conektaProvider as conekta } from './conekta-api.ts';
+import { conektaModule } from './conekta.module.ts';
 
 const SETTLE_MS = 5000;
 const sims: RunningSimulator[] = [];
@@ -60,7 +61,11 @@ describe('conekta against the simulator', () => {
     const created = await conekta.createPayout(session, instruction);
     expect(await conekta.findPayout(session, instruction, since)).toMatchObject({ payoutId: created.payoutId, reference: 'CK-E2E-FIND' });
     const sameAmountOtherRow = { ...instruction, orderId: 'CK-E2E-NEVER', requestKey: 'ffffffffffffffffffffffffffffffff' };
+    const movements = (await journal(sim, 'conekta')).length;
     expect(await conekta.findPayout(session, sameAmountOtherRow, since)).toBeNull();
+    // Only read: no transfer was made for the row never sent (lookupResends false).
+    expect(await journal(sim, 'conekta')).toHaveLength(movements);
+    expect(conektaModule.lookupResends).toBe(false);
   });
 
   it('a transfer without metadata is matched by payee and amount; two of them cannot be told apart', async () => {

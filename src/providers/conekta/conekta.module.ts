@@ -27,5 +27,7 @@ export const conektaModule: ProviderModule = {
   listsPayouts: true,
   // Signed DIGEST header, key from POST /webhook_keys (webhooks/webhook-auth.ts DIGEST_ENCODING).
   webhookAuth: { kind: 'rsa-digest', publicKeyVariable: 'CONEKTA_WEBHOOK_PUBLIC_KEY' },
+  // findPayout lists the payee's transfers: a lookup only reads.
+  lookupResends: false,
   parseWebhook: (body) => parseConektaEvent(body, 'conekta'),
 };

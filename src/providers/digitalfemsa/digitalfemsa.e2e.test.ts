@@ -4,6 +4,7 @@ import { closeHttpAgent } from '../http-client.ts';
 import type { PayoutInstruction, ProviderPayout } from '../payout-provider.ts';
 import { journal, advance, simSession, startTestSimulator, thrown } from '../test-support/simulator.ts';
 import { digitalfemsaProvider as femsa } from './digitalfemsa-api.ts';
+import { digitalfemsaModule } from './digitalfemsa.module.ts';
 
 const SETTLE_MS = 5000;
 /** digitalfemsa-cashout.txt example: expires_at − created_at = 48 h. */
@@ -68,7 +69,11 @@ describe('digitalfemsa against the simulator', () => {
     const row = await withCustomer(sim, instruction({ orderId: 'FM-E2E-FIND' }));
     const created = await femsa.createPayout(session, row);
     expect(await femsa.findPayout(session, row, since)).toMatchObject({ payoutId: created.payoutId, reference: 'FM-E2E-FIND' });
+    const movements = (await journal(sim, 'digitalfemsa')).length;
     expect(await femsa.findPayout(session, { ...row, orderId: 'FM-E2E-NEVER', requestKey: 'key-never' }, since)).toBeNull();
+    // Only read: no order was made for the row never sent (lookupResends false).
+    expect(await journal(sim, 'digitalfemsa')).toHaveLength(movements);
+    expect(digitalfemsaModule.lookupResends).toBe(false);
   });
 
   it('lists the orders of a period', async () => {

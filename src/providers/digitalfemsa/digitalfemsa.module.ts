@@ -27,6 +27,8 @@ export const digitalfemsaModule: ProviderModule = {
   defaultFees: { fixedMinor: 1200, percentBps: 0, ivaBps: 1600 },
   statementText: 'Retiro en efectivo OXXO',
   listsPayouts: true,
+  // findPayout searches the orders by metadata: a lookup only reads.
+  lookupResends: false,
   // Same company family as Conekta; digitalfemsa-cashout.txt documents no events of its own.
   // As Conekta: a signed DIGEST header, key from POST /webhook_keys.
   webhookAuth: { kind: 'rsa-digest', publicKeyVariable: 'DIGITALFEMSA_WEBHOOK_PUBLIC_KEY' },

@@ -5,6 +5,7 @@ import type { ProviderPayout } from '../payout-provider.ts';
 import { clabeInstruction } from '../test-support/instruction.ts';
 import { advance, journal, simSession, startTestSimulator, SIMULATOR_CREDENTIALS, thrown } from '../test-support/simulator.ts';
 import { openpayProvider as openpay } from './openpay-api.ts';
+import { openpayModule } from './openpay.module.ts';
 
 const SETTLE_MS = 5000;
 const STARTING_BALANCE = 1_000_000_000_000;
@@ -83,6 +84,7 @@ describe('openpay against the simulator', () => {
     expect(found).toMatchObject({ reference: 'OP-E2E-LOST', amountMinor: 777, state: 'pending' });
     expect(await openpay.findPayout(session, instruction, new Date())).toMatchObject({ payoutId: found?.payoutId });
     expect((await journal(sim, 'openpay')).filter((e) => e.reference === 'OP-E2E-LOST')).toHaveLength(1);
+    expect(openpayModule.lookupResends).toBe(true);
   });
 
   it('an order_id already used for another amount is not claimed as this row', async () => {

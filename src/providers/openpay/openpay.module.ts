@@ -28,5 +28,7 @@ export const openpayModule: ProviderModule = {
   listsPayouts: true,
   // openpay.mx/docs/webhooks: the webhook is registered with a user and password, sent as HTTP Basic.
   webhookAuth: { kind: 'basic', userVariable: 'OPENPAY_WEBHOOK_USER', passwordVariable: 'OPENPAY_WEBHOOK_PASSWORD' },
+  // findPayout posts the same order_id again (openpay-api.ts): a lookup may be the payout.
+  lookupResends: true,
   parseWebhook: parseOpenpayEvent,
 };

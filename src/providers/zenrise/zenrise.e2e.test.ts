@@ -6,6 +6,7 @@ import type { PayoutInstruction } from '../payout-provider.ts';
 import { loadFixture } from '../test-support/fixtures.ts';
 import { advance, journal, simSession, startTestSimulator, SIMULATOR_CREDENTIALS, thrown } from '../test-support/simulator.ts';
 import { zenriseProvider as zenrise } from './zenrise-api.ts';
+import { zenriseModule } from './zenrise.module.ts';
 
 const SETTLE_MS = 5000;
 /** Longer than any token lifetime the simulator hands out (15 min). */
@@ -73,6 +74,14 @@ describe('zenrise against the simulator', () => {
   ])('pays to %s of the DEV test data', async (_what, account, destination) => {
     const row = await withAccount(instruction({ orderId: `ZR-E2E-${destination}`, account, amountMinor: 1 }));
     expect(await zenrise.createPayout(simSession(sim, 'zenrise'), row)).toMatchObject({ amountMinor: 1, destination });
+  });
+
+  it('findPayout of a row that never reached Zenrise creates it once: the lookup is a resend (lookupResends)', async () => {
+    const session = simSession(sim, 'zenrise');
+    const row = await withAccount(instruction({ orderId: 'ZR-E2E-LOST', amountMinor: 2100 }));
+    expect(await zenrise.findPayout(session, row, new Date())).toMatchObject({ amountMinor: 2100, state: 'pending' });
+    expect((await journal(sim, 'zenrise')).filter((e) => e.reference === 'ZR-E2E-LOST')).toHaveLength(1);
+    expect(zenriseModule.lookupResends).toBe(true);
   });
 
   it('the same externalReference returns the existing request: one transfer, however often it is sent', async () => {

@@ -29,5 +29,7 @@ export const zenriseModule: ProviderModule = {
   listsPayouts: false,
   // zenrise-payouts.txt documents no signature: a secret token in the registered URL, /webhooks/zenrise/{token}.
   webhookAuth: { kind: 'path-token', tokenVariable: 'ZENRISE_WEBHOOK_TOKEN' },
+  // findPayout posts the same externalReference again (zenrise-api.ts): a lookup may be the payout.
+  lookupResends: true,
   parseWebhook: parseZenriseEvent,
 };
