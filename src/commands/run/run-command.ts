@@ -44,6 +44,8 @@ export interface RunArgs {
   maxAttempts: number;
   onInvalid: 'skip' | 'abort';
   dryRun: boolean;
+  /** Start a ledger at a path where none is (sandbox / live refuse a missing one without it). */
+  newLedger?: boolean;
   yes: boolean;
   json: boolean;
 }
@@ -91,7 +93,19 @@ export async function runCommand(args: RunArgs): Promise<number> {
       logger.warn({ event: 'interrupt', signal }, 'stopping: no new rows are taken; in-flight requests finish or are recorded as unknown');
       if (tty) process.stderr.write(`\n${signal}: stopping after the requests in flight…\n`);
     });
-    const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger });
+    // A dry run never creates the ledger: a missing one reads as empty (every row new).
+    const opened = await scope.openLedger({ path: args.ledger, newLedger: args.newLedger, readOnly: args.dryRun });
+    const { ledger, ledgerPath } = opened;
+    // Checked before the results are written and when the dispatch ends: once the path names another file (or none),
+    // what this run records is out of reach of the next run, which would pay those rows again.
+    let ledgerLost: 'deleted' | 'replaced' | undefined;
+    const checkLedgerFile = () => {
+      const change = opened.fileChange();
+      if (!change || ledgerLost) return;
+      ledgerLost = change;
+      logger.error({ event: 'ledger_file_changed', ledger: ledgerPath, change }, 'the ledger file was deleted or replaced during the run');
+      process.stderr.write(ledgerLostMessage(ledgerPath, change));
+    };
 
     // 2. Plan: dedupe against every earlier run, totals with fees, funds where the provider reports a balance.
     const batchId = batchIdFor(checked.fileHash, args.provider);
@@ -102,7 +116,11 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (!args.json) process.stderr.write(formatPlan(plan.totals, snapshot.balances, plan.notPayable, checkedRows.length, plan.resumed));
     logger.info({ event: 'plan', totals: plan.totals, balances: Object.fromEntries(snapshot.balances), invalid: plan.notPayable });
 
-    const finish = async (code: number, extraWarnings: string[] = []) => {
+    const finish = async (runCode: number, extraWarnings: string[] = []) => {
+      checkLedgerFile();
+      const code = ledgerLost ? EXIT.MONEY_NEEDS_ATTENTION : runCode;
+      if (ledgerLost) extraWarnings = [...extraWarnings, `the ledger file ${ledgerPath} was ${ledgerLost} during this run: do not run this batch again before restoring it`];
+      if (opened.missing) extraWarnings = [...extraWarnings, `no ledger at ${ledgerPath} yet: the plan counts every row as new`];
       const inLedger = Boolean(await ledger.getBatch(batchId));
       const tally = new Tally();
       let rows: ResultRow[];
@@ -150,6 +168,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (args.dryRun) return await finish(plan.notPayable ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK, ['dry run: nothing was sent']);
 
     if (args.target === 'live' && !args.yes) await confirmLive(plan.totals);
+    // The prompt may have waited long: a ledger replaced meanwhile is refused while nothing is sent yet.
+    const before = opened.fileChange();
+    if (before) throw new RunError('LEDGER_ERROR', `the ledger file ${ledgerPath} was ${before} after it was opened; nothing was sent`, { hint: 'check the file, then run again' });
 
     // 3. Apply: take the batch for this process, write its rows, and pay.
     const applied = await applyRunPlan({
@@ -186,6 +207,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
           onLedgerError: (error) => logger.error({ event: 'ledger_error', message: (error as Error).message }),
         });
         progress.finish(result.progress);
+        checkLedgerFile();
         logger.info({ event: 'dispatched', rows: rows.length, ms: Math.round(performance.now() - dispatchStarted), ...result.progress });
         return result;
       },
@@ -202,6 +224,21 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (applied.interrupted) return await finish(EXIT.INTERRUPTED, warnings);
     return await finish(attention ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK, warnings);
   });
+}
+
+function ledgerLostMessage(path: string, change: 'deleted' | 'replaced'): string {
+  const bar = '!'.repeat(78);
+  return [
+    '',
+    bar,
+    `MONEY NEEDS ATTENTION: the ledger file ${path} was ${change} while this run was paying.`,
+    'This run kept writing to the file it had opened, which no later run will find: running this batch again',
+    'against the file now at that path (or a new one) may pay its rows a second time.',
+    'Do not run this batch again until the ledger is restored from a backup and this run\'s results',
+    '(results.csv in the output folder, and the providers\' own records) have been reconciled with it.',
+    bar,
+    '',
+  ].join('\n');
 }
 
 function feesOf(config: ReturnType<typeof loadConfig>['config']) {
