@@ -1,4 +1,5 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIMULATOR_CREDENTIALS } from '../src/simulator/credentials.ts';
@@ -166,7 +167,18 @@ describe('the ledger a command opens', () => {
     expect(result.stderr).toMatch(/MONEY NEEDS ATTENTION/);
     expect(result.stderr).toContain(ledger);
     expect(result.summary!.exit_code).toBe(3);
-    // The run itself finished: every row was paid once (its record is in the file that was deleted).
+    // The run itself finished: every row was paid once, recorded in the file it had open, which it kept a copy of.
+    expect(sim.moneyMoving()).toBe(300);
+    const copies = readdirSync(dir).filter((name) => /^ledger\.sqlite\.recovered-.+\.sqlite$/.test(name));
+    expect(copies).toHaveLength(1);
+    const db = new Database(join(dir, copies[0]!), { readonly: true });
+    expect(db.prepare("SELECT status, count(*) AS n FROM payout_rows GROUP BY status").all()).toEqual([{ status: 'pending', n: 300 }]);
+    db.close();
+
+    // Put back at its path, the copy makes the next run of the same file send nothing.
+    renameSync(join(dir, copies[0]!), ledger);
+    const again = await runCli(['run', file, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', ledger, '--out', join(dir, 'o2'), '--format', 'csv', '--json'], { env: NO_LEDGER_ENV });
+    expect(again.code).toBe(0);
     expect(sim.moneyMoving()).toBe(300);
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import type { ProviderId } from '../../domain/provider-id.ts';
 import type { ResultRow } from '../../domain/result-row.ts';
 import { batchIdFor } from '../../ledger/batch-identity.ts';
 import { collectRows } from '../../ledger/collect-rows.ts';
+import type { LedgerStore } from '../../ledger/ledger-store.ts';
 import type { PlanTotal } from '../../plan/plan-batch.ts';
 import { planRun } from '../../plan/plan-run.ts';
 import { getProvider } from '../../providers/registry.ts';
@@ -119,7 +120,17 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const finish = async (runCode: number, extraWarnings: string[] = []) => {
       checkLedgerFile();
       const code = ledgerLost ? EXIT.MONEY_NEEDS_ATTENTION : runCode;
-      if (ledgerLost) extraWarnings = [...extraWarnings, `the ledger file ${ledgerPath} was ${ledgerLost} during this run: do not run this batch again before restoring it`];
+      if (ledgerLost) {
+        extraWarnings = [...extraWarnings, `the ledger file ${ledgerPath} was ${ledgerLost} during this run: do not run this batch again before restoring it`];
+        // The rows this run recorded live only in the file it has open, gone at exit: keep a copy of it.
+        const copy = await saveLedgerCopy(ledger, [ledgerPath, join(outDir, basename(ledgerPath))], startedAt);
+        const line = 'path' in copy
+          ? `a copy of the ledger as this run left it is at ${copy.path}: compare it with what is at ${ledgerPath} now, and put it there before running this batch again`
+          : `no copy of the ledger this run wrote could be saved (${copy.error}): reconcile this run's results.csv with the providers before running this batch again`;
+        extraWarnings.push(line);
+        logger.error({ event: 'ledger_copy', ...copy });
+        process.stderr.write(`MONEY NEEDS ATTENTION: ${line}\n`);
+      }
       if (opened.missing) extraWarnings = [...extraWarnings, `no ledger at ${ledgerPath} yet: the plan counts every row as new`];
       const inLedger = Boolean(await ledger.getBatch(batchId));
       const tally = new Tally();
@@ -226,6 +237,22 @@ export async function runCommand(args: RunArgs): Promise<number> {
   });
 }
 
+/** Saves the open ledger beside the first path it can write (a new file named by the run's start), or says why not. */
+async function saveLedgerCopy(ledger: LedgerStore, besides: readonly string[], startedAt: Date): Promise<{ path: string } | { error: string }> {
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  let error = 'no place to write it';
+  for (const near of besides) {
+    const path = `${near}.recovered-${stamp}.sqlite`;
+    try {
+      await ledger.saveCopy(path);
+      return { path };
+    } catch (failure) {
+      error = (failure as Error).message;
+    }
+  }
+  return { error };
+}
+
 function ledgerLostMessage(path: string, change: 'deleted' | 'replaced'): string {
   const bar = '!'.repeat(78);
   return [
@@ -234,8 +261,8 @@ function ledgerLostMessage(path: string, change: 'deleted' | 'replaced'): string
     `MONEY NEEDS ATTENTION: the ledger file ${path} was ${change} while this run was paying.`,
     'This run kept writing to the file it had opened, which no later run will find: running this batch again',
     'against the file now at that path (or a new one) may pay its rows a second time.',
-    'Do not run this batch again until the ledger is restored from a backup and this run\'s results',
-    '(results.csv in the output folder, and the providers\' own records) have been reconciled with it.',
+    'Do not run this batch again until the ledger at that path holds this run\'s rows (the copy named below),',
+    'or has been reconciled with this run\'s results.csv and the providers\' own records.',
     bar,
     '',
   ].join('\n');

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LedgerError } from '../ledger-error.ts';
 import { zeroLeafPage } from '../test-support/damage-ledger.ts';
@@ -46,5 +46,24 @@ describe('openSqliteLedger checks the file', () => {
     await openSqliteLedger(tmp.path).close();
     writeFileSync(tmp.path, Buffer.alloc(8192, 0x41));
     expect(codeOf(() => openSqliteLedger(tmp.path))).toBe('LEDGER_CORRUPT');
+  });
+});
+
+describe('saveCopy', () => {
+  it('writes what the connection sees, even after its file was deleted, and never overwrites a file', async () => {
+    const ledger = openSqliteLedger(tmp.path);
+    try {
+      const { batch } = await ledger.openBatch(openBatchInput('copy'));
+      await ledger.insertRows(batch.id, [queuedRow(2, 'OP-COPY-1'), queuedRow(3, 'OP-COPY-2')]);
+      rmSync(tmp.path);
+      const copy = `${tmp.path}.copy`;
+      await ledger.saveCopy(copy);
+      const reopened = openSqliteLedger(copy, { create: false });
+      expect((await reopened.countsByStatus(batch.id)).queued.count).toBe(2);
+      await reopened.close();
+      await expect(ledger.saveCopy(copy)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    } finally {
+      await ledger.close();
+    }
   });
 });
