@@ -97,13 +97,20 @@ async function openCommandLedger(options: LedgerOptions, target: Target, configP
       throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${(error as Error).message}`, { cause: error });
     }
   };
-  const found = (ledger: LedgerStore): OpenedLedger => {
-    const identity = fileIdentity(ledgerPath);
+  const found = async (ledger: LedgerStore): Promise<OpenedLedger> => {
+    let identity;
+    try {
+      identity = fileIdentity(ledgerPath);
+    } catch (error) {
+      // Gone between the open and this stat: nothing was written yet.
+      await ledger.close();
+      throw new RunError('LEDGER_ERROR', `the ledger at ${ledgerPath} disappeared as it was opened: ${(error as Error).message}`, { cause: error });
+    }
     return { ledger, ledgerPath, missing: false, fileChange: () => fileChange(ledgerPath, identity) };
   };
 
   const existing = await open(ledgerPath, false);
-  if (existing) return found(existing);
+  if (existing) return await found(existing);
   if (options.mustExist) throw new RunError('LEDGER_ERROR', `no ledger at ${ledgerPath}`, { hint: options.mustExist.hint });
   if (options.readOnly) {
     const empty = (await open(':memory:', true))!;
@@ -116,7 +123,7 @@ async function openCommandLedger(options: LedgerOptions, target: Target, configP
   }
   const created = (await open(ledgerPath, true))!;
   process.stderr.write(`new ledger: ${ledgerPath}\n`);
-  return found(created);
+  return await found(created);
 }
 
 export async function withCommandScope<T>(options: CommandScopeOptions, body: (scope: CommandScope) => Promise<T>): Promise<T> {
