@@ -33,7 +33,8 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('rate', { type: 'number', describe: 'Requests per second per provider (all its endpoints together)' })
         .option('max-attempts', { type: 'number', describe: 'Attempts per request for retryable errors', default: 5 })
         .option('on-invalid', { choices: ['skip', 'abort'] as const, default: 'skip' as const, describe: 'skip: pay the valid rows; abort: send nothing if any row is invalid' })
-        .option('dry-run', { type: 'boolean', default: false, describe: 'Stop after the plan; send nothing' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'Stop after the plan; send nothing (never creates a ledger)' })
+        .option('new-ledger', { type: 'boolean', default: false, describe: 'Start a new ledger where none is (sandbox/live refuse a missing ledger without it)' })
         .option('yes', { type: 'boolean', default: false, describe: 'Confirm a live run without the interactive prompt' })
         .option('allow-other-provider', { type: 'boolean', default: false, describe: 'Plan a file already run under another provider (its order_ids stay duplicates)' }),
       async (args) => {
@@ -142,5 +143,7 @@ function targetOptions<T>(y: Argv<T>) {
   return y
     .option('target', { choices: ['simulator', 'sandbox', 'live'] as const, default: 'simulator' as const, describe: 'Where payouts go' })
     .option('simulator-url', { type: 'string', describe: 'Use a running simulator instead of starting one in-process' })
-    .option('ledger', { type: 'string', describe: 'Ledger file (default: ~/.payout-batch/ledger.sqlite or PAYOUT_BATCH_LEDGER)' });
+    .option('ledger', { type: 'string', describe: LEDGER_DESCRIPTION });
 }
+
+const LEDGER_DESCRIPTION = 'Ledger file (default: PAYOUT_BATCH_LEDGER, else ~/.payout-batch/ledger.simulator.sqlite for the simulator, ~/.payout-batch/ledger.sqlite for sandbox/live)';

@@ -9,6 +9,11 @@ export const EXIT = {
   FATAL: 1,
   /** Finished, but some rows are invalid, duplicate, conflict, failed or unknown. */
   ROWS_NEED_ATTENTION: 2,
+  /**
+   * Finished, but money needs attention: what was paid may not be where the next run looks (the ledger file was
+   * deleted or replaced while the run wrote to it). Do not run the batch again before reading the message.
+   */
+  MONEY_NEEDS_ATTENTION: 3,
   /** Stopped by SIGINT/SIGTERM after recording what was in flight. */
   INTERRUPTED: 130,
 } as const;
@@ -27,6 +32,7 @@ export type RunErrorCode =
   | 'INSUFFICIENT_FUNDS'
   | 'BATCH_LOCKED'
   | 'LEDGER_ERROR'
+  | 'LEDGER_MISSING'
   | 'INVALID_ROWS_ABORT'
   | 'FILE_RUN_UNDER_OTHER_PROVIDER'
   | 'CONFIRMATION_REQUIRED'

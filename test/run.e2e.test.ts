@@ -119,7 +119,8 @@ describe('payout-batch run', () => {
     const result = await run(join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/does not fit the balance/);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1); // one clear line, no stack
+    // One clear line, no stack (after the line naming the ledger this run created).
+    expect(result.stderr.trim().split('\n')).toEqual([`new ledger: ${join(dir, 'ledger.sqlite')}`, expect.stringMatching(/does not fit the balance/)]);
     expect(sim.moneyMoving()).toBe(0);
   });
 
@@ -135,15 +136,26 @@ describe('payout-batch run', () => {
     expect(paidBefore).toBeLessThan(3);
   });
 
-  it('--dry-run plans and sends nothing, and writes nothing to the ledger', async () => {
+  it('--dry-run plans and sends nothing, and creates no ledger', async () => {
     sim = await startRecordingSimulator();
     const dir = tempDir();
     const result = await run(join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir, ['--dry-run']);
     expect(result.code).toBe(2);
     expect(result.summary!.plan).toEqual([expect.objectContaining({ provider: 'openpay', currency: 'MXN', count: 4, amount: '24150.49' })]);
     expect(sim.moneyMoving()).toBe(0);
+    expect(existsSync(join(dir, 'ledger.sqlite'))).toBe(false);
+  });
+
+  it('--dry-run reads an existing ledger and writes nothing to it', async () => {
+    sim = await startRecordingSimulator();
+    const dir = tempDir();
+    await (await openLedger(join(dir, 'ledger.sqlite'))).close();
+    const result = await run(join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir, ['--dry-run']);
+    expect(result.code).toBe(2);
+    expect(sim.moneyMoving()).toBe(0);
     const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
     expect((db.prepare('SELECT count(*) AS n FROM payout_rows').get() as { n: number }).n).toBe(0);
+    expect((db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }).n).toBe(0);
     db.close();
   });
 

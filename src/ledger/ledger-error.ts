@@ -13,6 +13,10 @@ export type LedgerErrorCode =
   | 'ROW_NOT_FOUND'
   | 'INVALID_INPUT'
   | 'LEDGER_TOO_NEW'
+  /** SQLite reports the file damaged (quick_check, or a corrupt page / not a database on any statement). */
+  | 'LEDGER_CORRUPT'
+  /** Opened with `create: false` and there is no file. */
+  | 'LEDGER_MISSING'
   | 'LEDGER_CLOSED';
 
 export class LedgerError extends Error {

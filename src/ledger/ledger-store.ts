@@ -102,6 +102,12 @@ export interface LedgerStore {
   /** The latest id wins: it was just created at the provider and is known to be valid. */
   saveRecipient(provider: ProviderId, recipientKey: string, recipientId: string): Promise<void>;
 
+  /**
+   * Writes a consistent copy of the whole ledger, as this connection sees it, to a new file at `path` (SQLite's online
+   * backup: safe while other connections write). The way to keep what a run recorded when its file was deleted.
+   */
+  saveCopy(path: string): Promise<void>;
+
   /** Releases the locks this store holds, then closes. */
   close(): Promise<void>;
 }

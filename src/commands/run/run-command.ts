@@ -10,6 +10,7 @@ import type { ProviderId } from '../../domain/provider-id.ts';
 import type { ResultRow } from '../../domain/result-row.ts';
 import { batchIdFor } from '../../ledger/batch-identity.ts';
 import { collectRows } from '../../ledger/collect-rows.ts';
+import type { LedgerStore } from '../../ledger/ledger-store.ts';
 import type { PlanTotal } from '../../plan/plan-batch.ts';
 import { planRun } from '../../plan/plan-run.ts';
 import { baseUrlOrigin } from '../../providers/base-urls.ts';
@@ -45,6 +46,8 @@ export interface RunArgs {
   maxAttempts: number;
   onInvalid: 'skip' | 'abort';
   dryRun: boolean;
+  /** Start a ledger at a path where none is (sandbox / live refuse a missing one without it). */
+  newLedger?: boolean;
   yes: boolean;
   json: boolean;
   /** Plan a file whose content was already run under another provider (owned order_ids stay duplicates). */
@@ -94,7 +97,19 @@ export async function runCommand(args: RunArgs): Promise<number> {
       logger.warn({ event: 'interrupt', signal }, 'stopping: no new rows are taken; in-flight requests finish or are recorded as unknown');
       if (tty) process.stderr.write(`\n${signal}: stopping after the requests in flight…\n`);
     });
-    const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger });
+    // A dry run never creates the ledger: a missing one reads as empty (every row new).
+    const opened = await scope.openLedger({ path: args.ledger, newLedger: args.newLedger, readOnly: args.dryRun });
+    const { ledger, ledgerPath } = opened;
+    // Checked before the results are written and when the dispatch ends: once the path names another file (or none),
+    // what this run records is out of reach of the next run, which would pay those rows again.
+    let ledgerLost: 'deleted' | 'replaced' | undefined;
+    const checkLedgerFile = () => {
+      const change = opened.fileChange();
+      if (!change || ledgerLost) return;
+      ledgerLost = change;
+      logger.error({ event: 'ledger_file_changed', ledger: ledgerPath, change }, 'the ledger file was deleted or replaced during the run');
+      process.stderr.write(ledgerLostMessage(ledgerPath, change));
+    };
 
     // 2. Plan: dedupe against every earlier run, totals with fees, funds where the provider reports a balance.
     const batchId = batchIdFor(checked.fileHash, args.provider);
@@ -117,7 +132,21 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (!args.json) process.stderr.write(formatPlan(plan.totals, snapshot.balances, plan.notPayable, checkedRows.length, plan.resumed, { target: args.target, config: config.source, hosts }));
     logger.info({ event: 'plan', resumed: snapshot.resumed, totals: plan.totals, balances: Object.fromEntries(snapshot.balances), invalid: plan.notPayable });
 
-    const finish = async (code: number, extraWarnings: string[] = []) => {
+    const finish = async (runCode: number, extraWarnings: string[] = []) => {
+      checkLedgerFile();
+      const code = ledgerLost ? EXIT.MONEY_NEEDS_ATTENTION : runCode;
+      if (ledgerLost) {
+        extraWarnings = [...extraWarnings, `the ledger file ${ledgerPath} was ${ledgerLost} during this run: do not run this batch again before restoring it`];
+        // The rows this run recorded live only in the file it has open, gone at exit: keep a copy of it.
+        const copy = await saveLedgerCopy(ledger, [ledgerPath, join(outDir, basename(ledgerPath))], startedAt);
+        const line = 'path' in copy
+          ? `a copy of the ledger as this run left it is at ${copy.path}: compare it with what is at ${ledgerPath} now, and put it there before running this batch again`
+          : `no copy of the ledger this run wrote could be saved (${copy.error}): reconcile this run's results.csv with the providers before running this batch again`;
+        extraWarnings.push(line);
+        logger.error({ event: 'ledger_copy', ...copy });
+        process.stderr.write(`MONEY NEEDS ATTENTION: ${line}\n`);
+      }
+      if (opened.missing) extraWarnings = [...extraWarnings, `no ledger at ${ledgerPath} yet: the plan counts every row as new`];
       const inLedger = Boolean(await ledger.getBatch(batchId));
       const tally = new Tally();
       let rows: ResultRow[];
@@ -165,6 +194,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (args.dryRun) return await finish(plan.notPayable ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK, ['dry run: nothing was sent']);
 
     if (args.target === 'live' && !args.yes) await confirmLive(plan.totals, hosts);
+    // The prompt may have waited long: a ledger replaced meanwhile is refused while nothing is sent yet.
+    const before = opened.fileChange();
+    if (before) throw new RunError('LEDGER_ERROR', `the ledger file ${ledgerPath} was ${before} after it was opened; nothing was sent`, { hint: 'check the file, then run again' });
 
     // 3. Apply: take the batch for this process, write its rows, and pay.
     const applied = await applyRunPlan({
@@ -201,6 +233,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
           onLedgerError: (error) => logger.error({ event: 'ledger_error', message: (error as Error).message }),
         });
         progress.finish(result.progress);
+        checkLedgerFile();
         logger.info({ event: 'dispatched', rows: rows.length, ms: Math.round(performance.now() - dispatchStarted), ...result.progress });
         return result;
       },
@@ -217,6 +250,37 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (applied.interrupted) return await finish(EXIT.INTERRUPTED, warnings);
     return await finish(attention ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK, warnings);
   });
+}
+
+/** Saves the open ledger beside the first path it can write (a new file named by the run's start), or says why not. */
+async function saveLedgerCopy(ledger: LedgerStore, besides: readonly string[], startedAt: Date): Promise<{ path: string } | { error: string }> {
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  let error = 'no place to write it';
+  for (const near of besides) {
+    const path = `${near}.recovered-${stamp}.sqlite`;
+    try {
+      await ledger.saveCopy(path);
+      return { path };
+    } catch (failure) {
+      error = (failure as Error).message;
+    }
+  }
+  return { error };
+}
+
+function ledgerLostMessage(path: string, change: 'deleted' | 'replaced'): string {
+  const bar = '!'.repeat(78);
+  return [
+    '',
+    bar,
+    `MONEY NEEDS ATTENTION: the ledger file ${path} was ${change} while this run was paying.`,
+    'This run kept writing to the file it had opened, which no later run will find: running this batch again',
+    'against the file now at that path (or a new one) may pay its rows a second time.',
+    'Do not run this batch again until the ledger at that path holds this run\'s rows (the copy named below),',
+    'or has been reconciled with this run\'s results.csv and the providers\' own records.',
+    bar,
+    '',
+  ].join('\n');
 }
 
 function feesOf(config: ReturnType<typeof loadConfig>['config']) {

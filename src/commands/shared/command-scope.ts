@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import type { AppConfig, Target } from '../../config/config-types.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
+import { fileChange, fileIdentity } from '../../ledger/ledger-file-identity.ts';
+import { isLedgerError } from '../../ledger/ledger-error.ts';
 import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
 import type { LedgerStore } from '../../ledger/ledger-store.ts';
 import { openLedger } from '../../ledger/open-ledger.ts';
@@ -29,8 +30,11 @@ export interface CommandScope {
   interrupted(): boolean;
   /** Called once, on the first signal (for the log and the terminal). */
   onInterrupt(handler: (signal: NodeJS.Signals | 'abort') => void): void;
-  /** Opens the ledger at --ledger, the config's path, $PAYOUT_BATCH_LEDGER or the default; closed by the cleanup. */
-  openLedger(options?: LedgerOptions): Promise<{ ledger: LedgerStore; ledgerPath: string }>;
+  /**
+   * Opens the ledger at --ledger, the config's path, $PAYOUT_BATCH_LEDGER or the target's default, checked (a damaged
+   * file is LEDGER_ERROR); closed by the cleanup. A missing file: see LedgerOptions.
+   */
+  openLedger(options?: LedgerOptions): Promise<OpenedLedger>;
   /** Connects to the simulator or the real endpoints; closed by the cleanup. */
   connectTarget(options: { target: Target; simulatorUrl?: string; providers: readonly ProviderId[] }): Promise<ProviderTarget>;
   /** A logger flushed and closed by the cleanup. */
@@ -47,6 +51,22 @@ export interface LedgerOptions {
    * commands that only read or follow a ledger require it to exist.
    */
   mustExist?: { hint: string };
+  /**
+   * --new-ledger: start a ledger where none is, on sandbox or live. Without it they refuse a missing file (a mistyped
+   * path would otherwise find no earlier run and pay the batch again); the simulator creates one and says so.
+   */
+  newLedger?: boolean | undefined;
+  /** --dry-run: never create the file; a missing ledger is read as an empty one, in memory. */
+  readOnly?: boolean;
+}
+
+export interface OpenedLedger {
+  ledger: LedgerStore;
+  ledgerPath: string;
+  /** True when there was no file and an empty in-memory ledger stands in for it (readOnly only). */
+  missing: boolean;
+  /** Whether the path still names the file opened: 'deleted' / 'replaced' once it does not (never for `missing`). */
+  fileChange(): 'deleted' | 'replaced' | undefined;
 }
 
 export interface CommandScopeOptions {
@@ -58,6 +78,52 @@ export interface CommandScopeOptions {
   signal?: AbortSignal | undefined;
   /** Listen for SIGINT / SIGTERM (default true). */
   signals?: boolean;
+}
+
+/** The ledger's path, opened by the policy of LedgerOptions; failures are RunErrors. */
+async function openCommandLedger(options: LedgerOptions, target: Target, configPath: string | undefined): Promise<OpenedLedger> {
+  const ledgerPath = resolve(options.path ?? configPath ?? defaultLedgerPath(target));
+  const open = async (location: string, create: boolean): Promise<LedgerStore | undefined> => {
+    try {
+      return await openLedger(location, { create });
+    } catch (error) {
+      if (isLedgerError(error) && error.code === 'LEDGER_MISSING') return undefined;
+      if (isLedgerError(error) && error.code === 'LEDGER_CORRUPT') {
+        throw new RunError('LEDGER_ERROR', `${error.message}: it must be restored from a backup, and is never recreated`, {
+          hint: `keep the damaged file; restore the last backup made with: sqlite3 ${ledgerPath} ".backup COPY"`,
+          cause: error,
+        });
+      }
+      throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${(error as Error).message}`, { cause: error });
+    }
+  };
+  const found = async (ledger: LedgerStore): Promise<OpenedLedger> => {
+    let identity;
+    try {
+      identity = fileIdentity(ledgerPath);
+    } catch (error) {
+      // Gone between the open and this stat: nothing was written yet.
+      await ledger.close();
+      throw new RunError('LEDGER_ERROR', `the ledger at ${ledgerPath} disappeared as it was opened: ${(error as Error).message}`, { cause: error });
+    }
+    return { ledger, ledgerPath, missing: false, fileChange: () => fileChange(ledgerPath, identity) };
+  };
+
+  const existing = await open(ledgerPath, false);
+  if (existing) return await found(existing);
+  if (options.mustExist) throw new RunError('LEDGER_ERROR', `no ledger at ${ledgerPath}`, { hint: options.mustExist.hint });
+  if (options.readOnly) {
+    const empty = (await open(':memory:', true))!;
+    return { ledger: empty, ledgerPath, missing: true, fileChange: () => undefined };
+  }
+  if (target !== 'simulator' && !options.newLedger) {
+    throw new RunError('LEDGER_MISSING', `no ledger at ${ledgerPath}: a ${target} run needs the ledger of the earlier runs, or it may pay a batch again`, {
+      hint: 'check --ledger, the config\'s "ledger" and PAYOUT_BATCH_LEDGER; pass --new-ledger to start an empty ledger there',
+    });
+  }
+  const created = (await open(ledgerPath, true))!;
+  process.stderr.write(`new ledger: ${ledgerPath}\n`);
+  return await found(created);
 }
 
 export async function withCommandScope<T>(options: CommandScopeOptions, body: (scope: CommandScope) => Promise<T>): Promise<T> {
@@ -92,18 +158,9 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
     interrupted: () => controller.signal.aborted,
     onInterrupt: (handler) => void interruptHandlers.push(handler),
     async openLedger(ledgerOptions = {}) {
-      const ledgerPath = resolve(ledgerOptions.path ?? config.ledgerPath ?? defaultLedgerPath());
-      if (ledgerOptions.mustExist && !existsSync(ledgerPath)) {
-        throw new RunError('LEDGER_ERROR', `no ledger at ${ledgerPath}`, { hint: ledgerOptions.mustExist.hint });
-      }
-      let ledger: LedgerStore;
-      try {
-        ledger = await openLedger(ledgerPath);
-      } catch (error) {
-        throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${(error as Error).message}`, { cause: error });
-      }
-      cleanups.push(() => ledger.close());
-      return { ledger, ledgerPath };
+      const opened = await openCommandLedger(ledgerOptions, options.target, config.ledgerPath);
+      cleanups.push(() => opened.ledger.close());
+      return opened;
     },
     async connectTarget(targetOptions) {
       const target = await connectTarget(targetOptions);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,5 +85,13 @@ describe('webhooksCommand', () => {
     const error = await webhooksCommand({ port: 0, host: '127.0.0.1', ledger: join(dir, 'l.sqlite'), config }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunError);
     expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
+  it('on sandbox and live, refuses a ledger path where there is none, creating nothing', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'payout-webhooks-cmd-'));
+    for (const target of ['sandbox', 'live'] as const) {
+      await expect(webhooksCommand({ port: 0, host: '127.0.0.1', target, ledger: join(dir, 'l.sqlite') }, { out: () => {} })).rejects.toMatchObject({ code: 'LEDGER_MISSING' });
+    }
+    expect(existsSync(join(dir, 'l.sqlite'))).toBe(false);
   });
 });

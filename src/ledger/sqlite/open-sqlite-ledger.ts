@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { LedgerError } from '../ledger-error.ts';
 import { migrate } from './migrate.ts';
 import { SqliteLedger } from './sqlite-ledger.ts';
 import { prepareStatements } from './statements.ts';
@@ -12,14 +13,31 @@ export interface SqliteLedgerOptions {
   busyTimeoutMs?: number;
   /** Liveness of a lock holder on this host; `process.kill(pid, 0)` unless replaced. */
   isProcessAlive?: (pid: number) => boolean;
+  /** Create the folder and the file when missing (default true); false: a missing file is LEDGER_MISSING. */
+  create?: boolean;
 }
 
-/** Opens (creating the folder and file if needed) and migrates the ledger. */
+/**
+ * Opens (creating the folder and file if needed and allowed), checks and migrates the ledger. A file SQLite finds
+ * damaged is LEDGER_CORRUPT: it is never recreated, since an empty ledger would let the next run pay its rows again.
+ */
 export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): SqliteLedger {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const create = options.create ?? true;
+  if (path !== ':memory:' && create) mkdirSync(dirname(path), { recursive: true });
   const timeoutMs = options.busyTimeoutMs ?? 10_000;
-  const db = new Database(path, { timeout: timeoutMs });
+  let db: Database.Database;
   try {
+    // fileMustExist: the check and the open are one step, so nothing creates the file between them.
+    db = new Database(path, { timeout: timeoutMs, fileMustExist: !create });
+  } catch (error) {
+    // better-sqlite3 answers SQLITE_CANTOPEN for a missing file, a TypeError for a missing folder.
+    if (!create && !existsSync(path)) {
+      throw new LedgerError('LEDGER_MISSING', `no ledger at ${path}`, { path }, { cause: error });
+    }
+    throw asCorrupt(error, path);
+  }
+  try {
+    checkIntegrity(db, path);
     enableWal(db, timeoutMs);
     // FULL: a committed transaction is on disk (WAL fsynced) before commit returns; a row marked `sending` must
     // survive a power cut, since its request leaves right after.
@@ -37,8 +55,25 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     });
   } catch (error) {
     db.close();
-    throw error;
+    throw asCorrupt(error, path);
   }
+}
+
+/**
+ * `PRAGMA quick_check` reads every page and checks the b-trees (not index contents against tables, which
+ * integrity_check adds at a much higher cost); it answers the single row 'ok' for a sound file.
+ */
+function checkIntegrity(db: Database.Database, path: string): void {
+  const answers = (db.pragma('quick_check') as Array<{ quick_check: string }>).map((r) => r.quick_check);
+  if (answers.length === 1 && answers[0] === 'ok') return;
+  throw new LedgerError('LEDGER_CORRUPT', `the ledger at ${path} is damaged (quick_check: ${answers.slice(0, 3).join('; ')})`, { path, problems: answers.slice(0, 10) });
+}
+
+/** SQLite's "this is not a sound database" answers, from any statement, become LEDGER_CORRUPT. */
+function asCorrupt(error: unknown, path: string): unknown {
+  const code = (error as { code?: string }).code;
+  if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB' && !code?.startsWith('SQLITE_CORRUPT_')) return error;
+  return new LedgerError('LEDGER_CORRUPT', `the ledger at ${path} is damaged (${(error as Error).message})`, { path, sqlite: code }, { cause: error });
 }
 
 /**

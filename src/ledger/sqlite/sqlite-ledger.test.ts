@@ -7,7 +7,6 @@ import { requestKey } from '../../domain/request-key.ts';
 import { batchIdFor } from '../batch-identity.ts';
 import { createGroupCommitter } from '../group-commit.ts';
 import { BatchLockedError, IllegalTransitionError, LedgerError } from '../ledger-error.ts';
-import { defaultLedgerPath } from '../ledger-path.ts';
 import type { LedgerRow } from '../ledger-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { openSqliteLedger } from './open-sqlite-ledger.ts';
@@ -86,11 +85,6 @@ describe('opening', () => {
     raw.pragma(`user_version = ${SQLITE_MIGRATIONS.length + 1}`);
     raw.close();
     expect(await errorCode(() => open())).toBe('LEDGER_TOO_NEW');
-  });
-
-  it('defaults to $PAYOUT_BATCH_LEDGER, else ~/.payout-batch/ledger.sqlite', async () => {
-    expect(defaultLedgerPath({ PAYOUT_BATCH_LEDGER: '/data/l.sqlite' })).toBe('/data/l.sqlite');
-    expect(defaultLedgerPath({})).toMatch(/\.payout-batch[/\\]ledger\.sqlite$/);
   });
 
   it('refuses every call once closed', async () => {

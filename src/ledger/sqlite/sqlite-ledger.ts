@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import type {
@@ -14,8 +15,9 @@ import type {
   ReportScope,
   RowsByStatusOptions,
 } from '../ledger-store.ts';
+import { LedgerError } from '../ledger-error.ts';
 import * as batches from './batches.ts';
-import type { SqliteContext } from './context.ts';
+import { ensureOpen, type SqliteContext } from './context.ts';
 import * as locks from './locks.ts';
 import * as outcomes from './outcomes.ts';
 import * as queries from './queries.ts';
@@ -101,6 +103,11 @@ export class SqliteLedger implements LedgerStore {
   }
   async saveRecipient(provider: ProviderId, recipientKey: string, recipientId: string) {
     recipients.saveRecipient(this.ctx, provider, recipientKey, recipientId);
+  }
+  async saveCopy(path: string) {
+    ensureOpen(this.ctx);
+    if (existsSync(path)) throw new LedgerError('INVALID_INPUT', `${path} exists: a copy never overwrites a file`, { path });
+    await this.ctx.db.backup(path);
   }
   async close() {
     if (!this.ctx.db.open) return;

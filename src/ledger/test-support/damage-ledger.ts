@@ -1,0 +1,24 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
+
+/**
+ * Damages a closed ledger file the way a bad disk block or a torn copy does: zeroes one leaf page of `table` in the
+ * middle of the file (pages in the WAL are checkpointed first), leaving the header and the schema page intact so
+ * the file still opens. Returns the damaged page number.
+ */
+export function zeroLeafPage(path: string, table = 'payout_rows'): number {
+  const db = new Database(path);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const leaves = db.prepare("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno").all(table) as Array<{ pageno: number }>;
+  db.close();
+  if (leaves.length < 3) throw new Error(`${table} has ${leaves.length} leaf page(s); write more rows before damaging it`);
+  const page = leaves[Math.floor(leaves.length / 2)]!.pageno;
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, Buffer.alloc(pageSize), 0, pageSize, (page - 1) * pageSize);
+  } finally {
+    closeSync(fd);
+  }
+  return page;
+}
