@@ -272,7 +272,7 @@ describe('payout-batch run', () => {
       sim = await startRecordingSimulator();
       const { dir, config, env } = liveSetup(`${sim.url}/openpay`);
       const out = join(dir, 'out');
-      const result = await runCli(['run', join(ROOT, 'samples/openpay-payouts.csv'), '--provider', 'openpay', '--target', 'live', '--yes', '--config', config, '--ledger', join(dir, 'l.sqlite'), '--out', out, '--format', 'csv'], { env });
+      const result = await runCli(['run', join(ROOT, 'samples/openpay-payouts.csv'), '--provider', 'openpay', '--target', 'live', '--yes', '--new-ledger', '--config', config, '--ledger', join(dir, 'l.sqlite'), '--out', out, '--format', 'csv'], { env });
       expect(result.code).toBe(2); // the sample's bad rows
       expect(sim.moneyMoving()).toBe(4);
       const origin = new URL(sim.url).origin;
