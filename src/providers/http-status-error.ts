@@ -172,3 +172,20 @@ export function mapWebhookKey(json: unknown): { id: string; publicKey: string } 
   if (!id || !publicKey || !publicKey.includes('PUBLIC KEY')) throw new Error('expected {id, public_key: PEM}');
   return { id, publicKey };
 }
+
+/**
+ * Conekta and Digital FEMSA answer with `livemode` (true for a live key, false for a test key) on one host for both:
+ * a sandbox session whose key turns out live (or a live one whose key is a test key) is stopped at its first
+ * non-money call, before any payout is sent with it. The simulator always answers false and is not checked.
+ */
+export function assertLivemode(environment: 'simulator' | 'sandbox' | 'live' | undefined, json: unknown, label: string): void {
+  if (environment === undefined || environment === 'simulator') return;
+  const livemode = asRecord(json)?.livemode;
+  if (typeof livemode !== 'boolean' || livemode === (environment === 'live')) return;
+  throw new ProviderError({
+    kind: 'authentication',
+    message: `${label} answered livemode: ${livemode}: the key is a ${livemode ? 'live' : 'test'} key, but this is a ${environment} run; nothing is paid with it`,
+    retryable: false,
+    outcomeUnknown: false,
+  });
+}

@@ -111,6 +111,11 @@ export interface ProviderSession {
   baseUrl: string;
   credentials: ProviderCredentials;
   timeoutMs: number;
+  /**
+   * Where the session is meant to pay. Conekta and Digital FEMSA use one host for test and live (the key decides):
+   * their answers' `livemode` is checked against it.
+   */
+  environment?: 'simulator' | 'sandbox' | 'live';
   /** Auth state an adapter may keep between calls (Zenrise token and its expiry). */
   auth: Map<string, unknown>;
   /** Called before every HTTP request (all endpoints), so the dispatcher's rate limiter sees every call. */

@@ -46,6 +46,7 @@ export function createSession(provider: ProviderId, target: ProviderTarget, conf
     baseUrl: override ?? providerBaseUrl(provider, target.target, target.simulatorUrl),
     credentials: target.credentials,
     timeoutMs: config.providers[provider].timeoutMs,
+    environment: target.target,
     auth: new Map(),
     now: () => new Date(),
   };

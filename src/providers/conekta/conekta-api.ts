@@ -4,7 +4,7 @@ import { ProviderError } from '../provider-error.ts';
 import { basicAuthHeader } from '../basic-auth.ts';
 import { pageEndsBefore, readCursorPage } from '../cursor-page.ts';
 import { sendHttp, type HttpCall, type HttpResponse } from '../http-client.ts';
-import { mapWebhookKey, asRecord, asString, badResponseError, mapAnswer } from '../http-status-error.ts';
+import { assertLivemode, mapWebhookKey, asRecord, asString, badResponseError, mapAnswer } from '../http-status-error.ts';
 import { conektaPayeeBody, conektaRecipientKey, conektaTransferBody } from './map-conekta-request.ts';
 import {
   conektaTransferLast4,
@@ -38,6 +38,8 @@ async function call(session: ProviderSession, request: Omit<HttpCall, 'headers'>
     throw conektaError(response.status, response.json, response.headers, { moneyMoving: request.moneyMoving, now: session.now() }, request.label);
   }
   if (response.json === undefined) throw badResponseError(request.label, 'body is not JSON', request.moneyMoving, response.status);
+  // A money-moving answer is recorded as the provider gave it; the check stops the key at its first other call.
+  if (!request.moneyMoving) assertLivemode(session.environment, response.json, request.label);
   return response;
 }
 

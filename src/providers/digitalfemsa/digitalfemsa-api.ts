@@ -3,7 +3,7 @@ import { ProviderError } from '../provider-error.ts';
 import { basicAuthHeader } from '../basic-auth.ts';
 import { pageEndsBefore, readCursorPage } from '../cursor-page.ts';
 import { sendHttp, type HttpCall, type HttpResponse } from '../http-client.ts';
-import { mapWebhookKey, asRecord, badResponseError, mapAnswer } from '../http-status-error.ts';
+import { assertLivemode, mapWebhookKey, asRecord, badResponseError, mapAnswer } from '../http-status-error.ts';
 import { femsaCustomerBody, femsaPayoutOrderBody, femsaRecipientKey } from './map-digitalfemsa-request.ts';
 import { femsaOrderKeys, mapFemsaCustomer, mapFemsaPayoutOrder } from './map-digitalfemsa-response.ts';
 import { digitalfemsaError } from './digitalfemsa-error.ts';
@@ -30,6 +30,8 @@ async function call(session: ProviderSession, request: Omit<HttpCall, 'headers'>
     throw digitalfemsaError(response.status, response.json, response.headers, { moneyMoving: request.moneyMoving, now: session.now() }, request.label);
   }
   if (response.json === undefined) throw badResponseError(request.label, 'body is not JSON', request.moneyMoving, response.status);
+  // A money-moving answer is recorded as the provider gave it; the check stops the key at its first other call.
+  if (!request.moneyMoving) assertLivemode(session.environment, response.json, request.label);
   return response;
 }
 
