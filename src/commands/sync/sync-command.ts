@@ -73,7 +73,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     let logger: ReturnType<CommandScope['createLogger']> | undefined;
     scope.onInterrupt((signal) => {
       logger?.warn({ event: 'interrupt', signal }, 'stopping after the calls in flight');
-      if (!args.json) process.stderr.write(`\n${signal}: stopping after the calls in flight…\n`);
+      if (!args.json && signal !== 'abort') process.stderr.write(`\n${signal}: stopping after the calls in flight…\n`);
     });
 
     const batches = await scopeBatches(ledger, args, ledgerPath);
