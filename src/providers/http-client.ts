@@ -62,7 +62,7 @@ export async function closeHttpAgent(): Promise<void> {
 /**
  * Sends one request: calls session.beforeRequest() first (the dispatcher's rate limiter sees every endpoint, auth
  * included), applies session.timeoutMs to the wait for headers and for the body, tells session.onRateLimited about
- * every 429, and turns transport failures into ProviderErrors (see transportError). HTTP error statuses are returned,
+ * every 429, aborts on session.signal, and turns transport failures into ProviderErrors (see transportError). HTTP error statuses are returned,
  * not thrown: only the provider's mapper knows what its error bodies mean.
  */
 export async function sendHttp(session: ProviderSession, call: HttpCall, dispatcher?: Dispatcher): Promise<HttpResponse> {
@@ -82,6 +82,7 @@ export async function sendHttp(session: ProviderSession, call: HttpCall, dispatc
       body: call.body,
       headersTimeout: session.timeoutMs,
       bodyTimeout: session.timeoutMs,
+      ...(session.signal ? { signal: session.signal } : {}),
     });
     status = response.statusCode;
     responseHeaders = response.headers as HttpHeaders;

@@ -117,5 +117,10 @@ export interface ProviderSession {
   beforeRequest?: () => Promise<void>;
   /** Told about every 429 with its Retry-After, so the limiter can slow the provider down. */
   onRateLimited?: (retryAfterMs: number | undefined) => void;
+  /**
+   * Cuts the HTTP requests open when it aborts (the grace period after an interrupt ended). A money-moving request
+   * cut this way has an unknown outcome, like any lost answer.
+   */
+  signal?: AbortSignal;
   now: () => Date;
 }
