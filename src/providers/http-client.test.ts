@@ -130,6 +130,29 @@ describe('sendHttp', () => {
   });
 });
 
+describe('sendHttp when the run is stopped', () => {
+  it('a wait for the rate limiter that is cut sends nothing: retryable, outcome known, even on a money-moving call', async () => {
+    let requests = 0;
+    handler = (_req, res) => {
+      requests += 1;
+      res.end('{}');
+    };
+    const beforeRequest = async () => {
+      throw new DOMException('This operation was aborted', 'AbortError');
+    };
+    const error = await sendHttp(session({ beforeRequest }), { method: 'POST', path: '/payouts', body: '{}', moneyMoving: true, label: 'test' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'network', retryable: true, outcomeUnknown: false, providerCode: 'NOT_SENT' });
+    expect(requests).toBe(0);
+  });
+
+  it('session.signal cuts a money-moving request in flight: its outcome is unknown', async () => {
+    const cut = new AbortController();
+    handler = () => cut.abort(); // the request arrived and is never answered
+    const error = await sendHttp(session({ signal: cut.signal }), { method: 'POST', path: '/payouts', body: '{}', moneyMoving: true, label: 'test' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ retryable: false, outcomeUnknown: true });
+  });
+});
+
 describe('transportError', () => {
   const money = { moneyMoving: true, label: 'test' };
 

@@ -66,7 +66,19 @@ export async function closeHttpAgent(): Promise<void> {
  * not thrown: only the provider's mapper knows what its error bodies mean.
  */
 export async function sendHttp(session: ProviderSession, call: HttpCall, dispatcher?: Dispatcher): Promise<HttpResponse> {
-  await session.beforeRequest?.();
+  try {
+    await session.beforeRequest?.();
+  } catch (error) {
+    // Stopped while waiting for its turn (the rate limiter's wait was cut): the request never left, nothing was done.
+    throw new ProviderError({
+      kind: 'network',
+      message: `${call.label}: not sent, stopped while waiting for its turn: ${error instanceof Error ? error.message : String(error)}`,
+      retryable: true,
+      outcomeUnknown: false,
+      providerCode: 'NOT_SENT',
+      cause: error,
+    });
+  }
   const url = buildUrl(session.baseUrl, call.path, call.query);
   const headers: Record<string, string> = { 'user-agent': 'payout-batch', ...call.headers };
   if (call.body !== undefined) headers['content-type'] ??= 'application/json';
