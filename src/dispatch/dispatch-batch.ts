@@ -60,9 +60,9 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
   const lanes = new Map<ProviderId, { ctx: PayContext; limit: ReturnType<typeof pLimit> }>();
   for (const [id, lane] of options.lanes) {
     const limiter = createRateLimiter({ ratePerSecond: lane.rate });
-    // A row marked `sending` waits for its slot and sends its request through the grace period after an interrupt:
-    // only the cut ends the wait. Whether a new attempt starts is decided on the stop signal (decide-pay-row.ts).
-    lane.session.beforeRequest = () => limiter.take(cutSignal);
+    // After the first signal no money-moving request leaves: one still waiting for its slot is not sent (the row goes
+    // back to the queue). A read (a lookup, a follow-up GET) may still take its turn until the cut.
+    lane.session.beforeRequest = (call) => limiter.take(call.moneyMoving ? options.signal : cutSignal);
     lane.session.onRateLimited = (ms) => limiter.onRateLimited(ms);
     lane.session.signal = cutSignal;
     const recipients = new Map<string, Promise<string>>();

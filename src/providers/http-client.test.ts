@@ -59,6 +59,7 @@ describe('sendHttp', () => {
       label: 'test',
     });
     expect(order).toEqual(['beforeRequest', 'request']);
+    expect(beforeRequest).toHaveBeenCalledWith({ moneyMoving: true });
     expect(response.status).toBe(200);
     expect(response.json).toEqual({
       method: 'POST',

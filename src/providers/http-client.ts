@@ -67,7 +67,7 @@ export async function closeHttpAgent(): Promise<void> {
  */
 export async function sendHttp(session: ProviderSession, call: HttpCall, dispatcher?: Dispatcher): Promise<HttpResponse> {
   try {
-    await session.beforeRequest?.();
+    await session.beforeRequest?.({ moneyMoving: call.moneyMoving });
   } catch (error) {
     // Stopped while waiting for its turn (the rate limiter's wait was cut): the request never left, nothing was done.
     throw new ProviderError({

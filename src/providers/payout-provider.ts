@@ -114,7 +114,7 @@ export interface ProviderSession {
   /** Auth state an adapter may keep between calls (Zenrise token and its expiry). */
   auth: Map<string, unknown>;
   /** Called before every HTTP request (all endpoints), so the dispatcher's rate limiter sees every call. */
-  beforeRequest?: () => Promise<void>;
+  beforeRequest?: (call: { moneyMoving: boolean }) => Promise<void>;
   /** Told about every 429 with its Retry-After, so the limiter can slow the provider down. */
   onRateLimited?: (retryAfterMs: number | undefined) => void;
   /**
