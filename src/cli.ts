@@ -1,4 +1,5 @@
 import yargs, { type Argv } from 'yargs';
+import { DEFAULT_GRACE_SECONDS } from './commands/run/run-defaults.ts';
 import { PROVIDER_IDS } from './domain/provider-id.ts';
 import { RunError } from './run-error.ts';
 
@@ -32,6 +33,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('concurrency', { type: 'number', describe: 'Requests in flight at once, per provider' })
         .option('rate', { type: 'number', describe: 'Requests per second per provider (all its endpoints together)' })
         .option('max-attempts', { type: 'number', describe: 'Attempts per request for retryable errors', default: 5 })
+        .option('grace-seconds', { type: 'number', default: DEFAULT_GRACE_SECONDS, describe: 'After Ctrl-C / SIGTERM: seconds the requests in flight have to finish (a second signal cuts them)' })
         .option('on-invalid', { choices: ['skip', 'abort'] as const, default: 'skip' as const, describe: 'skip: pay the valid rows; abort: send nothing if any row is invalid' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'Stop after the plan; send nothing (never creates a ledger)' })
         .option('new-ledger', { type: 'boolean', default: false, describe: 'Start a new ledger where none is (sandbox/live refuse a missing ledger without it)' })

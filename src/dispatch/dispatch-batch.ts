@@ -22,7 +22,10 @@ export interface DispatchOptions {
   lanes: Map<ProviderId, ProviderLane>;
   ledger: DispatchLedger;
   maxAttempts: number;
+  /** Stop taking: once aborted no row is started and no new attempt is made; calls in flight go on. */
   signal: AbortSignal;
+  /** Cuts the HTTP calls in flight and the rate-limit waits (default: `signal`). */
+  cutSignal?: AbortSignal;
   onResult?: (result: RowResult, row: DispatchRow, progress: DispatchProgress) => void;
   onHalt?: (provider: ProviderId, error: ProviderError) => void;
   /** A ledger write failed: the rows stay `sending` and are settled by the next run. */
@@ -43,7 +46,9 @@ export interface DispatchResult {
 export async function dispatchBatch(options: DispatchOptions): Promise<DispatchResult> {
   // Every request waiting for its rate-limit slot or retry listens for the abort: thousands at once is expected.
   setMaxListeners(0, options.signal);
-  const progress: DispatchProgress = { total: options.rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0 };
+  const cutSignal = options.cutSignal ?? options.signal;
+  setMaxListeners(0, cutSignal);
+  const progress: DispatchProgress = { total: options.rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 };
   const halted = new Map<ProviderId, ProviderError>();
 
   const sending = createGroupCommitter<MarkSendingItem, SendingMark>((items) => options.ledger.markSending(items), { maxDelayMs: 2, maxItems: 256 });
@@ -55,8 +60,11 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
   const lanes = new Map<ProviderId, { ctx: PayContext; limit: ReturnType<typeof pLimit> }>();
   for (const [id, lane] of options.lanes) {
     const limiter = createRateLimiter({ ratePerSecond: lane.rate });
-    lane.session.beforeRequest = () => limiter.take(options.signal);
+    // After the first signal no money-moving request leaves: one still waiting for its slot is not sent (the row goes
+    // back to the queue). A read (a lookup, a follow-up GET) may still take its turn until the cut.
+    lane.session.beforeRequest = (call) => limiter.take(call.moneyMoving ? options.signal : cutSignal);
     lane.session.onRateLimited = (ms) => limiter.onRateLimited(ms);
+    lane.session.signal = cutSignal;
     const recipients = new Map<string, Promise<string>>();
     const ctx: PayContext = {
       provider: lane.provider,
@@ -82,7 +90,13 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
         const lane = lanes.get(row.provider);
         if (!lane) throw new Error(`no provider lane for ${row.provider}`);
         return lane.limit(async () => {
-          const result = await payRow(row, lane.ctx);
+          progress.inFlight += 1;
+          let result: RowResult;
+          try {
+            result = await payRow(row, lane.ctx);
+          } finally {
+            progress.inFlight -= 1;
+          }
           // Recorded with the next group commit; until then the row stays `sending`, which a restart settles.
           if (result.outcome) void outcomes.submit(result.outcome).catch(() => undefined);
           progress.done += 1;
@@ -99,6 +113,8 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
     await runRows(options.rows.filter((r) => r.status !== 'queued'));
     await runRows(options.rows.filter((r) => r.status === 'queued'));
   } finally {
+    // The sessions outlive the dispatch (reports read balances through them): the cut belongs to the dispatch.
+    for (const lane of options.lanes.values()) delete lane.session.signal;
     await sending.close().catch((error) => options.onLedgerError?.(error));
     await outcomes.close().catch((error) => options.onLedgerError?.(error));
   }

@@ -40,4 +40,6 @@ export interface DispatchProgress {
   failed: number;
   unknown: number;
   notSent: number;
+  /** Rows being paid right now (started, not yet ended). */
+  inFlight: number;
 }

@@ -53,4 +53,37 @@ describe('retry policy', () => {
     expect(result).toBe(4);
     expect(waits).toEqual([1500, 1500, 1500]);
   });
+
+  it('once the signal aborts, a Retry-After is not waited out and no retry follows', async () => {
+    const stop = new AbortController();
+    const waits: number[] = [];
+    let calls = 0;
+    const outcome = withRetries(
+      async () => {
+        calls++;
+        stop.abort();
+        throw err({ kind: 'rate_limited', httpStatus: 429, retryAfterMs: 60_000 });
+      },
+      { maxAttempts: 5, minDelayMs: 1, signal: stop.signal, sleep: async (ms) => void waits.push(ms) },
+    );
+    await expect(outcome).rejects.toMatchObject({ name: 'AbortError' });
+    expect(calls).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('the default Retry-After wait ends when the signal aborts', async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const outcome = withRetries(
+      async () => {
+        calls++;
+        // Aborted while the policy waits out an hour-long Retry-After: the wait must not hold the run.
+        setImmediate(() => stop.abort());
+        throw err({ kind: 'rate_limited', httpStatus: 429, retryAfterMs: 3_600_000 });
+      },
+      { maxAttempts: 5, minDelayMs: 1, signal: stop.signal },
+    );
+    await expect(outcome).rejects.toMatchObject({ name: 'AbortError' });
+    expect(calls).toBe(1);
+  });
 });

@@ -17,12 +17,13 @@ export interface RetryOptions {
   maxRetryTimeMs?: number;
   /** Told before each retry (for logs and the ledger's attempt count). */
   onRetry?: (error: unknown, attempt: number) => void;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits out a Retry-After; ends early when `signal` aborts (no retry follows an abort). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export async function withRetries<T>(call: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   if (!(options.maxAttempts >= 1)) throw new RangeError(`maxAttempts must be ≥ 1, got ${options.maxAttempts}`);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? abortableSleep;
   let attempt = 0;
   return pRetry(() => call(++attempt), {
     retries: options.maxAttempts - 1,
@@ -37,8 +38,20 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, opti
     onFailedAttempt: async ({ error }) => {
       if (!isRetryable(error)) return;
       options.onRetry?.(error, attempt);
-      if (isProviderError(error) && error.retryAfterMs) await sleep(error.retryAfterMs);
+      if (isProviderError(error) && error.retryAfterMs && !options.signal?.aborted) await sleep(error.retryAfterMs, options.signal);
     },
+  });
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 

@@ -59,6 +59,7 @@ describe('sendHttp', () => {
       label: 'test',
     });
     expect(order).toEqual(['beforeRequest', 'request']);
+    expect(beforeRequest).toHaveBeenCalledWith({ moneyMoving: true });
     expect(response.status).toBe(200);
     expect(response.json).toEqual({
       method: 'POST',
@@ -127,6 +128,29 @@ describe('sendHttp', () => {
     };
     const error = await sendHttp(session(), { method: 'POST', path: '/payouts', body: '{}', moneyMoving: true, label: 'test' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ retryable: false, outcomeUnknown: true, httpStatus: 200 });
+  });
+});
+
+describe('sendHttp when the run is stopped', () => {
+  it('a wait for the rate limiter that is cut sends nothing: retryable, outcome known, even on a money-moving call', async () => {
+    let requests = 0;
+    handler = (_req, res) => {
+      requests += 1;
+      res.end('{}');
+    };
+    const beforeRequest = async () => {
+      throw new DOMException('This operation was aborted', 'AbortError');
+    };
+    const error = await sendHttp(session({ beforeRequest }), { method: 'POST', path: '/payouts', body: '{}', moneyMoving: true, label: 'test' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'network', retryable: true, outcomeUnknown: false, providerCode: 'NOT_SENT' });
+    expect(requests).toBe(0);
+  });
+
+  it('session.signal cuts a money-moving request in flight: its outcome is unknown', async () => {
+    const cut = new AbortController();
+    handler = () => cut.abort(); // the request arrived and is never answered
+    const error = await sendHttp(session({ signal: cut.signal }), { method: 'POST', path: '/payouts', body: '{}', moneyMoving: true, label: 'test' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ retryable: false, outcomeUnknown: true });
   });
 });
 

@@ -62,11 +62,23 @@ export async function closeHttpAgent(): Promise<void> {
 /**
  * Sends one request: calls session.beforeRequest() first (the dispatcher's rate limiter sees every endpoint, auth
  * included), applies session.timeoutMs to the wait for headers and for the body, tells session.onRateLimited about
- * every 429, and turns transport failures into ProviderErrors (see transportError). HTTP error statuses are returned,
+ * every 429, aborts on session.signal, and turns transport failures into ProviderErrors (see transportError). HTTP error statuses are returned,
  * not thrown: only the provider's mapper knows what its error bodies mean.
  */
 export async function sendHttp(session: ProviderSession, call: HttpCall, dispatcher?: Dispatcher): Promise<HttpResponse> {
-  await session.beforeRequest?.();
+  try {
+    await session.beforeRequest?.({ moneyMoving: call.moneyMoving });
+  } catch (error) {
+    // Stopped while waiting for its turn (the rate limiter's wait was cut): the request never left, nothing was done.
+    throw new ProviderError({
+      kind: 'network',
+      message: `${call.label}: not sent, stopped while waiting for its turn: ${error instanceof Error ? error.message : String(error)}`,
+      retryable: true,
+      outcomeUnknown: false,
+      providerCode: 'NOT_SENT',
+      cause: error,
+    });
+  }
   const url = buildUrl(session.baseUrl, call.path, call.query);
   const headers: Record<string, string> = { 'user-agent': 'payout-batch', ...call.headers };
   if (call.body !== undefined) headers['content-type'] ??= 'application/json';
@@ -82,6 +94,7 @@ export async function sendHttp(session: ProviderSession, call: HttpCall, dispatc
       body: call.body,
       headersTimeout: session.timeoutMs,
       bodyTimeout: session.timeoutMs,
+      ...(session.signal ? { signal: session.signal } : {}),
     });
     status = response.statusCode;
     responseHeaders = response.headers as HttpHeaders;

@@ -119,8 +119,13 @@ export interface ProviderSession {
   /** Auth state an adapter may keep between calls (Zenrise token and its expiry). */
   auth: Map<string, unknown>;
   /** Called before every HTTP request (all endpoints), so the dispatcher's rate limiter sees every call. */
-  beforeRequest?: () => Promise<void>;
+  beforeRequest?: (call: { moneyMoving: boolean }) => Promise<void>;
   /** Told about every 429 with its Retry-After, so the limiter can slow the provider down. */
   onRateLimited?: (retryAfterMs: number | undefined) => void;
+  /**
+   * Cuts the HTTP requests open when it aborts (the grace period after an interrupt ended). A money-moving request
+   * cut this way has an unknown outcome, like any lost answer.
+   */
+  signal?: AbortSignal;
   now: () => Date;
 }

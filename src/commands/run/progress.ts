@@ -2,7 +2,10 @@ import type { DispatchProgress } from '../../dispatch/dispatch-types.ts';
 
 export interface ProgressReporter {
   update(progress: DispatchProgress): void;
-  finish(progress: DispatchProgress): void;
+  /** The run was interrupted: from now on the line shows the rows still in flight. */
+  stopping(): void;
+  /** The last line; an interrupted run never draws a full bar. */
+  finish(progress: DispatchProgress, how?: { interrupted: boolean }): void;
 }
 
 /**
@@ -19,6 +22,8 @@ export function createProgressReporter(options: {
   const stream = options.stream ?? process.stderr;
   const started = now();
   let last = -Infinity;
+  let latest: DispatchProgress | undefined;
+  let stopping = false;
 
   const figures = (p: DispatchProgress) => {
     const seconds = Math.max((now() - started) / 1000, 1e-3);
@@ -27,18 +32,26 @@ export function createProgressReporter(options: {
     return { rate, eta };
   };
 
-  const render = (p: DispatchProgress) => {
-    const { rate, eta } = figures(p);
+  const render = (p: DispatchProgress, interrupted = false) => {
     const width = 28;
-    const filled = p.total ? Math.round((p.done / p.total) * width) : width;
-    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     const problems = p.failed + p.unknown ? `  failed ${p.failed}  unknown ${p.unknown}` : '';
+    if (stopping || interrupted) {
+      // Rows released unsent count as done for the dispatcher, not for the bar: it shows what reached an outcome.
+      const filled = Math.min(barCells(p.done - p.notSent, p.total, width), width - 1);
+      const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+      const state = interrupted ? `interrupted: ${p.notSent} not sent` : `stopping: ${p.inFlight} in flight`;
+      return `\r${bar} ${p.done - p.notSent}/${p.total}  ${state}${problems}\x1b[K`;
+    }
+    const { rate, eta } = figures(p);
+    const filled = barCells(p.done, p.total, width);
+    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     const etaText = eta === undefined ? '--' : formatDuration(eta);
     return `\r${bar} ${p.done}/${p.total}  ${rate.toFixed(0)}/s  ETA ${etaText}${problems}\x1b[K`;
   };
 
   return {
     update(p) {
+      latest = p;
       const t = now();
       if (options.tty) {
         if (t - last < 100 && p.done !== p.total) return;
@@ -51,11 +64,22 @@ export function createProgressReporter(options: {
       const { rate, eta } = figures(p);
       options.log({ event: 'progress', ...p, rate_per_s: Math.round(rate), eta_s: eta === undefined ? null : Math.round(eta) });
     },
-    finish(p) {
-      if (options.tty) stream.write(`${render(p)}\n`);
-      else options.log({ event: 'progress', ...p, final: true });
+    stopping() {
+      stopping = true;
+      if (options.tty && latest) {
+        last = now();
+        stream.write(render(latest));
+      }
+    },
+    finish(p, how = { interrupted: false }) {
+      if (options.tty) stream.write(`${render(p, how.interrupted)}\n`);
+      else options.log({ event: 'progress', ...p, final: true, ...(how.interrupted ? { interrupted: true } : {}) });
     },
   };
+}
+
+function barCells(count: number, total: number, width: number): number {
+  return total ? Math.round((Math.max(0, count) / total) * width) : width;
 }
 
 function formatDuration(seconds: number): string {

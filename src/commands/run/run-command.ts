@@ -29,6 +29,7 @@ import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
 import { Tally } from '../shared/tally.ts';
 import { createProgressReporter } from './progress.ts';
+import { DEFAULT_GRACE_SECONDS } from './run-defaults.ts';
 
 export interface RunArgs {
   file: string;
@@ -44,6 +45,8 @@ export interface RunArgs {
   rate?: number;
   concurrency?: number;
   maxAttempts: number;
+  /** Seconds the requests in flight have to finish after the first SIGINT / SIGTERM; a second signal cuts them. */
+  graceSeconds?: number;
   onInvalid: 'skip' | 'abort';
   dryRun: boolean;
   /** Start a ledger at a path where none is (sandbox / live refuse a missing one without it). */
@@ -64,7 +67,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
   for (const [flag, value] of [['--rate', args.rate], ['--concurrency', args.concurrency]] as const) {
     if (value !== undefined && !(value > 0)) throw new RunError('USAGE', `${flag} must be a positive number`);
   }
-  return withCommandScope({ config: args.config, target: args.target }, async (scope) => {
+  const graceSeconds = args.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+  if (!(graceSeconds >= 0) || !Number.isFinite(graceSeconds)) throw new RunError('USAGE', '--grace-seconds must be a number ≥ 0');
+  return withCommandScope({ config: args.config, target: args.target, graceMs: graceSeconds * 1000 }, async (scope) => {
     const { config, startedAt } = scope;
     if (args.target === 'live' && !args.yes && !canPrompt()) {
       throw new RunError('CONFIRMATION_REQUIRED', 'a live run needs confirmation', { hint: 'pass --yes to pay without the interactive prompt' });
@@ -93,9 +98,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const tty = Boolean(process.stderr.isTTY) && !args.json;
     // The log goes to a file beside the results; stderr stays for the plan, the progress bar and one-line errors.
     const logger = scope.createLogger({ file: join(outDir, 'run.log'), stderr: false, base: { command: 'run' } });
+    let progress: ReturnType<typeof createProgressReporter> | undefined;
     scope.onInterrupt((signal) => {
-      logger.warn({ event: 'interrupt', signal }, 'stopping: no new rows are taken; in-flight requests finish or are recorded as unknown');
-      if (tty) process.stderr.write(`\n${signal}: stopping after the requests in flight…\n`);
+      logger.warn({ event: 'interrupt', signal, graceSeconds }, 'stopping: no new rows are taken; requests in flight have the grace period to finish, then are cut and recorded as unknown');
+      if (tty) process.stderr.write(`\n${signal}: stopping after the requests in flight (up to ${graceSeconds}s; signal again to stop now)…\n`);
+      progress?.stopping();
+    });
+    scope.onCut((why) => {
+      logger.warn({ event: 'cut', why }, 'requests still in flight are cut; their rows stay unknown until the next run settles them');
+      if (tty) process.stderr.write(`\n${why === 'second_signal' ? 'second signal' : 'grace period over'}: cutting the requests in flight…\n`);
     });
     // A dry run never creates the ledger: a missing one reads as empty (every row new).
     const opened = await scope.openLedger({ path: args.ledger, newLedger: args.newLedger, readOnly: args.dryRun });
@@ -217,7 +228,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
             concurrency: args.concurrency ?? config.providers[id].concurrency,
           });
         }
-        const progress = createProgressReporter({ tty, log: (record) => logger.info(record) });
+        const reporter = createProgressReporter({ tty, log: (record) => logger.info(record) });
+        progress = reporter;
+        if (scope.interrupted()) reporter.stopping();
         const dispatchStarted = performance.now();
         const result = await dispatchBatch({
           rows,
@@ -225,14 +238,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
           ledger,
           maxAttempts: args.maxAttempts,
           signal: scope.signal,
+          cutSignal: scope.cutSignal,
           onResult: (r, row, p) => {
             if (r.state !== 'pending' && r.state !== 'paid') logger.warn({ event: 'row', row: row.row, provider: row.provider, state: r.state, cause: r.cause, code: r.errorCode, message: r.errorMessage });
-            progress.update(p);
+            reporter.update(p);
           },
           onHalt: (provider, error) => logger.error({ event: 'provider_halted', provider, kind: error.kind, code: error.providerCode, message: error.message }),
           onLedgerError: (error) => logger.error({ event: 'ledger_error', message: (error as Error).message }),
         });
-        progress.finish(result.progress);
+        reporter.finish(result.progress, { interrupted: scope.interrupted() });
         checkLedgerFile();
         logger.info({ event: 'dispatched', rows: rows.length, ms: Math.round(performance.now() - dispatchStarted), ...result.progress });
         return result;

@@ -11,6 +11,7 @@ import { openLedger } from '../../ledger/open-ledger.ts';
 import { closeLogger, createLogger, type LoggerOptions } from '../../log/logger.ts';
 import { closeHttpAgent } from '../../providers/http-client.ts';
 import { RunError } from '../../run-error.ts';
+import { createInterruptSignals } from './interrupt-signals.ts';
 import { connectTarget, type ProviderTarget } from './provider-sessions.ts';
 
 type Logger = ReturnType<typeof createLogger>;
@@ -24,12 +25,19 @@ export interface CommandScope {
   readonly startedAt: Date;
   readonly config: AppConfig;
   readonly configWarnings: readonly string[];
-  /** Aborted on SIGINT / SIGTERM (or the caller's signal): no new work is taken. */
+  /** Aborted on the first SIGINT / SIGTERM (or the caller's signal): no new work is taken, no new attempt made. */
   readonly signal: AbortSignal;
+  /**
+   * Aborted when the grace period after the first signal ends, or on a second signal: requests still in flight are
+   * cut. With no grace period it aborts with `signal`.
+   */
+  readonly cutSignal: AbortSignal;
   /** True once a signal arrived. */
   interrupted(): boolean;
   /** Called once, on the first signal (for the log and the terminal). */
   onInterrupt(handler: (signal: NodeJS.Signals | 'abort') => void): void;
+  /** Called once, when the requests in flight are cut (grace period over or a second signal). */
+  onCut(handler: (why: 'grace_elapsed' | 'second_signal') => void): void;
   /**
    * Opens the ledger at --ledger, the config's path, $PAYOUT_BATCH_LEDGER or the target's default, checked (a damaged
    * file is LEDGER_ERROR); closed by the cleanup. A missing file: see LedgerOptions.
@@ -78,6 +86,8 @@ export interface CommandScopeOptions {
   signal?: AbortSignal | undefined;
   /** Listen for SIGINT / SIGTERM (default true). */
   signals?: boolean;
+  /** Milliseconds requests in flight may take to finish after the first signal (default 0: cut at once). */
+  graceMs?: number;
 }
 
 /** The ledger's path, opened by the policy of LedgerOptions; failures are RunErrors. */
@@ -132,17 +142,32 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
   if (errors.length) throw new RunError('CONFIG_INVALID', errors.join('; '), { hint: 'fix the config file (see README, "Config file")' });
 
   const cleanups: Array<() => unknown> = [];
-  const controller = new AbortController();
+  const interruption = createInterruptSignals({
+    graceMs: options.graceMs ?? 0,
+    setTimer: (callback, ms) => {
+      const handle = setTimeout(() => {
+        for (const handler of cutHandlers) handler('grace_elapsed');
+        callback();
+      }, ms);
+      // The grace period must not keep a process alive whose work is done.
+      handle.unref();
+      return { cancel: () => clearTimeout(handle) };
+    },
+  });
+  const stopTaking = interruption.stopTaking;
   // Every request waiting for a rate-limit slot or a retry listens for the abort: thousands at once is expected.
-  setMaxListeners(0, controller.signal);
+  setMaxListeners(0, stopTaking);
+  setMaxListeners(0, interruption.cutInFlight);
   const interruptHandlers: Array<(signal: NodeJS.Signals | 'abort') => void> = [];
+  const cutHandlers: Array<(why: 'grace_elapsed' | 'second_signal') => void> = [];
   const interrupt = (signal: NodeJS.Signals | 'abort') => {
-    if (controller.signal.aborted) return;
-    for (const handler of interruptHandlers) handler(signal);
-    controller.abort();
+    if (interruption.cutInFlight.aborted) return;
+    if (!stopTaking.aborted) for (const handler of interruptHandlers) handler(signal);
+    else for (const handler of cutHandlers) handler('second_signal');
+    interruption.interrupt();
   };
   const onParentAbort = () => interrupt('abort');
-  if (options.signal?.aborted) controller.abort();
+  if (options.signal?.aborted) onParentAbort();
   options.signal?.addEventListener('abort', onParentAbort, { once: true });
   const listen = options.signals !== false;
   if (listen) {
@@ -154,9 +179,11 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
     startedAt,
     config,
     configWarnings: warnings,
-    signal: controller.signal,
-    interrupted: () => controller.signal.aborted,
+    signal: stopTaking,
+    cutSignal: interruption.cutInFlight,
+    interrupted: () => stopTaking.aborted,
     onInterrupt: (handler) => void interruptHandlers.push(handler),
+    onCut: (handler) => void cutHandlers.push(handler),
     async openLedger(ledgerOptions = {}) {
       const opened = await openCommandLedger(ledgerOptions, options.target, config.ledgerPath);
       cleanups.push(() => opened.ledger.close());
@@ -181,6 +208,7 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
   } catch (error) {
     outcome = { ok: false, error };
   }
+  interruption.dispose();
   if (listen) {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
