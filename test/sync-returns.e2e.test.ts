@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,6 +124,9 @@ describe('sync follows paid rows through the return window', () => {
     const again = await sync('s-again');
     expect(again.code).toBe(EXIT.MONEY_NEEDS_ATTENTION);
     expect(again.summary?.return_window).toMatchObject({ returned: 0, deleted: 1, amount_changed: 1 });
+    // No row is pending any more: the hosts asked (and logged) are those of the paid rows in the window.
+    const start = readFileSync(join(dir, 's-again', 'sync.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event?: string; hosts?: object }).find((e) => e.event === 'start');
+    expect(Object.keys(start?.hosts ?? {}).sort()).toEqual(['conekta', 'openpay']);
     const off = await sync('s-off', ['--return-window-days', '0']);
     expect(off.code).toBe(EXIT.OK);
     expect(off.summary?.return_window).toBeUndefined();

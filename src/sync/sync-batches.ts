@@ -100,6 +100,9 @@ export interface SyncReport {
  * this process holds the batch lock: a live run keeps its `sending` and `unknown` rows to itself (it settles them
  * when it starts), and a run started meanwhile waits for the lock. A lock left by a dead run is taken over (the
  * ledger checks the holder's pid). The lock is held per round, never across the pause.
+ *
+ * With `paidSince`, the first round also asks again about the batches' paid rows that became paid since then
+ * (recheckPaidRow: returns, deletions, amount changes). They have a payout id, so they need no lock.
  */
 export async function syncBatches(options: SyncBatchesOptions): Promise<SyncReport> {
   const signal = options.signal ?? new AbortController().signal;

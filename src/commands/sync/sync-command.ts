@@ -85,7 +85,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     });
 
     const batches = await scopeBatches(ledger, args, ledgerPath);
-    const providers = await providersInScope(ledger, batches);
+    const paidSince = windowDays > 0 ? returnWindowStart(startedAt, windowDays) : undefined;
+    const providers = await providersInScope(ledger, batches, paidSince);
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: providers.length ? providers : [batches[0]!.provider] });
     const single = batches.length === 1 ? batches[0] : undefined;
     const outDir = await createOutputDir({ command: 'sync', ...(single ? { file: single.fileName } : {}), out: args.out, now: startedAt });
@@ -105,7 +106,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
         concurrency: config.providers[id].concurrency,
       }),
       maxAttempts: args.maxAttempts,
-      ...(windowDays > 0 ? { paidSince: returnWindowStart(startedAt, windowDays) } : {}),
+      ...(paidSince ? { paidSince } : {}),
       ...(mayResend ? { mayResend } : {}),
       untilFinal: args.untilFinal,
       timeoutMs: args.timeout * 1000,
@@ -204,10 +205,16 @@ async function scopeBatches(ledger: LedgerStore, args: SyncArgs, ledgerPath: str
   return args.all ? all : [all[0]!];
 }
 
-/** Providers whose rows will be asked about (a `provider` column may route rows away from the batch's provider). */
-async function providersInScope(ledger: LedgerStore, batches: readonly Batch[]): Promise<ProviderId[]> {
+/**
+ * Providers whose rows will be asked about (a `provider` column may route rows away from the batch's provider),
+ * paid rows inside the return window included: their credentials and hosts are checked and logged like the others.
+ */
+async function providersInScope(ledger: LedgerStore, batches: readonly Batch[], paidSince: Date | undefined): Promise<ProviderId[]> {
   const ids = new Set<ProviderId>();
-  for (const batch of batches) for await (const row of ledger.rowsByStatus(batch.id, SYNC_STATUSES)) ids.add(row.provider);
+  for (const batch of batches) {
+    for await (const row of ledger.rowsByStatus(batch.id, SYNC_STATUSES)) ids.add(row.provider);
+    if (paidSince) for await (const row of ledger.paidRowsSince(batch.id, paidSince)) ids.add(row.provider);
+  }
   return [...ids];
 }
 
