@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { DEFAULT_GRACE_SECONDS } from './commands/run/run-defaults.ts';
 import { PROVIDER_IDS } from './domain/provider-id.ts';
 import { RunError } from './run-error.ts';
+import { DEFAULT_RETURN_WINDOW_DAYS } from './sync/return-window.ts';
 
 /**
  * yargs wiring only. Each command's module is imported when that command runs, so `--help` and the cheap
@@ -69,6 +70,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('until-final', { type: 'boolean', default: false, describe: 'Keep polling until every row is final (or --timeout)' })
         .option('timeout', { type: 'number', default: 600, describe: 'Seconds --until-final may take' })
         .option('max-attempts', { type: 'number', default: 5, describe: 'Attempts per request for retryable errors' })
+        .option('return-window-days', { type: 'number', default: DEFAULT_RETURN_WINDOW_DAYS, describe: 'Ask again about rows paid within this many days (returns, deletions, amount changes); 0: off' })
         .option('out', { type: 'string', describe: 'Folder for the reports (default: a new folder under output/)' })
         .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })

@@ -65,6 +65,13 @@ export interface LedgerStore {
    * the caller may write to the ledger while iterating. A row is visited at most once; its status is as of its page.
    */
   rowsByStatus(batchId: string | null, statuses: readonly RowStatus[], options?: RowsByStatusOptions): AsyncIterableIterator<LedgerRow>;
+  /**
+   * `paid` rows of a batch that became paid at or after `since`, by id, page by page: the rows still inside the
+   * return window. The time a row became paid is the ledger's own history entry of its move into `paid` (not
+   * updated_at, which every refresh moves, nor the provider's time, which Conekta does not give and a provider may
+   * forge).
+   */
+  paidRowsSince(batchId: string, since: Date): AsyncIterableIterator<LedgerRow>;
   /** Rows of one batch, or rows last changed in [from, to), by id, page by page. */
   rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow>;
   /** For webhooks and sync, which know the provider's payout id. */
@@ -87,6 +94,13 @@ export interface LedgerStore {
   recordOutcomes(items: readonly OutcomeInput[]): Promise<OutcomeResult[]>;
   /** One provider event (webhook, sync, lookup) for one row; `changed` tells whether it changed anything. */
   applyProviderState(rowId: number, state: 'pending' | 'paid' | 'failed', event: ProviderStateEvent): Promise<OutcomeResult>;
+  /**
+   * Flags a `paid` row whose payout the provider no longer shows as paid for that amount (deleted, amount changed):
+   * the status stays `paid` (the money left), error_code / error_message say what the provider shows now, and a
+   * history entry paid → paid keeps the provider's words. `changed` is false when the row already carries this flag,
+   * or is no longer paid (another writer moved it).
+   */
+  flagPaidRow(rowId: number, flag: PaidRowFlag): Promise<OutcomeResult>;
   /** Interrupt / abort: every `queued` row of the batch becomes `not_sent` (releasing its key). Returns how many. */
   releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): Promise<number>;
   /**
@@ -311,6 +325,20 @@ export interface ProviderStateEvent {
   providerMessage?: string;
   errorCode?: string;
   errorMessage?: string;
+}
+
+/** What a re-check of a paid row found at the provider that the status alone cannot say. */
+export const PAID_ROW_FLAGS = ['PROVIDER_DELETED', 'AMOUNT_CHANGED'] as const;
+export type PaidRowFlagCode = (typeof PAID_ROW_FLAGS)[number];
+
+export interface PaidRowFlag {
+  errorCode: PaidRowFlagCode;
+  errorMessage: string;
+  cause: TransitionCause;
+  providerStatus?: string;
+  providerCode?: string;
+  providerMessage?: string;
+  note?: string;
 }
 
 export interface OutcomeResult {

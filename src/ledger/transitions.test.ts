@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ROW_STATUSES, type RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from './ledger-error.ts';
 import { KEY_OWNING_SQL } from './sqlite/migrations.ts';
-import { assertTransition, canTransition, decideOutcome, KEY_OWNING_STATUSES, TRANSITIONS, type RowFacts } from './transitions.ts';
+import { assertTransition, canTransition, clampEventTime, decideOutcome, KEY_OWNING_STATUSES, MAX_EVENT_CLOCK_SKEW_MS, TRANSITIONS, type RowFacts } from './transitions.ts';
 
 const at = (iso: string) => new Date(iso);
 
@@ -109,6 +109,21 @@ describe('decideOutcome', () => {
     });
   });
 
+  it('does not let a far-future time on the row freeze it: times are compared as no later than now + skew', () => {
+    const now = at('2025-03-01T12:00:00Z');
+    const forged: RowFacts = { status: 'pending', attempts: 1, providerUpdatedAt: at('2099-01-01T00:00:00Z') };
+    const next = { to: 'paid' as const, cause: 'sync' as const, providerUpdatedAt: at('2025-03-01T12:06:00Z') };
+    expect(decideOutcome(1, forged, next, now)).toMatchObject({ kind: 'transition', to: 'paid' });
+    // Without a clock the old rule holds, which is what froze such a row.
+    expect(decideOutcome(1, forged, next)).toEqual({ kind: 'ignore', reason: 'older' });
+  });
+
+  it('still orders two events a few seconds ahead of our clock', () => {
+    const now = at('2025-03-01T12:00:00Z');
+    const pending: RowFacts = { status: 'pending', attempts: 1, providerUpdatedAt: at('2025-03-01T12:00:10Z') };
+    expect(decideOutcome(1, pending, { to: 'failed', cause: 'webhook', providerUpdatedAt: at('2025-03-01T12:00:09Z') }, now)).toEqual({ kind: 'ignore', reason: 'older' });
+  });
+
   it('refreshes the same state only when the provider says something new', () => {
     const pending: RowFacts = { status: 'pending', attempts: 1, providerStatus: 'in_progress', providerPayoutId: 'tr_1' };
     expect(decideOutcome(1, pending, { to: 'pending', cause: 'sync', providerStatus: 'in_progress' })).toEqual({ kind: 'ignore', reason: 'no_change' });
@@ -142,5 +157,15 @@ describe('decideOutcome', () => {
 
   it('throws for a queued row re-queued on a timeout (the request may have left)', () => {
     expect(() => decideOutcome(1, sending, { to: 'queued', cause: 'timeout', attempt: 1 })).toThrow(IllegalTransitionError);
+  });
+});
+
+describe('clampEventTime', () => {
+  const now = new Date('2025-03-01T12:00:00Z');
+  it('keeps a time up to the skew ahead of now, and clamps one beyond it', () => {
+    expect(clampEventTime(new Date('2025-03-01T11:00:00Z'), now)).toEqual(new Date('2025-03-01T11:00:00Z'));
+    const edge = new Date(now.getTime() + MAX_EVENT_CLOCK_SKEW_MS);
+    expect(clampEventTime(edge, now)).toEqual(edge);
+    expect(clampEventTime(new Date('2999-12-31T00:00:00Z'), now)).toEqual(edge);
   });
 });

@@ -102,6 +102,21 @@ export const OUTCOME_TARGETS: readonly RowStatus[] = ['pending', 'paid', 'failed
 const PROVIDER_REPORT_CAUSES: readonly TransitionCause[] = ['webhook', 'sync', 'lookup', 'reversal'];
 const PROVIDER_STATES: readonly RowStatus[] = ['pending', 'paid', 'failed'];
 
+/**
+ * How far ahead of our clock a provider's event time may be and still be taken as given: providers' clocks differ
+ * from ours by seconds, and the order of two such events must survive.
+ */
+export const MAX_EVENT_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * A provider's event time, no later than `now` + MAX_EVENT_CLOCK_SKEW_MS. A forged far-future time would otherwise
+ * make every later event look older than the one the row reflects, and freeze the row.
+ */
+export function clampEventTime(at: Date, now: Date): Date {
+  const latest = now.getTime() + MAX_EVENT_CLOCK_SKEW_MS;
+  return at.getTime() > latest ? new Date(latest) : at;
+}
+
 /** What a store should do with one outcome or provider event for a row. */
 export type OutcomeDecision =
   | { kind: 'transition'; to: RowStatus; cause: TransitionCause; note?: string }
@@ -145,13 +160,17 @@ export interface RowFacts {
  * (except paid → failed as a reversal); our own "unknown"/"not left" verdicts yield to anything the provider said.
  * Anything else goes through the transition table and throws when illegal.
  */
-export function decideOutcome(rowId: number, row: RowFacts, item: OutcomeFacts): OutcomeDecision {
+export function decideOutcome(rowId: number, row: RowFacts, item: OutcomeFacts, now?: Date): OutcomeDecision {
   // `sending` carries an attempt and a lock check (markSending); duplicate/conflict carry an owner (insert, requeue).
   if (!OUTCOME_TARGETS.includes(item.to)) throw new IllegalTransitionError(rowId, row.status, item.to, item.cause);
   if (item.attempt !== undefined && item.attempt !== row.attempts) return { kind: 'ignore', reason: 'stale_attempt' };
 
   if (PROVIDER_STATES.includes(item.to) && SENT_STATUSES.includes(row.status)) {
-    if (item.providerUpdatedAt && row.providerUpdatedAt && item.providerUpdatedAt.getTime() < row.providerUpdatedAt.getTime()) {
+    // Both times are compared as no later than now (+ skew): a forged far-future time on the row must not make every
+    // later event look older (the row would be frozen), nor may a far-future event claim to be newer than what comes next.
+    const itemAt = item.providerUpdatedAt && now ? clampEventTime(item.providerUpdatedAt, now) : item.providerUpdatedAt;
+    const rowAt = row.providerUpdatedAt && now ? clampEventTime(row.providerUpdatedAt, now) : row.providerUpdatedAt;
+    if (itemAt && rowAt && itemAt.getTime() < rowAt.getTime()) {
       return { kind: 'ignore', reason: 'older' };
     }
     if (row.status === item.to) {

@@ -5,7 +5,8 @@ import { BatchLockedError, type BatchLockOwner } from '../ledger/ledger-error.ts
 import type { BatchLock, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
 import { lookupWouldResend } from './lookup-resends.ts';
-import { syncRow, type SyncRowContext, type SyncRowResult } from './sync-row.ts';
+import type { PaidFindingKind } from './return-window.ts';
+import { recheckPaidRow, syncRow, type SyncRowContext, type SyncRowResult } from './sync-row.ts';
 
 /** Statuses a sync asks the provider about: accepted but not settled, or not known to be performed. */
 export const SYNC_STATUSES = ['pending', 'unknown', 'sending'] as const;
@@ -24,7 +25,7 @@ export interface ProviderLaneConfig {
 
 export type SyncLedgerStore = Pick<
   LedgerStore,
-  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock'
+  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock' | 'paidRowsSince' | 'flagPaidRow'
 >;
 
 export interface SyncBatchesOptions {
@@ -49,6 +50,11 @@ export interface SyncBatchesOptions {
    * of the round as it is (SyncReport.withheld). Absent: every such lookup may resend (the simulator).
    */
   mayResend?: (row: LedgerRow) => boolean;
+  /**
+   * Paid rows that became paid at or after this time are asked about again, once (the first round), for returns,
+   * deletions and amount changes (recheckPaidRow). Absent: paid rows are not asked about.
+   */
+  paidSince?: Date;
   /** A live run holds the batch: only rows with a payout id were asked about. */
   onBatchLocked?: (batchId: string, owner: BatchLockOwner) => void;
 }
@@ -79,6 +85,10 @@ export interface SyncReport {
   lockedBatches: Map<string, BatchLockOwner>;
   /** Rows not asked about because their lookup would resend and mayResend said no; they keep their status. */
   withheld: Set<number>;
+  /** Paid rows asked about again inside the return window (also in rowIds). */
+  rechecked: Set<number>;
+  /** Rechecked rows the ledger now shows returned, deleted at the provider or with another amount: money needs attention. */
+  findings: Map<number, PaidFindingKind>;
 }
 
 /**
@@ -90,6 +100,9 @@ export interface SyncReport {
  * this process holds the batch lock: a live run keeps its `sending` and `unknown` rows to itself (it settles them
  * when it starts), and a run started meanwhile waits for the lock. A lock left by a dead run is taken over (the
  * ledger checks the holder's pid). The lock is held per round, never across the pause.
+ *
+ * With `paidSince`, the first round also asks again about the batches' paid rows that became paid since then
+ * (recheckPaidRow: returns, deletions, amount changes). They have a payout id, so they need no lock.
  */
 export async function syncBatches(options: SyncBatchesOptions): Promise<SyncReport> {
   const signal = options.signal ?? new AbortController().signal;
@@ -114,7 +127,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
     return lane;
   };
 
-  const report: SyncReport = { rounds: 0, rowIds: new Set(), answered: 0, neverAnswered: 0, changed: 0, timedOut: false, interrupted: false, lockedBatches: new Map(), withheld: new Set() };
+  const report: SyncReport = { rounds: 0, rowIds: new Set(), answered: 0, neverAnswered: 0, changed: 0, timedOut: false, interrupted: false, lockedBatches: new Map(), withheld: new Set(), rechecked: new Set(), findings: new Map() };
   const lastVerdict = new Map<number, SyncRowResult['verdict']>();
   const everAnswered = new Set<number>();
 
@@ -129,6 +142,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
     let withheldThisRound = 0;
     try {
       const rows: LedgerRow[] = [];
+      const paidRows: LedgerRow[] = [];
       for (const batchId of options.batchIds) {
         const lock = await lockForLookups(options, batchId, report);
         if (lock) locks.push(lock);
@@ -141,13 +155,20 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
           }
           rows.push(row);
         }
+        // Once per sync: the answer of a paid row does not change from one --until-final round to the next.
+        if (options.paidSince && report.rounds === 1) {
+          for await (const row of options.ledger.paidRowsSince(batchId, options.paidSince)) paidRows.push(row);
+        }
       }
+      const work = [...rows.map((row) => ({ row, recheck: false })), ...paidRows.map((row) => ({ row, recheck: true }))];
       await Promise.all(
-        rows.map((row) => {
+        work.map(({ row, recheck }) => {
           const lane = laneOf(row.provider);
           return lane.limit(async () => {
             if (signal.aborted) return;
-            const result = await syncRow(row, lane.ctx);
+            const result = recheck ? await recheckPaidRow(row, lane.ctx) : await syncRow(row, lane.ctx);
+            if (recheck) report.rechecked.add(row.id);
+            if (result.finding) report.findings.set(row.id, result.finding);
             report.rowIds.add(row.id);
             lastVerdict.set(row.id, result.verdict);
             if (result.verdict === 'found' || result.verdict === 'absent') everAnswered.add(row.id);

@@ -5,8 +5,10 @@ import type { LedgerRow, LedgerStore, OutcomeInput, ProviderStateEvent } from '.
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
 import { errorFields, payoutFailure } from '../dispatch/outcome-fields.ts';
+import { isProviderError } from '../providers/provider-error.ts';
+import { judgePaidRow, type PaidFindingKind } from './return-window.ts';
 
-export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient'>;
+export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'flagPaidRow'>;
 
 export interface SyncRowContext {
   provider: PayoutProvider;
@@ -40,6 +42,9 @@ export interface SyncRowResult {
   providerStatus?: string;
   errorCode?: string;
   errorMessage?: string;
+  /** A paid row asked about again inside the return window (recheckPaidRow), and what it was found to need. */
+  recheck?: boolean;
+  finding?: PaidFindingKind;
 }
 
 const NOT_FOUND_NOTE = 'the provider has no payout for this order: it was never performed; run the batch again to send it';
@@ -112,6 +117,81 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
   items.push({ rowId: row.id, to: 'not_sent', cause: 'lookup_found_nothing', attempt: row.attempts, note: NOT_FOUND_NOTE });
   const recorded = await record(row, async () => (await ctx.ledger.recordOutcomes(items)).at(-1)!);
   return { ...base, via: 'lookup', verdict: 'absent', ...recorded };
+}
+
+/**
+ * Asks the provider again about a `paid` row inside the return window (SPEI returns arrive days after payment) and
+ * records what it shows now (return-window.ts judgePaidRow):
+ *  - failed / cancelled at the provider → the ledger's reversal, paid → failed, error RETURNED with the provider's
+ *    status word and failure message;
+ *  - not found under the row's payout id → the row stays `paid` (the money left) flagged PROVIDER_DELETED;
+ *  - another amount → stays `paid`, flagged AMOUNT_CHANGED;
+ *  - otherwise the answer is applied as any sync answer (a newer status word is kept).
+ * `finding` is set only when the ledger now shows it (a reversal the ledger ignored as older is not one).
+ */
+export async function recheckPaidRow(row: LedgerRow, ctx: SyncRowContext): Promise<SyncRowResult> {
+  const base = { rowId: row.id, batchId: row.batchId, rowNumber: row.rowNumber, provider: row.provider, before: row.status, recheck: true, via: 'status' as const };
+  const payoutId = row.providerPayoutId;
+  if (!payoutId) {
+    return { ...base, verdict: 'skipped', after: row.status, changed: false, errorCode: 'NO_PAYOUT_ID', errorMessage: 'a paid row without a provider payout id' };
+  }
+  let payout: ProviderPayout | null;
+  let notFound: { providerCode?: string; providerMessage?: string; message: string } | undefined;
+  try {
+    payout = await withRetries(() => ctx.provider.getPayout(ctx.session, payoutId), { maxAttempts: ctx.maxAttempts, signal: ctx.signal });
+  } catch (error) {
+    if (!(isProviderError(error) && error.kind === 'not_found')) {
+      return { ...base, verdict: 'unknown', after: row.status, changed: false, ...shown(errorFields(error)) };
+    }
+    payout = null;
+    notFound = {
+      message: error.providerMessage ?? error.message,
+      ...(error.providerCode ? { providerCode: error.providerCode } : {}),
+      ...(error.providerMessage ? { providerMessage: error.providerMessage } : {}),
+    };
+  }
+
+  const finding = judgePaidRow(row, payout, notFound?.message);
+  if (finding.kind === 'deleted' || finding.kind === 'amount_changed') {
+    const flag = {
+      errorCode: finding.errorCode,
+      errorMessage: finding.errorMessage,
+      cause: 'sync' as const,
+      ...(payout ? { providerStatus: payout.providerStatus } : {}),
+      ...(notFound?.providerCode ? { providerCode: notFound.providerCode } : {}),
+      ...(notFound?.providerMessage ? { providerMessage: notFound.providerMessage } : {}),
+      note: finding.kind === 'deleted' ? 'the provider answered not found for the payout of a paid row' : `amount at the provider ${finding.providerAmountMinor}`,
+    };
+    const recorded = await record(row, () => ctx.ledger.flagPaidRow(row.id, flag));
+    const shows = recorded.after === 'paid';
+    return {
+      ...base,
+      verdict: payout ? 'found' : 'absent',
+      ...recorded,
+      ...(payout ? { providerStatus: payout.providerStatus } : {}),
+      ...(shows ? { finding: finding.kind, errorCode: finding.errorCode, errorMessage: finding.errorMessage } : {}),
+    };
+  }
+
+  const answer = payout as ProviderPayout;
+  const event = stateEvent(answer, 'sync');
+  if (finding.kind === 'returned') {
+    Object.assign(event, {
+      errorCode: finding.errorCode,
+      errorMessage: finding.errorMessage,
+      ...(answer.failureCode ? { providerCode: answer.failureCode } : {}),
+      ...(answer.failureMessage ? { providerMessage: answer.failureMessage } : {}),
+    });
+  }
+  const recorded = await record(row, () => ctx.ledger.applyProviderState(row.id, answer.state, event));
+  const returned = finding.kind === 'returned' && recorded.after === 'failed';
+  return {
+    ...base,
+    verdict: 'found',
+    ...recorded,
+    providerStatus: answer.providerStatus,
+    ...(returned ? { finding: 'returned' as const, errorCode: finding.errorCode, errorMessage: finding.errorMessage } : {}),
+  };
 }
 
 /**

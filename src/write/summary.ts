@@ -21,6 +21,11 @@ export interface RunSummary {
   warnings: string[];
   /** run: what the plan would send, per provider and currency (amounts, fees and IVA in minor units). */
   plan?: Array<{ provider: string; currency: string; count: number; amountMinor: Minor; feeMinor: Minor; ivaMinor: Minor }>;
+  /**
+   * sync: paid rows asked about again inside the return window, and what the ledger now shows of them (returned:
+   * paid → failed as a reversal; deleted / amount changed: still paid, flagged PROVIDER_DELETED / AMOUNT_CHANGED).
+   */
+  returnWindow?: { days: number; rechecked: number; returned: number; deleted: number; amountChanged: number };
   exitCode: number;
   startedAt: string;
   finishedAt: string;
@@ -66,6 +71,12 @@ export function formatSummaryText(summary: RunSummary): string {
   if (present.length === 0) lines.push(`output  ${summary.outDir}`);
   for (const [label, path] of present) lines.push(`${label.padEnd(7)}  ${path}`);
 
+  if (summary.returnWindow) {
+    const w = summary.returnWindow;
+    lines.push('');
+    lines.push(`paid rows re-checked (return window ${w.days} d): ${w.rechecked}; returned ${w.returned}, deleted at the provider ${w.deleted}, amount changed ${w.amountChanged}`);
+  }
+
   if (summary.warnings.length > 0) {
     lines.push('');
     lines.push('warnings:');
@@ -102,6 +113,17 @@ export function formatSummaryJson(summary: RunSummary): string {
       amount_minor: t.amountMinor,
     })),
     warnings: summary.warnings,
+    ...(summary.returnWindow
+      ? {
+          return_window: {
+            days: summary.returnWindow.days,
+            rechecked: summary.returnWindow.rechecked,
+            returned: summary.returnWindow.returned,
+            deleted: summary.returnWindow.deleted,
+            amount_changed: summary.returnWindow.amountChanged,
+          },
+        }
+      : {}),
     ...(summary.plan
       ? {
           plan: summary.plan.map((p) => ({

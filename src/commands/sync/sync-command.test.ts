@@ -18,6 +18,8 @@ describe('syncCommand', () => {
     await expect(syncCommand({ ...base, batch: 'b', all: true })).rejects.toMatchObject({ code: 'USAGE' });
     await expect(syncCommand({ ...base, maxAttempts: 0 })).rejects.toMatchObject({ code: 'USAGE' });
     await expect(syncCommand({ ...base, timeout: -1 })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(syncCommand({ ...base, returnWindowDays: -1 })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(syncCommand({ ...base, returnWindowDays: Number.NaN })).rejects.toMatchObject({ code: 'USAGE' });
     // A mistyped --ledger is an error, and no empty ledger is left behind.
     await expect(syncCommand(base)).rejects.toMatchObject({ code: 'LEDGER_ERROR' });
     expect(existsSync(base.ledger!)).toBe(false);

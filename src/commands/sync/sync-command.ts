@@ -9,6 +9,7 @@ import { getProvider } from '../../providers/registry.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { lookupWouldResend } from '../../sync/lookup-resends.ts';
+import { DEFAULT_RETURN_WINDOW_DAYS, returnWindowStart } from '../../sync/return-window.ts';
 import { SYNC_STATUSES, syncBatches, type SyncReport } from '../../sync/sync-batches.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { writeResultsFile, type ResultsFiles } from '../../write/results-writer.ts';
@@ -35,6 +36,8 @@ export interface SyncArgs {
   json: boolean;
   /** On sandbox/live, lets a lookup resend a row's payout request without asking. */
   yes: boolean;
+  /** Paid rows that became paid within this many days are asked about again (returns); 0 turns it off. Default 30. */
+  returnWindowDays?: number;
 }
 
 /** What tests replace: the wait between --until-final rounds, and the interrupt. */
@@ -52,12 +55,17 @@ const CLEAN: readonly RowStatus[] = ['paid', 'pending'];
 /**
  * `payout-batch sync`: asks the providers for the state of every pending, unknown (and dead run's sending) row of a
  * batch (--batch, --all, or the most recent), records each change in the ledger's history, and writes the batch's
- * results. Exit 0 when every row asked about is paid or pending, 2 when some failed, stayed unknown, were found never
+ * results. Paid rows that became paid within --return-window-days (default 30) are asked about again, once: a return
+ * is recorded as the ledger's reversal (paid → failed, RETURNED), a payout the provider no longer has or shows with
+ * another amount stays paid flagged PROVIDER_DELETED / AMOUNT_CHANGED; any of these exits 3 (money needs attention).
+ * Otherwise exit 0 when every row asked about is paid or pending, 2 when some failed, stayed unknown, were found never
  * sent, or are not final when --until-final ran out of time, 1 when no provider could answer at all.
  */
 export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<number> {
   if (!(args.maxAttempts >= 1)) throw new RunError('USAGE', '--max-attempts must be at least 1');
   if (!(Number.isFinite(args.timeout) && args.timeout >= 0)) throw new RunError('USAGE', '--timeout must be a number of seconds ≥ 0');
+  const windowDays = args.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS;
+  if (!(Number.isFinite(windowDays) && windowDays >= 0)) throw new RunError('USAGE', '--return-window-days must be a number of days ≥ 0');
   if (args.batch !== undefined && args.all) throw new RunError('USAGE', '--batch and --all cannot be used together');
   if (args.target === 'simulator' && !args.simulatorUrl) {
     // A simulator started here would be empty: it has none of the payouts the ledger asks about.
@@ -77,7 +85,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     });
 
     const batches = await scopeBatches(ledger, args, ledgerPath);
-    const providers = await providersInScope(ledger, batches);
+    const paidSince = windowDays > 0 ? returnWindowStart(startedAt, windowDays) : undefined;
+    const providers = await providersInScope(ledger, batches, paidSince);
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: providers.length ? providers : [batches[0]!.provider] });
     const single = batches.length === 1 ? batches[0] : undefined;
     const outDir = await createOutputDir({ command: 'sync', ...(single ? { file: single.fileName } : {}), out: args.out, now: startedAt });
@@ -97,6 +106,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
         concurrency: config.providers[id].concurrency,
       }),
       maxAttempts: args.maxAttempts,
+      ...(paidSince ? { paidSince } : {}),
       ...(mayResend ? { mayResend } : {}),
       untilFinal: args.untilFinal,
       timeoutMs: args.timeout * 1000,
@@ -104,8 +114,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       ...(deps.pauseMs !== undefined ? { pauseMs: deps.pauseMs } : {}),
       signal: scope.signal,
       onRow: (r) => {
-        const record = { event: 'row', batch: r.batchId, row: r.rowNumber, provider: r.provider, via: r.via, verdict: r.verdict, from: r.before, to: r.after, changed: r.changed, providerStatus: r.providerStatus, code: r.errorCode, message: r.errorMessage };
-        if (r.verdict === 'unknown' || r.verdict === 'skipped') log.warn(record);
+        const record = { event: 'row', batch: r.batchId, row: r.rowNumber, provider: r.provider, via: r.via, verdict: r.verdict, from: r.before, to: r.after, changed: r.changed, providerStatus: r.providerStatus, code: r.errorCode, message: r.errorMessage, ...(r.recheck ? { recheck: true } : {}), ...(r.finding ? { finding: r.finding } : {}) };
+        if (r.finding || r.verdict === 'unknown' || r.verdict === 'skipped') log.warn(record);
         else if (r.changed) log.info(record);
         else log.debug(record);
       },
@@ -124,7 +134,15 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     if (report.withheld.size) {
       warnings.push(`${report.withheld.size} unknown row(s) were not re-sent and stay unknown: on ${args.target}, settling them sends their payout request again, which needs --yes or a confirmation at the prompt`);
     }
-    if (report.rowIds.size === 0 && report.withheld.size === 0) warnings.push('nothing to sync: no pending or unknown rows in scope');
+    if (report.rowIds.size === 0 && report.withheld.size === 0) {
+      warnings.push(`nothing to sync: no pending or unknown rows in scope${windowDays > 0 ? `, and no row paid in the last ${windowDays} day(s)` : ''}`);
+    }
+    const found = countFindings(report);
+    if (found.returned + found.deleted + found.amountChanged > 0) {
+      warnings.push(
+        `money needs attention: ${found.returned} paid row(s) returned (now failed), ${found.deleted} deleted at the provider, ${found.amountChanged} with another amount at the provider (flagged PROVIDER_DELETED / AMOUNT_CHANGED, still paid); see the results file and the reconciliation`,
+      );
+    }
     if (report.timedOut) warnings.push(`--until-final: some rows were not final after ${args.timeout} s; run sync again later`);
 
     // Results: one file for one batch; with --all, one per batch in a folder named by its id.
@@ -164,6 +182,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       counts: tally.countsRecord(),
       totals: tally.totals(),
       warnings,
+      ...(windowDays > 0 ? { returnWindow: { days: windowDays, rechecked: report.rechecked.size, ...found } } : {}),
       exitCode: code,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -186,10 +205,16 @@ async function scopeBatches(ledger: LedgerStore, args: SyncArgs, ledgerPath: str
   return args.all ? all : [all[0]!];
 }
 
-/** Providers whose rows will be asked about (a `provider` column may route rows away from the batch's provider). */
-async function providersInScope(ledger: LedgerStore, batches: readonly Batch[]): Promise<ProviderId[]> {
+/**
+ * Providers whose rows will be asked about (a `provider` column may route rows away from the batch's provider),
+ * paid rows inside the return window included: their credentials and hosts are checked and logged like the others.
+ */
+async function providersInScope(ledger: LedgerStore, batches: readonly Batch[], paidSince: Date | undefined): Promise<ProviderId[]> {
   const ids = new Set<ProviderId>();
-  for (const batch of batches) for await (const row of ledger.rowsByStatus(batch.id, SYNC_STATUSES)) ids.add(row.provider);
+  for (const batch of batches) {
+    for await (const row of ledger.rowsByStatus(batch.id, SYNC_STATUSES)) ids.add(row.provider);
+    if (paidSince) for await (const row of ledger.paidRowsSince(batch.id, paidSince)) ids.add(row.provider);
+  }
   return [...ids];
 }
 
@@ -217,8 +242,19 @@ async function resendPermission(
   return (row) => confirmed && candidates.has(row.id);
 }
 
+function countFindings(report: SyncReport): { returned: number; deleted: number; amountChanged: number } {
+  const kinds = [...report.findings.values()];
+  return {
+    returned: kinds.filter((k) => k === 'returned').length,
+    deleted: kinds.filter((k) => k === 'deleted').length,
+    amountChanged: kinds.filter((k) => k === 'amount_changed').length,
+  };
+}
+
 async function exitCode(ledger: LedgerStore, report: SyncReport, untilFinal: boolean): Promise<number> {
   if (report.interrupted) return EXIT.INTERRUPTED;
+  // Paid money that came back, vanished or changed amount at the provider outranks every row-level problem.
+  if (report.findings.size > 0) return EXIT.MONEY_NEEDS_ATTENTION;
   if (report.rowIds.size > 0 && report.neverAnswered === report.rowIds.size) return EXIT.FATAL;
   // Left unknown on purpose: the operator has to act (sync again with --yes, or a run).
   if (report.withheld.size > 0) return EXIT.ROWS_NEED_ATTENTION;

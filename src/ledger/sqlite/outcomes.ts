@@ -2,8 +2,8 @@ import type { ProviderId } from '../../domain/provider-id.ts';
 import { requestKey as deriveRequestKey } from '../../domain/request-key.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger-error.ts';
-import type { DemotedRow, MarkSendingItem, OutcomeInput, OutcomeResult, ProviderStateEvent, RequeueResult, SendingMark } from '../ledger-store.ts';
-import { assertTransition, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
+import type { DemotedRow, MarkSendingItem, OutcomeInput, OutcomeResult, PaidRowFlag, ProviderStateEvent, RequeueResult, SendingMark } from '../ledger-store.ts';
+import { assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
 import { iso, facts, historyParams, type RowRecord } from './records.ts';
 import { write, type SqliteContext } from './context.ts';
 import { requireBatch } from './batches.ts';
@@ -57,6 +57,19 @@ export function applyProviderState(ctx: SqliteContext, rowId: number, state: 'pe
   return result as OutcomeResult;
 }
 
+export function flagPaidRow(ctx: SqliteContext, rowId: number, flag: PaidRowFlag): OutcomeResult {
+  return write(ctx, () => {
+    const row = requireRow(ctx, rowId);
+    const status = row.status as RowStatus;
+    if (status !== 'paid') return { rowId, changed: false, status, ignored: 'superseded' };
+    if (row.error_code === flag.errorCode && row.error_message === flag.errorMessage) return { rowId, changed: false, status, ignored: 'no_change' };
+    const at = iso(ctx.now());
+    ctx.s.flagPaidRow.run({ id: rowId, error_code: flag.errorCode, error_message: flag.errorMessage, provider_status: flag.providerStatus ?? null, at });
+    ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, 'paid', 'paid', flag.cause, row.attempts, flag));
+    return { rowId, changed: true, status };
+  });
+}
+
 export function releaseQueued(ctx: SqliteContext, batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): number {
   assertTransition(0, 'queued', 'not_sent', cause);
   return write(ctx, () => {
@@ -84,10 +97,13 @@ export function requeueNotSent(ctx: SqliteContext, batchId: string): RequeueResu
 export function applyOutcome(ctx: SqliteContext, item: OutcomeInput, at: string): OutcomeResult {
   const row = requireRow(ctx, item.rowId);
   const status = row.status as RowStatus;
-  const decision = decideOutcome(row.id, facts(row), item);
+  const decision = decideOutcome(row.id, facts(row), item, ctx.now());
   if (decision.kind === 'ignore') return { rowId: row.id, changed: false, status, ignored: decision.reason };
 
-  const eventAt = item.providerUpdatedAt ? iso(item.providerUpdatedAt) : null;
+  // A provider time far ahead of ours is kept as ours (+ skew): a forged far-future time would otherwise make every
+  // later event look older and freeze the row.
+  const eventTime = item.providerUpdatedAt ? clampEventTime(item.providerUpdatedAt, ctx.now()) : undefined;
+  const eventAt = eventTime ? iso(eventTime) : null;
   if (decision.kind === 'refresh') {
     ctx.s.refreshRow.run({
       id: row.id,
@@ -97,7 +113,7 @@ export function applyOutcome(ctx: SqliteContext, item: OutcomeInput, at: string)
       provider_updated_at: eventAt,
       at,
     });
-    ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, status, status, item.cause, row.attempts, item));
+    ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, status, status, item.cause, row.attempts, { ...item, providerUpdatedAt: eventTime }));
     return { rowId: row.id, changed: true, status };
   }
 
@@ -124,7 +140,7 @@ export function applyOutcome(ctx: SqliteContext, item: OutcomeInput, at: string)
   });
   const note = [decision.note, item.note].filter((n) => n !== undefined).join('; ');
   ctx.s.insertHistory.run(
-    historyParams(row.id, row.batch_id, at, status, decision.to, decision.cause, row.attempts, { ...item, note: note || undefined }),
+    historyParams(row.id, row.batch_id, at, status, decision.to, decision.cause, row.attempts, { ...item, providerUpdatedAt: eventTime, note: note || undefined }),
   );
   return { rowId: row.id, changed: true, status: decision.to };
 }

@@ -43,6 +43,12 @@ export function* rowsForReport(ctx: SqliteContext, scope: ReportScope): Iterable
   }
 }
 
+export function* paidRowsSince(ctx: SqliteContext, batchId: string, since: Date): IterableIterator<LedgerRow> {
+  ensureOpen(ctx);
+  const at = iso(since);
+  yield* paged(ctx, (after) => ctx.s.paidSinceByBatch.all({ batchId, since: at, after, limit: ROW_PAGE }) as RowRecord[], ROW_PAGE);
+}
+
 export function findRowByProviderPayoutId(ctx: SqliteContext, provider: ProviderId, payoutId: string): LedgerRow | undefined {
   const record = ensureOpen(ctx).s.rowByPayoutId.get(provider, payoutId) as RowRecord | undefined;
   return record ? toRow(record) : undefined;

@@ -561,3 +561,57 @@ describe('batch lock (one process)', () => {
     expect(await errorCode(() => ledger.acquireBatchLock('0000000000000000'))).toBe('BATCH_NOT_FOUND');
   });
 });
+
+describe('the return window: paidRowsSince and flagPaidRow', () => {
+  /** Three rows sent and accepted; `paidAfterMs[i]` moves the clock, then row i becomes paid (undefined: stays pending). */
+  async function paidAt(name: string, paidAfterMs: Array<number | undefined>) {
+    const { batch, rows } = await batchWithRows(name, paidAfterMs.map((_, i) => `${name}-${i}`));
+    await ledger.markSending(rows.map((r) => ({ rowId: r.id })));
+    await ledger.recordOutcomes(rows.map((r, i) => ({ rowId: r.id, to: 'pending' as const, cause: 'provider_accepted' as const, attempt: 1, providerPayoutId: `tr_${name}_${i}` })));
+    const times: Date[] = [];
+    for (const [i, ms] of paidAfterMs.entries()) {
+      if (ms === undefined) continue;
+      clock.advance(ms);
+      times[i] = clock.now();
+      await ledger.applyProviderState(rows[i]!.id, 'paid', { cause: 'sync', providerStatus: 'completed' });
+    }
+    return { batch, rows, times };
+  }
+
+  it('yields the paid rows whose move into paid is at or after the time, whatever refreshes came later', async () => {
+    const { batch, rows, times } = await paidAt('window', [0, 1000, 1000, undefined]);
+    // A refresh of the first row (newer status word) must not make it look recently paid.
+    clock.advance(5000);
+    await ledger.applyProviderState(rows[0]!.id, 'paid', { cause: 'sync', providerStatus: 'completed_settled' });
+    const ids = (await collectRows(ledger.paidRowsSince(batch.id, times[1]!))).map((r) => r.id);
+    expect(ids).toEqual([rows[1]!.id, rows[2]!.id]);
+    expect(await collectRows(ledger.paidRowsSince(batch.id, new Date(clock.now().getTime() + 1)))).toEqual([]);
+  });
+
+  it('flags a paid row, keeps it paid, writes one history entry and is idempotent', async () => {
+    const { rows } = await paidAt('flag', [0]);
+    const id = rows[0]!.id;
+    const flag = { errorCode: 'PROVIDER_DELETED' as const, errorMessage: 'gone', cause: 'sync' as const, providerCode: '1005', providerMessage: 'not found' };
+    expect(await ledger.flagPaidRow(id, flag)).toEqual({ rowId: id, changed: true, status: 'paid' });
+    expect(await ledger.getRow(id)).toMatchObject({ status: 'paid', errorCode: 'PROVIDER_DELETED', errorMessage: 'gone' });
+    expect((await ledger.history(id)).at(-1)).toMatchObject({ from: 'paid', to: 'paid', cause: 'sync', errorCode: 'PROVIDER_DELETED', providerCode: '1005', providerMessage: 'not found' });
+    const entries = (await ledger.history(id)).length;
+    expect(await ledger.flagPaidRow(id, flag)).toMatchObject({ changed: false, ignored: 'no_change' });
+    expect(await ledger.history(id)).toHaveLength(entries);
+  });
+
+  it('does not flag a row that is no longer paid', async () => {
+    const { rows } = await paidAt('moved', [undefined]);
+    expect(await ledger.flagPaidRow(rows[0]!.id, { errorCode: 'AMOUNT_CHANGED', errorMessage: 'x', cause: 'sync' })).toMatchObject({ changed: false, status: 'pending' });
+    expect((await ledger.getRow(rows[0]!.id))?.errorCode).toBeUndefined();
+  });
+
+  it('clamps a forged far-future provider time so the next event still applies', async () => {
+    const row = await sentRow('forged');
+    await ledger.recordOutcomes([{ rowId: row.id, to: 'pending', cause: 'provider_accepted', attempt: 1, providerPayoutId: 'tr_forged' }]);
+    await ledger.applyProviderState(row.id, 'pending', { cause: 'webhook', providerStatus: 'in_progress', providerUpdatedAt: new Date('2999-01-01T00:00:00Z') });
+    expect((await ledger.getRow(row.id))?.providerUpdatedAt?.getUTCFullYear()).toBe(2025);
+    clock.advance(3_600_000);
+    expect(await ledger.applyProviderState(row.id, 'paid', { cause: 'sync', providerUpdatedAt: clock.now() })).toMatchObject({ changed: true, status: 'paid' });
+  });
+});

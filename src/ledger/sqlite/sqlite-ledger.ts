@@ -11,6 +11,7 @@ import type {
   MarkSendingItem,
   OpenBatchInput,
   OutcomeInput,
+  PaidRowFlag,
   ProviderStateEvent,
   ReportScope,
   RowsByStatusOptions,
@@ -71,6 +72,9 @@ export class SqliteLedger implements LedgerStore {
   async *rowsByStatus(batchId: string | null, statuses: readonly RowStatus[], options?: RowsByStatusOptions): AsyncIterableIterator<LedgerRow> {
     yield* queries.rowsByStatus(this.ctx, batchId, statuses, options);
   }
+  async *paidRowsSince(batchId: string, since: Date): AsyncIterableIterator<LedgerRow> {
+    yield* queries.paidRowsSince(this.ctx, batchId, since);
+  }
   async *rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow> {
     yield* queries.rowsForReport(this.ctx, scope);
   }
@@ -88,6 +92,9 @@ export class SqliteLedger implements LedgerStore {
   }
   async applyProviderState(rowId: number, state: 'pending' | 'paid' | 'failed', event: ProviderStateEvent) {
     return outcomes.applyProviderState(this.ctx, rowId, state, event);
+  }
+  async flagPaidRow(rowId: number, flag: PaidRowFlag) {
+    return outcomes.flagPaidRow(this.ctx, rowId, flag);
   }
   async releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds') {
     return outcomes.releaseQueued(this.ctx, batchId, cause);

@@ -92,6 +92,18 @@ export function prepareStatements(db: Database.Database) {
          @provider_message, @error_code, @provider_event_at, @note)`,
     ),
     history: db.prepare('SELECT * FROM row_history WHERE row_id = ? ORDER BY id'),
+    // The time a row became paid is the ledger's own entry of that move (from another status into paid): refreshes
+    // (paid → paid) and the provider's clock do not move it.
+    paidSinceByBatch: db.prepare(
+      `SELECT r.* FROM payout_rows r WHERE r.status = 'paid' AND r.batch_id = @batchId AND r.id > @after
+         AND (SELECT max(h.at) FROM row_history h WHERE h.row_id = r.id AND h.to_status = 'paid' AND h.from_status IS NOT 'paid') >= @since
+       ORDER BY r.id LIMIT @limit`,
+    ),
+    flagPaidRow: db.prepare(
+      `UPDATE payout_rows SET error_code = @error_code, error_message = @error_message,
+         provider_status = coalesce(@provider_status, provider_status), updated_at = @at
+       WHERE id = @id AND status = 'paid'`,
+    ),
     reportByBatch: db.prepare('SELECT * FROM payout_rows WHERE batch_id = @batchId AND id > @after ORDER BY id LIMIT @limit'),
     reportByTime: db.prepare(
       'SELECT * FROM payout_rows WHERE updated_at >= @from AND updated_at < @to AND id > @after ORDER BY id LIMIT @limit',

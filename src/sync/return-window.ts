@@ -1,0 +1,54 @@
+import type { LedgerRow } from '../ledger/ledger-store.ts';
+import type { ProviderPayout } from '../providers/payout-provider.ts';
+
+/** SPEI returns arrive days after payment: a paid row is asked about again for this long after it became paid. */
+export const DEFAULT_RETURN_WINDOW_DAYS = 30;
+
+const DAY_MS = 86_400_000;
+
+/** The earliest paid time still inside a window of `days` ending at `now`. */
+export function returnWindowStart(now: Date, days: number): Date {
+  if (!(Number.isFinite(days) && days >= 0)) throw new RangeError(`return window must be a number of days ≥ 0, got ${days}`);
+  return new Date(now.getTime() - Math.round(days * DAY_MS));
+}
+
+/** What a re-check of a paid row found, each a reason the money needs attention except `unchanged`. */
+export type PaidFinding =
+  /** Still paid (or no worse) for the ledger's amount: the answer is applied as any sync answer. */
+  | { kind: 'unchanged' }
+  /** The provider now shows the payout failed or cancelled: recorded as the ledger's reversal, paid → failed. */
+  | { kind: 'returned'; errorCode: 'RETURNED'; errorMessage: string }
+  /** The provider has no payout under the id the ledger holds as paid. */
+  | { kind: 'deleted'; errorCode: 'PROVIDER_DELETED'; errorMessage: string }
+  /** The provider shows another amount than the ledger paid. */
+  | { kind: 'amount_changed'; errorCode: 'AMOUNT_CHANGED'; errorMessage: string; providerAmountMinor: number };
+
+export type PaidFindingKind = Exclude<PaidFinding['kind'], 'unchanged'>;
+
+/**
+ * Pure: compares the provider's current view of a payout with the paid row. `payout` null means the provider
+ * answered not found for the row's payout id. A failed state outranks an amount change (the reversal is the move of
+ * money that matters); the provider's own words (status, failure message) go into the message.
+ */
+export function judgePaidRow(row: Pick<LedgerRow, 'amountMinor' | 'currency' | 'providerPayoutId'>, payout: ProviderPayout | null, notFoundMessage?: string): PaidFinding {
+  if (payout === null) {
+    return {
+      kind: 'deleted',
+      errorCode: 'PROVIDER_DELETED',
+      errorMessage: `the provider has no payout ${row.providerPayoutId ?? ''} any more${notFoundMessage ? `: ${notFoundMessage}` : ''}`,
+    };
+  }
+  if (payout.state === 'failed') {
+    const words = [payout.failureCode, payout.failureMessage].filter((w) => w !== undefined).join(' ');
+    return { kind: 'returned', errorCode: 'RETURNED', errorMessage: `returned after payment: provider status ${payout.providerStatus}${words ? ` (${words})` : ''}` };
+  }
+  if (row.amountMinor !== undefined && payout.amountMinor !== row.amountMinor) {
+    return {
+      kind: 'amount_changed',
+      errorCode: 'AMOUNT_CHANGED',
+      errorMessage: `the provider shows ${payout.amountMinor} ${payout.currency} (minor units), the ledger paid ${row.amountMinor} ${row.currency ?? ''}; provider status ${payout.providerStatus}`.trimEnd(),
+      providerAmountMinor: payout.amountMinor,
+    };
+  }
+  return { kind: 'unchanged' };
+}
