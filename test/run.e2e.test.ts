@@ -9,6 +9,11 @@ import { hashFile } from '../src/read/hash-file.ts';
 import { generateBatch } from '../bench/generate-batch.ts';
 import { SIMULATOR_CREDENTIALS } from '../src/simulator/index.ts';
 import { ROOT, runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from './support/cli.ts';
+import { providerAccount } from '../src/providers/provider-account.ts';
+import type { LedgerScope } from '../src/ledger/ledger-store.ts';
+
+/** The scope of an Openpay batch run against the simulator. */
+const SIMULATOR_OPENPAY: LedgerScope = { environment: 'simulator', account: providerAccount('openpay', SIMULATOR_CREDENTIALS)! };
 
 /** End to end: the real CLI, a real SQLite ledger file, real HTTP to the simulator. */
 let sim: RecordingSimulator | undefined;
@@ -73,7 +78,7 @@ describe('payout-batch run', () => {
     ].join('\n'));
     const result = await run(second, 'openpay', dir);
     const rows = results(result.summary!.out_dir);
-    const firstBatch = batchIdFor(await hashFile(join(ROOT, 'samples/openpay-payouts.csv')), 'openpay');
+    const firstBatch = batchIdFor(await hashFile(join(ROOT, 'samples/openpay-payouts.csv')), 'openpay', SIMULATOR_OPENPAY);
     expect(rows.map((r) => r.status)).toEqual(['duplicate', 'conflict', 'pending']);
     expect(rows[0]!.error_message).toContain(firstBatch);
     expect(await sim.journal()).toHaveLength(5);
@@ -173,8 +178,8 @@ describe('payout-batch run', () => {
     const dir = tempDir();
     const file = join(ROOT, 'samples/openpay-payouts.csv');
     const ledger = await openLedger(join(dir, 'ledger.sqlite'));
-    await ledger.openBatch({ fileHash: await hashFile(file), provider: 'openpay', fileName: 'openpay-payouts.csv', rowCount: 10 });
-    const lock = await ledger.acquireBatchLock(batchIdFor(await hashFile(file), 'openpay'));
+    await ledger.openBatch({ fileHash: await hashFile(file), provider: 'openpay', ...SIMULATOR_OPENPAY, fileName: 'openpay-payouts.csv', rowCount: 10 });
+    const lock = await ledger.acquireBatchLock(batchIdFor(await hashFile(file), 'openpay', SIMULATOR_OPENPAY));
     try {
       const result = await run(file, 'openpay', dir);
       expect(result.code).toBe(1);

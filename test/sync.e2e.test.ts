@@ -279,13 +279,20 @@ describe('payout-batch sync', () => {
       CONEKTA_PRIVATE_KEY: SIMULATOR_CREDENTIALS.conekta.privateKey,
     };
 
-    /** Rows of `provider` left unknown by a run against a simulator that never answers, and a config whose sandbox base URL is `sim`. */
+    /**
+     * Rows of `provider` left unknown by a sandbox run against a simulator that never answers, and a config whose
+     * sandbox base URL is `sim` (the batch is a sandbox batch: sync --target sandbox only asks about those).
+     */
     async function unknownRows(provider: 'openpay' | 'conekta', sample: string, sim: RunningSimulator) {
       const dir = tempDir();
       const config = join(dir, 'config.json');
       writeFileSync(config, JSON.stringify({ providers: { [provider]: { timeoutMs: 300, baseUrl: { sandbox: `${sim.url}/${provider}` } } } }));
       const hanging = await simulator({ faults: 'timeout=1', seed: 5 });
-      await pay(hanging, join(ROOT, sample), provider, dir, { config, maxAttempts: 1 });
+      const payConfig = join(dir, 'pay-config.json');
+      writeFileSync(payConfig, JSON.stringify({ providers: { [provider]: { timeoutMs: 300, baseUrl: { sandbox: `${hanging.url}/${provider}` } } } }));
+      await runCli(['run', join(ROOT, sample), '--provider', provider, '--target', 'sandbox', '--config', payConfig, '--ledger', join(dir, 'ledger.sqlite'), '--new-ledger', '--max-attempts', '1', '--out', join(dir, 'run'), '--format', 'csv', '--json'], {
+        env: { ...SANDBOX_ENV, XDG_CONFIG_HOME: join(dir, 'xdg') },
+      });
       const unknown = await withLedger(dir, async (l) => await collectRows(l.rowsByStatus(null, ['unknown'])));
       expect(unknown.length).toBeGreaterThanOrEqual(2);
       return { dir, config, unknown };

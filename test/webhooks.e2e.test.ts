@@ -14,7 +14,7 @@ import type { ProviderSession } from '../src/providers/payout-provider.ts';
 import { getProvider } from '../src/providers/registry.ts';
 import { SIMULATOR_CREDENTIALS, startSimulator, type RunningSimulator, type SimulatorOptions } from '../src/simulator/index.ts';
 import { SIMULATOR_WEBHOOK_CREDENTIALS } from '../src/simulator/credentials.ts';
-import type { PayoutFetcher } from '../src/webhooks/follow-payout-event.ts';
+import { eventLedgerFor, type PayoutFetcher } from '../src/webhooks/follow-payout-event.ts';
 import { publicKeyFromPem, type WebhookVerifier } from '../src/webhooks/webhook-auth.ts';
 import { startWebhookReceiver, type HandledRequest, type WebhookReceiver } from '../src/webhooks/webhook-receiver.ts';
 
@@ -69,7 +69,7 @@ async function setup(options: { unverifiedPerSecond?: number } = {}): Promise<Se
   };
   const verifiers: Partial<Record<ProviderId, WebhookVerifier>> = { openpay: { kind: 'basic', ...SIMULATOR_WEBHOOK_CREDENTIALS.openpay } };
   s.receiver = await startWebhookReceiver({
-    ledger,
+    ledger: eventLedgerFor(ledger, 'simulator'),
     fetchPayout,
     verifiers,
     port: 0,
@@ -243,7 +243,7 @@ describe('webhook receiver', () => {
     const created = await post(`${sim.url}/openpay/v1/${SIMULATOR_CREDENTIALS.openpay.merchantId}/payouts`, { method: 'bank_account', bank_account: { clabe: '012180001183597198', holder_name: 'Early' }, amount: 100.0, description: 'd', order_id: 'OP-EARLY-1' }, { authorization: `Basic ${Buffer.from(`${SIMULATOR_CREDENTIALS.openpay.privateKey}:`).toString('base64')}` });
     const payoutId = ((await created.json()) as { id: string }).id;
     await advance(sim, 5_000);
-    const batchId = (await s.ledger.openBatch({ fileHash: 'e'.repeat(64), provider: 'openpay', fileName: 'early.csv', rowCount: 1 })).batch.id;
+    const batchId = (await s.ledger.openBatch({ fileHash: 'e'.repeat(64), provider: 'openpay', environment: 'simulator', account: 'merchant:test', fileName: 'early.csv', rowCount: 1 })).batch.id;
     await s.ledger.insertRows(batchId, [
       { rowNumber: 2, status: 'queued', orderKey: 'OP-EARLY-1', amountMinor: 10_000, currency: 'MXN', account: { kind: 'clabe', number: '012180001183597198', bankCode: '012', bankName: 'BBVA MEXICO' }, name: 'Early' },
     ]);

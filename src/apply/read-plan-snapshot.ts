@@ -2,7 +2,7 @@ import { withRetries } from '../dispatch/retry-policy.ts';
 import type { Minor } from '../domain/money.ts';
 import type { CheckedRow } from '../domain/payout-row.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
-import type { KeyOwner, LedgerStore } from '../ledger/ledger-store.ts';
+import type { Environment, KeyOwner, LedgerStore } from '../ledger/ledger-store.ts';
 import type { PlannedPayout } from '../plan/plan-batch.ts';
 import { keysToLookUp, type PlanSnapshot } from '../plan/plan-run.ts';
 import type { ProviderSession } from '../providers/payout-provider.ts';
@@ -16,14 +16,17 @@ export const IN_FLIGHT = ['sending', 'unknown'] as const;
 export async function readPlanSnapshot(options: {
   ledger: LedgerStore;
   batchId: string;
+  /** The run's target: only owners in this environment (or legacy ones) count. */
+  environment: Environment;
   rows: readonly CheckedRow[];
   providers: readonly ProviderId[];
   sessions: ReadonlyMap<ProviderId, ProviderSession>;
 }): Promise<PlanSnapshot> {
   const { ledger, batchId } = options;
   const resumed = (await ledger.getBatch(batchId)) !== undefined;
-  // One key per payout intent: an order_id owned under any provider counts.
-  const keyOwners: ReadonlyMap<string, KeyOwner> = await ledger.findKeyOwners(keysToLookUp(options.rows));
+  // One key per payout intent: an order_id owned under any provider in this environment counts; a rehearsal on the
+  // simulator does not make the live run's rows duplicates.
+  const keyOwners: ReadonlyMap<string, KeyOwner> = await ledger.findKeyOwners(options.environment, keysToLookUp(options.rows));
   const resumedPayable: PlannedPayout[] = [];
   if (resumed) {
     for await (const r of ledger.rowsByStatus(batchId, ['queued', 'not_sent', ...IN_FLIGHT])) {

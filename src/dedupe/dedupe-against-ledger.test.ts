@@ -21,7 +21,7 @@ const row = (amountMinor = 10_000): CheckedRow => ({
 
 describe('dedupe against the ledger', () => {
   const fp = checkedRowFingerprint(row())!;
-  const owner = (over: Partial<KeyOwner>): KeyOwner => ({ rowId: 1, batchId: 'b', rowNumber: 7, provider: 'openpay', status: 'paid', fingerprint: fp, ownsKey: true, ...over });
+  const owner = (over: Partial<KeyOwner>): KeyOwner => ({ rowId: 1, batchId: 'b', rowNumber: 7, provider: 'openpay', environment: 'simulator', status: 'paid', fingerprint: fp, ownsKey: true, ...over });
 
   it('marks a payout already paid in an earlier batch as duplicate, naming that batch', async () => {
     const out = dedupeAgainstLedger(row(), owner({ batchId: 'b-earlier', status: 'paid' }), 'b-now');

@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { ProviderId } from '../domain/provider-id.ts';
 import { createGroupCommitter } from '../ledger/group-commit.ts';
-import type { MarkSendingItem, OutcomeInput, SendingMark } from '../ledger/ledger-store.ts';
+import type { Environment, MarkSendingItem, OutcomeInput, SendingMark } from '../ledger/ledger-store.ts';
+import { providerAccount } from '../providers/provider-account.ts';
 import type { PayoutInstruction, PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
 import type { ProviderError } from '../providers/provider-error.ts';
 import type { DispatchLedger, DispatchProgress, DispatchRow, RowResult } from './dispatch-types.ts';
@@ -21,6 +22,8 @@ export interface DispatchOptions {
   rows: DispatchRow[];
   lanes: Map<ProviderId, ProviderLane>;
   ledger: DispatchLedger;
+  /** The run's target: recipient ids are kept per environment and provider account. */
+  environment: Environment;
   maxAttempts: number;
   /** Stop taking: once aborted no row is started and no new attempt is made; calls in flight go on. */
   signal: AbortSignal;
@@ -73,7 +76,7 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
       signal: options.signal,
       markSending: (item) => sending.submit(item),
       recordNow: (outcome) => outcomes.submit(outcome),
-      recipientFor: (instruction) => recipientFor(lane.provider, lane.session, options.ledger, recipients, instruction),
+      recipientFor: (instruction) => recipientFor(lane.provider, lane.session, options.ledger, options.environment, recipients, instruction),
       haltProvider: (error) => {
         if (halted.has(id)) return;
         halted.set(id, error);
@@ -147,17 +150,22 @@ async function recipientFor(
   provider: PayoutProvider,
   session: ProviderSession,
   ledger: DispatchLedger,
+  environment: Environment,
   inFlight: Map<string, Promise<string>>,
   instruction: PayoutInstruction,
 ): Promise<string | undefined> {
   if (!provider.recipient) return undefined;
   const key = provider.recipient.key(instruction);
-  const known = await ledger.getRecipient(provider.id, key);
+  const account = providerAccount(provider.id, session.credentials);
+  // No account, no credentials: the creation below fails on authentication; nothing is read or kept.
+  if (account === undefined) return provider.recipient.create(session, instruction).then((r) => r.recipientId);
+  const scope = { environment, account };
+  const known = await ledger.getRecipient(scope, provider.id, key);
   if (known) return known;
   let pending = inFlight.get(key);
   if (!pending) {
     pending = provider.recipient.create(session, instruction).then(async ({ recipientId }) => {
-      await ledger.saveRecipient(provider.id, key, recipientId);
+      await ledger.saveRecipient(scope, provider.id, key, recipientId);
       return recipientId;
     });
     inFlight.set(key, pending);

@@ -93,10 +93,10 @@ describe('payoutFingerprint: one definition of "the same payout"', () => {
     const temp = tempLedger();
     cleanup = temp.cleanup;
     ledger = await openLedger(temp.path);
-    const batchOf = async (name: string) => (await ledger!.openBatch({ fileHash: hashOf(name), provider, fileName: `${name}.csv`, rowCount: 1 })).batch.id;
+    const batchOf = async (name: string) => (await ledger!.openBatch({ fileHash: hashOf(name), provider, environment: 'simulator', account: 'merchant:test', fileName: `${name}.csv`, rowCount: 1 })).batch.id;
     const firstBatch = await batchOf('first');
     await ledger.insertRows(firstBatch, [ledgerRowInput(a)]);
-    const owner = (await ledger.findKeyOwners([a.payout!.orderId])).get(a.payout!.orderId)!;
+    const owner = (await ledger.findKeyOwners('simulator', [a.payout!.orderId])).get(a.payout!.orderId)!;
     expect(owner).toMatchObject({ ownsKey: true, fingerprint: payoutFingerprint(a.payout!) });
     expect((await ledger.insertRows(await batchOf('again'), [ledgerRowInput(b)])).demoted).toMatchObject([{ status: 'duplicate' }]);
     expect((await ledger.insertRows(await batchOf('other'), [ledgerRowInput(c)])).demoted).toMatchObject([{ status: 'conflict' }]);

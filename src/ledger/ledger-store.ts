@@ -16,8 +16,9 @@ import type { IgnoreReason, InitialStatus, TransitionCause } from './transitions
  *  - every status change goes through the transition table (`decideOutcome` / `assertTransition`);
  *  - a write is conditional on the state it was decided from: `markSending` claims only rows still `queued` (or
  *    `unknown` with a lookup's proof) in a batch whose lease the caller holds, and refuses the whole call otherwise;
- *  - at most one row per provider + order key in a key-owning status (KEY_OWNING_STATUSES), enforced by a unique
- *    index, so two rows with the same key can never both be sent, whichever process writes them;
+ *  - at most one row per environment + order key in a key-owning status (KEY_OWNING_STATUSES), enforced by a unique
+ *    index, so two rows with the same key can never both be sent, whichever process writes them; a legacy row
+ *    (environment 'unknown', written before environments were kept) owns its key in every environment;
  *  - a row is `sending` (with its attempt and request key) in a committed transaction before its request leaves;
  *  - every transition is appended to the history in the same transaction as the change;
  *  - the batch lock is a lease with an owner (pid, host, start time): a store may take over a lease whose owner is
@@ -25,10 +26,13 @@ import type { IgnoreReason, InitialStatus, TransitionCause } from './transitions
  */
 export interface LedgerStore {
   // Batches
-  /** Finds the batch of this file + provider, or creates it `planned`. Re-running the same file resumes it. */
+  /**
+   * Finds the batch of this file + provider + environment + account, or creates it `planned`. Re-running the same
+   * file on the same target resumes it; the same file on another environment is another batch.
+   */
   openBatch(input: OpenBatchInput): Promise<{ batch: Batch; created: boolean }>;
   getBatch(batchId: string): Promise<Batch | undefined>;
-  /** Newest first. */
+  /** Newest first, of every environment (callers keep to theirs: batch.environment). */
   listBatches(): Promise<Batch[]>;
   setBatchStatus(batchId: string, status: BatchStatus): Promise<void>;
   /** Keeps the first balance captured per provider + currency: a resumed batch keeps its true opening balance. */
@@ -56,10 +60,11 @@ export interface LedgerStore {
   getRow(rowId: number): Promise<LedgerRow | undefined>;
   getRowByNumber(batchId: string, rowNumber: number): Promise<LedgerRow | undefined>;
   /**
-   * For dedupe against earlier runs: per order key, the row that owns it, or else the latest row that released it
-   * (failed / not_sent), whatever provider it was sent through. Keys never used are absent.
+   * For dedupe against earlier runs: per order key, the row of this environment (or a legacy row, which owns its key
+   * everywhere) that owns it, or else the latest that released it (failed / not_sent), whatever provider it was sent
+   * through. Keys never used in this environment are absent.
    */
-  findKeyOwners(orderKeys: readonly string[]): Promise<Map<string, KeyOwner>>;
+  findKeyOwners(environment: Environment, orderKeys: readonly string[]): Promise<Map<string, KeyOwner>>;
   /**
    * Rows of a batch (or of all batches when `batchId` is null) in the given statuses, by id, read page by page so
    * the caller may write to the ledger while iterating. A row is visited at most once; its status is as of its page.
@@ -75,7 +80,7 @@ export interface LedgerStore {
   /** Rows of one batch, or rows last changed in [from, to), by id, page by page. */
   rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow>;
   /** For webhooks and sync, which know the provider's payout id. */
-  findRowByProviderPayoutId(provider: ProviderId, payoutId: string): Promise<LedgerRow | undefined>;
+  findRowByProviderPayoutId(provider: ProviderId, payoutId: string, environment?: BatchEnvironment): Promise<LedgerRow | undefined>;
   /** Every status, zero when absent, with the sum of amounts. */
   countsByStatus(batchId: string): Promise<Record<RowStatus, StatusCount>>;
 
@@ -112,9 +117,10 @@ export interface LedgerStore {
   history(rowId: number): Promise<HistoryEntry[]>;
 
   // Recipients (Conekta payee per CLABE, Digital FEMSA customer per email, Zenrise bank account per CBU/CVU/alias)
-  getRecipient(provider: ProviderId, recipientKey: string): Promise<string | undefined>;
+  // — per environment and provider account: an id made on the simulator or another merchant means nothing here.
+  getRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string): Promise<string | undefined>;
   /** The latest id wins: it was just created at the provider and is known to be valid. */
-  saveRecipient(provider: ProviderId, recipientKey: string, recipientId: string): Promise<void>;
+  saveRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string, recipientId: string): Promise<void>;
 
   /**
    * Writes a consistent copy of the whole ledger, as this connection sees it, to a new file at `path` (SQLite's online
@@ -126,6 +132,21 @@ export interface LedgerStore {
   close(): Promise<void>;
 }
 
+/** Where a batch pays: the command's --target. Its keys, rows and recipients never mix with another's. */
+export const ENVIRONMENTS = ['simulator', 'sandbox', 'live'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+/** 'unknown': a batch written before the ledger kept environments (migration 3); its rows own their keys everywhere. */
+export type BatchEnvironment = Environment | 'unknown';
+
+/**
+ * The environment and provider account (provider-account.ts: Openpay merchant id, a fingerprint of a Conekta / FEMSA
+ * key, the Zenrise client id — never a secret) a batch or a recipient belongs to.
+ */
+export interface LedgerScope {
+  environment: Environment;
+  account: string;
+}
+
 export const BATCH_STATUSES = ['planned', 'dispatching', 'finished', 'interrupted'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
@@ -133,6 +154,10 @@ export interface OpenBatchInput {
   /** sha256 hex of the file's bytes. */
   fileHash: string;
   provider: ProviderId;
+  /** The target the batch pays on. */
+  environment: Environment;
+  /** The batch provider's account (provider-account.ts). */
+  account: string;
   fileName: string;
   rowCount: number;
 }
@@ -149,6 +174,9 @@ export interface Batch {
   provider: ProviderId;
   fileName: string;
   fileHash: string;
+  environment: BatchEnvironment;
+  /** Absent for a legacy batch. */
+  account?: string;
   rowCount: number;
   status: BatchStatus;
   openingBalances: BatchBalance[];
@@ -199,6 +227,8 @@ export interface LedgerRow {
   batchId: string;
   rowNumber: number;
   provider: ProviderId;
+  /** The environment of the row's batch ('unknown' for a legacy batch). */
+  environment: BatchEnvironment;
   orderKey?: string;
   /** `${amountMinor}|${account}|${currency}`, exact: tells a duplicate from a conflict. */
   fingerprint?: string;
@@ -254,6 +284,8 @@ export interface KeyOwner {
   rowNumber: number;
   /** The provider the owning row pays through: a key is one payout intent whatever provider carries it. */
   provider: ProviderId;
+  /** The owning row's environment; 'unknown' for a legacy row, which owns its key in every environment. */
+  environment: BatchEnvironment;
   status: RowStatus;
   fingerprint: string;
   /** False when the row released the key (failed / not_sent): a new row may claim it. */

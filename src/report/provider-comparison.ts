@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { withRetries } from '../dispatch/retry-policy.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
-import type { LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import type { Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import { getProvider, getProviderModule } from '../providers/registry.ts';
@@ -40,6 +40,8 @@ export async function compareWithProviders(options: {
   providers: readonly ProviderId[];
   sessions: ReadonlyMap<ProviderId, ProviderSession>;
   period: { from: Date; to: Date };
+  /** The environment the sessions talk to: a listed payout is ours only if a row of this environment has its id. */
+  environment?: Environment;
   /** For tests: the adapter of a provider. */
   providerOf?: (id: ProviderId) => PayoutProvider;
 }): Promise<ComparisonResult> {
@@ -71,7 +73,7 @@ async function compareProvider(
   id: ProviderId,
   adapter: PayoutProvider,
   session: ProviderSession,
-  options: { ledger: LedgerStore; rows: readonly LedgerRow[]; period: { from: Date; to: Date } },
+  options: { ledger: LedgerStore; rows: readonly LedgerRow[]; period: { from: Date; to: Date }; environment?: Environment },
   result: ComparisonResult,
 ): Promise<void> {
   const rows = options.rows.filter((r) => r.provider === id);
@@ -91,7 +93,7 @@ async function compareProvider(
     try {
       for await (const payout of adapter.listPayouts(session, options.period)) {
         listed += 1;
-        await matchListed(id, payout, { byPayoutId, byOrder, seen, behind, ledger: options.ledger }, result);
+        await matchListed(id, payout, { byPayoutId, byOrder, seen, behind, ledger: options.ledger, environment: options.environment }, result);
       }
     } catch (error) {
       const how = `not compared: the ${id} payout listing could not be read (${describe(error)})`;
@@ -144,7 +146,7 @@ async function compareProvider(
 async function matchListed(
   id: ProviderId,
   payout: ProviderPayout,
-  index: { byPayoutId: Map<string, LedgerRow>; byOrder: Map<string, LedgerRow>; seen: Set<string>; behind: { count: number }; ledger: LedgerStore },
+  index: { byPayoutId: Map<string, LedgerRow>; byOrder: Map<string, LedgerRow>; seen: Set<string>; behind: { count: number }; ledger: LedgerStore; environment: Environment | undefined },
   result: ComparisonResult,
 ): Promise<void> {
   const row = index.byPayoutId.get(payout.payoutId);
@@ -155,7 +157,7 @@ async function matchListed(
     return;
   }
   // A payout of a row outside this report's scope (another batch, changed outside the range) is not an exception here.
-  if (await index.ledger.findRowByProviderPayoutId(id, payout.payoutId)) return;
+  if (await index.ledger.findRowByProviderPayoutId(id, payout.payoutId, index.environment)) return;
   const sameOrder = payout.reference !== undefined ? index.byOrder.get(payout.reference) : undefined;
   if (sameOrder && sameOrder.providerPayoutId === undefined && UNSETTLED.includes(sameOrder.status)) {
     result.exceptions.push(rowUnsettled(sameOrder, payout));

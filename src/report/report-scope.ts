@@ -1,4 +1,4 @@
-import type { Batch, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import type { Batch, Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 
 /** What a report covers: one batch, the rows last changed in [from, to), or the whole ledger. */
 export type ReportScopeOption = { batchId: string } | { from: Date; to: Date } | { all: true };
@@ -6,17 +6,25 @@ export type ReportScopeOption = { batchId: string } | { from: Date; to: Date } |
 export class ReportScopeError extends Error {
   override readonly name = 'ReportScopeError';
   constructor(
-    readonly code: 'BATCH_NOT_FOUND' | 'RANGE_INVALID',
+    readonly code: 'BATCH_NOT_FOUND' | 'RANGE_INVALID' | 'BATCH_OF_OTHER_ENVIRONMENT',
     message: string,
   ) {
     super(message);
   }
 }
 
-/** Throws on a scope that cannot be read: an unknown batch, a range that ends before it starts. */
-export async function checkScope(ledger: LedgerStore, scope: ReportScopeOption): Promise<void> {
+/**
+ * Throws on a scope that cannot be read: an unknown batch, a batch of another environment than `environment`, a range
+ * that ends before it starts.
+ */
+export async function checkScope(ledger: LedgerStore, scope: ReportScopeOption, environment?: Environment): Promise<void> {
   if ('batchId' in scope) {
-    if (!(await ledger.getBatch(scope.batchId))) throw new ReportScopeError('BATCH_NOT_FOUND', `no batch ${scope.batchId} in the ledger`);
+    const batch = await ledger.getBatch(scope.batchId);
+    if (!batch) throw new ReportScopeError('BATCH_NOT_FOUND', `no batch ${scope.batchId} in the ledger`);
+    if (environment !== undefined && batch.environment !== environment) {
+      const where = batch.environment === 'unknown' ? 'an unknown target (recorded before the ledger kept environments)' : batch.environment;
+      throw new ReportScopeError('BATCH_OF_OTHER_ENVIRONMENT', `batch ${scope.batchId} was paid on ${where}, not ${environment}`);
+    }
   } else if ('from' in scope) {
     if (!(scope.from.getTime() < scope.to.getTime())) {
       throw new ReportScopeError('RANGE_INVALID', `the range ends (${scope.to.toISOString()}) before it starts (${scope.from.toISOString()})`);
@@ -24,13 +32,30 @@ export async function checkScope(ledger: LedgerStore, scope: ReportScopeOption):
   }
 }
 
-/** The scope's rows, page by page from the ledger: a batch by row id; --all batch after batch, oldest first. */
-export async function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption): AsyncIterableIterator<LedgerRow> {
+/**
+ * The scope's rows, page by page from the ledger: a batch by row id; --all batch after batch, oldest first. With
+ * `environment`, only rows of batches of that environment (a live report never counts a rehearsal's rows).
+ */
+export async function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption, environment?: Environment): AsyncIterableIterator<LedgerRow> {
   if ('all' in scope) {
-    for (const batch of (await ledger.listBatches()).reverse()) yield* ledger.rowsForReport({ batchId: batch.id });
+    for (const batch of (await ledger.listBatches()).reverse()) {
+      if (environment === undefined || batch.environment === environment) yield* ledger.rowsForReport({ batchId: batch.id });
+    }
   } else {
-    yield* ledger.rowsForReport(scope);
+    for await (const row of ledger.rowsForReport(scope)) if (environment === undefined || row.environment === environment) yield row;
   }
+}
+
+/** How many batches of the ledger belong to environments other than `environment`, per environment. */
+export async function otherEnvironmentBatches(ledger: LedgerStore, environment: Environment): Promise<Map<string, number>> {
+  const others = new Map<string, number>();
+  for (const b of await ledger.listBatches()) if (b.environment !== environment) others.set(b.environment, (others.get(b.environment) ?? 0) + 1);
+  return others;
+}
+
+/** For a summary line: "2 simulator, 1 legacy (target unknown) batch(es)". */
+export function describeOtherEnvironments(others: ReadonlyMap<string, number>): string {
+  return [...others].map(([env, n]) => `${n} ${env === 'unknown' ? 'legacy (target unknown)' : env}`).join(', ') + ' batch(es) of other environments';
 }
 
 /** For titles and the JSON summary. */

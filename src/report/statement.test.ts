@@ -93,6 +93,7 @@ describe('resolveOpenings', () => {
   const batch = (id: string, createdSeconds: number, amountMinor?: number): Batch => ({
     id,
     provider: 'openpay',
+    environment: 'simulator',
     fileName: `${id}.csv`,
     fileHash: id,
     rowCount: 1,

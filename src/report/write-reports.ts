@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/config-types.ts';
 import type { Minor } from '../domain/money.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import { PROVIDER_IDS } from '../domain/provider-id.ts';
-import type { Batch, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import type { Batch, Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 import type { ProviderSession } from '../providers/payout-provider.ts';
 import { writeExceptionsCsv } from '../write/reconciliation-csv.ts';
 import { writeReconciliationXlsx } from '../write/reconciliation-xlsx.ts';
@@ -38,6 +38,8 @@ export class ReportOptionError extends Error {
 export interface WriteReportsOptions {
   ledger: LedgerStore;
   scope: ReportScopeOption;
+  /** The command's --target: only rows of batches of this environment are reported. */
+  environment?: Environment;
   outDir: string;
   format: ResultsFormat;
   config: AppConfig;
@@ -62,7 +64,7 @@ export interface WriteReportsOptions {
 export async function writeReports(options: WriteReportsOptions): Promise<{ files: string[]; exceptions: number; warnings: string[] }> {
   const now = (options.now ?? (() => new Date()))();
   const { ledger, scope, config } = options;
-  await checkScope(ledger, scope);
+  await checkScope(ledger, scope, options.environment);
   const fees = Object.fromEntries(PROVIDER_IDS.map((p) => [p, config.providers[p].fees])) as Record<ProviderId, AppConfig['providers'][ProviderId]['fees']>;
   const warnings: string[] = [];
 
@@ -73,7 +75,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
   let unsettled = 0;
-  for await (const row of scopeRows(ledger, scope)) {
+  for await (const row of scopeRows(ledger, scope, options.environment)) {
     records.push(detailRecord(row, fees));
     batchIds.add(row.batchId);
     providers.add(row.provider);
@@ -117,6 +119,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
       providers: [...providers].sort(),
       sessions: options.sessions,
       period: listingPeriod(scope, batches, now),
+      ...(options.environment ? { environment: options.environment } : {}),
     });
     exceptions = compared.exceptions;
     coverage = compared.coverage;

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { createRateLimiter } from '../dispatch/rate-limiter.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import { BatchLockedError, type BatchLockOwner } from '../ledger/ledger-error.ts';
-import type { BatchLock, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import type { BatchLock, Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
 import { lookupWouldResend } from './lookup-resends.ts';
 import type { PaidFindingKind } from './return-window.ts';
@@ -31,6 +31,8 @@ export type SyncLedgerStore = Pick<
 export interface SyncBatchesOptions {
   ledger: SyncLedgerStore;
   batchIds: readonly string[];
+  /** The target asked (sync-command.ts keeps batchIds to batches of this environment). */
+  environment: Environment;
   /** The lane of a provider, created the first time one of its rows is asked about and kept for every round. */
   lane(provider: ProviderId): ProviderLaneConfig;
   maxAttempts: number;
@@ -119,7 +121,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
       config.session.beforeRequest = () => limiter.take(signal);
       config.session.onRateLimited = (ms) => limiter.onRateLimited(ms);
       lane = {
-        ctx: { provider: config.provider, session: config.session, ledger: options.ledger, maxAttempts: options.maxAttempts, signal },
+        ctx: { provider: config.provider, session: config.session, ledger: options.ledger, environment: options.environment, maxAttempts: options.maxAttempts, signal },
         limit: pLimit(config.concurrency),
       };
       lanes.set(id, lane);

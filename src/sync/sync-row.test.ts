@@ -34,6 +34,7 @@ afterEach(async () => {
 const ctx = (): SyncRowContext => ({
   provider: getProvider('openpay'),
   session: testSession('openpay', sim.baseUrl('openpay'), SIMULATOR_CREDENTIALS),
+  environment: 'simulator',
   ledger,
   maxAttempts: 2,
 });

@@ -1,7 +1,8 @@
 import { withRetries } from '../dispatch/retry-policy.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger/ledger-error.ts';
-import type { LedgerRow, LedgerStore, OutcomeInput, ProviderStateEvent } from '../ledger/ledger-store.ts';
+import type { Environment, LedgerRow, LedgerStore, OutcomeInput, ProviderStateEvent } from '../ledger/ledger-store.ts';
+import { providerAccount } from '../providers/provider-account.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
 import { errorFields, payoutFailure } from '../dispatch/outcome-fields.ts';
@@ -15,6 +16,8 @@ export interface SyncRowContext {
   /** Its beforeRequest/onRateLimited are the provider's rate limiter. */
   session: ProviderSession;
   ledger: SyncLedger;
+  /** The sync's target: recipient ids are read for this environment and the session's provider account. */
+  environment: Environment;
   maxAttempts: number;
   signal?: AbortSignal;
 }
@@ -213,7 +216,9 @@ async function recipientOf(row: LedgerRow, ctx: SyncRowContext): Promise<string 
   const draft = instructionFromRow(row);
   if (!draft) return undefined;
   try {
-    return await ctx.ledger.getRecipient(ctx.provider.id, ctx.provider.recipient.key(draft));
+    const account = providerAccount(ctx.provider.id, ctx.session.credentials);
+    if (account === undefined) return undefined;
+    return await ctx.ledger.getRecipient({ environment: ctx.environment, account }, ctx.provider.id, ctx.provider.recipient.key(draft));
   } catch {
     // A row whose account does not fit the provider (no key): the lookup goes without a recipient.
     return undefined;

@@ -4,7 +4,7 @@ import { openLedger } from '../ledger/open-ledger.ts';
 import { openBatchInput, queuedRow, tempLedger } from '../ledger/test-support/fixtures.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
 import { ProviderError } from '../providers/provider-error.ts';
-import { followPayoutEvent, type PayoutFetcher } from './follow-payout-event.ts';
+import { eventLedgerFor, followPayoutEvent, type PayoutFetcher } from './follow-payout-event.ts';
 import type { PayoutEvent } from './payout-event.ts';
 
 let tmp: ReturnType<typeof tempLedger>;
@@ -60,7 +60,7 @@ function provider(views: Record<string, Partial<ProviderPayout> | Error>) {
   return { fetch, calls };
 }
 
-const follow = (fetch: PayoutFetcher, e: PayoutEvent) => followPayoutEvent(ledger, fetch, e, () => NOW);
+const follow = (fetch: PayoutFetcher, e: PayoutEvent) => followPayoutEvent(eventLedgerFor(ledger, 'simulator'), fetch, e, () => NOW);
 
 describe('followPayoutEvent', () => {
   it('records what the provider shows, not what the event claims', async () => {

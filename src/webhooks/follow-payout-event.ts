@@ -2,13 +2,27 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import { payoutFailure } from '../dispatch/outcome-fields.ts';
 import { IllegalTransitionError } from '../ledger/ledger-error.ts';
-import type { LedgerStore, ProviderStateEvent } from '../ledger/ledger-store.ts';
+import type { Environment, KeyOwner, LedgerRow, LedgerStore, ProviderStateEvent } from '../ledger/ledger-store.ts';
 import type { IgnoreReason } from '../ledger/transitions.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import type { PayoutEvent } from './payout-event.ts';
 
-export type EventLedger = Pick<LedgerStore, 'findRowByProviderPayoutId' | 'findKeyOwners' | 'applyProviderState'>;
+/** The ledger as one environment's webhooks see it: rows of other environments are not theirs to follow. */
+export interface EventLedger {
+  findRowByProviderPayoutId(provider: ProviderId, payoutId: string): Promise<LedgerRow | undefined>;
+  findKeyOwners(orderKeys: readonly string[]): Promise<Map<string, KeyOwner>>;
+  applyProviderState: LedgerStore['applyProviderState'];
+}
+
+/** The ledger scoped to the receiver's --target: an event about a simulator payout never moves a live row. */
+export function eventLedgerFor(ledger: Pick<LedgerStore, 'findRowByProviderPayoutId' | 'findKeyOwners' | 'applyProviderState'>, environment: Environment): EventLedger {
+  return {
+    findRowByProviderPayoutId: (provider, payoutId) => ledger.findRowByProviderPayoutId(provider, payoutId, environment),
+    findKeyOwners: (orderKeys) => ledger.findKeyOwners(environment, orderKeys),
+    applyProviderState: (rowId, state, event) => ledger.applyProviderState(rowId, state, event),
+  };
+}
 
 /** Reads one payout from the provider's API (Openpay GET payout, Conekta GET transfer, FEMSA GET payout_order, Zenrise check-is-processed). */
 export type PayoutFetcher = (provider: ProviderId, payoutId: string) => Promise<ProviderPayout>;

@@ -4,7 +4,7 @@ import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { openLedger } from '../ledger/open-ledger.ts';
 import { openBatchInput, queuedRow, tempLedger } from '../ledger/test-support/fixtures.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
-import type { PayoutFetcher } from './follow-payout-event.ts';
+import { eventLedgerFor, type PayoutFetcher } from './follow-payout-event.ts';
 import { startWebhookReceiver, type HandledRequest, type WebhookReceiver, type WebhookReceiverOptions } from './webhook-receiver.ts';
 
 let tmp: ReturnType<typeof tempLedger>;
@@ -22,7 +22,7 @@ const fetchPayout: PayoutFetcher = async (_provider, id) => {
 };
 const start = (options: Partial<WebhookReceiverOptions> = {}) =>
   startWebhookReceiver({
-    ledger,
+    ledger: eventLedgerFor(ledger, 'simulator'),
     fetchPayout,
     port: 0,
     onHandled: (h) => {

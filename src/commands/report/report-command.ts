@@ -4,7 +4,7 @@ import type { ProviderId } from '../../domain/provider-id.ts';
 import type { ResultRow } from '../../domain/result-row.ts';
 import type { ProviderSession } from '../../providers/payout-provider.ts';
 import { parseOpeningBalance, parseReportScope } from '../../report/parse-report-options.ts';
-import { checkScope, describeScope, ReportScopeError, scopeRows, type ReportScopeOption } from '../../report/report-scope.ts';
+import { checkScope, describeOtherEnvironments, describeScope, otherEnvironmentBatches, ReportScopeError, scopeRows, type ReportScopeOption } from '../../report/report-scope.ts';
 import { ReportOptionError, writeReports } from '../../report/write-reports.ts';
 import { EXIT, isRunError, RunError } from '../../run-error.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
@@ -49,7 +49,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     // Reads only; a missing file would be created empty and report nothing, which reads as "nothing happened".
     const { ledger, ledgerPath } = await command.openLedger({ path: args.ledger, mustExist: { hint: 'pass --ledger with the file run used' } });
     try {
-      await checkScope(ledger, reportScope);
+      await checkScope(ledger, reportScope, args.target);
     } catch (error) {
       if (error instanceof ReportScopeError) throw new RunError('USAGE', error.message, { hint: 'batch ids are printed in every run summary' });
       throw error;
@@ -58,7 +58,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     // Which providers the scope touches, and the results rows of each batch, in one pass.
     const providers = new Set<ProviderId>();
     const resultsByBatch = new Map<string, ResultRow[]>();
-    for await (const row of scopeRows(ledger, reportScope)) {
+    for await (const row of scopeRows(ledger, reportScope, args.target)) {
       providers.add(row.provider);
       const list = resultsByBatch.get(row.batchId) ?? [];
       list.push(resultRowFromLedger(row));
@@ -66,6 +66,9 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     }
 
     const warnings = [...command.configWarnings];
+    // A ledger shared by several targets: this report covers --target's batches only.
+    const others = 'batchId' in reportScope ? new Map<string, number>() : await otherEnvironmentBatches(ledger, args.target);
+    if (others.size > 0) warnings.push(`only ${args.target} batches are reported; the ledger also holds ${describeOtherEnvironments(others)}, left out`);
     let sessions: Map<ProviderId, ProviderSession> | undefined;
     let notComparedReason: string | undefined;
     if (args.target === 'simulator' && !args.simulatorUrl) {
@@ -100,6 +103,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       report = await writeReports({
         ledger,
         scope: reportScope,
+        environment: args.target,
         outDir,
         format: args.format,
         config,

@@ -14,6 +14,7 @@ import type { LedgerStore } from '../../ledger/ledger-store.ts';
 import type { PlanTotal } from '../../plan/plan-batch.ts';
 import { planRun } from '../../plan/plan-run.ts';
 import { baseUrlOrigin } from '../../providers/base-urls.ts';
+import { providerAccount } from '../../providers/provider-account.ts';
 import { getProvider } from '../../providers/registry.ts';
 import { parseMapOption } from '../../read/parse-map-option.ts';
 import { writeReports } from '../../report/write-reports.ts';
@@ -123,10 +124,18 @@ export async function runCommand(args: RunArgs): Promise<number> {
     };
 
     // 2. Plan: dedupe against every earlier run, totals with fees, funds where the provider reports a balance.
-    const batchId = batchIdFor(checked.fileHash, args.provider);
-    // The same bytes already run under another provider are the same payouts routed elsewhere: refused before
-    // planning unless the operator says so (and even then every order_id owned there stays a duplicate).
-    const elsewhere = (await ledger.listBatches()).filter((b) => b.fileHash === checked.fileHash && b.provider !== args.provider);
+    // A batch belongs to the target and the provider account it pays on: a rehearsal on the simulator and the live
+    // run of the same file are two batches, and the live run pays every row there.
+    const account = providerAccount(args.provider, target.credentials);
+    if (account === undefined) throw new RunError('CREDENTIALS_MISSING', `no ${args.provider} credentials for ${args.target}`, { hint: 'set the provider keys in the environment' });
+    const ledgerScope = { environment: args.target, account };
+    const batchId = batchIdFor(checked.fileHash, args.provider, ledgerScope);
+    // The same bytes already run under another provider (on this target, or in a legacy batch whose target is not
+    // known) are the same payouts routed elsewhere: refused before planning unless the operator says so (and even then
+    // every order_id owned there stays a duplicate).
+    const elsewhere = (await ledger.listBatches()).filter(
+      (b) => b.fileHash === checked.fileHash && b.provider !== args.provider && (b.environment === args.target || b.environment === 'unknown'),
+    );
     if (elsewhere.length > 0 && !args.allowOtherProvider) {
       const [first] = elsewhere;
       throw new RunError('FILE_RUN_UNDER_OTHER_PROVIDER', `this file was already run as batch ${first!.id} with --provider ${first!.provider} (${first!.createdAt.toISOString()}); nothing was sent`, {
@@ -138,7 +147,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // read for the plan already uses them; the config check keeps them to https or loopback).
     const hosts = new Map([...sessions].map(([id, session]) => [id, baseUrlOrigin(session.baseUrl)] as const));
     logger.info({ event: 'start', batch: batchId, file: args.file, provider: args.provider, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: checkedRows.length });
-    const snapshot = await readPlanSnapshot({ ledger, batchId, rows: checkedRows, providers, sessions });
+    const snapshot = await readPlanSnapshot({ ledger, batchId, environment: args.target, rows: checkedRows, providers, sessions });
     const plan = planRun(checkedRows, snapshot, feesOf(config));
     if (!args.json) process.stderr.write(formatPlan(plan.totals, snapshot.balances, plan.notPayable, checkedRows.length, plan.resumed, { target: args.target, config: config.source, hosts }));
     logger.info({ event: 'plan', resumed: snapshot.resumed, totals: plan.totals, balances: Object.fromEntries(snapshot.balances), invalid: plan.notPayable });
@@ -173,7 +182,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       const files = await writeResultsFile(outDir, args.format, rows);
       // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
       const reports = inLedger
-        ? await writeReports({ ledger, scope: { batchId }, outDir, format: args.format, config, sessions, ledgerPath })
+        ? await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath })
         : { files: [], warnings: [] };
       const summary: RunSummary = {
         command: 'run',
@@ -213,7 +222,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const applied = await applyRunPlan({
       ledger,
       plan,
-      batch: { fileHash: checked.fileHash, provider: args.provider, fileName: basename(args.file), rowCount: checkedRows.length },
+      batch: { fileHash: checked.fileHash, provider: args.provider, ...ledgerScope, fileName: basename(args.file), rowCount: checkedRows.length },
       balances: snapshot.balances,
       capturedAt: startedAt,
       onInvalid: args.onInvalid,
@@ -236,6 +245,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
           rows,
           lanes,
           ledger,
+          environment: args.target,
           maxAttempts: args.maxAttempts,
           signal: scope.signal,
           cutSignal: scope.cutSignal,

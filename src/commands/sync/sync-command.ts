@@ -3,9 +3,10 @@ import type { Target } from '../../config/config-types.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { mapRows } from '../../ledger/collect-rows.ts';
-import type { Batch, LedgerRow, LedgerStore } from '../../ledger/ledger-store.ts';
+import type { Batch, BatchEnvironment, LedgerRow, LedgerStore } from '../../ledger/ledger-store.ts';
 import { baseUrlOrigin } from '../../providers/base-urls.ts';
 import { getProvider } from '../../providers/registry.ts';
+import { describeOtherEnvironments } from '../../report/report-scope.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { lookupWouldResend } from '../../sync/lookup-resends.ts';
@@ -84,7 +85,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       if (!args.json && signal !== 'abort') process.stderr.write(`\n${signal}: stopping after the calls in flight…\n`);
     });
 
-    const batches = await scopeBatches(ledger, args, ledgerPath);
+    const { batches, otherEnvironments } = await scopeBatches(ledger, args, ledgerPath);
     const paidSince = windowDays > 0 ? returnWindowStart(startedAt, windowDays) : undefined;
     const providers = await providersInScope(ledger, batches, paidSince);
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: providers.length ? providers : [batches[0]!.provider] });
@@ -99,6 +100,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     const report = await syncBatches({
       ledger,
       batchIds: batches.map((b) => b.id),
+      environment: args.target,
       lane: (id) => ({
         provider: getProvider(id),
         session: createSession(id, target, config),
@@ -128,6 +130,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     });
 
     const warnings: string[] = [...scope.configWarnings];
+    if (otherEnvironments.size > 0) warnings.push(otherEnvironmentsWarning(args.target, otherEnvironments));
     for (const [batchId, owner] of report.lockedBatches) {
       warnings.push(`batch ${batchId} is being dispatched by pid ${owner.pid} on ${owner.host}: its sending/unknown rows without a payout id were left to that run`);
     }
@@ -159,6 +162,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     const reports = await writeReports({
       ledger,
       scope: single ? { batchId: single.id } : { all: true },
+      environment: args.target,
       outDir,
       format: args.format,
       config,
@@ -193,16 +197,35 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
   });
 }
 
-async function scopeBatches(ledger: LedgerStore, args: SyncArgs, ledgerPath: string): Promise<Batch[]> {
+/**
+ * The batches of --target's environment only: a simulator batch is never asked about with live credentials (nor a
+ * live one against the simulator), and a legacy batch (environment unknown) is not either, since its target is not
+ * known. The others are counted per environment for the summary.
+ */
+async function scopeBatches(ledger: LedgerStore, args: SyncArgs, ledgerPath: string): Promise<{ batches: Batch[]; otherEnvironments: Map<BatchEnvironment, number> }> {
+  const all = await ledger.listBatches();
+  const otherEnvironments = new Map<BatchEnvironment, number>();
+  for (const b of all) if (b.environment !== args.target) otherEnvironments.set(b.environment, (otherEnvironments.get(b.environment) ?? 0) + 1);
   if (args.batch !== undefined) {
     const batch = await ledger.getBatch(args.batch);
     if (!batch) throw new RunError('USAGE', `no batch ${args.batch} in the ledger at ${ledgerPath}`, { hint: 'the batch id is printed in every run summary' });
-    return [batch];
+    if (batch.environment !== args.target) {
+      throw new RunError('BATCH_OF_OTHER_ENVIRONMENT', `batch ${batch.id} was paid on ${batch.environment === 'unknown' ? 'an unknown target (recorded before the ledger kept environments)' : batch.environment}, not ${args.target}; nothing was asked`, {
+        hint: batch.environment === 'unknown' ? 'its target is not recorded: check it with the providers directly' : `run sync with --target ${batch.environment}`,
+      });
+    }
+    return { batches: [batch], otherEnvironments };
   }
-  const all = await ledger.listBatches();
-  if (all.length === 0) throw new RunError('USAGE', `the ledger at ${ledgerPath} has no batch to sync`, { hint: 'pass --ledger of the run that paid the batch' });
+  const mine = all.filter((b) => b.environment === args.target);
+  if (mine.length === 0) {
+    throw new RunError('USAGE', `the ledger at ${ledgerPath} has no ${args.target} batch to sync${otherEnvironments.size ? ` (${describeOtherEnvironments(otherEnvironments)})` : ''}`, { hint: 'pass --ledger of the run that paid the batch, and its --target' });
+  }
   // listBatches is newest first.
-  return args.all ? all : [all[0]!];
+  return { batches: args.all ? mine : [mine[0]!], otherEnvironments };
+}
+
+function otherEnvironmentsWarning(target: Target, others: ReadonlyMap<BatchEnvironment, number>): string {
+  return `only ${target} batches were synced; the ledger also holds ${describeOtherEnvironments(others)}, left as they are`;
 }
 
 /**

@@ -5,8 +5,9 @@ import { PROVIDER_IDS, type ProviderId } from '../../domain/provider-id.ts';
 import type { ProviderSession } from '../../providers/payout-provider.ts';
 import { ProviderError } from '../../providers/provider-error.ts';
 import { getProvider, getProviderModule, providerModules } from '../../providers/registry.ts';
+import { describeOtherEnvironments, otherEnvironmentBatches } from '../../report/report-scope.ts';
 import { RunError } from '../../run-error.ts';
-import type { PayoutFetcher } from '../../webhooks/follow-payout-event.ts';
+import { eventLedgerFor, type PayoutFetcher } from '../../webhooks/follow-payout-event.ts';
 import { publicKeyFromPem, verifierFromVariables, type WebhookVerifier } from '../../webhooks/webhook-auth.ts';
 import { DEFAULT_UNVERIFIED_PER_SECOND, startWebhookReceiver } from '../../webhooks/webhook-receiver.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
@@ -82,7 +83,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
 
     let receiver;
     try {
-      receiver = await startWebhookReceiver({ ledger, fetchPayout, verifiers, unverifiedPerSecond, port: args.port, host: args.host, logger });
+      receiver = await startWebhookReceiver({ ledger: eventLedgerFor(ledger, targetName), fetchPayout, verifiers, unverifiedPerSecond, port: args.port, host: args.host, logger });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new RunError('USAGE', `port ${args.port} on ${args.host} is already in use`, { hint: 'pass --port with a free port (0 picks one)', cause: error });
@@ -90,14 +91,16 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
       throw error;
     }
     const verification = Object.fromEntries(providerModules().map(({ id }) => [id, describeVerifier(id, verifiers[id])]));
-    logger.info({ event: 'listening', url: receiver.url, ledger: ledgerPath, target: targetName, providers, verification, unverifiedPerSecond });
+    // Events only move rows of --target's batches (eventLedgerFor); a shared ledger's other batches are left alone.
+    const others = await otherEnvironmentBatches(ledger, targetName);
+    logger.info({ event: 'listening', url: receiver.url, ledger: ledgerPath, target: targetName, providers, verification, unverifiedPerSecond, otherEnvironments: Object.fromEntries(others) });
     out(
       [
         `Webhook receiver listening on ${receiver.url} (events are checked with ${targetName === 'simulator' ? `the simulator at ${target.simulatorUrl}` : `the ${targetName} APIs`})`,
         ...providerModules().map(({ id }) => `  ${id.padEnd(13)}${receiver.url}/webhooks/${id}${verifiers[id]?.kind === 'path-token' ? '/{token}' : ''}  ${verification[id]}`),
         `  simulator    ${receiver.url}/ (x-simulator-provider header)`,
         `Unverified events followed: at most ${unverifiedPerSecond}/s per provider`,
-        `Ledger: ${ledgerPath}`,
+        `Ledger: ${ledgerPath}${others.size ? ` (only ${targetName} batches are followed; it also holds ${describeOtherEnvironments(others)})` : ''}`,
         'Stop with Ctrl-C.',
         '',
       ].join('\n'),

@@ -2,16 +2,17 @@ import { assertMinor } from '../../domain/money.ts';
 import type { Currency, ProviderId } from '../../domain/provider-id.ts';
 import { batchIdFor } from '../batch-identity.ts';
 import { LedgerError } from '../ledger-error.ts';
-import { BATCH_STATUSES, type Batch, type BatchBalance, type BatchStatus, type OpenBatchInput } from '../ledger-store.ts';
+import { BATCH_STATUSES, type Batch, type BatchBalance, type BatchEnvironment, type BatchStatus, type OpenBatchInput } from '../ledger-store.ts';
 import { ensureOpen, write, type SqliteContext } from './context.ts';
 import { iso, type BatchRecord } from './records.ts';
 
-/** Batches: one per file and provider, with the opening balances captured before the first payout. */
+/** Batches: one per file, provider, environment and account, with the opening balances captured before the first payout. */
 export function openBatch(ctx: SqliteContext, input: OpenBatchInput): { batch: Batch; created: boolean } {
   if (!Number.isSafeInteger(input.rowCount) || input.rowCount < 0) {
     throw new LedgerError('INVALID_INPUT', 'rowCount must be an integer >= 0', { rowCount: input.rowCount });
   }
-  const id = batchIdFor(input.fileHash, input.provider);
+  // Validates environment and account too.
+  const id = batchIdFor(input.fileHash, input.provider, { environment: input.environment, account: input.account });
   return write(ctx, () => {
     const existing = ctx.s.getBatch.get(id) as BatchRecord | undefined;
     if (existing) return { batch: toBatch(ctx, existing), created: false };
@@ -19,6 +20,8 @@ export function openBatch(ctx: SqliteContext, input: OpenBatchInput): { batch: B
     ctx.s.insertBatch.run({
       id,
       provider: input.provider,
+      environment: input.environment,
+      account: input.account,
       file_name: input.fileName,
       file_hash: input.fileHash,
       row_count: input.rowCount,
@@ -73,6 +76,8 @@ export function toBatch(ctx: SqliteContext, r: BatchRecord): Batch {
     provider: r.provider as ProviderId,
     fileName: r.file_name,
     fileHash: r.file_hash,
+    environment: r.environment as BatchEnvironment,
+    ...(r.account !== null ? { account: r.account } : {}),
     rowCount: r.row_count,
     status: r.status as BatchStatus,
     openingBalances: balances.map((b) => ({

@@ -135,4 +135,35 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   DROP INDEX payout_rows_key;
   CREATE INDEX payout_rows_key ON payout_rows (order_key);
   `,
+  // 3: environments never mix. A batch, its rows and its keys belong to one environment (simulator, sandbox, live) and
+  // one provider account; a key owned in the simulator does not block live, and vice versa (the unique index is per
+  // environment). Batches written before this migration get environment 'unknown': nothing recorded says whether they
+  // were rehearsals or real payouts, so their rows keep owning their keys in EVERY environment (rows.ts: currentOwner)
+  // — a legacy row still makes a new live row a duplicate, and the message says the owner is a legacy batch.
+  // Recipients become per environment + account: an id made on the simulator means nothing on live. The old table is
+  // kept, renamed, for the record, and no longer read: a recipient is created again once per environment and account.
+  `
+  ALTER TABLE batches ADD COLUMN environment TEXT NOT NULL DEFAULT 'unknown'
+    CHECK (environment IN ('unknown','simulator','sandbox','live'));
+  ALTER TABLE batches ADD COLUMN account TEXT;
+  ALTER TABLE payout_rows ADD COLUMN environment TEXT NOT NULL DEFAULT 'unknown'
+    CHECK (environment IN ('unknown','simulator','sandbox','live'));
+  DROP INDEX payout_rows_key_owner;
+  CREATE UNIQUE INDEX payout_rows_key_owner ON payout_rows (environment, order_key) WHERE status IN (${KEY_OWNING_SQL});
+  DROP INDEX payout_rows_key;
+  CREATE INDEX payout_rows_key ON payout_rows (order_key, environment);
+  CREATE INDEX batches_environment ON batches (environment, created_at);
+
+  ALTER TABLE recipients RENAME TO recipients_unscoped;
+  CREATE TABLE recipients (
+    environment   TEXT NOT NULL CHECK (environment IN ('simulator','sandbox','live')),
+    account       TEXT NOT NULL,
+    provider      TEXT NOT NULL,
+    recipient_key TEXT NOT NULL,
+    recipient_id  TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (environment, account, provider, recipient_key)
+  ) STRICT;
+  `,
 ];

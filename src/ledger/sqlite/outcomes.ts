@@ -2,7 +2,7 @@ import type { ProviderId } from '../../domain/provider-id.ts';
 import { requestKey as deriveRequestKey } from '../../domain/request-key.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger-error.ts';
-import type { DemotedRow, MarkSendingItem, OutcomeInput, OutcomeResult, PaidRowFlag, ProviderStateEvent, RequeueResult, SendingMark } from '../ledger-store.ts';
+import type { BatchEnvironment, DemotedRow, MarkSendingItem, OutcomeInput, OutcomeResult, PaidRowFlag, ProviderStateEvent, RequeueResult, SendingMark } from '../ledger-store.ts';
 import { assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
 import { iso, facts, historyParams, type RowRecord } from './records.ts';
 import { write, type SqliteContext } from './context.ts';
@@ -148,7 +148,7 @@ export function applyOutcome(ctx: SqliteContext, item: OutcomeInput, at: string)
 /** not_sent → queued, or → duplicate / conflict of the row that took the key meanwhile. */
 export function requeue(ctx: SqliteContext, row: RowRecord, at: string): DemotedRow | undefined {
   const orderKey = row.order_key as string;
-  const owner = currentOwner(ctx, orderKey);
+  const owner = currentOwner(ctx, row.environment as BatchEnvironment, orderKey);
   if (!owner) {
     assertTransition(row.id, 'not_sent', 'queued', 'resumed');
     ctx.s.requeueRow.run({ id: row.id, at });

@@ -2,7 +2,7 @@ import { assertMinor } from '../../domain/money.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { ROW_STATUSES, type RowStatus } from '../../domain/row-status.ts';
 import { LedgerError } from '../ledger-error.ts';
-import type { HistoryEntry, LedgerRow, ReportScope, RowsByStatusOptions, StatusCount } from '../ledger-store.ts';
+import type { BatchEnvironment, HistoryEntry, LedgerRow, ReportScope, RowsByStatusOptions, StatusCount } from '../ledger-store.ts';
 import { ensureOpen, inStatement, type SqliteContext } from './context.ts';
 import { iso, toHistory, toRow, type HistoryRecord, type RowRecord } from './records.ts';
 
@@ -49,8 +49,10 @@ export function* paidRowsSince(ctx: SqliteContext, batchId: string, since: Date)
   yield* paged(ctx, (after) => ctx.s.paidSinceByBatch.all({ batchId, since: at, after, limit: ROW_PAGE }) as RowRecord[], ROW_PAGE);
 }
 
-export function findRowByProviderPayoutId(ctx: SqliteContext, provider: ProviderId, payoutId: string): LedgerRow | undefined {
-  const record = ensureOpen(ctx).s.rowByPayoutId.get(provider, payoutId) as RowRecord | undefined;
+/** The latest row with this payout id; with `environment`, the latest of that environment only. */
+export function findRowByProviderPayoutId(ctx: SqliteContext, provider: ProviderId, payoutId: string, environment?: BatchEnvironment): LedgerRow | undefined {
+  const s = ensureOpen(ctx).s;
+  const record = (environment === undefined ? s.rowByPayoutId.get(provider, payoutId) : s.rowByPayoutIdIn.get(provider, payoutId, environment)) as RowRecord | undefined;
   return record ? toRow(record) : undefined;
 }
 

@@ -2,7 +2,7 @@ import type { Account } from '../../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../../domain/provider-id.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import type { BatchLockOwner } from '../ledger-error.ts';
-import type { HistoryEntry, KeyOwner, LedgerRow } from '../ledger-store.ts';
+import type { BatchEnvironment, HistoryEntry, KeyOwner, LedgerRow } from '../ledger-store.ts';
 import { ownsKey, type TransitionCause } from '../transitions.ts';
 
 /** The ledger's tables as SQLite returns them, and their mapping to the LedgerStore's types. */
@@ -13,6 +13,7 @@ export interface RowRecord {
   batch_id: string;
   row_number: number;
   provider: string;
+  environment: string;
   order_key: Maybe<string>;
   fingerprint: Maybe<string>;
   amount_minor: Maybe<number>;
@@ -50,6 +51,8 @@ export interface BatchRecord {
   provider: string;
   file_name: string;
   file_hash: string;
+  environment: string;
+  account: Maybe<string>;
   row_count: number;
   status: string;
   created_at: string;
@@ -85,6 +88,7 @@ export interface OwnerRecord {
   batch_id: string;
   row_number: number;
   provider: string;
+  environment: string;
   status: string;
   fingerprint: string;
   provider_payout_id: Maybe<string>;
@@ -147,6 +151,7 @@ export function toKeyOwner(r: OwnerRecord): KeyOwner {
     batchId: r.batch_id,
     rowNumber: r.row_number,
     provider: r.provider as ProviderId,
+    environment: r.environment as BatchEnvironment,
     status,
     fingerprint: r.fingerprint,
     ownsKey: ownsKey(status),
@@ -180,6 +185,7 @@ export function toRow(r: RowRecord): LedgerRow {
     batchId: r.batch_id,
     rowNumber: r.row_number,
     provider: r.provider as ProviderId,
+    environment: r.environment as BatchEnvironment,
     orderKey: r.order_key ?? undefined,
     fingerprint: r.fingerprint ?? undefined,
     amountMinor: r.amount_minor ?? undefined,

@@ -3,7 +3,7 @@ import { maskAccount, accountValue } from '../../domain/mask-account.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { rowFingerprint } from '../batch-identity.ts';
 import { LedgerError } from '../ledger-error.ts';
-import type { InsertRowsResult, KeyOwner, LedgerRow, LedgerRowInput } from '../ledger-store.ts';
+import { ENVIRONMENTS, type BatchEnvironment, type Environment, type InsertRowsResult, type KeyOwner, type LedgerRow, type LedgerRowInput } from '../ledger-store.ts';
 import { assertInitialStatus, type TransitionCause } from '../transitions.ts';
 import { ensureOpen, IN_CHUNK, inStatement, write, type SqliteContext } from './context.ts';
 import { requireBatch } from './batches.ts';
@@ -46,7 +46,7 @@ export function insertRows(ctx: SqliteContext, batchId: string, rows: readonly L
             rowNumber: row.rowNumber,
           });
         }
-        owner = currentOwner(ctx, payable.orderKey);
+        owner = currentOwner(ctx, batch.environment, payable.orderKey);
         if (owner) {
           status = owner.fingerprint === payable.fingerprint ? 'duplicate' : 'conflict';
           cause = 'key_owned';
@@ -59,6 +59,7 @@ export function insertRows(ctx: SqliteContext, batchId: string, rows: readonly L
         batch_id: batchId,
         row_number: row.rowNumber,
         provider: row.provider ?? batch.provider,
+        environment: batch.environment,
         order_key: row.orderKey ?? null,
         fingerprint: payable?.fingerprint ?? null,
         amount_minor: row.amountMinor ?? null,
@@ -102,7 +103,10 @@ export function getRowByNumber(ctx: SqliteContext, batchId: string, rowNumber: n
   return record ? toRow(record) : undefined;
 }
 
-export function findKeyOwners(ctx: SqliteContext, orderKeys: readonly string[]): Map<string, KeyOwner> {
+export function findKeyOwners(ctx: SqliteContext, environment: Environment, orderKeys: readonly string[]): Map<string, KeyOwner> {
+  if (!(ENVIRONMENTS as readonly string[]).includes(environment)) {
+    throw new LedgerError('INVALID_INPUT', `unknown environment ${JSON.stringify(environment)}`, { environment });
+  }
   ensureOpen(ctx);
   const found = new Map<string, KeyOwner>();
   const keys = [...new Set(orderKeys)];
@@ -111,10 +115,12 @@ export function findKeyOwners(ctx: SqliteContext, orderKeys: readonly string[]):
     const stmt = inStatement(ctx, 
       'owners',
       chunk.length,
-      (list) => `SELECT id, batch_id, row_number, provider, status, fingerprint, provider_payout_id, order_key FROM payout_rows
-        WHERE order_key IN (${list}) AND status IN (${KEY_OWNING_SQL}, 'failed', 'not_sent') ORDER BY id`,
+      // This environment's rows, and legacy rows (environment 'unknown'), which own their keys in every environment.
+      (list) => `SELECT id, batch_id, row_number, provider, environment, status, fingerprint, provider_payout_id, order_key FROM payout_rows
+        WHERE order_key IN (${list}) AND status IN (${KEY_OWNING_SQL}, 'failed', 'not_sent')
+          AND environment IN (@environment, 'unknown') ORDER BY id`,
     );
-    for (const r of stmt.all(...chunk) as (OwnerRecord & { order_key: string })[]) {
+    for (const r of stmt.all(...chunk, { environment }) as (OwnerRecord & { order_key: string })[]) {
       const current = found.get(r.order_key);
       // The owner wins; among rows that released the key, the latest.
       if (current === undefined || !current.ownsKey) found.set(r.order_key, toKeyOwner(r));
@@ -129,9 +135,12 @@ export function requireRow(ctx: SqliteContext, rowId: number): RowRecord {
   return record;
 }
 
-/** The row that owns an order key, under any provider. */
-export function currentOwner(ctx: SqliteContext, orderKey: string): KeyOwner | undefined {
-  const r = ctx.s.keyOwner.get(orderKey) as OwnerRecord | undefined;
+/**
+ * The row that owns an order key, under any provider, for a row of `environment`: one of the same environment, or a
+ * legacy row (environment 'unknown', which owns its key everywhere); for a legacy row, an owner in any environment.
+ */
+export function currentOwner(ctx: SqliteContext, environment: BatchEnvironment, orderKey: string): KeyOwner | undefined {
+  const r = ctx.s.keyOwner.get({ order_key: orderKey, environment }) as OwnerRecord | undefined;
   return r ? toKeyOwner(r) : undefined;
 }
 
@@ -144,6 +153,7 @@ function payableFields(row: LedgerRowInput): { orderKey: string; fingerprint: st
 }
 
 export function ownedMessage(owner: KeyOwner): string {
-  return `order key already taken by batch ${owner.batchId} row ${owner.rowNumber} (${owner.provider}, ${owner.status})`;
+  const where = owner.environment === 'unknown' ? 'a batch recorded before the ledger kept environments, so it counts on every target' : owner.environment;
+  return `order key already taken by batch ${owner.batchId} row ${owner.rowNumber} (${owner.provider}, ${owner.status}; ${where})`;
 }
 

@@ -6,7 +6,7 @@ import { requestKey } from '../../domain/request-key.ts';
 import { batchIdFor } from '../batch-identity.ts';
 import { BatchLockedError } from '../ledger-error.ts';
 import { openSqliteLedger } from './open-sqlite-ledger.ts';
-import { hashOf, openBatchInput, tempLedger } from '../test-support/fixtures.ts';
+import { hashOf, openBatchInput, tempLedger, TEST_SCOPE } from '../test-support/fixtures.ts';
 
 const CHILD = fileURLToPath(new URL('../test-support/ledger-child.ts', import.meta.url));
 
@@ -91,7 +91,7 @@ describe('crash safety', () => {
 
     const ledger = openSqliteLedger(tmp.path);
     try {
-      const batchId = batchIdFor(hashOf('crash'), 'openpay');
+      const batchId = batchIdFor(hashOf('crash'), 'openpay', TEST_SCOPE);
       const sending = (await collectRows(ledger.rowsByStatus(batchId, ['sending'])));
       const queued = (await collectRows(ledger.rowsByStatus(batchId, ['queued'])));
       expect(sending.length + queued.length).toBe(rows);
@@ -165,11 +165,11 @@ describe('key ownership across processes', () => {
 
     const ledger = openSqliteLedger(tmp.path);
     try {
-      const owners = await ledger.findKeyOwners(Array.from({ length: keys }, (_, i) => `shared-${i}`));
+      const owners = await ledger.findKeyOwners('simulator', Array.from({ length: keys }, (_, i) => `shared-${i}`));
       expect(owners.size).toBe(keys);
       for (const owner of owners.values()) expect(owner).toMatchObject({ status: 'queued', ownsKey: true });
       const dispatchable = (
-        await Promise.all(['file-one', 'file-two'].map(async (name) => (await collectRows(ledger.rowsByStatus(batchIdFor(hashOf(name), 'openpay'), ['queued']))).length))
+        await Promise.all(['file-one', 'file-two'].map(async (name) => (await collectRows(ledger.rowsByStatus(batchIdFor(hashOf(name), 'openpay', TEST_SCOPE), ['queued']))).length))
       ).reduce((a, b) => a + b, 0);
       expect(dispatchable).toBe(keys);
     } finally {

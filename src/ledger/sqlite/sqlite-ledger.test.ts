@@ -11,7 +11,7 @@ import type { LedgerRow } from '../ledger-store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { openSqliteLedger } from './open-sqlite-ledger.ts';
 import type { SqliteLedger } from './sqlite-ledger.ts';
-import { hashOf, manualClock, openBatchInput, queuedRow, tempLedger } from '../test-support/fixtures.ts';
+import { hashOf, manualClock, openBatchInput, queuedRow, tempLedger, TEST_SCOPE } from '../test-support/fixtures.ts';
 
 let tmp: ReturnType<typeof tempLedger>;
 let clock: ReturnType<typeof manualClock>;
@@ -97,7 +97,7 @@ describe('batches', () => {
   it('identifies a batch by file content + provider, so the same file resumes it under any name', async () => {
     const first = await ledger.openBatch(openBatchInput('content-a', 'openpay', 3));
     expect(first.created).toBe(true);
-    expect(first.batch).toMatchObject({ id: batchIdFor(hashOf('content-a'), 'openpay'), status: 'planned', rowCount: 3 });
+    expect(first.batch).toMatchObject({ id: batchIdFor(hashOf('content-a'), 'openpay', TEST_SCOPE), status: 'planned', rowCount: 3 });
     expect(first.batch.id).toMatch(/^[0-9a-f]{16}$/);
 
     clock.advance(1000);
@@ -231,22 +231,22 @@ describe('key ownership across batches', () => {
   it('lets a new row claim a key its earlier row released by failing, and reports both to dedupe', async () => {
     const failedRow = await sentRow('release-a', 'k');
     await ledger.recordOutcomes([{ rowId: failedRow.id, to: 'failed', cause: 'provider_rejected', attempt: 1, errorCode: 'ACCOUNT_REJECTED' }]);
-    expect(await ledger.findKeyOwners(['k', 'never'])).toEqual(
+    expect(await ledger.findKeyOwners('simulator', ['k', 'never'])).toEqual(
       new Map([['k', expect.objectContaining({ rowId: failedRow.id, status: 'failed', ownsKey: false })]]),
     );
 
     const b = (await ledger.openBatch(openBatchInput('release-b'))).batch;
     expect((await ledger.insertRows(b.id, [queuedRow(2, 'k')])).demoted).toEqual([]);
     const newOwner = (await ledger.getRowByNumber(b.id, 2))!;
-    expect((await ledger.findKeyOwners(['k'])).get('k')).toMatchObject({ rowId: newOwner.id, status: 'queued', ownsKey: true });
+    expect((await ledger.findKeyOwners('simulator', ['k'])).get('k')).toMatchObject({ rowId: newOwner.id, status: 'queued', ownsKey: true });
     // One key across providers: the owner is found whatever provider asks, and says which one it pays through.
-    expect((await ledger.findKeyOwners(['k'])).get('k')).toMatchObject({ rowId: newOwner.id, provider: 'openpay' });
+    expect((await ledger.findKeyOwners('simulator', ['k'])).get('k')).toMatchObject({ rowId: newOwner.id, provider: 'openpay' });
   });
 
   it('finds owners of many keys at once', async () => {
     const keys = Array.from({ length: 1200 }, (_, i) => `bulk-${i}`);
     await batchWithRows('bulk', keys, false);
-    const owners = await ledger.findKeyOwners([...keys, 'absent']);
+    const owners = await ledger.findKeyOwners('simulator', [...keys, 'absent']);
     expect(owners.size).toBe(1200);
     expect(owners.get('bulk-1199')).toMatchObject({ rowNumber: 1201, fingerprint: expect.stringMatching(/^11199\|/) });
   });
@@ -494,12 +494,12 @@ describe('queries', () => {
 
 describe('recipients', () => {
   it('remembers a recipient per provider and key across runs; the latest id wins', async () => {
-    await ledger.saveRecipient('conekta', '002180000000000002', 'payee_1');
-    expect(await ledger.getRecipient('conekta', '002180000000000002')).toBe('payee_1');
-    expect(await ledger.getRecipient('zenrise', '002180000000000002')).toBeUndefined();
-    await ledger.saveRecipient('conekta', '002180000000000002', 'payee_2');
+    await ledger.saveRecipient(TEST_SCOPE, 'conekta', '002180000000000002', 'payee_1');
+    expect(await ledger.getRecipient(TEST_SCOPE, 'conekta', '002180000000000002')).toBe('payee_1');
+    expect(await ledger.getRecipient(TEST_SCOPE, 'zenrise', '002180000000000002')).toBeUndefined();
+    await ledger.saveRecipient(TEST_SCOPE, 'conekta', '002180000000000002', 'payee_2');
     await ledger.close();
-    expect(await open().getRecipient('conekta', '002180000000000002')).toBe('payee_2');
+    expect(await open().getRecipient(TEST_SCOPE, 'conekta', '002180000000000002')).toBe('payee_2');
   });
 });
 

@@ -5,6 +5,9 @@ import type {
   BatchBalance,
   BatchLock,
   BatchStatus,
+  BatchEnvironment,
+  Environment,
+  LedgerScope,
   LedgerRow,
   LedgerRowInput,
   LedgerStore,
@@ -66,8 +69,8 @@ export class SqliteLedger implements LedgerStore {
   async getRowByNumber(batchId: string, rowNumber: number) {
     return payoutRows.getRowByNumber(this.ctx, batchId, rowNumber);
   }
-  async findKeyOwners(orderKeys: readonly string[]) {
-    return payoutRows.findKeyOwners(this.ctx, orderKeys);
+  async findKeyOwners(environment: Environment, orderKeys: readonly string[]) {
+    return payoutRows.findKeyOwners(this.ctx, environment, orderKeys);
   }
   async *rowsByStatus(batchId: string | null, statuses: readonly RowStatus[], options?: RowsByStatusOptions): AsyncIterableIterator<LedgerRow> {
     yield* queries.rowsByStatus(this.ctx, batchId, statuses, options);
@@ -78,8 +81,8 @@ export class SqliteLedger implements LedgerStore {
   async *rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow> {
     yield* queries.rowsForReport(this.ctx, scope);
   }
-  async findRowByProviderPayoutId(provider: ProviderId, payoutId: string) {
-    return queries.findRowByProviderPayoutId(this.ctx, provider, payoutId);
+  async findRowByProviderPayoutId(provider: ProviderId, payoutId: string, environment?: BatchEnvironment) {
+    return queries.findRowByProviderPayoutId(this.ctx, provider, payoutId, environment);
   }
   async countsByStatus(batchId: string) {
     return queries.countsByStatus(this.ctx, batchId);
@@ -105,11 +108,11 @@ export class SqliteLedger implements LedgerStore {
   async history(rowId: number) {
     return queries.history(this.ctx, rowId);
   }
-  async getRecipient(provider: ProviderId, recipientKey: string) {
-    return recipients.getRecipient(this.ctx, provider, recipientKey);
+  async getRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string) {
+    return recipients.getRecipient(this.ctx, scope, provider, recipientKey);
   }
-  async saveRecipient(provider: ProviderId, recipientKey: string, recipientId: string) {
-    recipients.saveRecipient(this.ctx, provider, recipientKey, recipientId);
+  async saveRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string, recipientId: string) {
+    recipients.saveRecipient(this.ctx, scope, provider, recipientKey, recipientId);
   }
   async saveCopy(path: string) {
     ensureOpen(this.ctx);

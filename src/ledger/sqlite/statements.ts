@@ -9,8 +9,8 @@ export function prepareStatements(db: Database.Database) {
     getBatch: db.prepare('SELECT * FROM batches WHERE id = ?'),
     listBatches: db.prepare('SELECT * FROM batches ORDER BY created_at DESC, id'),
     insertBatch: db.prepare(
-      `INSERT INTO batches (id, provider, file_name, file_hash, row_count, status, created_at, updated_at)
-       VALUES (@id, @provider, @file_name, @file_hash, @row_count, @status, @at, @at)`,
+      `INSERT INTO batches (id, provider, environment, account, file_name, file_hash, row_count, status, created_at, updated_at)
+       VALUES (@id, @provider, @environment, @account, @file_name, @file_hash, @row_count, @status, @at, @at)`,
     ),
     setBatchStatus: db.prepare('UPDATE batches SET status = @status, updated_at = @at WHERE id = @id'),
     balances: db.prepare('SELECT * FROM batch_balances WHERE batch_id = ? ORDER BY provider, currency'),
@@ -27,15 +27,19 @@ export function prepareStatements(db: Database.Database) {
     rowIdByNumber: db.prepare('SELECT id FROM payout_rows WHERE batch_id = ? AND row_number = ?').pluck(),
     getRow: db.prepare('SELECT * FROM payout_rows WHERE id = ?'),
     getRowByNumber: db.prepare('SELECT * FROM payout_rows WHERE batch_id = ? AND row_number = ?'),
+    // The owner in this environment, or a legacy row (environment 'unknown'), which owns its key in every
+    // environment; a legacy row asking (requeue of a legacy batch) sees owners of every environment.
     keyOwner: db.prepare(
-      `SELECT id, batch_id, row_number, provider, status, fingerprint, provider_payout_id FROM payout_rows
-       WHERE order_key = ? AND status IN (${KEY_OWNING_SQL})`,
+      `SELECT id, batch_id, row_number, provider, environment, status, fingerprint, provider_payout_id FROM payout_rows
+       WHERE order_key = @order_key AND status IN (${KEY_OWNING_SQL})
+         AND (environment = @environment OR environment = 'unknown' OR @environment = 'unknown')
+       ORDER BY id LIMIT 1`,
     ),
     insertRow: db.prepare(
-      `INSERT INTO payout_rows (batch_id, row_number, provider, order_key, fingerprint, amount_minor, currency, account,
+      `INSERT INTO payout_rows (batch_id, row_number, provider, environment, order_key, fingerprint, amount_minor, currency, account,
          account_kind, account_bank_code, account_bank_name, account_masked, name, email, phone, description, input, status,
          owner_row_id, error_code, error_message, warning, note, created_at, updated_at)
-       VALUES (@batch_id, @row_number, @provider, @order_key, @fingerprint, @amount_minor, @currency, @account,
+       VALUES (@batch_id, @row_number, @provider, @environment, @order_key, @fingerprint, @amount_minor, @currency, @account,
          @account_kind, @account_bank_code, @account_bank_name, @account_masked, @name, @email, @phone, @description, @input, @status,
          @owner_row_id, @error_code, @error_message, @warning, @note, @at, @at)`,
     ),
@@ -109,14 +113,19 @@ export function prepareStatements(db: Database.Database) {
       'SELECT * FROM payout_rows WHERE updated_at >= @from AND updated_at < @to AND id > @after ORDER BY id LIMIT @limit',
     ),
     rowByPayoutId: db.prepare('SELECT * FROM payout_rows WHERE provider = ? AND provider_payout_id = ? ORDER BY id DESC LIMIT 1'),
+    rowByPayoutIdIn: db.prepare(
+      'SELECT * FROM payout_rows WHERE provider = ? AND provider_payout_id = ? AND environment = ? ORDER BY id DESC LIMIT 1',
+    ),
     countsByStatus: db.prepare(
       'SELECT status, count(*) AS n, coalesce(sum(amount_minor), 0) AS amount FROM payout_rows WHERE batch_id = ? GROUP BY status',
     ),
-    getRecipient: db.prepare('SELECT recipient_id FROM recipients WHERE provider = ? AND recipient_key = ?'),
+    getRecipient: db.prepare(
+      'SELECT recipient_id FROM recipients WHERE environment = @environment AND account = @account AND provider = @provider AND recipient_key = @recipient_key',
+    ),
     saveRecipient: db.prepare(
-      `INSERT INTO recipients (provider, recipient_key, recipient_id, created_at, updated_at)
-       VALUES (@provider, @recipient_key, @recipient_id, @at, @at)
-       ON CONFLICT (provider, recipient_key) DO UPDATE SET recipient_id = excluded.recipient_id, updated_at = excluded.updated_at`,
+      `INSERT INTO recipients (environment, account, provider, recipient_key, recipient_id, created_at, updated_at)
+       VALUES (@environment, @account, @provider, @recipient_key, @recipient_id, @at, @at)
+       ON CONFLICT (environment, account, provider, recipient_key) DO UPDATE SET recipient_id = excluded.recipient_id, updated_at = excluded.updated_at`,
     ),
   };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderId } from '../../domain/provider-id.ts';
-import type { LedgerRowInput } from '../ledger-store.ts';
+import type { LedgerRowInput, LedgerScope, OpenBatchInput } from '../ledger-store.ts';
 
 /** A fresh folder for one test's ledger file; `cleanup` removes it. */
 export function tempLedger(): { dir: string; path: string; cleanup: () => void } {
@@ -26,8 +26,11 @@ export function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function openBatchInput(name: string, provider: ProviderId = 'openpay', rowCount = 0) {
-  return { fileHash: hashOf(name), provider, fileName: `${name}.csv`, rowCount };
+/** The scope tests' batches belong to unless a test says otherwise. */
+export const TEST_SCOPE: LedgerScope = { environment: 'simulator', account: 'merchant:test' };
+
+export function openBatchInput(name: string, provider: ProviderId = 'openpay', rowCount = 0, scope: LedgerScope = TEST_SCOPE): OpenBatchInput {
+  return { fileHash: hashOf(name), provider, environment: scope.environment, account: scope.account, fileName: `${name}.csv`, rowCount };
 }
 
 /** A payable row; the CLABE is 18 digits (the ledger does not validate it). */

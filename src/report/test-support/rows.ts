@@ -10,6 +10,7 @@ export function ledgerRow(id: number, overrides: Partial<LedgerRow> = {}): Ledge
     batchId: 'b1',
     rowNumber: id + 1,
     provider: 'openpay',
+    environment: 'simulator',
     orderKey: `OP-${id}`,
     amountMinor: 100_000,
     currency: 'MXN',
