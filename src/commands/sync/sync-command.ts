@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Target } from '../../config/config-types.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
-import type { RowStatus } from '../../domain/row-status.ts';
 import { mapRows } from '../../ledger/collect-rows.ts';
 import type { Batch, LedgerRow, LedgerStore } from '../../ledger/ledger-store.ts';
 import { baseUrlOrigin } from '../../providers/base-urls.ts';
@@ -9,7 +8,7 @@ import { getProvider } from '../../providers/registry.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { lookupWouldResend } from '../../sync/lookup-resends.ts';
-import { SYNC_STATUSES, syncBatches, type SyncReport } from '../../sync/sync-batches.ts';
+import { SYNC_STATUSES, syncBatches } from '../../sync/sync-batches.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { writeResultsFile, type ResultsFiles } from '../../write/results-writer.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
@@ -17,6 +16,7 @@ import { withCommandScope, type CommandScope } from '../shared/command-scope.ts'
 import { canPrompt, confirmByTyping } from '../shared/confirm.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
+import { decideExitCode } from '../shared/exit-code.ts';
 import { Tally } from '../shared/tally.ts';
 
 export interface SyncArgs {
@@ -46,14 +46,13 @@ export interface SyncDeps {
   prompt?: { canPrompt: () => boolean; confirm: (question: string) => Promise<boolean> };
 }
 
-/** Where a row must end for the sync to be clean (exit 0): accepted or paid, nothing failed or in doubt. */
-const CLEAN: readonly RowStatus[] = ['paid', 'pending'];
-
 /**
  * `payout-batch sync`: asks the providers for the state of every pending, unknown (and dead run's sending) row of a
  * batch (--batch, --all, or the most recent), records each change in the ledger's history, and writes the batch's
- * results. Exit 0 when every row asked about is paid or pending, 2 when some failed, stayed unknown, were found never
- * sent, or are not final when --until-final ran out of time, 1 when no provider could answer at all.
+ * results. The exit code judges every row of the batches in scope, however it got there (a webhook may have failed
+ * a row no sync asked about): 0 when all are paid or pending, 2 when some are not payable, 3 when money needs
+ * attention (failed, unknown, not sent, a batch held by another process, not final when --until-final ran out of
+ * time), 1 when no provider could answer at all (exit-code.ts).
  */
 export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<number> {
   if (!(args.maxAttempts >= 1)) throw new RunError('USAGE', '--max-attempts must be at least 1');
@@ -149,7 +148,13 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     });
     warnings.push(...reports.warnings);
 
-    const code = await exitCode(ledger, report, args.untilFinal);
+    const code = decideExitCode({
+      counts: tally.countsRecord(),
+      interrupted: report.interrupted,
+      nothingDone: report.rowIds.size > 0 && report.neverAnswered === report.rowIds.size,
+      lockedBatches: report.lockedBatches.size,
+      notFinalInTime: args.untilFinal && (report.timedOut || tally.count('pending') > 0),
+    });
     if (code === EXIT.FATAL) warnings.push('no provider answered: check the network, the credentials and --simulator-url, then run sync again');
     const summary: RunSummary = {
       command: 'sync',
@@ -168,7 +173,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
     };
-    log.info({ event: 'finish', exitCode: code, rounds: report.rounds, asked: report.rowIds.size, answered: report.answered, changed: report.changed, counts: summary.counts });
+    log.info({ event: 'finish', exit_code: code, rounds: report.rounds, asked: report.rowIds.size, answered: report.answered, changed: report.changed, counts: summary.counts });
     process.stdout.write(args.json ? `${formatSummaryJson(summary)}\n` : formatSummaryText(summary));
     return code;
   });
@@ -215,17 +220,4 @@ async function resendPermission(
   const question = `${args.target.toUpperCase()}: ${candidates.size} row(s) have an unknown outcome; settling them sends their payout request again (same key) to ${via}. Re-send?`;
   const confirmed = await prompt.confirm(question);
   return (row) => confirmed && candidates.has(row.id);
-}
-
-async function exitCode(ledger: LedgerStore, report: SyncReport, untilFinal: boolean): Promise<number> {
-  if (report.interrupted) return EXIT.INTERRUPTED;
-  if (report.rowIds.size > 0 && report.neverAnswered === report.rowIds.size) return EXIT.FATAL;
-  // Left unknown on purpose: the operator has to act (sync again with --yes, or a run).
-  if (report.withheld.size > 0) return EXIT.ROWS_NEED_ATTENTION;
-  for (const id of report.rowIds) {
-    const status = (await ledger.getRow(id))?.status;
-    if (status === undefined || !CLEAN.includes(status)) return EXIT.ROWS_NEED_ATTENTION;
-    if (untilFinal && status === 'pending') return EXIT.ROWS_NEED_ATTENTION;
-  }
-  return EXIT.OK;
 }
