@@ -14,6 +14,7 @@ import { decideExitCode } from '../shared/exit-code.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
 import { Tally } from '../shared/tally.ts';
+import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 
 export interface ReportArgs {
   batch?: string;
@@ -62,9 +63,11 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     const providers = new Set<ProviderId>();
     const resultsByBatch = new Map<string, ResultRow[]>();
     const tally = new Tally();
+    const unknownWords = new UnknownStatusWords();
     for await (const row of scopeRows(ledger, reportScope)) {
       providers.add(row.provider);
       tally.add(row.status, undefined, undefined);
+      unknownWords.note(row);
       const list = resultsByBatch.get(row.batchId) ?? [];
       list.push(resultRowFromLedger(row));
       resultsByBatch.set(row.batchId, list);
@@ -119,8 +122,8 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       throw error;
     }
     files.push(...report.files);
-    warnings.push(...report.warnings);
-    const exitCode = decideExitCode({ counts: tally.countsRecord(), exceptions: report.exceptions, notCompared: report.notCompared.length });
+    warnings.push(...report.warnings, ...unknownWords.warnings());
+    const exitCode = decideExitCode({ counts: tally.countsRecord(), exceptions: report.exceptions, notCompared: report.notCompared.length, unknownProviderStatuses: unknownWords.rows });
     const summary = {
       command: 'report',
       scope: describeScope(reportScope),

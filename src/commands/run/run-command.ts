@@ -29,6 +29,7 @@ import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
 import { decideExitCode, type ExitFacts } from '../shared/exit-code.ts';
 import { Tally } from '../shared/tally.ts';
+import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 import { createProgressReporter } from './progress.ts';
 
 export interface RunArgs {
@@ -150,17 +151,25 @@ export async function runCommand(args: RunArgs): Promise<number> {
       if (opened.missing) extraWarnings = [...extraWarnings, `no ledger at ${ledgerPath} yet: the plan counts every row as new`];
       const inLedger = Boolean(await ledger.getBatch(batchId));
       const tally = new Tally();
+      const unknownWords = new UnknownStatusWords();
       let rows: ResultRow[];
       if (inLedger) {
         const ledgerRows = await collectRows(ledger.rowsForReport({ batchId }));
-        for (const r of ledgerRows) tally.add(r.status, r.currency, r.amountMinor);
+        for (const r of ledgerRows) {
+          tally.add(r.status, r.currency, r.amountMinor);
+          unknownWords.note(r);
+        }
         rows = ledgerRows.map(resultRowFromLedger);
       } else {
         // Dry run of a new batch: the plan's verdicts; nothing is in the ledger yet.
         for (const r of plan.rows) tally.add(r.status === 'valid' ? 'queued' : r.status, r.payout?.currency ?? r.input.currency, r.payout?.amountMinor);
         rows = plan.rows.map((r) => ({ ...resultRowFromChecked(r), status: r.status === 'valid' ? 'queued' : r.status, note: 'dry run: not sent' }));
       }
-      const code = decideExitCode({ ...(facts === 'ledger' ? { counts: tally.countsRecord() } : facts), ledgerLost: ledgerLost !== undefined });
+      const code = decideExitCode({
+        ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows } : facts),
+        ledgerLost: ledgerLost !== undefined,
+      });
+      extraWarnings = [...extraWarnings, ...unknownWords.warnings()];
       const files = await writeResultsFile(outDir, args.format, rows);
       // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
       const reports = inLedger

@@ -18,6 +18,7 @@ import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
 import { decideExitCode } from '../shared/exit-code.ts';
 import { Tally } from '../shared/tally.ts';
+import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 
 export interface SyncArgs {
   batch?: string;
@@ -128,9 +129,13 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
 
     // Results: one file for one batch; with --all, one per batch in a folder named by its id.
     const tally = new Tally();
+    const unknownWords = new UnknownStatusWords();
     let files: ResultsFiles | undefined;
     for (const batch of batches) {
-      for await (const row of ledger.rowsForReport({ batchId: batch.id })) tally.add(row.status, row.currency, row.amountMinor);
+      for await (const row of ledger.rowsForReport({ batchId: batch.id })) {
+        tally.add(row.status, row.currency, row.amountMinor);
+        unknownWords.note(row);
+      }
       const dir = single ? outDir : join(outDir, batch.id);
       const written = await writeResultsFile(dir, args.format, mapRows(ledger.rowsForReport({ batchId: batch.id }), resultRowFromLedger));
       if (single) files = written;
@@ -146,9 +151,10 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       sessions: new Map([...new Set(batches.map((b) => b.provider))].map((id) => [id, createSession(id, target, config)])),
       ledgerPath,
     });
-    warnings.push(...reports.warnings);
+    warnings.push(...reports.warnings, ...unknownWords.warnings());
 
     const code = decideExitCode({
+      unknownProviderStatuses: unknownWords.rows,
       counts: tally.countsRecord(),
       interrupted: report.interrupted,
       nothingDone: report.rowIds.size > 0 && report.neverAnswered === report.rowIds.size,
