@@ -3,17 +3,20 @@
  * never thrown (they are RowIssues). main.ts is the one place these become exit codes.
  */
 export const EXIT = {
-  /** Every row valid / every valid row paid or pending. */
+  /** Everything in scope is valid, paid or pending; nothing needs attention. */
   OK: 0,
   /** Nothing could be done: unreadable file, bad config, missing credentials, provider unreachable at start. */
   FATAL: 1,
-  /** Finished, but some rows are invalid, duplicate, conflict, failed or unknown. */
+  /** Finished; some rows of the file are not payable (invalid, duplicate, conflict), but no money is in doubt. */
   ROWS_NEED_ATTENTION: 2,
   /**
-   * Finished, but money needs attention: what was paid may not be where the next run looks (the ledger file was
-   * deleted or replaced while the run wrote to it). Do not run the batch again before reading the message.
+   * Finished, but money needs attention: payouts failed, are unknown or were not sent; a batch in scope is held by
+   * another process; a reconciliation found exceptions or could not compare with a provider; a provider answered a
+   * status word we do not know; or the ledger file was deleted or replaced while the run wrote to it.
    */
   MONEY_NEEDS_ATTENTION: 3,
+  /** The command line is wrong: unknown flag, missing argument, bad option value (sysexits EX_USAGE). */
+  USAGE: 64,
   /** Stopped by SIGINT/SIGTERM after recording what was in flight. */
   INTERRUPTED: 130,
 } as const;
@@ -50,8 +53,13 @@ export class RunError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.hint = options.hint;
-    this.exitCode = options.exitCode ?? EXIT.FATAL;
+    this.exitCode = options.exitCode ?? (code === 'USAGE' ? EXIT.USAGE : EXIT.FATAL);
   }
+}
+
+/** The exit code an error ends the process with: a RunError's own, anything else (a bug) FATAL. */
+export function exitCodeOfError(error: unknown): number {
+  return isRunError(error) ? error.exitCode : EXIT.FATAL;
 }
 
 export function isRunError(error: unknown): error is RunError {

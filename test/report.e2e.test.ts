@@ -311,8 +311,10 @@ describe('report of an Openpay batch run against the simulator with settlement f
   it('payout-batch report regenerates every file from the ledger, and says when it cannot compare with the provider', async () => {
     const out = join(dir, 'cli-ledger-only');
     const alone = await runCli(['report', '--batch', batchId, '--ledger', ledgerPath, '--out', out, '--json']);
-    expect(alone.code, alone.stderr).toBe(0);
+    expect(alone.code, alone.stderr).toBe(3);
     expect(alone.summary?.warnings.join(' ')).toMatch(/could not compare/);
+    // Not compared is never "no exceptions".
+    expect(alone.summary).toMatchObject({ exceptions: 'not compared', not_compared: ['openpay'], exit_code: 3 });
     for (const file of ['results.csv', 'results.xlsx', 'statement.csv', 'statement.xlsx', 'reconciliation.xlsx', 'exceptions.csv']) {
       expect(existsSync(join(out, file)), file).toBe(true);
     }
@@ -320,12 +322,12 @@ describe('report of an Openpay batch run against the simulator with settlement f
     expect(String(exceptions.getRow(1).getCell(17).value)).toMatch(/^Not compared with the providers/);
 
     const compared = await runCli(['report', '--batch', batchId, '--ledger', ledgerPath, '--out', join(dir, 'cli'), '--simulator-url', sim.url, '--format', 'csv', '--json']);
-    expect(compared.code, compared.stderr).toBe(0);
-    expect(compared.summary).toMatchObject({ command: 'report', batch_id: batchId, exceptions: 0 });
+    expect(compared.code, compared.stderr).toBe(3); // compared, no exceptions, but the batch has failed payouts
+    expect(compared.summary).toMatchObject({ command: 'report', batch_id: batchId, exceptions: 0, not_compared: [] });
     expect(compared.summary?.warnings).toEqual([]);
 
     const usage = await runCli(['report', '--ledger', ledgerPath]);
-    expect(usage.code).toBe(1);
+    expect(usage.code).toBe(64);
     expect(usage.stderr).toMatch(/--batch ID, --all, or --from DATE --to DATE/);
   });
 });
@@ -516,8 +518,8 @@ describe('a ledger of two batches through two providers', () => {
     const fees0 = join(dir, 'fees0.json');
     writeFileSync(fees0, JSON.stringify({ providers: Object.fromEntries(PROVIDER_IDS.map((p) => [p, { fees: { fixed: '0.00', percent: '0', iva: '0' } }])) }));
     const all = await runCli(['report', '--all', '--ledger', ledgerPath, '--simulator-url', sim.url, '--config', fees0, '--out', join(dir, 'all'), '--json']);
-    expect(all.code, all.stderr).toBe(0);
-    expect(all.summary).toMatchObject({ exceptions: 0, warnings: [] });
+    expect(all.code, all.stderr).toBe(3); // settle_fail: some payouts failed
+    expect(all.summary).toMatchObject({ exceptions: 0, not_compared: [], warnings: [] });
     const results = (all.summary?.files as string[]).filter((f) => /results\.csv$/.test(f));
     expect(results).toHaveLength(2);
     expect(results.every((f) => /results-[0-9a-f]+\/results\.csv$/.test(f))).toBe(true);
@@ -536,7 +538,7 @@ describe('a ledger of two batches through two providers', () => {
     await ledger.close();
     const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     const range = await runCli(['report', '--from', utcDay(recorded[0]!), '--to', utcDay(recorded.at(-1)! + 86_400_000), '--ledger', ledgerPath, '--simulator-url', sim.url, '--config', fees0, '--out', join(dir, 'range'), '--format', 'csv', '--json']);
-    expect(range.code, range.stderr).toBe(0);
+    expect(range.code, range.stderr).toBe(3);
     expect(closings(join(dir, 'range'))).toEqual(closings(join(dir, 'all')));
     expect(range.summary?.warnings.join(' ')).toMatch(/date range: the opening balance is the one captured/);
 
@@ -547,10 +549,10 @@ describe('a ledger of two batches through two providers', () => {
 
   it('refuses one --opening-balance for two accounts, and an unknown batch', async () => {
     const ambiguous = await runCli(['report', '--all', '--opening-balance', '1000.00', '--ledger', ledgerPath, '--out', join(dir, 'x')]);
-    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.code).toBe(64);
     expect(ambiguous.stderr).toMatch(/--opening-balance is one amount, but this scope covers 2 provider accounts/);
     const unknown = await runCli(['report', '--batch', 'nope', '--ledger', ledgerPath]);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(64);
     expect(unknown.stderr).toMatch(/no batch nope in the ledger/);
   });
 });

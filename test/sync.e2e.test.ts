@@ -163,7 +163,9 @@ describe('payout-batch sync', () => {
       expect(failed).toBeGreaterThan(0);
       expect(after.length - failed).toBeGreaterThan(0);
     }
-    expect(result.code).toBe(failed > 0 ? 2 : 0);
+    // Every row of the batch counts: a failed payout is money needing attention (3); else the file's not-payable rows give 2.
+    const notPayable = results(result.summary.out_dir as string).filter((r) => ['invalid', 'duplicate', 'conflict'].includes(r.status ?? '')).length;
+    expect(result.code).toBe(failed > 0 ? 3 : notPayable > 0 ? 2 : 0);
 
     // The results file and the summary show the ledger as sync left it.
     const out = result.summary.out_dir as string;
@@ -172,7 +174,7 @@ describe('payout-batch sync', () => {
     expect(result.summary).toMatchObject({ command: 'sync', ledger_path: join(dir, 'ledger.sqlite'), exit_code: result.code });
     expect(result.summary.counts.pending ?? 0).toBe(0);
     const log = readFileSync(join(out, 'sync.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(log.at(-1)).toMatchObject({ event: 'finish', exitCode: result.code });
+    expect(log.at(-1)).toMatchObject({ event: 'finish', exit_code: result.code });
   });
 
   it('one round records only what changed: rows the provider still has pending keep their history', async () => {
@@ -183,7 +185,7 @@ describe('payout-batch sync', () => {
 
     let pauses = 0;
     const result = await sync(sim.url, dir, {}, { pause: async () => void pauses++ });
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(2); // every payout pending; the sample's bad rows are not payable
     expect(pauses).toBe(0);
     expect(await withLedger(dir, async (l) => await Promise.all((await sentRows(l)).map(async (r) => [r.status, (await l.history(r.id)).length])))).toEqual(before.map((n) => ['pending', n]));
 
@@ -191,7 +193,7 @@ describe('payout-batch sync', () => {
     const [first] = await withLedger(dir, async (l) => await sentRows(l));
     await fetch(`${sim.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify({ provider: 'openpay', provider_id: first!.providerPayoutId, status: 'completed' }) });
     const again = await sync(sim.url, dir);
-    expect(again.code).toBe(0);
+    expect(again.code).toBe(2);
     await withLedger(dir, async (l) => {
       expect(await l.getRow(first!.id)).toMatchObject({ status: 'paid', providerStatus: 'completed' });
       expect((await l.history(first!.id)).at(-1)).toMatchObject({ from: 'pending', to: 'paid', cause: 'sync' });
@@ -199,14 +201,14 @@ describe('payout-batch sync', () => {
     });
   });
 
-  it('--until-final gives up at --timeout with exit 2, and stops with 130 when interrupted between rounds', async () => {
+  it('--until-final gives up at --timeout with exit 3 (money not settled), and stops with 130 when interrupted between rounds', async () => {
     const dir = tempDir();
     const sim = await simulator({ settleMs: 600_000, seed: 4 });
     await pay(sim, join(ROOT, 'samples/openpay-payouts.csv'), 'openpay', dir);
 
     let pauses = 0;
     const timedOut = await sync(sim.url, dir, { untilFinal: true, timeout: 0 }, { pause: async () => void pauses++ });
-    expect(timedOut.code).toBe(2);
+    expect(timedOut.code).toBe(3);
     expect(pauses).toBe(0);
     expect(timedOut.summary.warnings.join('\n')).toMatch(/--until-final/);
 
@@ -234,7 +236,7 @@ describe('payout-batch sync', () => {
     const sim = await startRecordingSimulator({ seed: 6, settleMs: 600_000 });
     cleanups.push(() => sim.close());
     const settled = await sync(sim.url, dir, { config });
-    expect(settled.code).toBe(0);
+    expect(settled.code).toBe(2); // all pending now; the sample's bad rows remain not payable
     const payouts = (await sim.journal()).filter((e) => e.provider === 'openpay');
     expect(payouts.map((p) => p.reference).sort()).toEqual(unknown.map((r) => r.orderKey).sort());
     await withLedger(dir, async (l) => {
@@ -247,7 +249,7 @@ describe('payout-batch sync', () => {
     });
     // Now the rows have their payout ids: a further sync only reads them.
     const moneyMoving = sim.moneyMoving();
-    expect((await sync(sim.url, dir, { config })).code).toBe(0);
+    expect((await sync(sim.url, dir, { config })).code).toBe(2);
     expect(sim.moneyMoving()).toBe(moneyMoving);
   });
 
@@ -262,7 +264,7 @@ describe('payout-batch sync', () => {
 
     // Listing transfers is not affected by the fault: the lookup proves there is none.
     const result = await sync(sim.url, dir, { config });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(3); // not_sent: money needs attention (a run must send them)
     expect(await journal(sim)).toEqual([]);
     await withLedger(dir, async (l) => {
       for (const row of unknown) {
@@ -309,13 +311,13 @@ describe('payout-batch sync', () => {
       const { dir, config, unknown } = await unknownRows('openpay', 'samples/openpay-payouts.csv', sim);
 
       const held = await syncCli(dir, config);
-      expect(held.code).toBe(2);
+      expect(held.code).toBe(3); // rows stay unknown
       expect(sim.moneyMoving()).toBe(0);
       expect(await statuses(dir)).toEqual(unknown.map(() => 'unknown'));
       expect(held.summary!.warnings.filter((w: string) => w.includes('--yes'))).toHaveLength(1);
 
       const confirmed = await syncCli(dir, config, ['--yes']);
-      expect(confirmed.code).toBe(0);
+      expect(confirmed.code).toBe(2); // all pending; the sample's bad rows remain
       expect(sim.moneyMoving()).toBe(unknown.length);
       expect(await statuses(dir)).toEqual(unknown.map(() => 'pending'));
     });
@@ -329,13 +331,13 @@ describe('payout-batch sync', () => {
       const answering = (answer: boolean) => ({ prompt: { canPrompt: () => true, confirm: async (q: string) => (questions.push(q), answer) } });
 
       const refused = await sync(sim.url, dir, { target: 'sandbox', simulatorUrl: undefined, config }, answering(false));
-      expect(refused.code).toBe(2);
+      expect(refused.code).toBe(3);
       expect(sim.moneyMoving()).toBe(0);
       expect(questions).toHaveLength(1);
       expect(questions[0]).toContain(new URL(sim.url).origin);
 
       const accepted = await sync(sim.url, dir, { target: 'sandbox', simulatorUrl: undefined, config }, answering(true));
-      expect(accepted.code).toBe(0);
+      expect(accepted.code).toBe(2);
       expect(sim.moneyMoving()).toBe(unknown.length);
       expect(await statuses(dir)).toEqual(unknown.map(() => 'pending'));
     });
@@ -345,7 +347,7 @@ describe('payout-batch sync', () => {
       cleanups.push(() => sim.close());
       const { dir, config, unknown } = await unknownRows('conekta', 'samples/conekta-payouts.csv', sim);
       const result = await syncCli(dir, config);
-      expect(result.code).toBe(2);
+      expect(result.code).toBe(3); // not_sent
       expect(sim.moneyMoving()).toBe(0);
       expect(await statuses(dir)).toEqual(unknown.map(() => 'not_sent'));
       expect(result.summary!.warnings.filter((w: string) => w.includes('--yes'))).toHaveLength(0);
@@ -362,7 +364,8 @@ describe('payout-batch sync', () => {
     expect(await child.line('done')).toBe('done');
 
     const whileAlive = await sync(sim.url, dir, { all: true });
-    expect(whileAlive.code).toBe(0);
+    // Another process holds the batch: its rows could not be settled, which a scheduler must hear about.
+    expect(whileAlive.code).toBe(3);
     expect(whileAlive.summary.warnings.join('\n')).toMatch(new RegExp(`pid ${child.process.pid}`));
     expect(await withLedger(dir, async (l) => (await collectRows(l.rowsByStatus(null, ['sending']))))).toHaveLength(3);
     expect(sim.moneyMoving()).toBe(0);
@@ -371,7 +374,7 @@ describe('payout-batch sync', () => {
     await child.exited;
     const afterCrash = await sync(sim.url, dir, { all: true });
     // The rows carry a CLABE the provider refuses (bad check digit): the lookup proves nothing was performed.
-    expect(afterCrash.code).toBe(2);
+    expect(afterCrash.code).toBe(3); // not_sent
     expect(await sim.journal()).toEqual([]);
     await withLedger(dir, async (l) => {
       const rows = await sentRows(l);

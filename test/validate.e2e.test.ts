@@ -314,12 +314,14 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     ['an unclosed quote', readFixture('unclosed-quote.csv'), 'row 4'],
     ['a truncated .xlsx', readFixture('truncated.xlsx'), 'truncated.xlsx'],
     ['a file that does not exist', join(ROOT, 'test', 'fixtures', 'validate', 'no-such-file.csv'), 'no-such-file.csv'],
-  ])('stops on %s: exit 1, one clear line on stderr, no output folder left behind', async (_, file, context) => {
+  ])('stops on %s: exit 1, one clear line on stderr, one JSON error on stdout, no output folder left behind', async (_, file, context) => {
     const result = await validate(file, 'openpay');
     expect(result.code).toBe(1);
     expectOneLine(result.stderr);
     expect(result.stderr).toContain(context);
-    expect(result.stdout).toBe('');
+    // --json: exactly one object on stdout, also when nothing could be done.
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.summary).toMatchObject({ exit_code: 1, error: { code: expect.stringMatching(/^(FILE_|COLUMNS_)/) } });
     expect(existsSync(result.out)).toBe(false);
   });
 
@@ -345,9 +347,10 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     expect(readdirSync(existing)).toEqual([]);
   });
 
-  it('refuses an unknown --provider (exit 1) in one line naming the choices', async () => {
+  it('refuses an unknown --provider as a usage error (exit 64) in one line naming the choices', async () => {
     const result = await validate(validateFixture('openpay-all-valid.csv'), 'mercadopago');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(64);
+    expect(result.summary).toMatchObject({ exit_code: 64, error: { code: 'USAGE' } });
     expectOneLine(result.stderr);
     expect(result.stderr).toContain('mercadopago');
     expect(result.stderr).toMatch(/openpay.*conekta.*digitalfemsa.*zenrise/);
@@ -360,12 +363,12 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     writeFileSync(notADir, 'a file where the output folder should go');
     const args = ['validate', validateFixture('openpay-all-valid.csv'), '--provider', 'openpay', '--out', notADir];
     const plain = await runCli(args);
-    expect(plain.code).toBe(1);
+    expect(plain.code).toBe(64); // a bad option value
     expectOneLine(plain.stderr);
     expect(plain.stderr).toContain('--out');
     expect(plain.stderr).not.toMatch(/\n\s+at /);
     const debug = await runCli([...args, '--debug']);
-    expect(debug.code).toBe(1);
+    expect(debug.code).toBe(64);
     expect(debug.stderr).toMatch(/\n\s+at /);
   });
 });

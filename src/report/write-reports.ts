@@ -61,7 +61,7 @@ export interface WriteReportsOptions {
  * same files on demand. Results files are not written here: run writes them itself, report through
  * writeResultsFile.
  */
-export async function writeReports(options: WriteReportsOptions): Promise<{ files: string[]; exceptions: number; warnings: string[] }> {
+export async function writeReports(options: WriteReportsOptions): Promise<{ files: string[]; exceptions: number; notCompared: ProviderId[]; warnings: string[] }> {
   const now = (options.now ?? (() => new Date()))();
   const { ledger, scope, config } = options;
   await checkScope(ledger, scope, options.environment);
@@ -160,5 +160,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   );
   if (options.format !== 'xlsx') await write(EXCEPTIONS_CSV, (path) => writeExceptionsCsv(path, exceptions));
 
-  return { files, exceptions: exceptions.length, warnings };
+  // Providers the Exceptions sheet does not cover: every one when no session was given.
+  const uncovered = coverage ? coverage.filter((c) => !c.compared).map((c) => c.provider) : [...providers].sort();
+  return { files, exceptions: exceptions.length, notCompared: uncovered, warnings };
 }

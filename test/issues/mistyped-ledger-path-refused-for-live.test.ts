@@ -31,7 +31,7 @@ describe('a live run refuses a ledger path where there is no ledger', () => {
     const mistyped = join(dir, 'ledgr.sqlite');
     const again = await live(mistyped);
     expect(again.code).toBe(1);
-    expect(again.summary).toBeUndefined();
+    expect(again.summary).toMatchObject({ exit_code: 1, error: { code: 'LEDGER_MISSING' } }); // --json: the one object is the error
     expect(existsSync(mistyped)).toBe(false);
     expect(sim.moneyMoving()).toBe(4);
 

@@ -6,12 +6,15 @@ import type { ProviderSession } from '../../providers/payout-provider.ts';
 import { parseOpeningBalance, parseReportScope } from '../../report/parse-report-options.ts';
 import { checkScope, describeOtherEnvironments, describeScope, otherEnvironmentBatches, ReportScopeError, scopeRows, type ReportScopeOption } from '../../report/report-scope.ts';
 import { ReportOptionError, writeReports } from '../../report/write-reports.ts';
-import { EXIT, isRunError, RunError } from '../../run-error.ts';
+import { isRunError, RunError } from '../../run-error.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { writeResultsFile, type ResultsFormat } from '../../write/results-writer.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
+import { decideExitCode } from '../shared/exit-code.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
+import { Tally } from '../shared/tally.ts';
+import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 
 export interface ReportArgs {
   batch?: string;
@@ -31,8 +34,9 @@ export interface ReportArgs {
 /**
  * `payout-batch report`: regenerates the results, the statement and the reconciliation of a batch, a date range or
  * the whole ledger, from the ledger and a fresh listing from each provider. Reads only: the ledger is not changed
- * (sync records provider states). Exit 0 when nothing needs attention, 2 when the Exceptions sheet lists
- * something, 1 when the reports could not be made.
+ * (sync records provider states). The exit code (exit-code.ts) judges the rows in scope and the reconciliation:
+ * 3 when the Exceptions sheet lists something or a provider could not be compared (never read as "no exceptions"),
+ * as when rows failed or are unknown; 2 when rows are only not payable; 1 when the reports could not be made.
  */
 export async function reportCommand(args: ReportArgs): Promise<number> {
   const scopeParsed = parseReportScope(args);
@@ -58,8 +62,12 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     // Which providers the scope touches, and the results rows of each batch, in one pass.
     const providers = new Set<ProviderId>();
     const resultsByBatch = new Map<string, ResultRow[]>();
+    const tally = new Tally();
+    const unknownWords = new UnknownStatusWords();
     for await (const row of scopeRows(ledger, reportScope, args.target)) {
       providers.add(row.provider);
+      tally.add(row.status, undefined, undefined);
+      unknownWords.note(row);
       const list = resultsByBatch.get(row.batchId) ?? [];
       list.push(resultRowFromLedger(row));
       resultsByBatch.set(row.batchId, list);
@@ -82,7 +90,8 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
         const target = await command.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: [...providers] });
         sessions = new Map([...providers].map((id) => [id, createSession(id, target, config)] as const));
       } catch (error) {
-        if (!(isRunError(error) && error.code === 'CREDENTIALS_MISSING')) throw error;
+        // Either way the reports are still made from the ledger, and the reconciliation says it did not compare.
+        if (!(isRunError(error) && (error.code === 'CREDENTIALS_MISSING' || error.code === 'PROVIDER_UNREACHABLE'))) throw error;
         notComparedReason = `${error.message} (${error.hint ?? 'set the provider credentials'})`;
       }
     }
@@ -117,8 +126,8 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       throw error;
     }
     files.push(...report.files);
-    warnings.push(...report.warnings);
-    const exitCode = report.exceptions > 0 ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK;
+    warnings.push(...report.warnings, ...unknownWords.warnings());
+    const exitCode = decideExitCode({ counts: tally.countsRecord(), exceptions: report.exceptions, notCompared: report.notCompared.length, unknownProviderStatuses: unknownWords.rows });
     const summary = {
       command: 'report',
       scope: describeScope(reportScope),
@@ -126,6 +135,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       outDir,
       files,
       exceptions: report.exceptions,
+      notCompared: report.notCompared,
       warnings,
       exitCode,
       startedAt: command.startedAt.toISOString(),
@@ -143,6 +153,8 @@ interface ReportSummary {
   outDir: string;
   files: string[];
   exceptions: number;
+  /** Providers of the scope the reconciliation could not compare with: its exception count does not cover them. */
+  notCompared: string[];
   warnings: string[];
   exitCode: number;
   startedAt: string;
@@ -158,7 +170,9 @@ function formatJson(s: ReportSummary, scope: ReportScopeOption): string {
     ledger_path: s.ledgerPath,
     out_dir: s.outDir,
     files: s.files,
-    exceptions: s.exceptions,
+    // A count only when every provider was compared: 0 would read as "nothing wrong" where nothing was looked at.
+    exceptions: s.notCompared.length > 0 ? NOT_COMPARED : s.exceptions,
+    not_compared: s.notCompared,
     warnings: s.warnings,
     exit_code: s.exitCode,
     started_at: s.startedAt,
@@ -166,10 +180,16 @@ function formatJson(s: ReportSummary, scope: ReportScopeOption): string {
   });
 }
 
+const NOT_COMPARED = 'not compared';
+
 function formatText(s: ReportSummary): string {
   const lines = [`report: ${s.scope}`, `ledger   ${s.ledgerPath}`, ''];
   for (const file of s.files) lines.push(`wrote    ${file}`);
-  lines.push('', s.exceptions > 0 ? `exceptions: ${s.exceptions} (reconciliation.xlsx, sheet Exceptions)` : 'exceptions: none');
+  let exceptions = s.exceptions > 0 ? `${s.exceptions} (reconciliation.xlsx, sheet Exceptions)` : 'none';
+  if (s.notCompared.length > 0) {
+    exceptions = `${NOT_COMPARED} with ${s.notCompared.join(', ')} (see warnings)${s.exceptions > 0 ? `; ${exceptions} with the others` : ''}`;
+  }
+  lines.push('', `exceptions: ${exceptions}`);
   if (s.warnings.length > 0) {
     lines.push('', 'warnings:');
     for (const w of s.warnings) lines.push(`  - ${w}`);

@@ -18,7 +18,7 @@ import { providerAccount } from '../../providers/provider-account.ts';
 import { getProvider } from '../../providers/registry.ts';
 import { parseMapOption } from '../../read/parse-map-option.ts';
 import { writeReports } from '../../report/write-reports.ts';
-import { EXIT, RunError } from '../../run-error.ts';
+import { RunError } from '../../run-error.ts';
 import { formatMinorGrouped } from '../../write/format-amount.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { resultRowFromChecked, writeResultsFile } from '../../write/results-writer.ts';
@@ -28,7 +28,9 @@ import { canPrompt, confirmByTyping } from '../shared/confirm.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
+import { decideExitCode, type ExitFacts } from '../shared/exit-code.ts';
 import { Tally } from '../shared/tally.ts';
+import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 import { createProgressReporter } from './progress.ts';
 import { DEFAULT_GRACE_SECONDS } from './run-defaults.ts';
 
@@ -152,9 +154,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (!args.json) process.stderr.write(formatPlan(plan.totals, snapshot.balances, plan.notPayable, checkedRows.length, plan.resumed, { target: args.target, config: config.source, hosts }));
     logger.info({ event: 'plan', resumed: snapshot.resumed, totals: plan.totals, balances: Object.fromEntries(snapshot.balances), invalid: plan.notPayable });
 
-    const finish = async (runCode: number, extraWarnings: string[] = []) => {
+    /** Ends the run: `facts` decide the exit code, or 'ledger' for the batch's rows as the ledger holds them now. */
+    const finish = async (facts: Omit<ExitFacts, 'ledgerLost'> | 'ledger', extraWarnings: string[] = []) => {
       checkLedgerFile();
-      const code = ledgerLost ? EXIT.MONEY_NEEDS_ATTENTION : runCode;
       if (ledgerLost) {
         extraWarnings = [...extraWarnings, `the ledger file ${ledgerPath} was ${ledgerLost} during this run: do not run this batch again before restoring it`];
         // The rows this run recorded live only in the file it has open, gone at exit: keep a copy of it.
@@ -169,16 +171,25 @@ export async function runCommand(args: RunArgs): Promise<number> {
       if (opened.missing) extraWarnings = [...extraWarnings, `no ledger at ${ledgerPath} yet: the plan counts every row as new`];
       const inLedger = Boolean(await ledger.getBatch(batchId));
       const tally = new Tally();
+      const unknownWords = new UnknownStatusWords();
       let rows: ResultRow[];
       if (inLedger) {
         const ledgerRows = await collectRows(ledger.rowsForReport({ batchId }));
-        for (const r of ledgerRows) tally.add(r.status, r.currency, r.amountMinor);
+        for (const r of ledgerRows) {
+          tally.add(r.status, r.currency, r.amountMinor);
+          unknownWords.note(r);
+        }
         rows = ledgerRows.map(resultRowFromLedger);
       } else {
         // Dry run of a new batch: the plan's verdicts; nothing is in the ledger yet.
         for (const r of plan.rows) tally.add(r.status === 'valid' ? 'queued' : r.status, r.payout?.currency ?? r.input.currency, r.payout?.amountMinor);
         rows = plan.rows.map((r) => ({ ...resultRowFromChecked(r), status: r.status === 'valid' ? 'queued' : r.status, note: 'dry run: not sent' }));
       }
+      const code = decideExitCode({
+        ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows } : facts),
+        ledgerLost: ledgerLost !== undefined,
+      });
+      extraWarnings = [...extraWarnings, ...unknownWords.warnings()];
       const files = await writeResultsFile(outDir, args.format, rows);
       // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
       const reports = inLedger
@@ -202,7 +213,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
       };
-      logger.info({ event: 'finish', exitCode: code, counts: summary.counts });
+      logger.info({ event: 'finish', exit_code: code, counts: summary.counts });
       process.stdout.write(args.json ? `${formatSummaryJson(summary)}\n` : formatSummaryText(summary));
       return code;
     };
@@ -211,7 +222,12 @@ export async function runCommand(args: RunArgs): Promise<number> {
       const what = plan.shortfalls.map((s) => `${s.provider} needs ${s.currency} ${formatMinorGrouped(s.requiredMinor)} (fees included) but has ${formatMinorGrouped(s.balanceMinor)}`).join('; ');
       throw new RunError('INSUFFICIENT_FUNDS', `the batch does not fit the balance: ${what}; nothing was sent`, { hint: 'fund the account or split the file, then run it again' });
     }
-    if (args.dryRun) return await finish(plan.notPayable ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK, ['dry run: nothing was sent']);
+    if (args.dryRun) {
+      // Judged by the plan's verdicts: nothing was sent, so the rows it would send are not in doubt.
+      const verdicts = new Tally();
+      for (const r of plan.rows) verdicts.add(r.status, undefined, undefined);
+      return await finish({ counts: verdicts.countsRecord() }, ['dry run: nothing was sent']);
+    }
 
     if (args.target === 'live' && !args.yes) await confirmLive(plan.totals, hosts);
     // The prompt may have waited long: a ledger replaced meanwhile is refused while nothing is sent yet.
@@ -263,16 +279,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
       },
     });
     if (applied.kind === 'aborted') {
-      return await finish(EXIT.ROWS_NEED_ATTENTION, [`--on-invalid abort: ${applied.notPayable} row(s) are not payable, so nothing was sent`]);
+      // Nothing was sent on purpose: the not-payable rows are the whole story (its valid rows are released, not lost).
+      return await finish({ counts: { invalid: applied.notPayable } }, [`--on-invalid abort: ${applied.notPayable} row(s) are not payable, so nothing was sent`]);
     }
 
-    const counts = await ledger.countsByStatus(batchId);
-    const attention = counts.invalid.count + counts.duplicate.count + counts.conflict.count + counts.failed.count + counts.unknown.count + counts.not_sent.count + counts.sending.count + counts.queued.count;
     const warnings: string[] = [];
     if (applied.released) warnings.push(`${applied.released} row(s) were not sent; run the same file again to send them`);
     for (const [provider, error] of applied.dispatch.halted) warnings.push(`${provider} stopped: ${error.kind}${error.providerMessage ? ` (${error.providerMessage})` : ''}`);
-    if (applied.interrupted) return await finish(EXIT.INTERRUPTED, warnings);
-    return await finish(attention ? EXIT.ROWS_NEED_ATTENTION : EXIT.OK, warnings);
+    if (applied.interrupted) return await finish({ counts: {}, interrupted: true }, warnings);
+    return await finish('ledger', warnings);
   });
 }
 

@@ -10,7 +10,7 @@ import type { LedgerStore } from '../../ledger/ledger-store.ts';
 import { openLedger } from '../../ledger/open-ledger.ts';
 import { closeLogger, createLogger, type LoggerOptions } from '../../log/logger.ts';
 import { closeHttpAgent } from '../../providers/http-client.ts';
-import { RunError } from '../../run-error.ts';
+import { exitCodeOfError, isRunError, RunError } from '../../run-error.ts';
 import { createInterruptSignals } from './interrupt-signals.ts';
 import { connectTarget, type ProviderTarget } from './provider-sessions.ts';
 
@@ -45,7 +45,10 @@ export interface CommandScope {
   openLedger(options?: LedgerOptions): Promise<OpenedLedger>;
   /** Connects to the simulator or the real endpoints; closed by the cleanup. */
   connectTarget(options: { target: Target; simulatorUrl?: string; providers: readonly ProviderId[] }): Promise<ProviderTarget>;
-  /** A logger flushed and closed by the cleanup. */
+  /**
+   * A logger flushed and closed by the cleanup. When the command fails, its last line is
+   * {event: 'error', code, message, exit_code}, so the log of a run-level failure says how it ended.
+   */
   createLogger(options: LoggerOptions): Logger;
   /** Runs at cleanup, before everything acquired earlier. */
   defer(cleanup: () => unknown): void;
@@ -160,6 +163,7 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
   setMaxListeners(0, interruption.cutInFlight);
   const interruptHandlers: Array<(signal: NodeJS.Signals | 'abort') => void> = [];
   const cutHandlers: Array<(why: 'grace_elapsed' | 'second_signal') => void> = [];
+  const loggers: Logger[] = [];
   const interrupt = (signal: NodeJS.Signals | 'abort') => {
     if (interruption.cutInFlight.aborted) return;
     if (!stopTaking.aborted) for (const handler of interruptHandlers) handler(signal);
@@ -196,7 +200,7 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
     },
     createLogger(loggerOptions) {
       const logger = createLogger(loggerOptions);
-      cleanups.push(() => closeLogger(logger));
+      loggers.push(logger);
       return logger;
     },
     defer: (cleanup) => void cleanups.push(cleanup),
@@ -215,14 +219,29 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
   }
   options.signal?.removeEventListener('abort', onParentAbort);
   let firstError: unknown;
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      firstError ??= error;
+  const closeAll = async (from: Array<() => unknown>) => {
+    for (const cleanup of from.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        firstError ??= error;
+      }
     }
-  }
+  };
+  await closeAll(cleanups);
   await closeHttpAgent().catch((error: unknown) => (firstError ??= error));
+  // The loggers close last, so that a failure of the body or of a cleanup (the ledger's close) is their final line.
+  const failure = outcome.ok ? firstError : outcome.error;
+  if (failure !== undefined) {
+    const record = {
+      event: 'error',
+      code: isRunError(failure) ? failure.code : 'UNEXPECTED',
+      message: failure instanceof Error ? failure.message : String(failure),
+      exit_code: exitCodeOfError(failure),
+    };
+    for (const logger of loggers) logger.error(record);
+  }
+  await closeAll(loggers.map((logger) => () => closeLogger(logger)));
   // A cleanup that fails after the body failed must not hide the body's error; after success, it is the error.
   if (!outcome.ok) throw outcome.error;
   if (firstError !== undefined) throw firstError;

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Target } from '../../config/config-types.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
-import type { RowStatus } from '../../domain/row-status.ts';
 import { mapRows } from '../../ledger/collect-rows.ts';
 import type { Batch, BatchEnvironment, LedgerRow, LedgerStore } from '../../ledger/ledger-store.ts';
 import { baseUrlOrigin } from '../../providers/base-urls.ts';
@@ -19,7 +18,9 @@ import { withCommandScope, type CommandScope } from '../shared/command-scope.ts'
 import { canPrompt, confirmByTyping } from '../shared/confirm.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
+import { decideExitCode } from '../shared/exit-code.ts';
 import { Tally } from '../shared/tally.ts';
+import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 
 export interface SyncArgs {
   batch?: string;
@@ -50,17 +51,16 @@ export interface SyncDeps {
   prompt?: { canPrompt: () => boolean; confirm: (question: string) => Promise<boolean> };
 }
 
-/** Where a row must end for the sync to be clean (exit 0): accepted or paid, nothing failed or in doubt. */
-const CLEAN: readonly RowStatus[] = ['paid', 'pending'];
-
 /**
  * `payout-batch sync`: asks the providers for the state of every pending, unknown (and dead run's sending) row of a
  * batch (--batch, --all, or the most recent), records each change in the ledger's history, and writes the batch's
  * results. Paid rows that became paid within --return-window-days (default 30) are asked about again, once: a return
  * is recorded as the ledger's reversal (paid → failed, RETURNED), a payout the provider no longer has or shows with
- * another amount stays paid flagged PROVIDER_DELETED / AMOUNT_CHANGED; any of these exits 3 (money needs attention).
- * Otherwise exit 0 when every row asked about is paid or pending, 2 when some failed, stayed unknown, were found never
- * sent, or are not final when --until-final ran out of time, 1 when no provider could answer at all.
+ * another amount stays paid flagged PROVIDER_DELETED / AMOUNT_CHANGED. The exit code judges every row of the
+ * batches in scope, however it got there (a webhook may have failed a row no sync asked about): 0 when all are paid
+ * or pending, 2 when some are not payable, 3 when money needs attention (failed, unknown, not sent, returned, deleted
+ * or changed at the provider, a batch held by another process, not final when --until-final ran out of time), 1 when
+ * no provider could answer at all (exit-code.ts).
  */
 export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<number> {
   if (!(args.maxAttempts >= 1)) throw new RunError('USAGE', '--max-attempts must be at least 1');
@@ -150,9 +150,13 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
 
     // Results: one file for one batch; with --all, one per batch in a folder named by its id.
     const tally = new Tally();
+    const unknownWords = new UnknownStatusWords();
     let files: ResultsFiles | undefined;
     for (const batch of batches) {
-      for await (const row of ledger.rowsForReport({ batchId: batch.id })) tally.add(row.status, row.currency, row.amountMinor);
+      for await (const row of ledger.rowsForReport({ batchId: batch.id })) {
+        tally.add(row.status, row.currency, row.amountMinor);
+        unknownWords.note(row);
+      }
       const dir = single ? outDir : join(outDir, batch.id);
       const written = await writeResultsFile(dir, args.format, mapRows(ledger.rowsForReport({ batchId: batch.id }), resultRowFromLedger));
       if (single) files = written;
@@ -169,9 +173,18 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       sessions: new Map([...new Set(batches.map((b) => b.provider))].map((id) => [id, createSession(id, target, config)])),
       ledgerPath,
     });
-    warnings.push(...reports.warnings);
+    warnings.push(...reports.warnings, ...unknownWords.warnings());
 
-    const code = await exitCode(ledger, report, args.untilFinal);
+    const code = decideExitCode({
+      unknownProviderStatuses: unknownWords.rows,
+      counts: tally.countsRecord(),
+      interrupted: report.interrupted,
+      nothingDone: report.rowIds.size > 0 && report.neverAnswered === report.rowIds.size,
+      lockedBatches: report.lockedBatches.size,
+      // Paid rows deleted or changed in amount at the provider: ledger and provider disagree (returns count as failed).
+      exceptions: found.deleted + found.amountChanged,
+      notFinalInTime: args.untilFinal && (report.timedOut || tally.count('pending') > 0),
+    });
     if (code === EXIT.FATAL) warnings.push('no provider answered: check the network, the credentials and --simulator-url, then run sync again');
     const summary: RunSummary = {
       command: 'sync',
@@ -191,7 +204,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
     };
-    log.info({ event: 'finish', exitCode: code, rounds: report.rounds, asked: report.rowIds.size, answered: report.answered, changed: report.changed, counts: summary.counts });
+    log.info({ event: 'finish', exit_code: code, rounds: report.rounds, asked: report.rowIds.size, answered: report.answered, changed: report.changed, counts: summary.counts });
     process.stdout.write(args.json ? `${formatSummaryJson(summary)}\n` : formatSummaryText(summary));
     return code;
   });
@@ -274,17 +287,3 @@ function countFindings(report: SyncReport): { returned: number; deleted: number;
   };
 }
 
-async function exitCode(ledger: LedgerStore, report: SyncReport, untilFinal: boolean): Promise<number> {
-  if (report.interrupted) return EXIT.INTERRUPTED;
-  // Paid money that came back, vanished or changed amount at the provider outranks every row-level problem.
-  if (report.findings.size > 0) return EXIT.MONEY_NEEDS_ATTENTION;
-  if (report.rowIds.size > 0 && report.neverAnswered === report.rowIds.size) return EXIT.FATAL;
-  // Left unknown on purpose: the operator has to act (sync again with --yes, or a run).
-  if (report.withheld.size > 0) return EXIT.ROWS_NEED_ATTENTION;
-  for (const id of report.rowIds) {
-    const status = (await ledger.getRow(id))?.status;
-    if (status === undefined || !CLEAN.includes(status)) return EXIT.ROWS_NEED_ATTENTION;
-    if (untilFinal && status === 'pending') return EXIT.ROWS_NEED_ATTENTION;
-  }
-  return EXIT.OK;
-}

@@ -3,10 +3,10 @@ import { rmdir } from 'node:fs/promises';
 import type { CanonicalField } from '../../domain/payout-row.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { parseMapOption } from '../../read/parse-map-option.ts';
-import { EXIT } from '../../run-error.ts';
 import { createResultsWriter, resultRowFromChecked } from '../../write/results-writer.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
 import { checkFile } from '../shared/check-file.ts';
+import { decideExitCode } from '../shared/exit-code.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 
 export interface ValidateArgs {
@@ -64,8 +64,7 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
   }
   const files = await writer.finish();
 
-  const allValid = checked.tally.count('valid') === checked.tally.total;
-  const exitCode = allValid ? EXIT.OK : EXIT.ROWS_NEED_ATTENTION;
+  const exitCode = decideExitCode({ counts: checked.tally.countsRecord() });
   const summary: RunSummary = {
     command: 'validate',
     file: args.file,
