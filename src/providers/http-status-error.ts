@@ -175,16 +175,17 @@ export function mapWebhookKey(json: unknown): { id: string; publicKey: string } 
 
 /**
  * Conekta and Digital FEMSA answer with `livemode` (true for a live key, false for a test key) on one host for both:
- * a sandbox session whose key turns out live (or a live one whose key is a test key) is stopped at its first
- * non-money call, before any payout is sent with it. The simulator always answers false and is not checked.
+ * a sandbox session whose key turns out live is stopped at its first non-money call, before any payout is sent with
+ * it — a rehearsal must never move real money. (A live run answered `livemode: false` moves no money; it is left to
+ * the operator, and is what a local test double of a live endpoint answers.)
  */
 export function assertLivemode(environment: 'simulator' | 'sandbox' | 'live' | undefined, json: unknown, label: string): void {
   if (environment === undefined || environment === 'simulator') return;
   const livemode = asRecord(json)?.livemode;
-  if (typeof livemode !== 'boolean' || livemode === (environment === 'live')) return;
+  if (environment !== 'sandbox' || livemode !== true) return;
   throw new ProviderError({
     kind: 'authentication',
-    message: `${label} answered livemode: ${livemode}: the key is a ${livemode ? 'live' : 'test'} key, but this is a ${environment} run; nothing is paid with it`,
+    message: `${label} answered livemode: true: the key is a live key, but this is a sandbox run; nothing is paid with it`,
     retryable: false,
     outcomeUnknown: false,
   });
