@@ -1,3 +1,4 @@
+import type { ProviderId } from '../domain/provider-id.ts';
 import type { ProviderCredentials } from '../providers/payout-provider.ts';
 
 /**
@@ -18,6 +19,6 @@ export const SIMULATOR_CREDENTIALS: Required<ProviderCredentials> = {
  * receiver verifies them for the simulator target with no configuration. Conekta and Digital FEMSA sign with a key
  * made by POST /webhook_keys instead; Zenrise has no proof.
  */
-export const SIMULATOR_WEBHOOK_CREDENTIALS = {
+export const SIMULATOR_WEBHOOK_CREDENTIALS: { openpay: { user: string; password: string } } & Partial<Record<ProviderId, { user: string; password: string }>> = {
   openpay: { user: 'sim-webhook', password: 'sim-webhook-3b8e1d6f0a2c' },
-} as const;
+};

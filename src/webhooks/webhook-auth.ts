@@ -65,7 +65,7 @@ export function checkAuthenticity(verifier: WebhookVerifier | undefined, request
       } catch {
         ok = false;
       }
-      return ok ? { verdict: 'verified' } : { verdict: 'forged', reason: 'the DIGEST signature does not verify' };
+      return ok ? { verdict: 'verified' } : { verdict: 'forged', reason: `the DIGEST signature does not verify (read as ${DIGEST_ENCODING})` };
     }
     case 'path-token': {
       if (request.pathToken === undefined) return { verdict: 'unverified', reason: 'no token in the webhook path' };

@@ -156,7 +156,7 @@ async function simulatorVerifier(id: ProviderId, session: ProviderSession | unde
   const scheme = getProviderModule(id).webhookAuth;
   if (scheme.kind === 'basic') {
     const { SIMULATOR_WEBHOOK_CREDENTIALS } = await import('../../simulator/credentials.ts');
-    const credentials: { user: string; password: string } | undefined = (SIMULATOR_WEBHOOK_CREDENTIALS as Partial<Record<ProviderId, { user: string; password: string }>>)[id];
+    const credentials = SIMULATOR_WEBHOOK_CREDENTIALS[id];
     return credentials ? { kind: 'basic', ...credentials } : undefined;
   }
   if (scheme.kind !== 'rsa-digest') return undefined;

@@ -4,7 +4,8 @@ import { ProviderError } from '../provider-error.ts';
 import { basicAuthHeader } from '../basic-auth.ts';
 import { pageEndsBefore, readCursorPage } from '../cursor-page.ts';
 import { sendHttp, type HttpCall, type HttpResponse } from '../http-client.ts';
-import { assertLivemode, mapWebhookKey, asRecord, asString, badResponseError, mapAnswer } from '../http-status-error.ts';
+import { assertLivemode, mapWebhookKey } from '../conekta-family.ts';
+import { asRecord, asString, badResponseError, mapAnswer } from '../http-status-error.ts';
 import { conektaPayeeBody, conektaRecipientKey, conektaTransferBody } from './map-conekta-request.ts';
 import {
   conektaTransferLast4,

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { conektaProvider } from './conekta/conekta-api.ts';
-import { digitalfemsaProvider } from './digitalfemsa/digitalfemsa-api.ts';
-import { clabeInstruction } from './test-support/instruction.ts';
-import { testSession } from './test-support/session.ts';
+import { conektaProvider } from '../../src/providers/conekta/conekta-api.ts';
+import { digitalfemsaProvider } from '../../src/providers/digitalfemsa/digitalfemsa-api.ts';
+import { clabeInstruction } from '../../src/providers/test-support/instruction.ts';
+import { testSession } from '../../src/providers/test-support/session.ts';
 
 /**
  * Conekta and Digital FEMSA serve test and live keys on one host: the answer's `livemode` says which one the key
