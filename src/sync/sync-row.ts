@@ -1,11 +1,11 @@
 import { withRetries } from '../dispatch/retry-policy.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger/ledger-error.ts';
-import type { Environment, LedgerRow, LedgerStore, OutcomeInput, ProviderStateEvent } from '../ledger/ledger-store.ts';
+import type { Environment, LedgerRow, LedgerStore, OutcomeInput } from '../ledger/ledger-store.ts';
 import { providerAccount } from '../providers/provider-account.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
-import { errorFields, payoutFailure } from '../dispatch/outcome-fields.ts';
+import { errorFields, providerStateEvent } from '../dispatch/outcome-fields.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import { judgePaidRow, type PaidFindingKind } from './return-window.ts';
 
@@ -79,7 +79,7 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
       return { ...base, via: 'status', verdict: 'unknown', after: row.status, changed: false, ...shown(errorFields(error)) };
     }
     const state = payout.state;
-    const recorded = await record(row, () => ctx.ledger.applyProviderState(row.id, state, stateEvent(payout, 'sync')));
+    const recorded = await record(row, () => ctx.ledger.applyProviderState(row.id, state, providerStateEvent(payout, 'sync')));
     return { ...base, via: 'status', verdict: 'found', ...recorded, providerStatus: payout.providerStatus };
   }
 
@@ -108,7 +108,7 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
 
   if (found) {
     const payout = found;
-    const outcome: OutcomeInput = { rowId: row.id, to: payout.state, attempt: row.attempts, ...stateEvent(payout, 'lookup') };
+    const outcome: OutcomeInput = { rowId: row.id, to: payout.state, attempt: row.attempts, ...providerStateEvent(payout, 'lookup') };
     const recorded = await record(row, async () => (await ctx.ledger.recordOutcomes([outcome]))[0]!);
     return { ...base, via: 'lookup', verdict: 'found', ...recorded, providerStatus: payout.providerStatus };
   }
@@ -177,7 +177,7 @@ export async function recheckPaidRow(row: LedgerRow, ctx: SyncRowContext): Promi
   }
 
   const answer = payout as ProviderPayout;
-  const event = stateEvent(answer, 'sync');
+  const event = providerStateEvent(answer, 'sync');
   if (finding.kind === 'returned') {
     Object.assign(event, {
       errorCode: finding.errorCode,
@@ -223,17 +223,6 @@ async function recipientOf(row: LedgerRow, ctx: SyncRowContext): Promise<string 
     // A row whose account does not fit the provider (no key): the lookup goes without a recipient.
     return undefined;
   }
-}
-
-function stateEvent(payout: ProviderPayout, cause: 'sync' | 'lookup'): ProviderStateEvent {
-  return {
-    cause,
-    providerPayoutId: payout.payoutId,
-    providerStatus: payout.providerStatus,
-    ...(payout.updatedAt ? { providerUpdatedAt: payout.updatedAt } : {}),
-    ...(payout.providerReference ? { providerReference: payout.providerReference } : {}),
-    ...(payout.state === 'failed' ? payoutFailure(payout) : {}),
-  };
 }
 
 function shown(fields: { errorCode: string; errorMessage: string }): { errorCode: string; errorMessage: string } {

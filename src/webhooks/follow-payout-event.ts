@@ -1,8 +1,8 @@
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
-import { payoutFailure } from '../dispatch/outcome-fields.ts';
+import { providerStateEvent } from '../dispatch/outcome-fields.ts';
 import { IllegalTransitionError } from '../ledger/ledger-error.ts';
-import type { Environment, KeyOwner, LedgerRow, LedgerStore, ProviderStateEvent } from '../ledger/ledger-store.ts';
+import type { Environment, KeyOwner, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 import type { IgnoreReason } from '../ledger/transitions.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
 import { isProviderError } from '../providers/provider-error.ts';
@@ -58,7 +58,7 @@ export type FollowOutcome =
  * and what the provider shows is recorded (cause `webhook`), through the same transition table as `sync`: a forged
  * or stale event can make the tool ask, never make it write what the event claims.
  */
-export async function followPayoutEvent(ledger: EventLedger, fetchPayout: PayoutFetcher, event: PayoutEvent, now: () => Date = () => new Date()): Promise<FollowOutcome> {
+export async function followPayoutEvent(ledger: EventLedger, fetchPayout: PayoutFetcher, event: PayoutEvent): Promise<FollowOutcome> {
   const row = await ledger.findRowByProviderPayoutId(event.provider, event.payoutId);
   if (!row) return withoutRow(ledger, event);
 
@@ -74,7 +74,7 @@ export async function followPayoutEvent(ledger: EventLedger, fetchPayout: Payout
     return { kind: 'unaccounted_payout', rowId: row.id, batchId: row.batchId, status: row.status, rowPayoutId: event.payoutId };
   }
   try {
-    const result = await ledger.applyProviderState(row.id, payout.state, webhookEvent(payout, now()));
+    const result = await ledger.applyProviderState(row.id, payout.state, providerStateEvent(payout, 'webhook'));
     return {
       kind: 'applied',
       rowId: row.id,
@@ -88,19 +88,6 @@ export async function followPayoutEvent(ledger: EventLedger, fetchPayout: Payout
     if (error instanceof IllegalTransitionError) return { kind: 'illegal', rowId: row.id, batchId: row.batchId, from: row.status, to: payout.state };
     throw error;
   }
-}
-
-/** The provider's view as a ledger event. A provider time in the future is clamped to now: it must not freeze the row. */
-function webhookEvent(payout: ProviderPayout, now: Date): ProviderStateEvent {
-  const updatedAt = payout.updatedAt && payout.updatedAt.getTime() > now.getTime() ? now : payout.updatedAt;
-  return {
-    cause: 'webhook',
-    providerPayoutId: payout.payoutId,
-    providerStatus: payout.providerStatus,
-    ...(updatedAt ? { providerUpdatedAt: updatedAt } : {}),
-    ...(payout.providerReference ? { providerReference: payout.providerReference } : {}),
-    ...(payout.state === 'failed' ? payoutFailure(payout) : {}),
-  };
 }
 
 async function withoutRow(ledger: EventLedger, event: PayoutEvent): Promise<FollowOutcome> {
