@@ -70,6 +70,17 @@ describe('admin endpoints', () => {
     expect((await mutate({ provider: 'openpay', provider_id: created.body.id, status: 'paid_out' })).status).toBe(400);
   });
 
+  it('answers a status word the documentation does not name, never final; documented words and junk are refused', async () => {
+    const created = await call(`${openpayMerchantUrl(sim)}/payouts`, { headers: openpayHeaders(), body: payout('adm-word') });
+    const changed = await mutate({ provider: 'openpay', provider_id: created.body.id, undocumented_status: 'on_hold' });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ provider_id: created.body.id, status: 'on_hold' });
+    expect((await call(`${openpayMerchantUrl(sim)}/payouts/${created.body.id}`, { headers: openpayHeaders() })).body.status).toBe('on_hold');
+    expect((await mutate({ provider: 'openpay', provider_id: created.body.id, undocumented_status: 'completed' })).status).toBe(400);
+    expect((await mutate({ provider: 'openpay', provider_id: created.body.id, undocumented_status: 'on hold; drop' })).status).toBe(400);
+    expect((await mutate({ provider: 'openpay', provider_id: created.body.id, undocumented_status: 'x', status: 'failed' })).status).toBe(400);
+  });
+
   it('deletes a payout: the provider forgets it (404, order_id free again), the journal keeps it', async () => {
     const created = await call(`${openpayMerchantUrl(sim)}/payouts`, { headers: openpayHeaders(), body: payout('adm-3') });
     expect((await mutate({ provider: 'openpay', provider_id: created.body.id, delete: true })).body).toMatchObject({ deleted: true });

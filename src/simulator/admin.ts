@@ -62,6 +62,8 @@ export function handleAdmin(deps: AdminDeps, method: string, path: string, query
  * what the provider's API then shows (balances are not touched); delete makes the provider forget it (lookups 404,
  * its order_id / externalReference is free again) while the journal keeps it, flagged deleted.
  * {provider, create: {amount_cents, destination, reference?, account?}} makes a payout the client did not make.
+ * {provider, provider_id, undocumented_status: WORD} makes the API answer a status word its documentation does not
+ * name (a provider that starts answering a new word), never final; WORD is letters, digits and _ only.
  */
 function mutate(deps: AdminDeps, body: Record<string, unknown> | undefined): ApiResponse {
   if (!body) return json(400, { error: 'body must be a JSON object' });
@@ -97,11 +99,22 @@ function mutate(deps: AdminDeps, body: Record<string, unknown> | undefined): Api
     return json(400, { error: 'amount_cents must be a positive integer' });
   }
   if (body.delete !== undefined && body.delete !== true) return json(400, { error: 'delete must be true when given' });
+  const undocumented = body.undocumented_status;
+  if (undocumented !== undefined) {
+    if (typeof undocumented !== 'string' || !/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(undocumented)) return json(400, { error: 'undocumented_status must be a word of letters, digits and _' });
+    if (api.statuses.all.some((w) => w.toLowerCase() === undocumented.toLowerCase())) return json(400, { error: `${undocumented} is a documented ${provider} status: use status` });
+    if (body.status !== undefined) return json(400, { error: 'send status or undocumented_status, not both' });
+  }
 
   if (typeof body.amount_cents === 'number') payout.amountMinor = body.amount_cents;
   if (typeof body.status === 'string') {
     payout.status = body.status;
     payout.final = api.statuses.final.includes(body.status);
+    payout.updatedAt = deps.clock.now();
+  }
+  if (typeof undocumented === 'string') {
+    payout.status = undocumented;
+    payout.final = false;
     payout.updatedAt = deps.clock.now();
   }
   if (body.delete === true) {

@@ -55,6 +55,8 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     try {
       await checkScope(ledger, reportScope, args.target);
     } catch (error) {
+      // The same code as sync's: the batch exists, but was paid on another target than the one asked for.
+      if (error instanceof ReportScopeError && error.code === 'BATCH_OF_OTHER_ENVIRONMENT') throw new RunError('BATCH_OF_OTHER_ENVIRONMENT', error.message, { hint: 'pass the --target the batch was paid on' });
       if (error instanceof ReportScopeError) throw new RunError('USAGE', error.message, { hint: 'batch ids are printed in every run summary' });
       throw error;
     }
