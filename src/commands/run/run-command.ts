@@ -105,6 +105,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     let progress: ReturnType<typeof createProgressReporter> | undefined;
     /** Providers whose guard listing failed: their unguarded rows were not sent. */
     const guardFailures = new Map<ProviderId, string>();
+    /** Rows the guard found already made at the provider (recorded with its state, not sent), per provider. */
+    const foundAtProvider = new Map<ProviderId, number>();
     scope.onInterrupt((signal) => {
       logger.warn({ event: 'interrupt', signal, graceSeconds }, 'stopping: no new rows are taken; requests in flight have the grace period to finish, then are cut and recorded as unknown');
       if (tty) process.stderr.write(`\n${signal}: stopping after the requests in flight (up to ${graceSeconds}s; signal again to stop now)…\n`);
@@ -272,6 +274,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
           signal: scope.signal,
           cutSignal: scope.cutSignal,
           onResult: (r, row, p) => {
+            if (r.cause === 'found_at_provider' || r.cause === 'found_at_provider_differs') foundAtProvider.set(row.provider, (foundAtProvider.get(row.provider) ?? 0) + 1);
             if (r.state !== 'pending' && r.state !== 'paid') logger.warn({ event: 'row', row: row.row, provider: row.provider, state: r.state, cause: r.cause, code: r.errorCode, message: r.errorMessage });
             reporter.update(p);
           },
@@ -298,6 +301,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
     }
 
     const warnings: string[] = [];
+    for (const [provider, n] of foundAtProvider) {
+      warnings.push(`${provider}: ${n} row(s) the ledger had no history of were already at the provider (found by request key): recorded with the provider's state, not sent again`);
+    }
     for (const [provider, message] of guardFailures) {
       warnings.push(`${provider}: its payouts could not be listed to check for earlier payments of these rows (${message}), so rows with no history in the ledger were not sent; run the same file again`);
     }
