@@ -167,22 +167,47 @@ describe.each(PROVIDERS)('$provider: a lost or replaced ledger does not pay the 
     expectRecordedFromProvider(forced, mistyped);
   }, 60_000);
 
+  it('a payout found with another amount is a conflict for the operator (exit 3), not paid again', async () => {
+    sim = await startRecordingSimulator();
+    const s = setup(c);
+    expect((await s.run(s.ledger, ['--new-ledger'])).code).toBe(0);
+    // The provider now shows another amount for one of them (changed behind the tool's back).
+    const changed = (await sim.journal()).find((e) => e.provider === c.provider)!;
+    const mutate = await fetch(`${sim.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify({ provider: c.provider, provider_id: changed.provider_id, amount_cents: changed.amount_cents + 100 }) });
+    expect(mutate.status).toBe(200);
+
+    const fresh = join(s.dir, 'fresh.sqlite');
+    const again = await s.run(fresh, ['--new-ledger']);
+    await expectPaidOnce(c);
+    expect(again.code).toBe(3);
+    expect(again.summary?.counts).toMatchObject({ conflict: 1 });
+    const db = new Database(fresh, { readonly: true });
+    try {
+      expect(db.prepare("SELECT status, error_code AS code, provider_payout_id AS payoutId FROM payout_rows WHERE status = 'conflict'").all()).toEqual([
+        { status: 'conflict', code: 'FOUND_AT_PROVIDER_DIFFERS', payoutId: changed.provider_id },
+      ]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
   it('a guard listing that fails is never answered by a blind send: rows not sent, exit 3; the next run pays once', async () => {
     sim = await startRecordingSimulator();
     // Between the CLI and the simulator, the provider's list endpoint answers 503 every time; all else passes.
     proxy = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', async () => {
+      req.on('end', () => void answer());
+      const answer = async () => {
         if (req.method === 'GET' && (req.url ?? '').split('?')[0] === c.list) {
           res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'error', type: 'api_error', details: [{ message: 'unavailable', code: 'conekta.errors.api.system.general_failure' }] }));
           return;
         }
         const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length' && k !== 'connection')) as Record<string, string>;
         const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-        const answer = await fetch(`${sim!.url}${req.url}`, { method: req.method!, headers, ...(body ? { body } : {}) });
-        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
-      });
+        const forwarded = await fetch(`${sim!.url}${req.url}`, { method: req.method!, headers, ...(body ? { body } : {}) });
+        res.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await forwarded.arrayBuffer()));
+      };
     });
     await new Promise<void>((done) => proxy!.listen(0, '127.0.0.1', done));
     const through = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/${c.provider}`;
