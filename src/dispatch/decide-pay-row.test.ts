@@ -51,6 +51,25 @@ const TABLE: Row[] = [
   ['resumed sending row without recipient: recipient for the lookup', state({ ledger: 'sending', attempt: 2, priorAttempts: 2, since: SENT_AT }), { kind: 'start' }, none, { call: { kind: 'recipient' }, next: { waiting: 'lookup-recipient' } }],
   ['resumed sending row with recipient: lookup from its sentAt', state({ ledger: 'sending', attempt: 2, since: SENT_AT, instruction: { ...INSTRUCTION, recipientId: 'payee_1' } }), { kind: 'start' }, none, { call: { kind: 'lookup', since: SENT_AT }, next: { waiting: 'lookup' } }],
   ['resumed unknown row, interrupted: the lookup still settles it', state({ ledger: 'unknown', attempt: 1, instruction: { ...INSTRUCTION, recipientId: 'payee_1' } }), { kind: 'start' }, { aborted: true }, { call: { kind: 'lookup', since: new Date(0) } }],
+  // start, guarded (Conekta, Digital FEMSA: no idempotency at the provider)
+  ['guarded queued row, no ledger history: looked up at the provider first', state({ guard: true }), { kind: 'start' }, none, { call: { kind: 'guard', instruction: INSTRUCTION }, next: { waiting: 'guard' } }],
+  ['guarded queued row with earlier attempts (provably not left): no guard, recipient', state({ guard: true, attempt: 1, priorAttempts: 1 }), { kind: 'start' }, none, { call: { kind: 'recipient' }, next: { waiting: 'send-recipient' } }],
+  ['guarded queued row, run interrupted: stays queued, no listing', state({ guard: true }), { kind: 'start' }, { aborted: true }, { result: { state: 'queued', cause: 'interrupted' }, outcome: null }],
+  ['guarded queued row, provider halted: stays queued, no listing', state({ guard: true }), { kind: 'start' }, { halted: true }, { result: { state: 'queued', cause: 'interrupted' }, outcome: null }],
+  ['guarded sending row: settled by lookup, not by the guard', state({ guard: true, ledger: 'sending', attempt: 1, priorAttempts: 1, since: SENT_AT, instruction: { ...INSTRUCTION, recipientId: 'payee_1' } }), { kind: 'start' }, none, { call: { kind: 'lookup', since: SENT_AT } }],
+  // guard
+  ['guard found nothing: sent as a first send', state({ guard: true, waiting: 'guard' }), { kind: 'absent' }, none, { call: { kind: 'recipient' }, next: { waiting: 'send-recipient' } }],
+  ['guard found nothing, interrupted meanwhile: queued', state({ guard: true, waiting: 'guard' }), { kind: 'absent' }, { aborted: true }, { result: { state: 'queued', cause: 'interrupted' }, outcome: null }],
+  ['guard found it pending: pending, never sent', state({ guard: true, waiting: 'guard' }), { kind: 'found', payout: payout('pending', { createdAt: SENT_AT, destination: '012***********7897' }) }, none, { result: { state: 'pending', cause: 'found_at_provider' }, outcome: { to: 'pending', cause: 'found_at_provider', attempt: 0, providerPayoutId: 'po_pending', foundRequest: { requestKey: 'conekta:B1-2', sentAt: SENT_AT } }, note: true }],
+  ['guard found it paid: paid', state({ guard: true, waiting: 'guard' }), { kind: 'found', payout: payout('paid') }, none, { result: { state: 'paid', cause: 'found_at_provider' }, outcome: { to: 'paid', cause: 'found_at_provider', foundRequest: { requestKey: 'conekta:B1-2' } } }],
+  ['guard found it failed: failed with its code, not sent again', state({ guard: true, waiting: 'guard' }), { kind: 'found', payout: payout('failed', { failureCode: 'R03' }) }, none, { result: { state: 'failed', cause: 'found_at_provider', errorCode: 'R03' }, outcome: { to: 'failed', cause: 'found_at_provider' } }],
+  ['guard found it with another amount: conflict, not paid again', state({ guard: true, waiting: 'guard' }), { kind: 'found', payout: payout('paid', { amountMinor: 99_900 }) }, none, { result: { state: 'conflict', cause: 'found_at_provider_differs', errorCode: 'FOUND_AT_PROVIDER_DIFFERS' }, outcome: { to: 'conflict', cause: 'found_at_provider_differs', providerPayoutId: 'po_paid' }, note: true }],
+  ['guard found it to another destination: conflict', state({ guard: true, waiting: 'guard' }), { kind: 'found', payout: payout('pending', { destination: '012***********0001' }) }, none, { result: { state: 'conflict', cause: 'found_at_provider_differs', errorCode: 'FOUND_AT_PROVIDER_DIFFERS' }, outcome: { to: 'conflict' } }],
+  ['guard found it, destination masked differently (last 4 only): the row’s', state({ guard: true, waiting: 'guard' }), { kind: 'found', payout: payout('pending', { destination: '**************7897' }) }, none, { result: { state: 'pending', cause: 'found_at_provider' } }],
+  ['guard listing failed (5xx after retries): not sent, queued', state({ guard: true, waiting: 'guard' }), failed(perr('server', { retryable: true })), none, { result: { state: 'queued', cause: 'not_left', errorCode: 'PROVIDER_CHECK_FAILED' }, outcome: null }],
+  ['guard listing failed (network): not sent, queued', state({ guard: true, waiting: 'guard' }), failed(perr('network', { retryable: true })), none, { result: { state: 'queued', cause: 'not_left', errorCode: 'PROVIDER_CHECK_FAILED' }, outcome: null }],
+  ['guard listing unreadable: not sent, queued', state({ guard: true, waiting: 'guard' }), failed(perr('bad_response')), none, { result: { state: 'queued', cause: 'not_left', errorCode: 'PROVIDER_CHECK_FAILED' }, outcome: null }],
+  ['guard listing aborted: queued, interrupted', state({ guard: true, waiting: 'guard' }), failed(abortError()), none, { result: { state: 'queued', cause: 'interrupted' }, outcome: null }],
   // lookup-recipient
   ['lookup recipient found: lookup carries it', state({ ledger: 'sending', waiting: 'lookup-recipient' }), { kind: 'recipient', recipientId: 'payee_9' }, none, { call: { kind: 'lookup', instruction: { ...INSTRUCTION, recipientId: 'payee_9' } } }],
   ['lookup recipient failed: lookup without it', state({ ledger: 'sending', waiting: 'lookup-recipient' }), failed(perr('server', { retryable: true })), none, { call: { kind: 'lookup', instruction: INSTRUCTION } }],
@@ -126,11 +145,18 @@ describe('decide (one row of the pay-row table per test)', () => {
 
   it('every state a row can wait in has at least one row in the table', () => {
     const waits = new Set(TABLE.map(([, from]) => from.waiting));
-    expect([...waits].sort()).toEqual(['create', 'lookup', 'lookup-recipient', 'mark', 'record-queued', 'record-unknown', 'retry', 'send-recipient', 'start']);
+    expect([...waits].sort()).toEqual(['create', 'guard', 'lookup', 'lookup-recipient', 'mark', 'record-queued', 'record-unknown', 'retry', 'send-recipient', 'start']);
   });
 
   it('sends from queued as a first send, from unknown only as a resend after a lookup, never from sending', () => {
     expect([sendCause('queued'), sendCause('unknown'), sendCause('sending')]).toEqual(['sent', 'resent_after_lookup', undefined]);
+  });
+
+  it('never asks for a send from the guard without its answer: every guard failure ends the row unsent', () => {
+    for (const error of [perr('server', { retryable: true }), perr('timeout', { outcomeUnknown: true }), perr('authentication'), new TypeError('boom')]) {
+      const step = decide(state({ guard: true, waiting: 'guard' }), { ...failed(error), aborted: false, halted: false });
+      expect('result' in step && step.result.state).toBe('queued');
+    }
   });
 
   it('does not change the state it was given', () => {

@@ -1,3 +1,4 @@
+import { maskAccount, sameDestination } from '../domain/mask-account.ts';
 import type { MarkSendingItem, OutcomeInput, SendingMark } from '../ledger/ledger-store.ts';
 import { canTransition, SENT_STATUSES, type TransitionCause } from '../ledger/transitions.ts';
 import type { PayoutInstruction, ProviderPayout } from '../providers/payout-provider.ts';
@@ -12,6 +13,8 @@ export type PayLedgerState = 'queued' | 'sending' | 'unknown';
 /** What the machine waits for: the answer to the call it asked for last. */
 export type PayWaiting =
   | 'start'
+  /** The provider-side guard: whether the provider already holds a payout with the row's request key. */
+  | 'guard'
   /** The recipient id a lookup may need (Conekta payee); a failure only means the lookup goes without it. */
   | 'lookup-recipient'
   | 'lookup'
@@ -37,6 +40,11 @@ export interface PayRowState {
   since?: Date;
   /** Attempts the ledger held before this run. */
   priorAttempts: number;
+  /**
+   * The provider takes no idempotency key (Conekta, Digital FEMSA): a row the ledger has no history of is looked up
+   * there by its request key before its first send.
+   */
+  guard?: boolean;
   attemptsThisRun: number;
   maxAttempts: number;
   /** The last provider error of a money-moving call in this run. */
@@ -49,6 +57,8 @@ export interface PayRowState {
 /** One call to perform; its answer is the next event. */
 export type PayCall =
   | { kind: 'recipient'; instruction: PayoutInstruction }
+  /** Answered `found` / `absent` from the provider's listing by request key (one listing per dispatch). */
+  | { kind: 'guard'; instruction: PayoutInstruction }
   | { kind: 'lookup'; instruction: PayoutInstruction; since: Date }
   /** `retryBudget` opens a send under the retry policy with that many attempts; without it the send continues one. */
   | { kind: 'markSending'; item: MarkSendingItem & { requestKey: string }; retryBudget?: number }
@@ -80,10 +90,16 @@ export type PayStep =
   /** The ledger refused a write the next step depends on: the row cannot go on, and the failure is the run's. */
   | { state: PayRowState; raise: unknown };
 
+/** The result code of a row not sent because the provider could not be searched for an earlier payout of it. */
+export const GUARD_FAILED_CODE = 'PROVIDER_CHECK_FAILED';
+/** The result code of a row whose request key the provider already holds with another amount or destination. */
+export const GUARD_DIFFERS_CODE = 'FOUND_AT_PROVIDER_DIFFERS';
+
 const UNCONFIRMED_NOTE = 'the provider could not confirm whether this payout exists; run `payout-batch sync` or check the provider before paying it again';
 
-export function startState(row: DispatchRow, maxAttempts: number): PayRowState {
+export function startState(row: DispatchRow, maxAttempts: number, guarded = false): PayRowState {
   return {
+    ...(guarded ? { guard: true } : {}),
     rowId: row.rowId,
     instruction: { ...row.instruction },
     ledger: row.status,
@@ -99,7 +115,9 @@ export function startState(row: DispatchRow, maxAttempts: number): PayRowState {
 /**
  * The rules of paying one row, pure: given where the row stands and what the last call answered, the next call or
  * the row's result.
- *  1. A row left `sending` or `unknown` is settled by lookup before anything is sent.
+ *  1. A row left `sending` or `unknown` is settled by lookup before anything is sent. A queued row the ledger has no
+ *     history of, at a provider without idempotency, is looked up there by its request key first (the guard): found →
+ *     the provider's state, never sent; found with another amount/destination → conflict; listing failed → not sent.
  *  2. The row is marked `sending` (attempt, request key) durably, then the request leaves.
  *  3. A failure that provably performed nothing goes to the retry policy; one that may have been performed is
  *     settled by lookup, never resent blindly: found → its state; provably absent → a new attempt; cannot tell →
@@ -108,7 +126,13 @@ export function startState(row: DispatchRow, maxAttempts: number): PayRowState {
 export function decide(state: PayRowState, event: PayEvent): PayStep {
   switch (state.waiting) {
     case 'start':
-      return state.ledger === 'queued' ? readyToSend(state, event) : lookUp(state);
+      if (state.ledger !== 'queued') return lookUp(state);
+      if (state.guard === true && state.priorAttempts === 0 && !event.aborted && !event.halted) {
+        return { state: { ...state, waiting: 'guard' }, call: { kind: 'guard', instruction: state.instruction } };
+      }
+      return readyToSend(state, event);
+    case 'guard':
+      return afterGuard(state, event);
     case 'lookup-recipient': {
       const recipientId = event.kind === 'recipient' ? event.recipientId : undefined;
       return lookUp(recipientId !== undefined ? { ...state, instruction: { ...state.instruction, recipientId } } : state);
@@ -148,6 +172,53 @@ export function decide(state: PayRowState, event: PayEvent): PayStep {
       if (event.kind === 'retry') return markOrStop(state, event);
       return afterSendFailure(state, event);
   }
+}
+
+/**
+ * What the guard found decides the row without a send. A payout with the row's request key was made by a run the
+ * ledger lost (the key is derived from provider + order id): the row takes its state. The guard never sends blind:
+ * when the provider cannot be searched, the row stays queued (the run reports it not sent, exit 3).
+ */
+function afterGuard(state: PayRowState, event: PayEvent): PayStep {
+  if (event.kind === 'absent') return readyToSend(state, event);
+  if (event.kind === 'found') {
+    const payout = event.payout;
+    const differs = guardDifference(state.instruction, payout);
+    if (differs) {
+      // Not the row's payout to claim (its amount or destination is not the row's), and not unknown either: a later
+      // lookup matches by amount and payee, would find nothing and send it. Conflict is final and reported.
+      return done(state, 'conflict', 'found_at_provider_differs', {
+        providerPayoutId: payout.payoutId,
+        providerStatus: payout.providerStatus,
+        errorCode: GUARD_DIFFERS_CODE,
+        errorMessage: `the provider already has payout ${payout.payoutId} (${payout.providerStatus}) for order ${state.instruction.orderId} with ${differs}; not paid again`,
+        note: 'check which amount and destination are right before paying this order id again (with a new order_id)',
+      });
+    }
+    const sentAt = payout.createdAt;
+    return fromPayout(state, payout, 'found_at_provider', 'found at the provider by its request key (a run this ledger does not hold made it); not sent again', {
+      foundRequest: { requestKey: state.instruction.requestKey, ...(sentAt ? { sentAt } : {}) },
+    });
+  }
+  const error = event.kind === 'failed' ? event.error : undefined;
+  if (event.aborted || (error instanceof Error && error.name === 'AbortError')) return done(state, 'queued', 'interrupted');
+  const fields = errorFields(error);
+  return done(state, 'queued', 'not_left', {
+    ...fields,
+    errorCode: GUARD_FAILED_CODE,
+    errorMessage: `not sent: the provider could not be searched for an earlier payout of this row (${fields.errorMessage}); re-run to try again`,
+  });
+}
+
+/** How a found payout differs from the row, or undefined when it is the row's (amount, currency, masked destination). */
+function guardDifference(instruction: PayoutInstruction, payout: ProviderPayout): string | undefined {
+  const parts: string[] = [];
+  if (payout.amountMinor !== instruction.amountMinor || payout.currency !== instruction.currency) {
+    parts.push(`amount ${payout.amountMinor} ${payout.currency} (the row: ${instruction.amountMinor} ${instruction.currency})`);
+  }
+  const ours = maskAccount(instruction.account);
+  if (payout.destination !== undefined && !sameDestination(ours, payout.destination)) parts.push(`destination ${payout.destination} (the row: ${ours})`);
+  return parts.length > 0 ? parts.join(' and ') : undefined;
 }
 
 /** Settles a row that may have left: the recipient id first where the provider needs one to find it. */
@@ -291,8 +362,9 @@ function done(state: PayRowState, to: RowResultState, cause: TransitionCause, ex
   return halt ? { state, result, halt } : { state, result };
 }
 
-function fromPayout(state: PayRowState, payout: ProviderPayout, cause: TransitionCause, note?: string): PayStep {
+function fromPayout(state: PayRowState, payout: ProviderPayout, cause: TransitionCause, note?: string, extra: Partial<OutcomeInput> = {}): PayStep {
   return done(state, payout.state, cause, {
+    ...extra,
     providerPayoutId: payout.payoutId,
     providerStatus: payout.providerStatus,
     ...(payout.providerReference ? { providerReference: payout.providerReference } : {}),

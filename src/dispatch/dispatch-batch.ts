@@ -4,11 +4,18 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import { createGroupCommitter } from '../ledger/group-commit.ts';
 import type { Environment, MarkSendingItem, OutcomeInput, SendingMark } from '../ledger/ledger-store.ts';
 import { providerAccount } from '../providers/provider-account.ts';
-import type { PayoutInstruction, PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
+import type { PayoutInstruction, PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import type { ProviderError } from '../providers/provider-error.ts';
 import type { DispatchLedger, DispatchProgress, DispatchRow, RowResult } from './dispatch-types.ts';
 import { payRow, type PayContext } from './pay-row.ts';
 import { createRateLimiter } from './rate-limiter.ts';
+import { withRetries } from './retry-policy.ts';
+
+/**
+ * How far back the provider-side guard lists payouts when nothing says when the batch was first run: the ledger that
+ * would say is the one that was lost. A re-run after a lost ledger comes within days; a month covers it with margin.
+ */
+export const GUARD_LOOKBACK_MS = 31 * 24 * 60 * 60 * 1000;
 
 export interface ProviderLane {
   provider: PayoutProvider;
@@ -33,6 +40,13 @@ export interface DispatchOptions {
   onHalt?: (provider: ProviderId, error: ProviderError) => void;
   /** A ledger write failed: the rows stay `sending` and are settled by the next run. */
   onLedgerError?: (error: unknown) => void;
+  /**
+   * Where the provider-side guard starts listing (providers without idempotency); default GUARD_LOOKBACK_MS before
+   * the provider session's clock.
+   */
+  guardSince?: Date;
+  /** The guard's listing of a provider finished (how many of our payouts it holds) or failed after its retries. */
+  onGuard?: (provider: ProviderId, outcome: { found: number } | { error: unknown }) => void;
 }
 
 export interface DispatchResult {
@@ -69,7 +83,9 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
     lane.session.onRateLimited = (ms) => limiter.onRateLimited(ms);
     lane.session.signal = cutSignal;
     const recipients = new Map<string, Promise<string>>();
+    const guard = lane.provider.payoutsByRequestKey ? guardFor(id, lane, options) : undefined;
     const ctx: PayContext = {
+      ...(guard ? { guard } : {}),
       provider: lane.provider,
       session: lane.session,
       maxAttempts: options.maxAttempts,
@@ -122,6 +138,30 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
     await outcomes.close().catch((error) => options.onLedgerError?.(error));
   }
   return { progress, halted };
+}
+
+/**
+ * The provider-side guard of one lane: the provider's payouts by request key, listed once — on the first row that
+ * asks, under the retry policy and through the lane's rate limiter (the session's beforeRequest) — then consulted per
+ * row. A listing that fails is remembered as failed for the whole dispatch: none of the lane's unguarded rows is sent.
+ */
+function guardFor(id: ProviderId, lane: ProviderLane, options: DispatchOptions): (instruction: PayoutInstruction) => Promise<ProviderPayout | null> {
+  let listing: Promise<Map<string, ProviderPayout>> | undefined;
+  const list = async (): Promise<Map<string, ProviderPayout>> => {
+    const since = options.guardSince ?? new Date(lane.session.now().getTime() - GUARD_LOOKBACK_MS);
+    try {
+      const found = await withRetries(() => lane.provider.payoutsByRequestKey!(lane.session, since), { maxAttempts: options.maxAttempts, signal: options.signal });
+      options.onGuard?.(id, { found: found.size });
+      return found;
+    } catch (error) {
+      options.onGuard?.(id, { error });
+      throw error;
+    }
+  };
+  return async (instruction) => {
+    listing ??= list();
+    return (await listing).get(instruction.requestKey) ?? null;
+  };
 }
 
 /**

@@ -21,7 +21,8 @@ export interface DispatchRow {
 export type DispatchLedger = Pick<LedgerStore, 'markSending' | 'recordOutcomes' | 'getRecipient' | 'saveRecipient'>;
 
 /** How a row ended this time round, for progress and logs; the ledger has the durable truth. */
-export type RowResultState = 'pending' | 'paid' | 'failed' | 'unknown' | 'queued';
+/** `conflict`: the provider-side guard found the row's request key on a payout with another amount or destination. */
+export type RowResultState = 'pending' | 'paid' | 'failed' | 'unknown' | 'queued' | 'conflict';
 
 export interface RowResult {
   rowId: number;

@@ -112,6 +112,23 @@ const CASES: [string, Case][] = [
     script: { recordFails: true, create: [perr('rate_limited', { retryable: true })] },
     log: [...SEND, 'recordNow queued/not_left'], result: { state: 'unknown', cause: 'outcome_unknown', errorCode: 'UNEXPECTED' }, outcome: { to: 'unknown', cause: 'outcome_unknown' },
   }],
+  // The provider-side guard (Conekta, Digital FEMSA): asked before the first send of a row with no ledger history.
+  ['guard finds nothing: sent', {
+    script: { guard: [null], create: [payout('pending')] },
+    log: ['guard', ...SEND], result: { state: 'pending', cause: 'provider_accepted' }, outcome: { to: 'pending', attempt: 1 },
+  }],
+  ['guard finds it paid: recorded from the provider, nothing sent', {
+    script: { guard: [payout('paid', { createdAt: SENT_AT })] },
+    log: ['guard'], result: { state: 'paid', cause: 'found_at_provider' }, outcome: { to: 'paid', cause: 'found_at_provider', attempt: 0, foundRequest: { requestKey: 'conekta:B1-2', sentAt: SENT_AT } },
+  }],
+  ['guard listing fails: not sent, no recipient, no mark', {
+    script: { guard: [perr('server', { retryable: true })] },
+    log: ['guard'], result: { state: 'queued', cause: 'not_left', errorCode: 'PROVIDER_CHECK_FAILED' }, outcome: null,
+  }],
+  ['guarded row with earlier attempts (provably not left): no guard asked', {
+    script: { guard: [], row: { attempts: 1 }, create: [payout('pending')] },
+    log: ['recipientFor', 'markSending', 'marked #2', 'createPayout payee_1'], result: { state: 'pending', cause: 'provider_accepted' }, outcome: { to: 'pending', attempt: 2 },
+  }],
 ];
 
 describe('payRow performs what decide asks, one call at a time', () => {

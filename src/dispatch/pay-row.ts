@@ -1,5 +1,5 @@
 import type { OutcomeInput, SendingMark } from '../ledger/ledger-store.ts';
-import type { PayoutInstruction, PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
+import type { PayoutInstruction, PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import type { ProviderError } from '../providers/provider-error.ts';
 import { decide, startState, type PayAnswer, type PayCall, type PayEvent, type PayStep } from './decide-pay-row.ts';
 import type { DispatchRow, RowResult } from './dispatch-types.ts';
@@ -15,6 +15,11 @@ export interface PayContext {
   markSending(item: { rowId: number; requestKey: string; recipientId?: string; lookupFoundNothing?: boolean }): Promise<SendingMark>;
   /** Durable when it resolves; used where the next step depends on it. */
   recordNow(outcome: OutcomeInput): Promise<void>;
+  /**
+   * The provider-side guard (providers without idempotency): the payout the provider already holds under this
+   * instruction's request key, or null. Shared by the lane: one listing answers every row.
+   */
+  guard?: (instruction: PayoutInstruction) => Promise<ProviderPayout | null>;
   /** The remembered recipient id (Conekta payee, FEMSA customer, Zenrise bank account), created once. */
   recipientFor(instruction: PayoutInstruction): Promise<string | undefined>;
   /** Stop sending to this provider (insufficient funds, rejected credentials): its remaining rows are not sent. */
@@ -27,7 +32,7 @@ export interface PayContext {
  * back. The rules are all there; this loop only performs.
  */
 export async function payRow(row: DispatchRow, ctx: PayContext): Promise<RowResult> {
-  let step = decide(startState(row, ctx.maxAttempts), observed(ctx, { kind: 'start' }));
+  let step = decide(startState(row, ctx.maxAttempts, ctx.guard !== undefined), observed(ctx, { kind: 'start' }));
   for (;;) {
     if ('raise' in step) throw step.raise;
     if ('result' in step) {
@@ -78,6 +83,11 @@ async function perform(call: PayCall, ctx: PayContext): Promise<PayAnswer> {
     switch (call.kind) {
       case 'recipient':
         return { kind: 'recipient', recipientId: await retried(() => ctx.recipientFor(call.instruction), ctx) };
+      case 'guard': {
+        if (!ctx.guard) throw new Error('no provider guard in this lane');
+        const found = await ctx.guard(call.instruction);
+        return found ? { kind: 'found', payout: found } : { kind: 'absent' };
+      }
       case 'lookup': {
         const found = await retried(() => ctx.provider.findPayout(ctx.session, call.instruction, call.since), ctx);
         return found ? { kind: 'found', payout: found } : { kind: 'absent' };

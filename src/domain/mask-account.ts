@@ -37,3 +37,21 @@ export function maskEmail(email: string): string {
   return `${text.slice(0, 1)}***${text.slice(at)}`;
 }
 
+/**
+ * Whether two masked destinations name the same account. Both sides are masked (bank code + last 4, an alias, a
+ * masked email), and providers mask differently: Openpay "012XXXXXXXXXX24616", Conekta sometimes only the last 4.
+ * So digits compare on the last 4, and on the bank code where both show one; aliases and emails compare without
+ * case.
+ */
+export function sameDestination(ledger: string, provider: string): boolean {
+  const a = ledger.trim().toLowerCase();
+  const b = provider.trim().toLowerCase();
+  if (a === b) return true;
+  const digitsA = /^[\d*x]+$/.test(a);
+  const digitsB = /^[\d*x]+$/.test(b);
+  if (!digitsA || !digitsB) return false;
+  if (a.slice(-4) !== b.slice(-4)) return false;
+  const bankA = a.slice(0, 3);
+  const bankB = b.slice(0, 3);
+  return !/^\d{3}$/.test(bankA) || !/^\d{3}$/.test(bankB) || bankA === bankB;
+}

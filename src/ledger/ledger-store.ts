@@ -345,6 +345,11 @@ export interface OutcomeInput {
   errorMessage?: string;
   warning?: string;
   note?: string;
+  /**
+   * Cause `found_at_provider`: the request a run the ledger lost sent, as the provider shows it (our request key, the
+   * payout's creation time, else now). The row takes it as its attempt 1, so it reads like any row that was sent.
+   */
+  foundRequest?: { requestKey: string; sentAt?: Date };
 }
 
 export interface ProviderStateEvent {

@@ -22,6 +22,11 @@ describe('the transition table', () => {
     ['pending', 'failed', 'sync'],
     ['paid', 'failed', 'reversal'],
     ['not_sent', 'queued', 'resumed'],
+    // The provider-side guard: a payout with the row's request key already exists (a lost or empty ledger).
+    ['queued', 'pending', 'found_at_provider'],
+    ['queued', 'paid', 'found_at_provider'],
+    ['queued', 'failed', 'found_at_provider'],
+    ['queued', 'conflict', 'found_at_provider_differs'],
   ] as const)('allows %s → %s (%s)', (from, to, cause) => {
     expect(canTransition(from, to, cause)).toBe(true);
   });
@@ -44,6 +49,14 @@ describe('the transition table', () => {
     ['duplicate', 'sending', 'sent'],
     ['conflict', 'queued', 'resumed'],
     ['invalid', 'queued', 'resumed'],
+    // Only the guard's own finding moves a queued row straight to a provider state or a conflict.
+    ['queued', 'pending', 'lookup'],
+    ['queued', 'paid', 'sync'],
+    ['queued', 'conflict', 'key_owned'],
+    ['queued', 'unknown', 'found_at_provider'],
+    ['queued', 'paid', 'found_at_provider_differs'],
+    ['unknown', 'conflict', 'found_at_provider_differs'],
+    ['sending', 'conflict', 'found_at_provider_differs'],
   ] as const)('refuses %s → %s (%s)', (from, to, cause) => {
     expect(canTransition(from, to, cause)).toBe(false);
     expect(() => assertTransition(7, from, to, cause)).toThrow(IllegalTransitionError);
@@ -82,6 +95,17 @@ describe('decideOutcome', () => {
       to: 'pending',
       cause: 'provider_accepted',
     });
+  });
+
+  it('moves a queued row with no attempt to the state the guard found at the provider', () => {
+    const queued: RowFacts = { status: 'queued', attempts: 0 };
+    expect(decideOutcome(1, queued, { to: 'paid', cause: 'found_at_provider', attempt: 0, providerPayoutId: 'tr_9' })).toEqual({ kind: 'transition', to: 'paid', cause: 'found_at_provider' });
+    expect(decideOutcome(1, queued, { to: 'conflict', cause: 'found_at_provider_differs', attempt: 0 })).toEqual({ kind: 'transition', to: 'conflict', cause: 'found_at_provider_differs' });
+    expect(() => decideOutcome(1, queued, { to: 'paid', cause: 'lookup', attempt: 0 })).toThrow(IllegalTransitionError);
+  });
+
+  it('takes a conflict as an outcome only from the guard: a conflict of another row carries its owner', () => {
+    expect(() => decideOutcome(1, { status: 'not_sent', attempts: 0 }, { to: 'conflict', cause: 'key_owned' })).toThrow(IllegalTransitionError);
   });
 
   it('ignores the outcome of an earlier attempt', () => {

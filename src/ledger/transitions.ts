@@ -19,6 +19,13 @@ export const TRANSITION_CAUSES = [
   /** Any other error after which the request may have been performed (5xx on a money-moving call, reset). */
   'outcome_unknown',
   'lookup',
+  /**
+   * Before the first send of a row the ledger has no history of (Conekta, Digital FEMSA: no idempotency at the
+   * provider), the provider's list held a payout carrying the row's request key: a run the ledger lost made it.
+   */
+  'found_at_provider',
+  /** Such a payout was found, but with another amount or destination than the row: not the row's to claim or repeat. */
+  'found_at_provider_differs',
   /** A lookup proved the provider has no payout for the key. */
   'lookup_found_nothing',
   'sync',
@@ -62,7 +69,21 @@ type Causes = 'any' | readonly TransitionCause[];
 export const TRANSITIONS: Readonly<Partial<Record<RowStatus, Readonly<Partial<Record<RowStatus, Causes>>>>>> = {
   // queued → failed: the provider refused the destination itself (e.g. Zenrise rejects the bank account) before any
   // money-moving request was made for the row.
-  queued: { sending: ['sent'], not_sent: ['interrupted', 'aborted', 'insufficient_funds'], failed: ['provider_rejected'] },
+  //
+  // queued → pending | paid | failed: the provider already holds a payout with the row's request key (a lost, empty or
+  // replaced ledger); the row takes the provider's state and is never sent. queued → failed also covers a found
+  // payout the provider failed: that request left and failed, and the key is released like any failed payout.
+  // queued → conflict: the found payout carries the row's key but another amount or destination. Neither paid (the
+  // provider's payout is not this row's) nor unknown (a later lookup by amount would find nothing and send it): a
+  // final state the operator must resolve, exactly like two rows of one order id that disagree.
+  queued: {
+    sending: ['sent'],
+    not_sent: ['interrupted', 'aborted', 'insufficient_funds'],
+    pending: ['found_at_provider'],
+    paid: ['found_at_provider'],
+    failed: ['provider_rejected', 'found_at_provider'],
+    conflict: ['found_at_provider_differs'],
+  },
   sending: { pending: 'any', paid: 'any', failed: 'any', unknown: 'any', queued: ['not_left'] },
   unknown: {
     pending: 'any',
@@ -96,7 +117,7 @@ export function ownsKey(status: RowStatus): boolean {
 }
 
 /** What an outcome or provider event may move a row to. */
-export const OUTCOME_TARGETS: readonly RowStatus[] = ['pending', 'paid', 'failed', 'unknown', 'queued', 'not_sent'];
+export const OUTCOME_TARGETS: readonly RowStatus[] = ['pending', 'paid', 'failed', 'unknown', 'queued', 'not_sent', 'conflict'];
 
 /** Causes that carry the provider's own current view of an existing payout (as opposed to our call's result). */
 const PROVIDER_REPORT_CAUSES: readonly TransitionCause[] = ['webhook', 'sync', 'lookup', 'reversal'];
@@ -163,6 +184,8 @@ export interface RowFacts {
 export function decideOutcome(rowId: number, row: RowFacts, item: OutcomeFacts, now?: Date): OutcomeDecision {
   // `sending` carries an attempt and a lock check (markSending); duplicate/conflict carry an owner (insert, requeue).
   if (!OUTCOME_TARGETS.includes(item.to)) throw new IllegalTransitionError(rowId, row.status, item.to, item.cause);
+  // A conflict of another row (key_owned) names its owner and is written by requeue; as an outcome, only the guard's.
+  if (item.to === 'conflict' && item.cause !== 'found_at_provider_differs') throw new IllegalTransitionError(rowId, row.status, item.to, item.cause);
   if (item.attempt !== undefined && item.attempt !== row.attempts) return { kind: 'ignore', reason: 'stale_attempt' };
 
   if (PROVIDER_STATES.includes(item.to) && SENT_STATUSES.includes(row.status)) {

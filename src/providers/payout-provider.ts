@@ -37,6 +37,14 @@ export interface PayoutProvider {
    */
   findPayout(session: ProviderSession, instruction: PayoutInstruction, since: Date): Promise<ProviderPayout | null>;
 
+  /**
+   * Conekta and Digital FEMSA only: they take no idempotency key, so a lost or empty ledger would make a second payout.
+   * Every payout the provider shows created since `since` that carries one of our request keys in metadata, keyed by
+   * it — one listing for all the rows of a dispatch, consulted before each row's first send. Throws when the listing
+   * cannot be completed (the caller then sends none of those rows).
+   */
+  payoutsByRequestKey?(session: ProviderSession, since: Date): Promise<Map<string, ProviderPayout>>;
+
   /** Every payout the provider has in a period, for reconciliation. */
   listPayouts(session: ProviderSession, range: { from: Date; to: Date }): AsyncIterable<ProviderPayout>;
 

@@ -3,6 +3,7 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import type { LedgerRow } from '../ledger/ledger-store.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
+import { sameDestination } from '../domain/mask-account.ts';
 
 /**
  * What comparing the ledger with a provider's own view can find. Stable codes: the Exceptions sheet's first
@@ -157,21 +158,5 @@ export function payoutNotInLedger(provider: ProviderId, payout: ProviderPayout, 
   return e;
 }
 
-/**
- * Whether two masked destinations name the same account. Both sides are masked (bank code + last 4, an alias, a
- * masked email), and providers mask differently: Openpay "012XXXXXXXXXX24616", Conekta sometimes only the last 4.
- * So digits compare on the last 4, and on the bank code where both show one; aliases and emails compare without
- * case.
- */
-export function sameDestination(ledger: string, provider: string): boolean {
-  const a = ledger.trim().toLowerCase();
-  const b = provider.trim().toLowerCase();
-  if (a === b) return true;
-  const digitsA = /^[\d*x]+$/.test(a);
-  const digitsB = /^[\d*x]+$/.test(b);
-  if (!digitsA || !digitsB) return false;
-  if (a.slice(-4) !== b.slice(-4)) return false;
-  const bankA = a.slice(0, 3);
-  const bankB = b.slice(0, 3);
-  return !/^\d{3}$/.test(bankA) || !/^\d{3}$/.test(bankB) || bankA === bankB;
-}
+/** The reports and the provider-side guard compare destinations the same way (domain/mask-account.ts). */
+export { sameDestination };

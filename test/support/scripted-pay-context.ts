@@ -29,6 +29,8 @@ export interface Script {
   recipient?: Answer<string | undefined>[];
   create?: Answer<ProviderPayout>[];
   find?: Answer<ProviderPayout | null>[];
+  /** The lane's provider-side guard answers these, one per call; absent: the lane has no guard. */
+  guard?: Answer<ProviderPayout | null>[];
   /** recordNow fails. */
   recordFails?: boolean;
   abortedBefore?: boolean;
@@ -54,7 +56,7 @@ export async function run(script: Script): Promise<Run> {
   const halts: ProviderErrorKind[] = [];
   let halted = script.haltedBefore ?? false;
   let attempt = script.row?.attempts ?? 0;
-  const queues = { recipient: [...(script.recipient ?? [])], create: [...(script.create ?? [])], find: [...(script.find ?? [])] };
+  const queues = { recipient: [...(script.recipient ?? [])], create: [...(script.create ?? [])], find: [...(script.find ?? [])], guard: [...(script.guard ?? [])] };
   const answer = async <T>(name: keyof typeof queues, fallback?: T): Promise<T> => {
     const queue = queues[name] as Answer<T>[];
     if (queue.length === 0) {
@@ -80,6 +82,14 @@ export async function run(script: Script): Promise<Run> {
     },
   } as unknown as PayoutProvider;
   const ctx: PayContext = {
+    ...(script.guard
+      ? {
+          guard: async () => {
+            log.push('guard');
+            return answer<ProviderPayout | null>('guard');
+          },
+        }
+      : {}),
     provider,
     session: {} as ProviderSession,
     maxAttempts: script.maxAttempts ?? 3,

@@ -29,6 +29,7 @@ import { withCommandScope } from '../shared/command-scope.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
 import { decideExitCode, type ExitFacts } from '../shared/exit-code.ts';
+import { GUARD_DIFFERS_CODE } from '../../dispatch/decide-pay-row.ts';
 import { Tally } from '../shared/tally.ts';
 import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 import { createProgressReporter } from './progress.ts';
@@ -102,6 +103,10 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // The log goes to a file beside the results; stderr stays for the plan, the progress bar and one-line errors.
     const logger = scope.createLogger({ file: join(outDir, 'run.log'), stderr: false, base: { command: 'run' } });
     let progress: ReturnType<typeof createProgressReporter> | undefined;
+    /** Providers whose guard listing failed: their unguarded rows were not sent. */
+    const guardFailures = new Map<ProviderId, string>();
+    /** Rows the guard found already made at the provider (recorded with its state, not sent), per provider. */
+    const foundAtProvider = new Map<ProviderId, number>();
     scope.onInterrupt((signal) => {
       logger.warn({ event: 'interrupt', signal, graceSeconds }, 'stopping: no new rows are taken; requests in flight have the grace period to finish, then are cut and recorded as unknown');
       if (tty) process.stderr.write(`\n${signal}: stopping after the requests in flight (up to ${graceSeconds}s; signal again to stop now)…\n`);
@@ -173,11 +178,14 @@ export async function runCommand(args: RunArgs): Promise<number> {
       const tally = new Tally();
       const unknownWords = new UnknownStatusWords();
       let rows: ResultRow[];
+      // A conflict the provider-side guard found is an order id the provider already paid differently: money to check.
+      let foundDiffering = 0;
       if (inLedger) {
         const ledgerRows = await collectRows(ledger.rowsForReport({ batchId }));
         for (const r of ledgerRows) {
           tally.add(r.status, r.currency, r.amountMinor);
           unknownWords.note(r);
+          if (r.status === 'conflict' && r.errorCode === GUARD_DIFFERS_CODE) foundDiffering += 1;
         }
         rows = ledgerRows.map(resultRowFromLedger);
       } else {
@@ -186,7 +194,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         rows = plan.rows.map((r) => ({ ...resultRowFromChecked(r), status: r.status === 'valid' ? 'queued' : r.status, note: 'dry run: not sent' }));
       }
       const code = decideExitCode({
-        ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows } : facts),
+        ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows, exceptions: foundDiffering } : facts),
         ledgerLost: ledgerLost !== undefined,
       });
       extraWarnings = [...extraWarnings, ...unknownWords.warnings()];
@@ -266,11 +274,20 @@ export async function runCommand(args: RunArgs): Promise<number> {
           signal: scope.signal,
           cutSignal: scope.cutSignal,
           onResult: (r, row, p) => {
+            if (r.cause === 'found_at_provider' || r.cause === 'found_at_provider_differs') foundAtProvider.set(row.provider, (foundAtProvider.get(row.provider) ?? 0) + 1);
             if (r.state !== 'pending' && r.state !== 'paid') logger.warn({ event: 'row', row: row.row, provider: row.provider, state: r.state, cause: r.cause, code: r.errorCode, message: r.errorMessage });
             reporter.update(p);
           },
           onHalt: (provider, error) => logger.error({ event: 'provider_halted', provider, kind: error.kind, code: error.providerCode, message: error.message }),
           onLedgerError: (error) => logger.error({ event: 'ledger_error', message: (error as Error).message }),
+          onGuard: (provider, outcome) => {
+            if ('found' in outcome) logger.info({ event: 'provider_guard', provider, found: outcome.found });
+            else {
+              const message = (outcome.error as Error)?.message ?? String(outcome.error);
+              logger.error({ event: 'provider_guard_failed', provider, message });
+              guardFailures.set(provider, message);
+            }
+          },
         });
         reporter.finish(result.progress, { interrupted: scope.interrupted() });
         checkLedgerFile();
@@ -284,6 +301,12 @@ export async function runCommand(args: RunArgs): Promise<number> {
     }
 
     const warnings: string[] = [];
+    for (const [provider, n] of foundAtProvider) {
+      warnings.push(`${provider}: ${n} row(s) the ledger had no history of were already at the provider (found by request key): recorded with the provider's state, not sent again`);
+    }
+    for (const [provider, message] of guardFailures) {
+      warnings.push(`${provider}: its payouts could not be listed to check for earlier payments of these rows (${message}), so rows with no history in the ledger were not sent; run the same file again`);
+    }
     if (applied.released) warnings.push(`${applied.released} row(s) were not sent; run the same file again to send them`);
     for (const [provider, error] of applied.dispatch.halted) warnings.push(`${provider} stopped: ${error.kind}${error.providerMessage ? ` (${error.providerMessage})` : ''}`);
     if (applied.interrupted) return await finish({ counts: {}, interrupted: true }, warnings);

@@ -123,6 +123,15 @@ export function applyOutcome(ctx: SqliteContext, item: OutcomeInput, at: string)
     return { rowId: row.id, changed: true, status: demoted ? demoted.status : after };
   }
 
+  let attempts = row.attempts;
+  if (decision.cause === 'found_at_provider') {
+    // The payout was made by a request the ledger has lost: the row records that request as its attempt, with our
+    // request key, so it satisfies what every row past sending holds (key, attempt, sent_at) without being sent.
+    const found = item.foundRequest;
+    const key = found?.requestKey ?? deriveRequestKey(row.provider as ProviderId, row.order_key as string);
+    ctx.s.adoptFoundRequest.run({ id: row.id, request_key: key, sent_at: iso(found?.sentAt ?? ctx.now()), at });
+    attempts += 1;
+  }
   const clearsError = CLEARS_ERROR.includes(decision.to);
   ctx.s.transitionRow.run({
     id: row.id,
@@ -140,7 +149,7 @@ export function applyOutcome(ctx: SqliteContext, item: OutcomeInput, at: string)
   });
   const note = [decision.note, item.note].filter((n) => n !== undefined).join('; ');
   ctx.s.insertHistory.run(
-    historyParams(row.id, row.batch_id, at, status, decision.to, decision.cause, row.attempts, { ...item, providerUpdatedAt: eventTime, note: note || undefined }),
+    historyParams(row.id, row.batch_id, at, status, decision.to, decision.cause, attempts, { ...item, providerUpdatedAt: eventTime, note: note || undefined }),
   );
   return { rowId: row.id, changed: true, status: decision.to };
 }

@@ -364,6 +364,23 @@ describe('recordOutcomes and applyProviderState', () => {
     ]);
   });
 
+  it('records a payout the guard found at the provider as the attempt a lost run made, without a send', async () => {
+    const { rows } = await batchWithRows('found', ['found-1', 'found-2']);
+    const [paid, differs] = rows as [LedgerRow, LedgerRow];
+    const createdAt = new Date('2025-02-27T09:30:00Z');
+    const key = requestKey('openpay', 'found-1');
+    await ledger.recordOutcomes([
+      { rowId: paid.id, to: 'paid', cause: 'found_at_provider', attempt: 0, providerPayoutId: 'tr_7', providerStatus: 'paid_out', foundRequest: { requestKey: key, sentAt: createdAt } },
+      { rowId: differs.id, to: 'conflict', cause: 'found_at_provider_differs', attempt: 0, providerPayoutId: 'tr_8', errorCode: 'FOUND_AT_PROVIDER_DIFFERS', errorMessage: 'another amount' },
+    ]);
+    expect(await ledger.getRow(paid.id)).toMatchObject({ status: 'paid', attempts: 1, requestKey: key, sentAt: createdAt, providerPayoutId: 'tr_7' });
+    expect(await ledger.getRow(differs.id)).toMatchObject({ status: 'conflict', attempts: 0, providerPayoutId: 'tr_8', errorCode: 'FOUND_AT_PROVIDER_DIFFERS' });
+    expect((await ledger.history(paid.id)).at(-1)).toMatchObject({ from: 'queued', to: 'paid', cause: 'found_at_provider', attempt: 1 });
+    // Final: nothing moves either row again, and neither can be marked sending.
+    expect(await errorCode(() => ledger.markSending([{ rowId: paid.id }]))).toBe('ILLEGAL_TRANSITION');
+    expect(await errorCode(() => ledger.markSending([{ rowId: differs.id }]))).toBe('ILLEGAL_TRANSITION');
+  });
+
   it('ignores an older or repeated provider event, and a provider event never leaves a final state', async () => {
     const row = await sentRow('order');
     const t = (s: number) => new Date(Date.UTC(2025, 2, 1, 12, 0, s));

@@ -49,6 +49,9 @@ export function prepareStatements(db: Database.Database) {
          updated_at = @at
        WHERE id = @id`,
     ),
+    adoptFoundRequest: db.prepare(
+      `UPDATE payout_rows SET attempts = attempts + 1, request_key = @request_key, sent_at = @sent_at, updated_at = @at WHERE id = @id`,
+    ),
     transitionRow: db.prepare(
       `UPDATE payout_rows SET status = @status,
          provider_payout_id = coalesce(@provider_payout_id, provider_payout_id),

@@ -22,3 +22,24 @@ export function zeroLeafPage(path: string, table = 'payout_rows'): number {
   }
   return page;
 }
+
+/**
+ * Empties every page of one index of a closed ledger (zeroes them, WAL checkpointed first), the way a torn write or
+ * a bad block loses an index while the table pages survive: the file opens, and `PRAGMA quick_check` fails on it.
+ * Returns the zeroed page numbers.
+ */
+export function zeroIndexPages(path: string, index = 'payout_rows_key'): number[] {
+  const db = new Database(path);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const pages = (db.prepare('SELECT pageno FROM dbstat WHERE name = ? ORDER BY pageno').all(index) as Array<{ pageno: number }>).map((p) => p.pageno);
+  db.close();
+  if (pages.length === 0) throw new Error(`no pages for index ${index}`);
+  const fd = openSync(path, 'r+');
+  try {
+    for (const page of pages) writeSync(fd, Buffer.alloc(pageSize), 0, pageSize, (page - 1) * pageSize);
+  } finally {
+    closeSync(fd);
+  }
+  return pages;
+}

@@ -118,6 +118,25 @@ async function findPayout(session: ProviderSession, instruction: PayoutInstructi
   });
 }
 
+/**
+ * The provider-side guard: one pass over GET /transfers (newest first, `next` cursor; the list takes no documented
+ * created-at filter, so paging stops once a descending page ends before `since` minus the clock-skew slack). Only
+ * transfers carrying metadata.request_key are mapped; the newest one per key is kept.
+ */
+async function payoutsByRequestKey(session: ProviderSession, since: Date): Promise<Map<string, ProviderPayout>> {
+  const cutoff = Math.floor((since.getTime() - CONEKTA_LOOKUP_SLACK_MS) / 1000);
+  const found = new Map<string, ProviderPayout>();
+  for await (const transfer of transferPages(session, cutoff)) {
+    const record = asRecord(transfer);
+    const created = unixSeconds(record?.created_at);
+    if (!record || (created !== undefined && created < cutoff)) continue;
+    const key = asString(asRecord(record.metadata)?.request_key);
+    if (key === undefined || found.has(key)) continue;
+    found.set(key, mapAnswer(() => mapConektaTransfer(record), 'conekta GET /transfers', false));
+  }
+  return found;
+}
+
 async function* listPayouts(session: ProviderSession, range: { from: Date; to: Date }): AsyncGenerator<ProviderPayout> {
   const fromSeconds = Math.floor(range.from.getTime() / 1000);
   const toSeconds = range.to.getTime() / 1000;
@@ -151,6 +170,7 @@ export const conektaProvider: PayoutProvider = {
   createPayout,
   getPayout,
   findPayout,
+  payoutsByRequestKey,
   listPayouts,
   createWebhookKey,
   getBalance,

@@ -27,6 +27,32 @@ async function withPayee(sim: RunningSimulator, instruction: PayoutInstruction):
   return { ...instruction, recipientId };
 }
 
+describe('conekta payoutsByRequestKey (the provider-side guard)', () => {
+  it('maps every transfer carrying our request key, across pages, and stops before `since`', async () => {
+    const sim = await start();
+    const session = simSession(sim, 'conekta');
+    const since = new Date(Date.now() - 60_000);
+    const payee = await withPayee(sim, clabeInstruction());
+    // More than one page (250 a page): the oldest of ours is on the second.
+    const rows = Array.from({ length: 252 }, (_, i) => ({ ...payee, orderId: `CK-G-${i}`, requestKey: `guard-key-${i}`, amountMinor: 1000 + i }));
+    for (const row of rows) await conekta.createPayout(session, row);
+    // A transfer made outside this tool carries no request key: not in the map.
+    await adminCreate(sim, 'conekta', { amount_cents: 1000, destination: '012298026516924616' });
+
+    const found = await conekta.payoutsByRequestKey!(session, since);
+    expect(found.size).toBe(252);
+    expect(found.get('guard-key-0')).toMatchObject({ state: 'pending', amountMinor: 1000, reference: 'CK-G-0', destination: '012***********4616' });
+    expect(found.get('guard-key-251')).toMatchObject({ amountMinor: 1251 });
+    // Nothing created after `since` (a day ahead, past the clock-skew slack): an empty map, not an error.
+    expect((await conekta.payoutsByRequestKey!(session, new Date(Date.now() + 86_400_000))).size).toBe(0);
+  }, 60_000);
+
+  it('a listing the provider cannot answer throws (the caller sends none of the rows)', async () => {
+    const sim = await start({ faults: 'http503=1' });
+    expect(await thrown(() => conekta.payoutsByRequestKey!(simSession(sim, 'conekta'), new Date(0)))).toMatchObject({ kind: 'server', retryable: true });
+  });
+});
+
 describe('conekta against the simulator', () => {
   let sim: RunningSimulator;
   beforeAll(async () => {

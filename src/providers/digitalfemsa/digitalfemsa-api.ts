@@ -106,6 +106,24 @@ async function findPayout(session: ProviderSession, instruction: PayoutInstructi
   return null;
 }
 
+/**
+ * The provider-side guard: one pass over GET /payout_orders (newest first, `next` cursor; no documented created-at
+ * filter, so paging stops once a descending page ends before `since` minus the slack). Orders carrying
+ * metadata.request_key, the newest per key.
+ */
+async function payoutsByRequestKey(session: ProviderSession, since: Date): Promise<Map<string, ProviderPayout>> {
+  const cutoff = Math.floor((since.getTime() - FEMSA_LOOKUP_SLACK_MS) / 1000);
+  const found = new Map<string, ProviderPayout>();
+  for await (const order of orderPages(session, cutoff)) {
+    const at = createdAt(order);
+    if (at !== undefined && at < cutoff) continue;
+    const key = femsaOrderKeys(order).requestKey;
+    if (key === undefined || found.has(key)) continue;
+    found.set(key, mapAnswer(() => mapFemsaPayoutOrder(order), 'digitalfemsa GET /payout_orders', false));
+  }
+  return found;
+}
+
 async function* listPayouts(session: ProviderSession, range: { from: Date; to: Date }): AsyncGenerator<ProviderPayout> {
   const fromSeconds = Math.floor(range.from.getTime() / 1000);
   const toSeconds = range.to.getTime() / 1000;
@@ -132,6 +150,7 @@ export const digitalfemsaProvider: PayoutProvider = {
   createPayout,
   getPayout,
   findPayout,
+  payoutsByRequestKey,
   listPayouts,
   createWebhookKey,
   // digitalfemsa-cashout.txt exposes no balance call.

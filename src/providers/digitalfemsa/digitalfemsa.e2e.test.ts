@@ -41,6 +41,28 @@ async function withCustomer(sim: RunningSimulator, row: PayoutInstruction): Prom
   return { ...row, recipientId };
 }
 
+describe('digitalfemsa payoutsByRequestKey (the provider-side guard)', () => {
+  it('maps every payout_order carrying our request key, across pages, and stops before `since`', async () => {
+    const sim = await start();
+    const session = simSession(sim, 'digitalfemsa');
+    const since = new Date(Date.now() - 60_000);
+    const customer = await withCustomer(sim, instruction());
+    const rows = Array.from({ length: 252 }, (_, i) => ({ ...customer, orderId: `FM-G-${i}`, requestKey: `guard-key-${i}`, amountMinor: 10_000 + i * 100 }));
+    for (const row of rows) await femsa.createPayout(session, row);
+
+    const found = await femsa.payoutsByRequestKey!(session, since);
+    expect(found.size).toBe(252);
+    expect(found.get('guard-key-0')).toMatchObject({ state: 'pending', amountMinor: 10_000, reference: 'FM-G-0', destination: 'C***@example.com' });
+    expect(found.get('guard-key-251')).toMatchObject({ amountMinor: 35_100 });
+    expect((await femsa.payoutsByRequestKey!(session, new Date(Date.now() + 86_400_000))).size).toBe(0);
+  }, 60_000);
+
+  it('a listing the provider cannot answer throws (the caller sends none of the rows)', async () => {
+    const sim = await start({ faults: 'http503=1' });
+    expect(await thrown(() => femsa.payoutsByRequestKey!(simSession(sim, 'digitalfemsa'), new Date(0)))).toMatchObject({ kind: 'server', retryable: true });
+  });
+});
+
 describe('digitalfemsa against the simulator', () => {
   let sim: RunningSimulator;
   beforeAll(async () => {
