@@ -40,6 +40,8 @@ export type RunErrorCode =
   | 'FILE_RUN_UNDER_OTHER_PROVIDER'
   | 'BATCH_OF_OTHER_ENVIRONMENT'
   | 'CONFIRMATION_REQUIRED'
+  /** --out names a folder that already holds files, and --force was not given (exit 1: nothing was done). */
+  | 'OUTPUT_NOT_EMPTY'
   | 'USAGE';
 
 export class RunError extends Error {

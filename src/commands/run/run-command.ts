@@ -44,6 +44,8 @@ export interface RunArgs {
   sheet?: string;
   map?: string[];
   out?: string;
+  /** --force: use an --out folder that already holds files. */
+  force?: boolean;
   format: 'csv' | 'xlsx' | 'both';
   rate?: number;
   concurrency?: number;
@@ -97,7 +99,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const providers = [...new Set([args.provider, ...checkedRows.flatMap((r) => (r.payout ? [r.payout.provider] : []))])];
 
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers });
-    const outDir = await createOutputDir({ command: 'run', file: args.file, out: args.out, now: startedAt });
+    const outDir = await createOutputDir({ command: 'run', file: args.file, out: args.out, force: args.force, now: startedAt });
     const tty = Boolean(process.stderr.isTTY) && !args.json;
     // The log goes to a file beside the results; stderr stays for the plan, the progress bar and one-line errors.
     const logger = scope.createLogger({ file: join(outDir, 'run.log'), stderr: false, base: { command: 'run' } });
