@@ -42,6 +42,8 @@ export type RunErrorCode =
   | 'CONFIRMATION_REQUIRED'
   /** --out names a folder that already holds files, and --force was not given (exit 1: nothing was done). */
   | 'OUTPUT_NOT_EMPTY'
+  /** A signal stopped the command and what it was doing then failed (exit 130). */
+  | 'INTERRUPTED'
   | 'USAGE';
 
 export class RunError extends Error {
