@@ -9,6 +9,10 @@ const onSignal = (signal) => {
     return;
   }
   process.stderr.write(`payout-batch: stopped by ${signal} (exit 130)\n`);
+  // --json promises one JSON object on stdout whatever happens.
+  if (process.argv.some((a) => a === '--json' || a === '--json=true')) {
+    process.stdout.write(`${JSON.stringify({ exit_code: 130, error: { code: 'INTERRUPTED', message: `stopped by ${signal}` } })}\n`);
+  }
   process.exit(130);
 };
 if (!state.installed) {

@@ -27,6 +27,10 @@ function state(): SignalState {
 /** The one line a signal outside any hold prints, and the exit. */
 export function exitOnSignal(signal: NodeJS.Signals): never {
   process.stderr.write(`payout-batch: stopped by ${signal} (exit ${EXIT_INTERRUPTED})\n`);
+  // --json promises one JSON object on stdout whatever happens.
+  if (process.argv.some((a) => a === '--json' || a === '--json=true')) {
+    process.stdout.write(`${JSON.stringify({ exit_code: EXIT_INTERRUPTED, error: { code: 'INTERRUPTED', message: `stopped by ${signal}` } })}\n`);
+  }
   process.exit(EXIT_INTERRUPTED);
 }
 

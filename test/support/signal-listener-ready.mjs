@@ -3,10 +3,12 @@
 // It installs no listener of its own: a program that listened late would still be killed by the default action.
 import { writeSync } from 'node:fs';
 
+/** @typedef {(event: string | symbol, listener: (...args: unknown[]) => void) => unknown} AddListener */
+const methods = /** @type {Record<string, AddListener>} */ (/** @type {unknown} */ (process));
 let told = false;
 for (const method of ['on', 'addListener', 'prependListener', 'once']) {
-  const original = process[method].bind(process);
-  process[method] = (event, listener) => {
+  const original = /** @type {AddListener} */ (methods[method]).bind(process);
+  methods[method] = (event, listener) => {
     if (event === 'SIGTERM' && !told) {
       told = true;
       try {
