@@ -1,3 +1,4 @@
+import './install-signal-exit.ts';
 import { runCli } from './cli.ts';
 import { EXIT, exitCodeOfError, isRunError } from './run-error.ts';
 

@@ -40,6 +40,10 @@ export type RunErrorCode =
   | 'FILE_RUN_UNDER_OTHER_PROVIDER'
   | 'BATCH_OF_OTHER_ENVIRONMENT'
   | 'CONFIRMATION_REQUIRED'
+  /** --out names a folder that already holds files, and --force was not given (exit 1: nothing was done). */
+  | 'OUTPUT_NOT_EMPTY'
+  /** A signal stopped the command and what it was doing then failed (exit 130). */
+  | 'INTERRUPTED'
   | 'USAGE';
 
 export class RunError extends Error {

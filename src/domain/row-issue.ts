@@ -34,7 +34,11 @@ export const ERROR_CODES = [
   'CONFLICTING_ORDER_ID',
 ] as const;
 
-export const WARNING_CODES = ['BANK_UNKNOWN', 'TEST_ACCOUNT', 'READ_BY_CONTENT'] as const;
+/**
+ * CONTROL_CHARACTERS_REMOVED: a name or description held control characters (C0 but tab/LF/CR, DEL, C1, whole ANSI
+ * escape sequences); they were removed from what is written and sent, and the row stays valid.
+ */
+export const WARNING_CODES = ['BANK_UNKNOWN', 'TEST_ACCOUNT', 'READ_BY_CONTENT', 'CONTROL_CHARACTERS_REMOVED'] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type WarningCode = (typeof WARNING_CODES)[number];

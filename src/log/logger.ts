@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pino } from 'pino';
+import { DIR_MODE, openLogFile } from '../write/output-file.ts';
 import type { DestinationStream, Level, Logger } from 'pino';
 import { REDACT_PATHS, censor } from './redact.ts';
 
@@ -6,7 +9,10 @@ export { maskEmail } from './mask-email.ts';
 
 export interface LoggerOptions {
   level?: Level | 'silent';
-  /** Per-run log file (JSON lines); its folder is created. */
+  /**
+   * Per-run log file (JSON lines); its folder is created (0700). The file is always a new one (0600), created at a
+   * temporary name and renamed into place: an existing file or symlink at the name is replaced, never written through.
+   */
   file?: string;
   /** JSON to stderr; default true. The nightly job has no terminal, so there is no pretty mode. */
   stderr?: boolean;
@@ -27,7 +33,10 @@ const destinations = new WeakMap<Logger, SonicBoom[]>();
 export function createLogger(options: LoggerOptions = {}): Logger {
   const streams: SonicBoom[] = [];
   if (options.stderr ?? true) streams.push(pino.destination({ dest: 2, sync: false }));
-  if (options.file !== undefined) streams.push(pino.destination({ dest: options.file, sync: false, mkdir: true }));
+  if (options.file !== undefined) {
+    mkdirSync(dirname(options.file), { recursive: true, mode: DIR_MODE });
+    streams.push(pino.destination({ fd: openLogFile(options.file), sync: false }));
+  }
 
   const level = options.level ?? 'info';
   const logger = pino(

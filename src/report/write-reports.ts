@@ -1,4 +1,3 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/config-types.ts';
 import type { Minor } from '../domain/money.ts';
@@ -6,6 +5,7 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import { PROVIDER_IDS } from '../domain/provider-id.ts';
 import type { Batch, Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 import type { ProviderSession } from '../providers/payout-provider.ts';
+import { makePrivateDir, writeOutputFile } from '../write/output-file.ts';
 import { writeExceptionsCsv } from '../write/reconciliation-csv.ts';
 import { writeReconciliationXlsx } from '../write/reconciliation-xlsx.ts';
 import type { ResultsFormat } from '../write/results-writer.ts';
@@ -22,8 +22,6 @@ export const STATEMENT_CSV = 'statement.csv';
 export const STATEMENT_XLSX = 'statement.xlsx';
 export const RECONCILIATION_XLSX = 'reconciliation.xlsx';
 export const EXCEPTIONS_CSV = 'exceptions.csv';
-/** Files being written carry this suffix until complete, so a crash never leaves a half file looking finished. */
-const PARTIAL = '.partial';
 
 export class ReportOptionError extends Error {
   override readonly name = 'ReportOptionError';
@@ -129,18 +127,13 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
     warnings.push(`the Exceptions sheet could not compare the ledger with the providers: ${notCompared}`);
   }
 
-  await mkdir(options.outDir, { recursive: true });
+  await makePrivateDir(options.outDir);
   const files: string[] = [];
   const scopeLabel = describeScope(scope);
   const write = async (name: string, writer: (path: string) => Promise<void>): Promise<void> => {
     const path = join(options.outDir, name);
-    try {
-      await writer(path + PARTIAL);
-    } catch (error) {
-      await rm(path + PARTIAL, { force: true });
-      throw error;
-    }
-    await rename(path + PARTIAL, path);
+    // A new file of its own (0600, never through a symlink), renamed into place once complete.
+    await writeOutputFile(path, writer);
     files.push(path);
   };
   if (options.format !== 'xlsx') await write(STATEMENT_CSV, (path) => writeStatementCsv(path, statement, now));

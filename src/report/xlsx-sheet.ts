@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { exclusiveWriteStream } from '../write/output-file.ts';
 import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
@@ -197,7 +197,7 @@ export class XlsxFile {
   private readonly names = new Set<string>();
 
   constructor(path: string) {
-    this.out = createWriteStream(path);
+    this.out = exclusiveWriteStream(path);
     this.closed = once(this.out, 'close');
     // A write error (disk full) must reject commit(), not crash the process as an unhandled 'error'.
     this.out.on('error', (error: Error) => {

@@ -309,3 +309,23 @@ describe('validateRow: XLSX cells', () => {
     expect(amount({ type: 'formula', text: '1,500.00', formula: 'B2*2' }).payout?.amountMinor).toBe(150000);
   });
 });
+
+describe('validateRow: control characters in free text', () => {
+  it('removes them from the name and the description, with a warning per field, and keeps the row valid', () => {
+    const checked = validateRow(raw({ ...FEMSA_ROW, name: '\u001b]0;pwned\u0007Cliente\u001b[31m Uno\u0007', description: 'Retiro\u009b2J semanal\u0000' }), context('digitalfemsa'));
+    expect(checked.status).toBe('valid');
+    expect(checked.issues.map((i) => [i.code, i.severity, i.field])).toEqual([
+      ['CONTROL_CHARACTERS_REMOVED', 'warning', 'name'],
+      ['CONTROL_CHARACTERS_REMOVED', 'warning', 'description'],
+    ]);
+    expect(checked.payout?.name).toBe('Cliente Uno');
+    expect(checked.payout?.description).toBe('Retiro semanal');
+    expect(checked.input.name).toBe('Cliente Uno');
+  });
+
+  it('counts the name without them against the provider limit', () => {
+    const checked = validateRow(raw({ ...OPENPAY_ROW, name: `${'a'.repeat(80)}\u0007\u0007` }), context('openpay'));
+    expect(codes(checked)).toEqual(['CONTROL_CHARACTERS_REMOVED']);
+    expect(checked.status).toBe('valid');
+  });
+});

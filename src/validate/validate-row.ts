@@ -10,6 +10,7 @@ import { checkEmail } from './email.ts';
 import { MAX_AMOUNT_MINOR, parseAmountCell, type AmountErrorCode } from './parse-amount.ts';
 import { parseCurrency } from './parse-currency.ts';
 import { getProviderModule, providerModules } from '../providers/registry.ts';
+import { stripControlCharacters } from './control-characters.ts';
 import { parseProviderName } from './provider-name.ts';
 
 export interface ValidateContext {
@@ -78,6 +79,14 @@ function reportIssue(issues: RowIssue[], raw: RawRow, ctx: ValidateContext, fiel
   });
 }
 
+/** Free text without its control characters; CONTROL_CHARACTERS_REMOVED (a warning) on the row when any were there. */
+function withoutControls(issues: RowIssue[], raw: RawRow, ctx: ValidateContext, field: 'name' | 'description', text: string): string {
+  const stripped = stripControlCharacters(text);
+  if (!stripped.removed) return text;
+  reportIssue(issues, raw, ctx, field, 'CONTROL_CHARACTERS_REMOVED', `The ${field} held control characters (terminal escape sequences, BEL, …); they were removed.`);
+  return stripped.text.trim();
+}
+
 /** A cell's text, trimmed; '' for an absent cell. Called with `raw.cells.<field>`: a fixed property, not a keyed lookup. */
 function trimmed(cell: RawCell | undefined): string {
   return cell === undefined ? '' : cell.text.trim();
@@ -86,7 +95,7 @@ function trimmed(cell: RawCell | undefined): string {
 /**
  * Validates one row for its provider (the `provider` cell, else ctx.defaultProvider) and returns every problem
  * found together, in CANONICAL_FIELDS order: status 'invalid' when any is an error, else 'valid' with the canonical
- * payout. Warnings (BANK_UNKNOWN, TEST_ACCOUNT) leave the row valid. Texts are trimmed; accounts never appear
+ * payout. Warnings (BANK_UNKNOWN, TEST_ACCOUNT, CONTROL_CHARACTERS_REMOVED) leave the row valid. Texts are trimmed; accounts never appear
  * unmasked in messages or in `input`. `input.provider` is the provider cell as given, or the default when empty.
  * Digital FEMSA rows need no account; an account cell on such a row is ignored.
  *
@@ -199,8 +208,8 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
     }
   }
 
-  // Holder / customer name.
-  const name = trimmed(raw.cells.name);
+  // Holder / customer name. Control characters (ESC sequences, BEL, C1) are removed before anything else sees it.
+  const name = withoutControls(issues, raw, ctx, 'name', trimmed(raw.cells.name));
   if (rules?.nameRequired && name === '') {
     reportIssue(issues, raw, ctx, 'name', 'NAME_MISSING', `${provider} needs the ${rules.account === 'none' ? "customer's" : "account holder's"} name.`);
   } else if (rules?.nameMax !== undefined && longerThan(name, rules.nameMax)) {
@@ -214,7 +223,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
     reportIssue(issues, raw, ctx, 'email', 'EMAIL_INVALID', `${quote(email)} is not a valid email address.`);
   }
 
-  const description = trimmed(raw.cells.description);
+  const description = withoutControls(issues, raw, ctx, 'description', trimmed(raw.cells.description));
   if (rules?.description !== undefined && longerThan(description, rules.description.max)) {
     const what = rules.description.code === 'REASON_TOO_LONG' ? 'reason' : 'description';
     reportIssue(

@@ -1,11 +1,11 @@
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
-import { csvLine } from './csv-line.ts';
+import { csvLine, QUOTE_ALSO } from './csv-line.ts';
 
 describe('csvLine', () => {
-  it('quotes a field only when it holds a delimiter, a quote or a line break, doubling the quotes', () => {
-    expect(csvLine(['a', '', 'b c', 'x,y', 'say "hi"', 'l1\nl2', 'l1\rl2', "'=1+1"])).toBe(
-      'a,,b c,"x,y","say ""hi""","l1\nl2","l1\rl2",\'=1+1',
+  it('quotes a field only when it holds a delimiter of any locale (, ; tab), a quote or a line break, doubling the quotes', () => {
+    expect(csvLine(['a', '', 'b c', 'x,y', 'say "hi"', 'l1\nl2', 'l1\rl2', "'=1+1", 'x;y', 'x\ty'])).toBe(
+      'a,,b c,"x,y","say ""hi""","l1\nl2","l1\rl2",\'=1+1,"x;y","x\ty"',
     );
   });
 
@@ -19,7 +19,7 @@ describe('csvLine', () => {
     };
     for (let n = 0; n < 2000; n++) {
       const fields = Array.from({ length: 1 + (next() % 6) }, () => Array.from({ length: next() % 7 }, () => alphabet[next() % alphabet.length]).join(''));
-      expect(`${csvLine(fields)}\n`, JSON.stringify(fields)).toBe(stringify([fields]));
+      expect(`${csvLine(fields)}\n`, JSON.stringify(fields)).toBe(stringify([fields], { quoted_match: QUOTE_ALSO }));
     }
   });
 });

@@ -7,11 +7,17 @@ describe('escapeCell', () => {
     ['+1+cmd|" /C calc"!A0'],
     ['-2+3'],
     ['@SUM(A1:A2)'],
-    ['\t=1+1'],
-    ['\r=1+1'],
   ])('prefixes a quote to %j', (text) => {
     expect(isFormulaLike(text)).toBe(true);
     expect(escapeCell(text)).toBe(`'${text}`);
+  });
+
+  it.each([
+    ['\t=1+1', "'\t'=1+1"],
+    ['\r=1+1', "'\r'=1+1"],
+  ])('prefixes a quote to %j, and to the formula a tab or CR splits out', (text, expected) => {
+    expect(isFormulaLike(text)).toBe(true);
+    expect(escapeCell(text)).toBe(expected);
   });
 
   it('covers exactly the OWASP trigger characters', () => {
@@ -28,5 +34,35 @@ describe('escapeCell', () => {
 
   it('is idempotent, so escaping again on the way to XLSX adds nothing', () => {
     expect(escapeCell(escapeCell('=1+1'))).toBe("'=1+1");
+  });
+});
+
+describe('escapeCell, for readers that split at another delimiter', () => {
+  it.each([
+    ["x;=cmd|' /C calc'!A0;", "x;'=cmd|' /C calc'!A0;"],
+    ['a,+1', "a,'+1"],
+    ['a\t-1', "a\t'-1"],
+    ['a;"=1+1"', `a;"'=1+1"`],
+    ['a;\t=1', "a;'\t'=1"],
+    ['l1\n@SUM(A1)', "l1\n'@SUM(A1)"],
+    ['=a;=b', "'=a;'=b"],
+  ])('escapes the trigger after each delimiter in %j', (text, expected) => {
+    expect(escapeCell(text)).toBe(expected);
+    expect(escapeCell(expected)).toBe(expected);
+  });
+
+  it.each([['a;b'], ['1,5'], ['a; =1'], ['Peña; López']])('leaves %j as is', (text) => {
+    expect(escapeCell(text)).toBe(text);
+  });
+
+  it('leaves no piece that starts with a trigger, split at any delimiter', () => {
+    const alphabet = ['a', ';', ',', '\t', '\n', '\r', '"', '=', '+', '-', '@', ' ', "'"];
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let n = 0; n < 3000; n++) {
+      const text = Array.from({ length: next() % 9 }, () => alphabet[next() % alphabet.length]).join('');
+      const escaped = escapeCell(text);
+      for (const piece of escaped.split(/[,;\t\n\r]/)) expect(isFormulaLike(piece.replace(/^"+/, '')), JSON.stringify(text)).toBe(false);
+    }
   });
 });

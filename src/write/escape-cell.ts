@@ -17,9 +17,33 @@ export function isFormulaLike(text: string): boolean {
 }
 
 /**
- * The text to write in a text cell, CSV or XLSX alike, so both show the same thing. Idempotent: an escaped value
- * starts with `'`, which is not a trigger, so escaping twice (CSV, then CSV → XLSX) adds one quote only.
+ * Characters some spreadsheet splits a CSV line at: `,` (most), `;` (where `,` is the decimal mark: Argentina, most
+ * of Europe), tab (a paste, a .tsv reading), and the line breaks. A reader that uses another delimiter than the
+ * file's starts a new cell right after one of them, inside what was written as one field — even inside quotes.
+ */
+const SPLITTER_CODES = new Set([',', ';', '\t', '\n', '\r'].map((c) => c.charCodeAt(0)));
+const QUOTE = 34;
+
+/**
+ * The text to write in a text cell, CSV or XLSX alike, so both show the same thing: a quote before a formula trigger
+ * that starts the text, and before one that starts a cell any locale would split out — right after `,` `;` tab or a
+ * line break (past any `"` there, or at the start, which a reader takes for the cell's quoting): `x;=cmd|' /C calc'!A0;` is
+ * written `x;'=cmd|' /C calc'!A0;`, so Excel with `;` as list separator shows `'=cmd…` as text.
+ * Idempotent: an escaped value has `'` before each trigger, which is not one, so escaping twice (CSV, then
+ * CSV → XLSX) adds nothing.
  */
 export function escapeCell(text: string): string {
-  return isFormulaLike(text) ? `'${text}` : text;
+  let result = '';
+  let last = 0;
+  // Position 0 starts a cell as every splitter does.
+  for (let i = -1; i < text.length; i++) {
+    if (i >= 0 && !SPLITTER_CODES.has(text.charCodeAt(i))) continue;
+    let j = i + 1;
+    while (j < text.length && text.charCodeAt(j) === QUOTE) j++;
+    if (j < text.length && TRIGGER_CODES.has(text.charCodeAt(j))) {
+      result += `${text.slice(last, j)}'`;
+      last = j;
+    }
+  }
+  return result === '' ? text : result + text.slice(last);
 }

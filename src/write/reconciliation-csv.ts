@@ -1,9 +1,10 @@
-import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { formatMinor } from '../domain/money.ts';
 import type { ReconciliationException } from '../report/exceptions.ts';
+import { QUOTE_ALSO } from './csv-line.ts';
 import { escapeCell } from './escape-cell.ts';
+import { exclusiveWriteStream } from './output-file.ts';
 
 export const EXCEPTIONS_CSV_COLUMNS = [
   'type',
@@ -29,8 +30,8 @@ export const EXCEPTIONS_CSV_COLUMNS = [
  * nightly job acts on.
  */
 export async function writeExceptionsCsv(path: string, exceptions: readonly ReconciliationException[]): Promise<void> {
-  const stringifier = stringify({ bom: true, header: true, columns: [...EXCEPTIONS_CSV_COLUMNS] });
-  const done = pipeline(stringifier, createWriteStream(path));
+  const stringifier = stringify({ bom: true, header: true, columns: [...EXCEPTIONS_CSV_COLUMNS], quoted_match: QUOTE_ALSO });
+  const done = pipeline(stringifier, exclusiveWriteStream(path));
   for (const e of exceptions) {
     const record = [
       e.type,

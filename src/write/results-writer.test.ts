@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RESULT_COLUMNS } from '../domain/result-row.ts';
 import type { ResultRow } from '../domain/result-row.ts';
+import { escapeCell } from './escape-cell.ts';
 import { createResultsWriter, writeResultsFile } from './results-writer.ts';
 import type { ResultsFormat } from './results-writer.ts';
 
@@ -94,7 +95,8 @@ describe('results.csv', () => {
     ]);
     const { records } = await readCsv(files.csvPath ?? '');
     for (const c of ['order_id', 'name', 'error_message', 'note', 'amount'] as const) {
-      expect(records[1]?.[col(c) - 1]).toBe(`'${text}`);
+      expect(records[1]?.[col(c) - 1]).toBe(escapeCell(text));
+      expect(records[1]?.[col(c) - 1]?.startsWith("'")).toBe(true);
     }
   });
 
@@ -118,7 +120,8 @@ describe('results.xlsx', () => {
         expect(cell.type).toBe(ExcelJS.ValueType.String);
         expect(cell.formula).toBeUndefined();
         // XML reads a carriage return back as a line feed; the quote still comes first.
-        expect(cell.value).toBe(`'${text}`.replace('\r', '\n'));
+        expect(cell.value).toBe(escapeCell(text).replaceAll('\r', '\n'));
+        expect(String(cell.value).startsWith("'")).toBe(true);
       }
     });
   });
@@ -227,7 +230,7 @@ describe('writer lifecycle', () => {
   it('keeps the name results.csv for a finished file: while writing, only the partial exists', async () => {
     const writer = await createResultsWriter(dir, 'csv');
     await writer.write(resultRow(2));
-    expect(await readdir(dir)).toEqual(['results.csv.partial']);
+    expect(await readdir(dir)).toEqual([expect.stringMatching(/^results\.csv\.[0-9a-f]{12}\.partial$/)]);
     await writer.finish();
     expect(await readdir(dir)).toEqual(['results.csv']);
   });

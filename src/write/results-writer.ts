@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
@@ -7,7 +7,8 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { RESULT_COLUMNS } from '../domain/result-row.ts';
 import type { ResultRow } from '../domain/result-row.ts';
-import { csvLine } from './csv-line.ts';
+import { csvLine, QUOTE_ALSO } from './csv-line.ts';
+import { exclusiveWriteStream, makePrivateDir, partialPathFor } from './output-file.ts';
 import { patchRecord, resultRecord } from './result-record.ts';
 import { writeResultsXlsx } from './results-xlsx.ts';
 
@@ -22,8 +23,6 @@ const BATCH_RECORDS = 512;
 
 export const RESULTS_CSV = 'results.csv';
 export const RESULTS_XLSX = 'results.xlsx';
-/** Files being written carry this suffix until complete, so a crash never leaves a half file looking finished. */
-const PARTIAL = '.partial';
 
 export interface ResultsFiles {
   csvPath?: string;
@@ -50,12 +49,13 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
   if (!FORMATS.includes(format)) {
     throw new TypeError(`results format must be one of ${FORMATS.join(', ')}, got ${String(format)}`);
   }
-  await mkdir(outDir, { recursive: true });
+  await makePrivateDir(outDir);
   const csvPath = join(outDir, RESULTS_CSV);
   const xlsxPath = join(outDir, RESULTS_XLSX);
-  const streamPath = csvPath + PARTIAL;
+  // Written at a new name of its own (never through a file or symlink already there), renamed into place at finish.
+  const streamPath = partialPathFor(csvPath);
 
-  const file = createWriteStream(streamPath);
+  const file = exclusiveWriteStream(streamPath);
   // Opened before the writer is handed out: an unwritable folder fails here, not at some later row or at finish.
   await once(file, 'ready');
   let failure: unknown;
@@ -113,14 +113,14 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
 
       let complete = streamPath;
       if (patches.size > 0) {
-        complete = `${csvPath}.patched${PARTIAL}`;
+        complete = partialPathFor(csvPath);
         await applyPatches(streamPath, complete, patches);
         await rm(streamPath);
       }
 
       const files: ResultsFiles = { rows };
       if (format !== 'csv') {
-        const xlsxPartial = xlsxPath + PARTIAL;
+        const xlsxPartial = partialPathFor(xlsxPath);
         try {
           await writeResultsXlsx(complete, xlsxPartial);
         } catch (error) {
@@ -181,8 +181,8 @@ async function applyPatches(from: string, to: string, patches: Map<number, Parti
         yield update ? patchRecord(record, update) : record;
       }
     },
-    stringify({ bom: true, header: true, columns: [...RESULT_COLUMNS] }),
-    createWriteStream(to),
+    stringify({ bom: true, header: true, columns: [...RESULT_COLUMNS], quoted_match: QUOTE_ALSO }),
+    exclusiveWriteStream(to),
   );
 }
 

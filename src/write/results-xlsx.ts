@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { exclusiveWriteStream } from './output-file.ts';
 import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -80,7 +81,7 @@ export async function writeResultsXlsx(
     }
     const widths = columnWidths(sample);
 
-    out = createWriteStream(xlsxPath);
+    out = exclusiveWriteStream(xlsxPath);
     const outClosed = once(out, 'close');
     // A write error (disk full) must reject the commit, not crash the process as an unhandled 'error'.
     let outError: unknown;

@@ -1,9 +1,10 @@
-import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { formatMinor } from '../domain/money.ts';
 import type { OpeningBalance, StatementSection } from '../report/statement.ts';
+import { QUOTE_ALSO } from './csv-line.ts';
 import { escapeCell } from './escape-cell.ts';
+import { exclusiveWriteStream } from './output-file.ts';
 
 /**
  * statement.csv is ONE file for every account, with `provider` and `currency` on each line, so a script or a pivot
@@ -35,8 +36,8 @@ export const STATEMENT_CSV_COLUMNS = [
 
 export async function writeStatementCsv(path: string, sections: readonly StatementSection[], generatedAt: Date): Promise<void> {
   // UTF-8 with a BOM: without it Excel on Windows opens "Peña" as "PeÃ±a".
-  const stringifier = stringify({ bom: true, header: true, columns: [...STATEMENT_CSV_COLUMNS] });
-  const done = pipeline(stringifier, createWriteStream(path));
+  const stringifier = stringify({ bom: true, header: true, columns: [...STATEMENT_CSV_COLUMNS], quoted_match: QUOTE_ALSO });
+  const done = pipeline(stringifier, exclusiveWriteStream(path));
   for (const record of statementRecords(sections, generatedAt)) {
     if (!stringifier.write(record)) await new Promise((resolve) => stringifier.once('drain', resolve));
   }

@@ -22,6 +22,8 @@ export interface ReportArgs {
   from?: string;
   to?: string;
   out?: string;
+  /** --force: use an --out folder that already holds files. */
+  force?: boolean;
   openingBalance?: string;
   target: Target;
   simulatorUrl?: string;
@@ -98,7 +100,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       }
     }
 
-    const outDir = await createOutputDir({ command: 'report', out: args.out, now: command.startedAt });
+    const outDir = await createOutputDir({ command: 'report', out: args.out, force: args.force, now: command.startedAt });
     const files: string[] = [];
     // results.csv needs one batch's rows in file order; a scope of several batches gets one folder per batch.
     const several = resultsByBatch.size > 1;

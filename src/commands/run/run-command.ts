@@ -18,7 +18,7 @@ import { providerAccount } from '../../providers/provider-account.ts';
 import { getProvider } from '../../providers/registry.ts';
 import { parseMapOption } from '../../read/parse-map-option.ts';
 import { writeReports } from '../../report/write-reports.ts';
-import { RunError } from '../../run-error.ts';
+import { EXIT, RunError } from '../../run-error.ts';
 import { formatMinorGrouped } from '../../write/format-amount.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { resultRowFromChecked, writeResultsFile } from '../../write/results-writer.ts';
@@ -45,6 +45,8 @@ export interface RunArgs {
   sheet?: string;
   map?: string[];
   out?: string;
+  /** --force: use an --out folder that already holds files. */
+  force?: boolean;
   format: 'csv' | 'xlsx' | 'both';
   rate?: number;
   concurrency?: number;
@@ -73,7 +75,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   const graceSeconds = args.graceSeconds ?? DEFAULT_GRACE_SECONDS;
   if (!(graceSeconds >= 0) || !Number.isFinite(graceSeconds)) throw new RunError('USAGE', '--grace-seconds must be a number ≥ 0');
-  return withCommandScope({ config: args.config, target: args.target, graceMs: graceSeconds * 1000 }, async (scope) => {
+  // Until the batch is taken for dispatch nothing is in flight: a signal then ends the run at once (exit 130, one line).
+  // From there on it stops the dispatch gracefully, and the run still writes what it recorded.
+  return withCommandScope({ config: args.config, target: args.target, graceMs: graceSeconds * 1000, signals: 'when-held' }, async (scope) => {
     const { config, startedAt } = scope;
     if (args.target === 'live' && !args.yes && !canPrompt()) {
       throw new RunError('CONFIRMATION_REQUIRED', 'a live run needs confirmation', { hint: 'pass --yes to pay without the interactive prompt' });
@@ -98,7 +102,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const providers = [...new Set([args.provider, ...checkedRows.flatMap((r) => (r.payout ? [r.payout.provider] : []))])];
 
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers });
-    const outDir = await createOutputDir({ command: 'run', file: args.file, out: args.out, now: startedAt });
+    const outDir = await createOutputDir({ command: 'run', file: args.file, out: args.out, force: args.force, now: startedAt });
     const tty = Boolean(process.stderr.isTTY) && !args.json;
     // The log goes to a file beside the results; stderr stays for the plan, the progress bar and one-line errors.
     const logger = scope.createLogger({ file: join(outDir, 'run.log'), stderr: false, base: { command: 'run' } });
@@ -109,7 +113,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const foundAtProvider = new Map<ProviderId, number>();
     scope.onInterrupt((signal) => {
       logger.warn({ event: 'interrupt', signal, graceSeconds }, 'stopping: no new rows are taken; requests in flight have the grace period to finish, then are cut and recorded as unknown');
-      if (tty) process.stderr.write(`\n${signal}: stopping after the requests in flight (up to ${graceSeconds}s; signal again to stop now)…\n`);
+      // One line on stderr, terminal or not (a scheduler's log shows why the run ended with 130).
+      process.stderr.write(`${tty ? '\n' : ''}payout-batch: ${signal}: stopping after the requests in flight (up to ${graceSeconds}s; signal again to stop now)…\n`);
       progress?.stopping();
     });
     scope.onCut((why) => {
@@ -221,9 +226,11 @@ export async function runCommand(args: RunArgs): Promise<number> {
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
       };
-      logger.info({ event: 'finish', exit_code: code, counts: summary.counts });
+      // A signal that came while the results were being written still ends the run with 130.
+      if (scope.interrupted()) summary.exitCode = EXIT.INTERRUPTED;
+      logger.info({ event: 'finish', exit_code: summary.exitCode, counts: summary.counts });
       process.stdout.write(args.json ? `${formatSummaryJson(summary)}\n` : formatSummaryText(summary));
-      return code;
+      return summary.exitCode;
     };
 
     if (plan.shortfalls.length) {
@@ -242,7 +249,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const before = opened.fileChange();
     if (before) throw new RunError('LEDGER_ERROR', `the ledger file ${ledgerPath} was ${before} after it was opened; nothing was sent`, { hint: 'check the file, then run again' });
 
-    // 3. Apply: take the batch for this process, write its rows, and pay.
+    // 3. Apply: take the batch for this process, write its rows, and pay. From here a signal stops gracefully.
+    scope.holdSignals();
     const applied = await applyRunPlan({
       ledger,
       plan,

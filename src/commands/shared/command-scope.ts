@@ -10,7 +10,8 @@ import type { LedgerStore } from '../../ledger/ledger-store.ts';
 import { openLedger } from '../../ledger/open-ledger.ts';
 import { closeLogger, createLogger, type LoggerOptions } from '../../log/logger.ts';
 import { closeHttpAgent } from '../../providers/http-client.ts';
-import { exitCodeOfError, isRunError, RunError } from '../../run-error.ts';
+import { EXIT, exitCodeOfError, isRunError, RunError } from '../../run-error.ts';
+import { holdSignals as holdProcessSignals } from '../../process-signals.ts';
 import { createInterruptSignals } from './interrupt-signals.ts';
 import { connectTarget, type ProviderTarget } from './provider-sessions.ts';
 
@@ -38,6 +39,11 @@ export interface CommandScope {
   onInterrupt(handler: (signal: NodeJS.Signals | 'abort') => void): void;
   /** Called once, when the requests in flight are cut (grace period over or a second signal). */
   onCut(handler: (why: 'grace_elapsed' | 'second_signal') => void): void;
+  /**
+   * With `signals: 'when-held'`: from now to the end of the command a SIGINT / SIGTERM stops it gracefully (the
+   * handlers above, requests in flight get the grace period) instead of ending the process at once.
+   */
+  holdSignals(): void;
   /**
    * Opens the ledger at --ledger, the config's path, $PAYOUT_BATCH_LEDGER or the target's default, checked (a damaged
    * file is LEDGER_ERROR); closed by the cleanup. A missing file: see LedgerOptions.
@@ -87,8 +93,12 @@ export interface CommandScopeOptions {
   target: Target;
   /** Also ends the command's work when aborted (tests, an embedding server). */
   signal?: AbortSignal | undefined;
-  /** Listen for SIGINT / SIGTERM (default true). */
-  signals?: boolean;
+  /**
+   * SIGINT / SIGTERM: true (default) — they stop the command gracefully from its start; 'when-held' — only once the
+   * command calls holdSignals() (before that, as outside any command, they end the process at once with exit 130:
+   * nothing is in flight yet); false — not listened to.
+   */
+  signals?: boolean | 'when-held';
   /** Milliseconds requests in flight may take to finish after the first signal (default 0: cut at once). */
   graceMs?: number;
 }
@@ -164,7 +174,9 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
   const interruptHandlers: Array<(signal: NodeJS.Signals | 'abort') => void> = [];
   const cutHandlers: Array<(why: 'grace_elapsed' | 'second_signal') => void> = [];
   const loggers: Logger[] = [];
+  let signalled: NodeJS.Signals | undefined;
   const interrupt = (signal: NodeJS.Signals | 'abort') => {
+    if (signal !== 'abort') signalled ??= signal;
     if (interruption.cutInFlight.aborted) return;
     if (!stopTaking.aborted) for (const handler of interruptHandlers) handler(signal);
     else for (const handler of cutHandlers) handler('second_signal');
@@ -173,11 +185,11 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
   const onParentAbort = () => interrupt('abort');
   if (options.signal?.aborted) onParentAbort();
   options.signal?.addEventListener('abort', onParentAbort, { once: true });
-  const listen = options.signals !== false;
-  if (listen) {
-    process.on('SIGINT', interrupt);
-    process.on('SIGTERM', interrupt);
-  }
+  let releaseSignals: (() => void) | undefined;
+  const listenToSignals = () => {
+    releaseSignals ??= holdProcessSignals(interrupt);
+  };
+  if (options.signals === undefined || options.signals === true) listenToSignals();
 
   const scope: CommandScope = {
     startedAt,
@@ -188,6 +200,9 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
     interrupted: () => stopTaking.aborted,
     onInterrupt: (handler) => void interruptHandlers.push(handler),
     onCut: (handler) => void cutHandlers.push(handler),
+    holdSignals: () => {
+      if (options.signals !== false) listenToSignals();
+    },
     async openLedger(ledgerOptions = {}) {
       const opened = await openCommandLedger(ledgerOptions, options.target, config.ledgerPath);
       cleanups.push(() => opened.ledger.close());
@@ -213,10 +228,7 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
     outcome = { ok: false, error };
   }
   interruption.dispose();
-  if (listen) {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
-  }
+  // Released after the cleanups below: a signal while they run is a second one (it cuts), never an abrupt exit.
   options.signal?.removeEventListener('abort', onParentAbort);
   let firstError: unknown;
   const closeAll = async (from: Array<() => unknown>) => {
@@ -242,6 +254,14 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
     for (const logger of loggers) logger.error(record);
   }
   await closeAll(loggers.map((logger) => () => closeLogger(logger)));
+  releaseSignals?.();
+  // A command stopped by a signal ends with 130 even when what was cut short failed on its way out.
+  if (!outcome.ok && signalled !== undefined && !(isRunError(outcome.error) && outcome.error.exitCode === EXIT.INTERRUPTED)) {
+    throw new RunError('INTERRUPTED', `stopped by ${signalled}: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`, {
+      exitCode: EXIT.INTERRUPTED,
+      cause: outcome.error,
+    });
+  }
   // A cleanup that fails after the body failed must not hide the body's error; after success, it is the error.
   if (!outcome.ok) throw outcome.error;
   if (firstError !== undefined) throw firstError;

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { dispatchSignal } from '../../process-signals.ts';
 
 /** Whether a question can be asked and answered here (run and sync refuse or hold back instead when not). */
 export function canPrompt(): boolean {
@@ -13,8 +14,12 @@ export async function confirmByTyping(question: string, word: string, io: { inpu
   const rl = createInterface({ input: io.input ?? process.stdin, output: io.output ?? process.stderr });
   // question() never settles once the input has ended (Ctrl-D, a closed pipe): that is a no, not a wait forever.
   const closed = new Promise<undefined>((resolve) => rl.once('close', () => resolve(undefined)));
-  // On a terminal readline takes Ctrl-C as a key and, unheard, only pauses the input: the prompt would hang.
-  rl.once('SIGINT', () => rl.close());
+  // On a terminal readline takes Ctrl-C as a key and, unheard, only pauses the input: the prompt would hang. It is
+  // the process's SIGINT (exit 130 with one line, or whatever holds signals) — unless the caller gave its own input.
+  rl.once('SIGINT', () => {
+    rl.close();
+    if (io.input === undefined) dispatchSignal('SIGINT');
+  });
   try {
     const answer = await Promise.race([rl.question(`${question} Type "${word}" to continue: `), closed]);
     return answer !== undefined && answer.trim().toLowerCase() === word.toLowerCase();

@@ -2,6 +2,7 @@ import { PROVIDER_IDS } from '../../domain/provider-id.ts';
 import { RunError } from '../../run-error.ts';
 import { decimalToMinor } from '../../simulator/core/money-text.ts';
 import { SIMULATOR_CREDENTIALS, startSimulator, type SimulatorOptions } from '../../simulator/start-simulator.ts';
+import { holdSignals } from '../../process-signals.ts';
 
 export interface SimulatorArgs {
   port: number;
@@ -59,13 +60,11 @@ export async function simulatorCommand(args: SimulatorArgs, io: SimulatorIo = {}
 
   await new Promise<void>((resolve) => {
     const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      release();
       io.signal?.removeEventListener('abort', stop);
       resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const release = holdSignals(stop);
     if (io.signal?.aborted) stop();
     else io.signal?.addEventListener('abort', stop, { once: true });
   });

@@ -34,6 +34,8 @@ export interface SyncArgs {
   ledger?: string;
   config?: string;
   out?: string;
+  /** --force: use an --out folder that already holds files. */
+  force?: boolean;
   format: 'csv' | 'xlsx' | 'both';
   json: boolean;
   /** On sandbox/live, lets a lookup resend a row's payout request without asking. */
@@ -90,7 +92,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     const providers = await providersInScope(ledger, batches, paidSince);
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: providers.length ? providers : [batches[0]!.provider] });
     const single = batches.length === 1 ? batches[0] : undefined;
-    const outDir = await createOutputDir({ command: 'sync', ...(single ? { file: single.fileName } : {}), out: args.out, now: startedAt });
+    const outDir = await createOutputDir({ command: 'sync', ...(single ? { file: single.fileName } : {}), out: args.out, force: args.force, now: startedAt });
     logger = scope.createLogger({ file: join(outDir, 'sync.log'), stderr: false, base: { command: 'sync' } });
     const log = logger;
     const hosts = Object.fromEntries(providers.map((id) => [id, baseUrlOrigin(createSession(id, target, config).baseUrl)]));

@@ -15,6 +15,8 @@ export interface ValidateArgs {
   sheet?: string;
   map?: string[];
   out?: string;
+  /** --force: use an --out folder that already holds files. */
+  force?: boolean;
   format: 'csv' | 'xlsx' | 'both';
   json: boolean;
   target?: 'simulator' | 'sandbox' | 'live';
@@ -43,7 +45,7 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
       onRow: async (row) => {
         if (!writer) {
           madeOutDir = args.out === undefined || !existsSync(args.out);
-          outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, now: startedAt });
+          outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, force: args.force, now: startedAt });
           writer = await createResultsWriter(outDir, args.format);
         }
         return writer.write(resultRowFromChecked(row));
@@ -56,7 +58,7 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
     throw error;
   }
   if (!writer) {
-    outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, now: startedAt });
+    outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, force: args.force, now: startedAt });
     writer = await createResultsWriter(outDir, args.format);
   }
   for (const [row, late] of checked.lateConflicts) {

@@ -12,6 +12,7 @@ import { publicKeyFromPem, verifierFromVariables, type WebhookVerifier } from '.
 import { DEFAULT_UNVERIFIED_PER_SECOND, startWebhookReceiver } from '../../webhooks/webhook-receiver.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
 import { createSession } from '../shared/provider-sessions.ts';
+import { holdSignals } from '../../process-signals.ts';
 
 export interface WebhooksArgs {
   port: number;
@@ -109,13 +110,11 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
 
     await new Promise<void>((done) => {
       const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        release();
         io.signal?.removeEventListener('abort', stop);
         done();
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const release = holdSignals(stop);
       if (io.signal?.aborted) stop();
       else io.signal?.addEventListener('abort', stop, { once: true });
     });

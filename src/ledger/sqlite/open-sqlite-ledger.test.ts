@@ -1,4 +1,5 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LedgerError } from '../ledger-error.ts';
 import { zeroLeafPage } from '../test-support/damage-ledger.ts';
@@ -65,5 +66,31 @@ describe('saveCopy', () => {
     } finally {
       await ledger.close();
     }
+  });
+});
+
+describe('the ledger is private to its owner', () => {
+  const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+  it('creates its folder 0700 and the file, its -wal and -shm 0600, whatever the umask allows', async () => {
+    const ledger = openSqliteLedger(tmp.path);
+    try {
+      const { batch } = await ledger.openBatch(openBatchInput('private'));
+      await ledger.insertRows(batch.id, [queuedRow(2, 'OP-PRIV-1')]);
+      expect(modeOf(dirname(tmp.path))).toBe(0o700);
+      for (const path of [tmp.path, `${tmp.path}-wal`, `${tmp.path}-shm`]) expect(modeOf(path), path).toBe(0o600);
+      const copy = join(tmp.dir, 'copy.sqlite');
+      await ledger.saveCopy(copy);
+      expect(modeOf(copy)).toBe(0o600);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('leaves the mode of an existing ledger as it is', async () => {
+    await openSqliteLedger(tmp.path).close();
+    chmodSync(tmp.path, 0o640);
+    await openSqliteLedger(tmp.path).close();
+    expect(modeOf(tmp.path)).toBe(0o640);
   });
 });

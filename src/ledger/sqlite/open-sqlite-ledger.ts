@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,13 +17,30 @@ export interface SqliteLedgerOptions {
   create?: boolean;
 }
 
+/** Folder 0700 and ledger file 0600, before SQLite would create it 0644 (its -wal and -shm take the file's mode). */
+export const LEDGER_DIR_MODE = 0o700;
+export const LEDGER_FILE_MODE = 0o600;
+
+/**
+ * Creates the ledger's folder (0700) and an empty ledger file (0600) when none is there: the ledger holds full
+ * CLABEs/CBUs, names and e-mails, for its owner only. An existing file is left as it is.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: LEDGER_DIR_MODE });
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, LEDGER_FILE_MODE));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 /**
  * Opens (creating the folder and file if needed and allowed), checks and migrates the ledger. A file SQLite finds
  * damaged is LEDGER_CORRUPT: it is never recreated, since an empty ledger would let the next run pay its rows again.
  */
 export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): SqliteLedger {
   const create = options.create ?? true;
-  if (path !== ':memory:' && create) mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:' && create) createPrivateFile(path);
   const timeoutMs = options.busyTimeoutMs ?? 10_000;
   let db: Database.Database;
   try {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import type {
@@ -117,6 +117,8 @@ export class SqliteLedger implements LedgerStore {
   async saveCopy(path: string) {
     ensureOpen(this.ctx);
     if (existsSync(path)) throw new LedgerError('INVALID_INPUT', `${path} exists: a copy never overwrites a file`, { path });
+    // Created empty first, 0600 and never through a symlink: the copy holds what the ledger holds.
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
     await this.ctx.db.backup(path);
   }
   async close() {
