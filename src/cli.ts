@@ -110,7 +110,23 @@ export async function runCli(argv: string[]): Promise<number> {
         setExit(await reportCommand(args));
       },
     )
-    .demandCommand(1, 'Name a command: validate, run, sync, report, webhooks, simulator')
+    .command(
+      'users <action> [name]',
+      'Add, list or remove the people who may sign in to `serve` (kept in the ledger).',
+      (y) => y
+        .positional('action', { choices: ['add', 'list', 'remove'] as const, demandOption: true })
+        .positional('name', { type: 'string', describe: 'User name' })
+        .option('role', { choices: ['operator', 'approver', 'viewer'] as const, describe: 'operator: uploads and submits; approver: approves or rejects; viewer: reads' })
+        .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from stdin instead of a prompt' })
+        .option('target', { choices: ['simulator', 'sandbox', 'live'] as const, default: 'simulator' as const, describe: 'Whose default ledger' })
+        .option('ledger', { type: 'string', describe: LEDGER_DESCRIPTION })
+        .option('config', { type: 'string', describe: 'Config file (its "ledger")' }),
+      async (args) => {
+        const { usersCommand } = await import('./commands/users/users-command.ts');
+        setExit(await usersCommand(args));
+      },
+    )
+    .demandCommand(1, 'Name a command: validate, run, sync, report, webhooks, simulator, users')
     .strict()
     .help()
     .version(false)
