@@ -28,6 +28,8 @@ export interface ReviewRow {
   orderId?: string;
   status: string;
   issues: IssueView[];
+  /** The cells by field (order_id, amount, currency, account masked, name, provider). */
+  cells?: Record<string, string>;
 }
 
 export interface Review {

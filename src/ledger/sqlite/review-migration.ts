@@ -42,6 +42,8 @@ export const REVIEW_MIGRATION = `
     status      TEXT NOT NULL,
     codes       TEXT NOT NULL,
     issues_json TEXT NOT NULL,
+    -- The row's cells by field as the page shows them (accounts masked).
+    cells_json  TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (review_id, row_number)
   ) STRICT;
 

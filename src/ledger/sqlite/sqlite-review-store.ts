@@ -69,7 +69,7 @@ class SqliteReviewStore implements ReviewStore {
 
   async createReview(review: NewReview, rows: readonly ReviewRow[]) {
     const at = this.now().toISOString();
-    const insertRow = this.db.prepare('INSERT INTO review_rows (review_id, row_number, order_id, status, codes, issues_json) VALUES (?, ?, ?, ?, ?, ?)');
+    const insertRow = this.db.prepare('INSERT INTO review_rows (review_id, row_number, order_id, status, codes, issues_json, cells_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -79,7 +79,7 @@ class SqliteReviewStore implements ReviewStore {
         .run(review.id, review.status, review.uploader, review.provider, review.fileName, review.storedName, review.fileHash, review.sheet ?? null, JSON.stringify(review.map), review.planHash, JSON.stringify(review.summary), at, at);
       for (const r of rows) {
         // Codes between spaces: a filter by code looks for ' CODE '.
-        insertRow.run(review.id, r.row, r.orderId ?? null, r.status, ` ${r.issues.map((i) => i.code).join(' ')} `, JSON.stringify(r.issues));
+        insertRow.run(review.id, r.row, r.orderId ?? null, r.status, ` ${r.issues.map((i) => i.code).join(' ')} `, JSON.stringify(r.issues), JSON.stringify(r.cells ?? {}));
       }
     })();
   }
@@ -126,11 +126,11 @@ class SqliteReviewStore implements ReviewStore {
     const clause = where.join(' AND ');
     const total = (this.db.prepare(`SELECT count(*) AS n FROM review_rows WHERE ${clause}`).get(...values) as { n: number }).n;
     const records = this.db
-      .prepare(`SELECT row_number, order_id, status, issues_json FROM review_rows WHERE ${clause} ORDER BY row_number LIMIT ? OFFSET ?`)
-      .all(...values, filter.limit, filter.offset) as Array<{ row_number: number; order_id: string | null; status: string; issues_json: string }>;
+      .prepare(`SELECT row_number, order_id, status, issues_json, cells_json FROM review_rows WHERE ${clause} ORDER BY row_number LIMIT ? OFFSET ?`)
+      .all(...values, filter.limit, filter.offset) as Array<{ row_number: number; order_id: string | null; status: string; issues_json: string; cells_json: string }>;
     return {
       total,
-      rows: records.map((r) => ({ row: r.row_number, ...(r.order_id !== null ? { orderId: r.order_id } : {}), status: r.status, issues: JSON.parse(r.issues_json) as ReviewRow['issues'] })),
+      rows: records.map((r) => ({ row: r.row_number, ...(r.order_id !== null ? { orderId: r.order_id } : {}), status: r.status, issues: JSON.parse(r.issues_json) as ReviewRow['issues'], cells: JSON.parse(r.cells_json) as Record<string, string> })),
     };
   }
   async codeCounts(id: string) {
