@@ -48,7 +48,7 @@ function rowFilter(query: Record<string, unknown>): RowFilter {
   const text = (v: unknown) => (typeof v === 'string' && /^[a-z_A-Z]{1,40}$/.test(v) ? v : undefined);
   const status = text(query.status);
   const code = text(query.code);
-  return { ...(status ? { status } : {}), ...(code ? { code } : {}), offset: int(query.offset, 0, 10_000_000), limit: Math.max(1, int(query.limit, 50, 500)) };
+  return { ...(status ? { status } : {}), ...(code ? { code } : {}), offset: int(query.offset, 0, 10_000_000), limit: Math.max(1, int(query.limit, 25, 500)) };
 }
 
 /** The JSON API and the pages: the pages' forms post to the API routes, which redirect a form post back to a page. */
@@ -215,5 +215,6 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return page(reply, fragment ? '@rows' : '@batch', data);
   };
   app.get('/batches/:id', { preHandler: [any] }, (request, reply) => batchPage(request, reply, false));
-  app.get('/batches/:id/rows', { preHandler: [any] }, (request, reply) => batchPage(request, reply, true));
+  // The rows table alone for htmx; the whole page for a reload of the URL htmx pushed.
+  app.get('/batches/:id/rows', { preHandler: [any] }, (request, reply) => batchPage(request, reply, request.headers['hx-request'] === 'true'));
 }

@@ -46,7 +46,7 @@ const LIST = `<% layout('@layout') %>
 </tbody></table>`;
 
 const ROWS = `<div id="rows">
-<form method="get" action="/batches/<%= it.b.id %>" hx-get="/batches/<%= it.b.id %>/rows" hx-target="#rows" hx-swap="outerHTML" hx-push-url="/batches/<%= it.b.id %>" class="filters">
+<form method="get" action="/batches/<%= it.b.id %>" hx-get="/batches/<%= it.b.id %>/rows" hx-target="#rows" hx-swap="outerHTML" hx-push-url="true" class="filters">
 <label>Status <select name="status"><option value="">all</option>
 <% for (const s of ['valid','invalid','duplicate','conflict']) { %><option value="<%= s %>"<%= it.filter.status === s ? ' selected' : '' %>><%= s %> (<%= it.b.counts[s] || 0 %>)</option><% } %></select></label>
 <label>Code <select name="code"><option value="">all</option>
@@ -57,7 +57,7 @@ const ROWS = `<div id="rows">
 <% for (const r of it.rows) { const byField = {}; for (const i of r.issues) if (i.field) (byField[i.field] ||= []).push(i); %>
 <tr class="r-<%= r.status %>"><td class="num"><%= r.row %></td><td><%= r.status %></td>
 <% for (const f of it.fields) { const bad = byField[f]; %><td<% if (bad) { %> class="<%= bad.some((i) => i.severity === 'error') ? 'bad' : 'warn' %>" title="<%= bad.map((i) => i.code + ': ' + i.message).join('\\n') %>"<% } %>><%= (r.cells || {})[f] || '' %><% if (bad) { %><span class="cell-msg"><%= bad.map((i) => i.message).join('; ') %></span><% } %></td><% } %>
-<td><% for (const i of r.issues) { %><div class="issue <%= i.severity %>"><code><%= i.code %></code> <%= i.column ? i.column + ': ' : '' %><%= i.message %></div><% } %></td></tr><% } %>
+<td><% for (const i of r.issues) { %><div class="issue sev-<%= i.severity %>"><code><%= i.code %></code> <%= i.column ? i.column + ': ' : '' %><%= i.message %></div><% } %></td></tr><% } %>
 <% if (!it.rows.length) { %><tr><td colspan="<%= it.fields.length + 3 %>">No rows match.</td></tr><% } %>
 </tbody></table>
 <nav class="pages">Rows <%= it.total ? it.filter.offset + 1 : 0 %>–<%= Math.min(it.filter.offset + it.filter.limit, it.total) %> of <%= it.total %>
@@ -76,7 +76,7 @@ const BATCH = `<% layout('@layout') %>
 <div class="card"><h2>Rows</h2><ul><% for (const [k, n] of Object.entries(b.counts)) { %><li><%= k %>: <strong><%= n %></strong></li><% } %></ul>
 <% if (Object.keys(b.codes).length) { %><h3>By code</h3><ul><% for (const [c, n] of Object.entries(b.codes)) { %><li><code><%= c %></code> <%= n %></li><% } %></ul><% } %>
 <a href="/api/batches/<%= b.id %>/files/errors.csv">Error report (CSV)</a></div>
-<div class="card"><h2>To pay</h2><table><tr><th>Provider</th><th>Payouts</th><th>Amount</th><th>Fees</th><th>IVA</th><th>Debit</th><th>Balance</th></tr>
+<div class="card wide"><h2>To pay</h2><table><tr><th>Provider</th><th>Payouts</th><th>Amount</th><th>Fees</th><th>IVA</th><th>Debit</th><th>Balance</th></tr>
 <% for (const t of b.totals) { %><tr<%= t.short ? ' class="bad"' : '' %>><td><%= t.provider %></td><td class="num"><%= t.count %></td><td class="num"><%= t.currency %> <%= t.amount %></td><td class="num"><%= t.fee %></td><td class="num"><%= t.iva %></td><td class="num"><%= t.debit %></td><td class="num"><%= t.balance || '—' %></td></tr><% } %>
 </table><% if (s.insufficientFunds) { %><p class="error">The balance does not cover this batch (fees included).</p><% } %>
 <% if (s.duplicates.length) { %><p>Order ids already in earlier batches: <% for (const d of s.duplicates) { %><code><%= d.batchId %></code> (<%= d.rows %> rows) <% } %></p><% } %></div>
@@ -116,11 +116,11 @@ const ERROR = `<% layout('@layout') %><h1>Not done</h1><p class="error" role="al
 export const STYLE = `body{font:15px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{display:flex;gap:1em;align-items:center;padding:.6em 1.2em;background:#1d2330;color:#fff}header a{color:#fff}.brand{font-weight:700;text-decoration:none}.me{margin-left:auto}
 main{padding:1em 1.5em;max-width:1300px}.card{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:.8em 1em;margin:.5em 0}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:.8em}form.card label{display:block;margin:.4em 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:.8em}.cards .wide{grid-column:span 2}.card{overflow-x:auto}.rows td{white-space:nowrap}.rows td:last-child{white-space:normal}form.card label{display:block;margin:.4em 0}
 .inline{display:inline-block;margin-right:.5em}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e4e7ec;padding:.3em .5em;text-align:left;vertical-align:top}
-th small{display:block;font-weight:400;color:#778}.num{text-align:right;font-variant-numeric:tabular-nums}
-td.bad{background:#fde2e1;outline:2px solid #d33;outline-offset:-2px}td.warn{background:#fff4d6}.cell-msg{display:block;font-size:.8em;color:#a11}
-tr.bad td{background:#fde2e1}.error{color:#a11;font-weight:600}.issue code{font-size:.85em}.issue.warning{color:#8a6100}
+th small{display:block;font-weight:400;color:#778}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.bad{background:#fde2e1;outline:2px solid #d33;outline-offset:-2px}td.warn{background:#fff4d6}.cell-msg{display:block;font-size:.8em;color:#a11;white-space:normal;max-width:22em}
+tr.bad td{background:#fde2e1}.error{color:#a11;font-weight:600}.issue code{font-size:.85em}.issue.sev-warning{color:#8a6100}
 .status{padding:.1em .5em;border-radius:1em;background:#e4e7ec;font-size:.8em}.s-finished{background:#cdeccd}.s-failed,.s-rejected{background:#f6c6c4}.s-paying{background:#cfe3ff}.s-awaiting_approval{background:#ffe8b3}
 progress{width:100%;height:1.6em}button{padding:.35em .9em}.filters{display:flex;gap:1em;align-items:end;margin:.5em 0}.pages a{margin-left:1em}`;
 
