@@ -224,6 +224,36 @@ describe('payout-batch serve API', () => {
     }
   });
 
+  it('fails a batch that no longer fits the balance when it is to be paid, and says why; refuses to submit one that does not fit', async () => {
+    // 500.00 MXN: one batch of 303.00 (+ 27.84 fees and IVA) fits; after it is paid a second one does not.
+    const poor = await startRecordingSimulator({ settleMs: 0, balanceMinor: 50_000 });
+    try {
+      await withServer(
+        async (server) => {
+          const olga = await signIn(server.url, 'olga');
+          const ana = await signIn(server.url, 'ana');
+          const a = await olga.upload(payoutCsv('FUNDA'));
+          const b = await olga.upload(payoutCsv('FUNDB'));
+          for (const x of [a, b]) await olga.call('POST', `/api/batches/${x.body.id}/submit`);
+          await ana.call('POST', `/api/batches/${a.body.id}/approve`, { plan_hash: a.body.plan_hash });
+          await waitFor(() => ana.call('GET', `/api/batches/${a.body.id}`), (r) => r.body.status === 'finished');
+          await ana.call('POST', `/api/batches/${b.body.id}/approve`, { plan_hash: b.body.plan_hash });
+          const failed = await waitFor(() => ana.call('GET', `/api/batches/${b.body.id}`), (r) => r.body.status === 'failed');
+          expect(failed.body.reason).toMatch(/^INSUFFICIENT_FUNDS/);
+          expect(poor.moneyMoving()).toBe(3);
+          const c = await olga.upload(payoutCsv('FUNDC'));
+          expect(c.body.summary.insufficientFunds).toBe(true);
+          const refused = await olga.call('POST', `/api/batches/${c.body.id}/submit`);
+          expect(refused.status).toBe(422);
+          expect(refused.body.error.code).toBe('INSUFFICIENT_FUNDS');
+        },
+        { simulatorUrl: poor.url },
+      );
+    } finally {
+      await poor.close();
+    }
+  });
+
   it('streams progress and status over SSE', async () => {
     await withServer(async (server) => {
       const olga = await signIn(server.url, 'olga');
