@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteReviewStore } from '../ledger/sqlite/sqlite-review-store.ts';
 import { startRecordingSimulator, type RecordingSimulator } from '../../test/support/cli.ts';
 import { addUsers, payoutCsv, PASSWORD, signIn, startTestServer, waitFor, type TestServer } from '../../test/support/serve.ts';
 
@@ -79,6 +80,24 @@ describe('payout-batch serve API', () => {
       expect(String((await ana.call('GET', `/api/batches/${id}/files/errors.csv`)).body)).toContain('CLABE_CHECKSUM');
       const list = await ana.call('GET', '/api/batches');
       expect(list.body.batches.map((b: any) => [b.id, b.status, b.uploader])).toEqual([[id, 'finished', 'olga']]);
+
+      // Every step in the ledger's audit log: who, what, from where.
+      const store = await openSqliteReviewStore(server.ledgerPath);
+      const audit = await store.auditFor(id);
+      await store.close();
+      expect(audit.map((e) => [e.who ?? null, e.action])).toEqual([
+        ['olga', 'upload'],
+        ['olga', 'submit'],
+        ['ana', 'approve'],
+        [null, 'status_approved'],
+        [null, 'status_paying'],
+        [null, 'status_finished'],
+      ]);
+      expect(audit[0]).toMatchObject({ remote: '127.0.0.1', detail: { file_name: 'evil name.csv', plan_hash: up.body.plan_hash } });
+
+      // Signing out ends the token.
+      expect((await ana.call('DELETE', '/api/session')).status).toBe(204);
+      expect((await ana.call('GET', '/api/batches')).status).toBe(401);
     });
   });
 
@@ -314,6 +333,38 @@ describe('payout-batch serve API', () => {
       },
       { auth: { maxFailuresPerUser: 3 } },
     );
+  });
+
+  it('works without JavaScript: form posts with the CSRF field, answered with redirects to the pages', async () => {
+    await withServer(async (server) => {
+      const html = { accept: 'text/html' };
+      const login = await fetch(`${server.url}/api/session`, { method: 'POST', redirect: 'manual', headers: { ...html, 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=olga&password=' + encodeURIComponent(PASSWORD) });
+      expect(login.status).toBe(303);
+      expect(login.headers.get('location')).toBe('/');
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const home = await (await fetch(`${server.url}/`, { headers: { ...html, cookie } })).text();
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(home)![1]!;
+      const form = new FormData();
+      form.append('_csrf', csrf);
+      form.append('provider', 'openpay');
+      form.append('file', new Blob([payoutCsv('NOJS')]), 'pagos.csv');
+      const up = await fetch(`${server.url}/api/batches`, { method: 'POST', redirect: 'manual', headers: { ...html, cookie }, body: form });
+      expect(up.status).toBe(303);
+      const location = up.headers.get('location')!;
+      expect(location).toMatch(/^\/batches\/b_/);
+      const review = await (await fetch(`${server.url}${location}`, { headers: { ...html, cookie } })).text();
+      expect(review.match(/<td class="bad"/g)).toHaveLength(2);
+      expect(review).toContain('Pay the 3 valid rows');
+      const submit = await fetch(`${server.url}/api${location}/submit`, { method: 'POST', redirect: 'manual', headers: { ...html, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${encodeURIComponent(csrf)}` });
+      expect(submit.status).toBe(303);
+      expect(await (await fetch(`${server.url}${location}`, { headers: { ...html, cookie } })).text()).toContain('awaiting_approval');
+      // A form from elsewhere (no token) gets the error page, not the action.
+      const forged = await fetch(`${server.url}/api${location}/reject`, { method: 'POST', redirect: 'manual', headers: { ...html, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'reason=x' });
+      expect(forged.status).toBe(403);
+      expect(await forged.text()).toContain('CSRF_TOKEN_INVALID');
+      // Without a session, a page sends you to sign in.
+      expect((await fetch(`${server.url}${location}`, { redirect: 'manual', headers: html })).headers.get('location')).toBe('/login');
+    });
   });
 
   it('answers a bad upload with 422 / 413 and keeps nothing of it', async () => {
