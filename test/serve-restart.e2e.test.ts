@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger } from '../src/ledger/open-ledger.ts';
 import { BIN, ROOT, runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from './support/cli.ts';
-import { addUsers, payoutCsv, signIn, waitFor } from './support/serve.ts';
+import { addUsers, PASSWORD, payoutCsv, signIn, waitFor } from './support/serve.ts';
 
 const children: ChildProcess[] = [];
 let sim: RecordingSimulator | undefined;
@@ -35,6 +36,24 @@ describe('payout-batch serve (the process)', () => {
     const result = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--ledger', join(tempDir(), 'l.sqlite')]);
     expect(result.code).toBe(64);
     expect(result.stderr).toContain('--insecure-http');
+  });
+
+  it('serves https with --tls-cert/--tls-key on any host, and its session cookie is Secure', async () => {
+    const dir = tempDir('serve-tls-');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    expect(made.status).toBe(0);
+    const ledgerPath = join(dir, 'ledger.sqlite');
+    await (await openLedger(ledgerPath)).close();
+    await addUsers(ledgerPath, { olga: 'operator' });
+    sim = await startRecordingSimulator();
+    const server = await serve(['--host', '0.0.0.0', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem'), '--ledger', ledgerPath, '--simulator-url', sim.url]);
+    expect(server.url).toMatch(/^https:\/\//);
+    const port = new URL(server.url).port;
+    const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+    const res = await undiciFetch(`https://127.0.0.1:${port}/api/session`, { dispatcher, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'olga', password: PASSWORD }) });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('set-cookie')).toMatch(/; Secure/i);
+    await dispatcher.close();
   });
 
   it('killed while paying, started again on the same ledger: the batch resumes and no row is paid twice', async () => {
