@@ -96,13 +96,12 @@ describe.skipIf(!available)('the upload page in a real browser', () => {
     await page.waitForURL(batchUrl);
     await page.waitForSelector('#bar');
     // Live progress from the SSE stream: the bar moves without a reload.
-    await page.waitForFunction(() => Number(document.getElementById('done')?.textContent) > 0, undefined, { timeout: 30_000 });
+    await expect.poll(async () => Number(await page.textContent('#done')), { timeout: 30_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, '5-watch.png'), fullPage: true });
     // The page reloads itself when the batch stops paying; the bar is full.
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'finished', undefined, { timeout: 30_000 });
+    await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('finished');
     await page.waitForSelector('#downloads');
-    const bar = await page.$eval('#bar', (el) => ({ value: (el as HTMLProgressElement).value, max: (el as HTMLProgressElement).max }));
-    expect(bar).toEqual({ value: rows, max: rows });
+    expect([await page.getAttribute('#bar', 'value'), await page.getAttribute('#bar', 'max')]).toEqual([String(rows), String(rows)]);
     await page.screenshot({ path: join(SHOTS, '6-finished.png'), fullPage: true });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#downloads a:has-text("results.csv")')]);

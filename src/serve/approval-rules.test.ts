@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseApprovalConfig } from '../config/approval-config.ts';
 import { parseDecimal } from '../config/load-config.ts';
-import { checkApproval, eligibleApprovers, requiredApprovals } from './approval-rules.ts';
+import { checkApproval, eligibleApprovers, requiredApprovals, type ApprovalCase } from './approval-rules.ts';
 import { isServeError } from './serve-error.ts';
 
 const parse = (raw: unknown) => {
@@ -28,10 +28,10 @@ describe('approval rules', () => {
     expect(requiredApprovals({ MXN: 99_999_999 }, undefined)).toBe(1);
   });
 
-  const base = { user: { name: 'ana', role: 'approver' as const }, uploader: 'olga', approvedBy: [], currentPlanHash: 'h1', givenPlanHash: 'h1', totals: { MXN: 100 }, config: undefined };
-  const refusal = (c: Partial<typeof base> & Record<string, unknown>) => {
+  const base: ApprovalCase = { user: { name: 'ana', role: 'approver' }, uploader: 'olga', approvedBy: [], currentPlanHash: 'h1', givenPlanHash: 'h1', totals: { MXN: 100 }, config: undefined };
+  const refusal = (c: Partial<ApprovalCase>) => {
     try {
-      checkApproval({ ...base, ...c } as Parameters<typeof checkApproval>[0]);
+      checkApproval({ ...base, ...c });
       return 'ok';
     } catch (error) {
       if (!isServeError(error)) throw error;
