@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseApprovalConfig } from '../config/approval-config.ts';
-import { parseDecimal } from '../config/load-config.ts';
+import { loadConfig, parseDecimal } from '../config/load-config.ts';
 import { checkApproval, eligibleApprovers, requiredApprovals, type ApprovalCase } from './approval-rules.ts';
 import { isServeError } from './serve-error.ts';
 
@@ -17,6 +20,17 @@ describe('approval rules', () => {
     const bad = parse({ rules: [{ above: 50000.001, currency: 'USD', approvers: 0, when: 1 }], limits: { ana: { MXN: 'mucho' } }, other: 1 });
     expect(bad.errors).toHaveLength(6);
     expect(bad.config.rules).toEqual([]);
+  });
+
+  it('is read from the config file under "approval"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'approval-config-'));
+    const path = join(dir, 'config.json');
+    writeFileSync(path, JSON.stringify({ approval: { rules: [{ above: '50000.00', currency: 'MXN', approvers: 2 }] } }));
+    const loaded = loadConfig({ path, target: 'simulator', env: {} });
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.config.approval?.rules).toEqual([{ aboveMinor: 5_000_000, currency: 'MXN', approvers: 2 }]);
+    writeFileSync(path, JSON.stringify({ approval: { rules: [{ above: '1', currency: 'MXN', approvers: 'two' }] } }));
+    expect(loadConfig({ path, target: 'simulator', env: {} }).errors).toHaveLength(1);
   });
 
   it('needs the approvers of the highest rule whose currency total is above its amount; one otherwise', () => {

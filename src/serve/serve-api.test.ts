@@ -1,8 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteReviewStore } from '../ledger/sqlite/sqlite-review-store.ts';
-import { startRecordingSimulator, type RecordingSimulator } from '../../test/support/cli.ts';
+import { ROOT, startRecordingSimulator, type RecordingSimulator } from '../../test/support/cli.ts';
 import { addUsers, payoutCsv, PASSWORD, signIn, startTestServer, waitFor, type TestServer } from '../../test/support/serve.ts';
 
 let sim: RecordingSimulator;
@@ -364,6 +364,39 @@ describe('payout-batch serve API', () => {
       expect(await forged.text()).toContain('CSRF_TOKEN_INVALID');
       // Without a session, a page sends you to sign in.
       expect((await fetch(`${server.url}${location}`, { redirect: 'manual', headers: html })).headers.get('location')).toBe('/login');
+    });
+  });
+
+  it('reads XLSX uploads and takes the column mapping and the sheet from the form, as --map and --sheet', async () => {
+    await withServer(async (server) => {
+      const olga = await signIn(server.url, 'olga');
+      const xlsx = readFileSync(join(ROOT, 'samples', 'openpay-payouts.xlsx'));
+      const form = new FormData();
+      form.append('provider', 'openpay');
+      form.append('file', new Blob([xlsx]), 'pagos.xlsx');
+      const res = await fetch(`${server.url}/api/batches`, { method: 'POST', headers: { authorization: `Bearer ${olga.token}` }, body: form });
+      const body = (await res.json()) as any;
+      expect(res.status).toBe(201);
+      expect(body.summary.format).toBe('xlsx');
+      expect(body.counts.valid).toBeGreaterThan(0);
+      expect(readdirSync(join(server.dataDir, 'uploads'))).toContainEqual(expect.stringMatching(/\.xlsx$/));
+      const wrongSheet = new FormData();
+      wrongSheet.append('provider', 'openpay');
+      wrongSheet.append('sheet', 'No existe');
+      wrongSheet.append('file', new Blob([xlsx]), 'pagos.xlsx');
+      const noSheet = await fetch(`${server.url}/api/batches`, { method: 'POST', headers: { authorization: `Bearer ${olga.token}` }, body: wrongSheet });
+      expect(noSheet.status).toBe(422);
+      expect(((await noSheet.json()) as any).error.code).toBe('SHEET_NOT_FOUND');
+
+      const renamed = payoutCsv('MAP').replace('order_id,', 'Folio interno,');
+      const unmapped = await olga.upload(renamed);
+      expect(unmapped.status).toBe(422);
+      expect(unmapped.body.error.code).toBe('COLUMNS_MISSING');
+      const mapped = await olga.upload(renamed, { provider: 'openpay', map: 'order_id=Folio interno' });
+      expect(mapped.status).toBe(201);
+      expect(mapped.body.summary.columns.order_id).toBe('Folio interno');
+      expect(mapped.body.counts).toMatchObject({ valid: 3, invalid: 2 });
+      expect(mapped.body.summary.unused).toEqual([]);
     });
   });
 
