@@ -112,7 +112,40 @@ export async function runCli(argv: string[]): Promise<number> {
         setExit(await reportCommand(args));
       },
     )
-    .demandCommand(1, 'Name a command: validate, run, sync, report, webhooks, simulator')
+    .command(
+      'users <action> [name]',
+      'Add, list or remove the people who may sign in to `serve` (kept in the ledger).',
+      (y) => y
+        .positional('action', { choices: ['add', 'list', 'remove'] as const, demandOption: true })
+        .positional('name', { type: 'string', describe: 'User name' })
+        .option('role', { choices: ['operator', 'approver', 'viewer'] as const, describe: 'operator: uploads and submits; approver: approves or rejects; viewer: reads' })
+        .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from stdin instead of a prompt' })
+        .option('target', { choices: ['simulator', 'sandbox', 'live'] as const, default: 'simulator' as const, describe: 'Whose default ledger' })
+        .option('ledger', { type: 'string', describe: LEDGER_DESCRIPTION })
+        .option('config', { type: 'string', describe: 'Config file (its "ledger")' }),
+      async (args) => {
+        const { usersCommand } = await import('./commands/users/users-command.ts');
+        setExit(await usersCommand(args));
+      },
+    )
+    .command(
+      'serve',
+      'Serve the upload page and its JSON API: upload, review, approve (two-person), pay, watch, download.',
+      (y) => targetOptions(y)
+        .option('port', { type: 'number', default: 4030 })
+        .option('host', { type: 'string', default: '127.0.0.1' })
+        .option('config', { type: 'string', describe: 'Config file (rates, fees, base URLs, approval rules)' })
+        .option('data', { type: 'string', describe: 'Folder for uploads and results (default: serve-data beside the ledger)' })
+        .option('tls-cert', { type: 'string', describe: 'PEM certificate file: serve https' })
+        .option('tls-key', { type: 'string', describe: 'PEM key file for --tls-cert' })
+        .option('insecure-http', { type: 'boolean', default: false, describe: 'Allow plain http on a host other than loopback' })
+        .option('max-attempts', { type: 'number', default: 5, describe: 'Attempts per request for retryable errors' }),
+      async (args) => {
+        const { serveCommand } = await import('./commands/serve/serve-command.ts');
+        setExit(await serveCommand(args));
+      },
+    )
+    .demandCommand(1, 'Name a command: validate, run, sync, report, webhooks, simulator, users, serve')
     .strict()
     .help()
     .version(false)

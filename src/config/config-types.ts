@@ -1,3 +1,4 @@
+import type { ApprovalConfig } from './approval-config.ts';
 import type { Minor } from '../domain/money.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 
@@ -29,6 +30,8 @@ export interface AppConfig {
   source: string;
   ledgerPath?: string;
   providers: Record<ProviderId, ProviderConfig>;
+  /** Who must approve a batch in `payout-batch serve` (approval-config.ts). */
+  approval?: ApprovalConfig;
 }
 
 export interface ConfigResult {

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PROVIDER_IDS, type ProviderId } from '../domain/provider-id.ts';
 import { checkRealBaseUrl } from '../providers/base-urls.ts';
+import { parseApprovalConfig } from './approval-config.ts';
 import type { AppConfig, ConfigResult, ProviderConfig, Target } from './config-types.ts';
 import { defaultProviderConfig } from './default-config.ts';
 
@@ -82,12 +83,13 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
     return config;
   }
   for (const key of Object.keys(raw)) {
-    if (key !== 'ledger' && key !== 'providers' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
+    if (key !== 'ledger' && key !== 'providers' && key !== 'approval' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
   }
   if (raw.ledger !== undefined) {
     if (typeof raw.ledger === 'string' && raw.ledger.trim()) config.ledgerPath = raw.ledger;
     else errors.push(`${source}: "ledger" must be a file path`);
   }
+  if (raw.approval !== undefined) config.approval = parseApprovalConfig(raw.approval, source, errors, parseDecimal);
   if (raw.providers !== undefined) {
     if (!isObject(raw.providers)) errors.push(`${source}: "providers" must be an object`);
     else {

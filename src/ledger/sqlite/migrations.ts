@@ -8,6 +8,8 @@
  * in an INTEGER column.
  */
 
+import { REVIEW_MIGRATION } from './review-migration.ts';
+
 const ALL_STATUSES = `'valid','invalid','duplicate','conflict','queued','sending','pending','paid','failed','unknown','not_sent'`;
 /** Must match KEY_OWNING_STATUSES in transitions.ts (a test checks). */
 export const KEY_OWNING_SQL = `'queued','sending','pending','unknown','paid'`;
@@ -166,4 +168,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (environment, account, provider, recipient_key)
   ) STRICT;
   `,
+  // 4: users, reviews, approvals and the audit log of `payout-batch serve` (review-migration.ts).
+  REVIEW_MIGRATION,
 ];
