@@ -1,5 +1,6 @@
 import type { Minor } from '../domain/money.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
+import type { ReadLimits } from '../read/read-limits.ts';
 
 export type Target = 'simulator' | 'sandbox' | 'live';
 
@@ -29,6 +30,8 @@ export interface AppConfig {
   source: string;
   ledgerPath?: string;
   providers: Record<ProviderId, ProviderConfig>;
+  /** "limits": what a payout file may hold (read/read-limits.ts); a flag overrides its key. */
+  limits: Partial<ReadLimits>;
 }
 
 export interface ConfigResult {
