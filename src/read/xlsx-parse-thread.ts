@@ -39,6 +39,15 @@ function checkCellLength(text: string, row: number, column: number): void {
   throw new ReadLimitError(`${sheetLabel} has a cell of ${text.length} characters at row ${row}, column ${column}`, { limit: 'maxCellChars', max: limits.maxCellChars, found: text.length });
 }
 
+/** exceljs refuses a cell reference past XFD with a bare "Out of bounds" error: say which limit it is. */
+function pastLastColumn(error: unknown): unknown {
+  const letters = error instanceof Error ? /^Out of bounds\. Invalid column letter: ([A-Z]+)/.exec(error.message)?.[1] : undefined;
+  if (letters === undefined) return error;
+  return new RunError('FILE_LIMIT', `refused: ${sheetLabel} has a cell in column ${letters}; a sheet ends at column XFD (16384), Excel's own limit`, {
+    hint: 'export the sheet again from the program that made it, with the payouts in the first columns',
+  });
+}
+
 try {
   const workbook = workbookParsers(data.path);
   // The workbook part carries date1904, which decides what a date serial means.
@@ -79,7 +88,8 @@ try {
     send({ type: 'rows', ...packed }, packedTransfer(packed));
   }
   send({ type: 'end' });
-} catch (error) {
+} catch (caught) {
+  const error = pastLastColumn(caught);
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   send({
     type: 'error',

@@ -125,7 +125,7 @@ class InflateLimit extends Transform {
     const ratio = Math.floor(this.inflated / Math.max(1, this.entry.compressedSize));
     if (this.inflated > RATIO_GRACE_BYTES && ratio > maxCompressionRatio) {
       callback(
-        new ReadLimitError(`${this.entry.name} inflates more than ${ratio} times its ${this.entry.compressedSize} compressed bytes`, {
+        new ReadLimitError(`${this.entry.name} inflates to ${ratio} times its ${this.entry.compressedSize} compressed bytes`, {
           limit: 'maxCompressionRatio',
           max: maxCompressionRatio,
           found: ratio,
