@@ -7,6 +7,8 @@ import { ReadLimitError, type ReadLimits } from './read-limits.ts';
  * many times the cell limit is a cell too long whatever its escaping.
  */
 const MAX_BYTES_PER_CHAR = 10;
+/** A run also holds the tag before the text (`t xml:space="preserve">`). */
+const TAG_SLACK = 1024;
 
 export interface XmlGuardOptions {
   /** Who holds the part, for messages: `sheet "Pagos"`, `the workbook`. */
@@ -44,7 +46,7 @@ export class XmlGuard extends Transform {
 
   private check(chunk: Buffer): void {
     const { limits, sharedStrings, what } = this.options;
-    const maxRun = limits.maxCellChars * MAX_BYTES_PER_CHAR;
+    const maxRun = limits.maxCellChars * MAX_BYTES_PER_CHAR + TAG_SLACK;
     if (sharedStrings) {
       this.bytes += chunk.length;
       if (!this.headChecked) this.checkDeclaredCount(chunk);
