@@ -1,7 +1,9 @@
+import { pipeline } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
 import { RunError, type RunErrorCode } from '../run-error.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits.ts';
+import { XmlGuard } from './xml-guard.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
 import { unpackRows, type SheetRow, type XlsxThreadData, type XlsxThreadMessage } from './xlsx-thread-protocol.ts';
 import { threadBatches } from './thread-batches.ts';
@@ -55,8 +57,10 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
     const rels = entryNamed('xl/_rels/workbook.xml.rels');
     const book = entryNamed('xl/workbook.xml');
     if (!rels || !book) throw damaged(path, 'the workbook part or its relationships are missing');
-    await workbook._parseRels(await openZipEntry(path, rels, limits));
-    await workbook._parseWorkbook(await openZipEntry(path, book, limits));
+    // Parsed here, on the main thread: the same XML guard as on the parsing thread keeps a text node bounded.
+    const guarded = async (entry: ZipEntry, what: string) => pipeline(await openZipEntry(path, entry, limits), new XmlGuard({ what, limits }), () => {});
+    await workbook._parseRels(await guarded(rels, 'the workbook relationships'));
+    await workbook._parseWorkbook(await guarded(book, 'the workbook'));
     const relationships = workbook.workbookRels ?? [];
     const partOf = (type: string) => {
       const rel = relationships.find((r) => r.Type?.endsWith(`/${type}`));
