@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { DEFAULT_GRACE_SECONDS } from './commands/run/run-defaults.ts';
 import { PROVIDER_IDS } from './domain/provider-id.ts';
+import { DEFAULT_READ_LIMITS, type ReadLimit } from './read/read-limits.ts';
 import { RunError } from './run-error.ts';
 import { DEFAULT_RETURN_WINDOW_DAYS } from './sync/return-window.ts';
 
@@ -170,7 +171,32 @@ function fileOptions<T>(y: Argv<T>) {
     .option('force', { type: 'boolean', default: false, describe: 'Replace the files of an --out folder that already holds some (symlinks are replaced, never followed)' })
     .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results file format' })
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout instead of the readable one' })
-    .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' });
+    .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees, limits)' })
+    .option('encoding', { type: 'string', describe: 'CSV: read in this encoding instead of detecting one (utf-8, windows-1252, latin1, utf-16le, ibm850 …)' })
+    .option('max-member-bytes', limitOption('maxMemberBytes'))
+    .option('max-compression-ratio', limitOption('maxCompressionRatio'))
+    .option('max-shared-strings', limitOption('maxSharedStrings'))
+    .option('max-shared-strings-bytes', limitOption('maxSharedStringsBytes'))
+    .option('max-cell-chars', limitOption('maxCellChars'))
+    .option('max-columns', limitOption('maxColumns'))
+    .option('max-rows', limitOption('maxRows'))
+    .option('max-line-bytes', limitOption('maxLineBytes'));
+}
+
+const LIMIT_DESCRIPTIONS: Record<ReadLimit, string> = {
+  maxMemberBytes: 'XLSX: bytes one ZIP member may inflate to',
+  maxCompressionRatio: 'XLSX: inflated bytes per compressed byte of one ZIP member',
+  maxSharedStrings: 'XLSX: entries in the shared-strings table',
+  maxSharedStringsBytes: 'XLSX: bytes of all shared strings together',
+  maxCellChars: 'Characters in one cell (Excel\'s own limit)',
+  maxColumns: 'Columns in one row (Excel\'s own limit)',
+  maxRows: 'Rows in the sheet or CSV file',
+  maxLineBytes: 'CSV: bytes of one record (line)',
+};
+
+/** A --max-… flag (LIMIT_FLAGS) with no yargs default, so the config's "limits" key applies when it is absent. */
+function limitOption(name: ReadLimit) {
+  return { type: 'number' as const, describe: `${LIMIT_DESCRIPTIONS[name]} (default ${DEFAULT_READ_LIMITS[name]})` };
 }
 
 function scopeOptions<T>(y: Argv<T>) {

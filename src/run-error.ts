@@ -26,6 +26,7 @@ export type RunErrorCode =
   | 'FILE_EMPTY'
   | 'FILE_FORMAT'
   | 'FILE_ENCODING'
+  | 'FILE_LIMIT'
   | 'COLUMNS_MISSING'
   | 'SHEET_NOT_FOUND'
   | 'PROVIDER_UNKNOWN'

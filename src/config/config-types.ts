@@ -1,6 +1,7 @@
 import type { ApprovalConfig } from './approval-config.ts';
 import type { Minor } from '../domain/money.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
+import type { ReadLimits } from '../read/read-limits.ts';
 
 export type Target = 'simulator' | 'sandbox' | 'live';
 
@@ -32,6 +33,8 @@ export interface AppConfig {
   providers: Record<ProviderId, ProviderConfig>;
   /** Who must approve a batch in `payout-batch serve` (approval-config.ts). */
   approval?: ApprovalConfig;
+  /** "limits": what a payout file may hold (read/read-limits.ts); a flag overrides its key. */
+  limits: Partial<ReadLimits>;
 }
 
 export interface ConfigResult {

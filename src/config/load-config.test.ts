@@ -131,4 +131,20 @@ describe('normalizeConfig: base URLs', () => {
     expect(errors[0]).toContain('api.openpay.mx');
     expect(errors[0]).not.toContain('sk_live_SECRET');
   });
+
+  it('reads "limits": known names with positive whole numbers; anything else is an error naming the key', () => {
+    const errors: string[] = [];
+    const config = normalizeConfig({ limits: { maxRows: 50, maxSharedStrings: 10 } }, 'simulator', 'c.json', errors, []);
+    expect(errors).toEqual([]);
+    expect(config.limits).toEqual({ maxRows: 50, maxSharedStrings: 10 });
+    const bad: string[] = [];
+    const kept = normalizeConfig({ limits: { maxRows: 0, maxCells: 3, maxColumns: 1.5 } }, 'simulator', 'c.json', bad, []);
+    expect(bad).toHaveLength(3);
+    expect(bad.join(' ')).toContain('limits.maxRows');
+    expect(bad.join(' ')).toContain('"maxCells"');
+    expect(kept.limits).toEqual({});
+    const notObject: string[] = [];
+    normalizeConfig({ limits: [1] }, 'simulator', 'c.json', notObject, []);
+    expect(notObject).toEqual(['c.json: "limits" must be an object']);
+  });
 });

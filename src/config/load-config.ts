@@ -6,6 +6,7 @@ import { checkRealBaseUrl } from '../providers/base-urls.ts';
 import { parseApprovalConfig } from './approval-config.ts';
 import type { AppConfig, ConfigResult, ProviderConfig, Target } from './config-types.ts';
 import { defaultProviderConfig } from './default-config.ts';
+import { isLimitValue, LIMIT_NAMES, type ReadLimit } from '../read/read-limits.ts';
 
 export const DEFAULT_CONFIG_FILE = 'payout-batch.config.json';
 
@@ -77,19 +78,29 @@ function nonBlank(value: string | undefined): string | undefined {
 export function normalizeConfig(raw: unknown, target: Target, source: string, errors: string[], warnings: string[]): AppConfig {
   const providers = {} as Record<ProviderId, ProviderConfig>;
   for (const id of PROVIDER_IDS) providers[id] = defaultProviderConfig(id, target);
-  const config: AppConfig = { source, providers };
+  const config: AppConfig = { source, providers, limits: {} };
   if (!isObject(raw)) {
     errors.push(`${source}: the config must be a JSON object`);
     return config;
   }
   for (const key of Object.keys(raw)) {
-    if (key !== 'ledger' && key !== 'providers' && key !== 'approval' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
+    if (key !== 'ledger' && key !== 'providers' && key !== 'approval' && key !== 'limits' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
   }
   if (raw.ledger !== undefined) {
     if (typeof raw.ledger === 'string' && raw.ledger.trim()) config.ledgerPath = raw.ledger;
     else errors.push(`${source}: "ledger" must be a file path`);
   }
   if (raw.approval !== undefined) config.approval = parseApprovalConfig(raw.approval, source, errors, parseDecimal);
+  if (raw.limits !== undefined) {
+    if (!isObject(raw.limits)) errors.push(`${source}: "limits" must be an object`);
+    else {
+      for (const [name, value] of Object.entries(raw.limits)) {
+        if (!(LIMIT_NAMES as readonly string[]).includes(name)) errors.push(`${source}: limits: unknown key "${name}" (expected one of ${LIMIT_NAMES.join(', ')})`);
+        else if (!isLimitValue(value)) errors.push(`${source}: limits.${name} must be a positive whole number`);
+        else config.limits[name as ReadLimit] = value;
+      }
+    }
+  }
   if (raw.providers !== undefined) {
     if (!isObject(raw.providers)) errors.push(`${source}: "providers" must be an object`);
     else {

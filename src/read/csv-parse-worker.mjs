@@ -30,7 +30,7 @@ port.on('message', (/** @type {{ credits: number }} */ message) => {
  */
 const send = (message, transfer = []) => port.postMessage(message, transfer);
 
-const parser = new CsvRecordParser({ delimiter: data.delimiter, maxRecordChars: data.maxRecordChars });
+const parser = new CsvRecordParser({ delimiter: data.delimiter, maxRecordChars: data.maxRecordChars, maxColumns: data.maxColumns, maxCellChars: data.maxCellChars });
 const source = createReadStream(data.path, { highWaterMark: 1 << 16 });
 /** @type {import('node:stream').Transform} */
 const check = data.iconv ? /** @type {import('node:stream').Transform} */ (/** @type {unknown} */ (iconv.decodeStream(data.iconv))) : new Utf8Guard();
@@ -52,7 +52,7 @@ try {
   send({ type: 'end', records: parser.records });
 } catch (error) {
   source.destroy();
-  if (error instanceof CsvSyntaxError) send({ type: 'error', kind: 'syntax', code: error.code, line: error.line, records: parser.records });
+  if (error instanceof CsvSyntaxError) send({ type: 'error', kind: 'syntax', code: error.code, line: error.line, records: parser.records, found: error.found });
   else if (error instanceof NotUtf8Error) send({ type: 'error', kind: 'utf8', offset: error.offset });
   else {
     const code = /** @type {NodeJS.ErrnoException | undefined} */ (error)?.code;

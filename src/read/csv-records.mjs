@@ -17,17 +17,31 @@ import { Parser } from 'csv-parse';
  *   memory and the time to say so.
  */
 
-/** @typedef {'CSV_QUOTE_NOT_CLOSED' | 'CSV_MAX_RECORD_SIZE'} CsvSyntaxCode */
+/**
+ * CSV_QUOTE_NOT_CLOSED: a quoted cell runs past maxRecordChars or the end of the file; CSV_MAX_RECORD_SIZE: an
+ * unquoted record longer than maxRecordChars; CSV_MAX_COLUMNS, CSV_MAX_CELL: more fields, or a longer one, than allowed.
+ * @typedef {'CSV_QUOTE_NOT_CLOSED' | 'CSV_MAX_RECORD_SIZE' | 'CSV_MAX_COLUMNS' | 'CSV_MAX_CELL'} CsvSyntaxCode
+ */
+
+/** @type {Record<CsvSyntaxCode, string>} */
+const CSV_SYNTAX_TEXT = {
+  CSV_QUOTE_NOT_CLOSED: 'quote not closed',
+  CSV_MAX_RECORD_SIZE: 'record too long',
+  CSV_MAX_COLUMNS: 'too many fields',
+  CSV_MAX_CELL: 'field too long',
+};
 
 /** A record that cannot be read; `line` is where it starts (1-based, a `\r\n` counting as one line break). */
 export class CsvSyntaxError extends Error {
   /**
    * @param {CsvSyntaxCode} code
    * @param {number} line
-   * @param {{ cause?: unknown }} [options]
+   * @param {{ cause?: unknown, found?: number }} [options]
    */
   constructor(code, line, options) {
-    super(`${code === 'CSV_QUOTE_NOT_CLOSED' ? 'quote not closed' : 'record too long'} in the record starting on line ${line}`, options);
+    super(`${CSV_SYNTAX_TEXT[code]} in the record starting on line ${line}`, options);
+    /** @readonly What went past the limit: fields in the record, or characters in the field (0 when unknown). */
+    this.found = options?.found ?? 0;
     this.name = 'CsvSyntaxError';
     /** @readonly */
     this.code = code;
@@ -40,6 +54,8 @@ export class CsvSyntaxError extends Error {
  * @typedef {object} CsvRecordParserOptions
  * @property {string} delimiter One character: `,` `;` tab `|` …
  * @property {number} maxRecordChars Longest record, in characters, before CSV_MAX_RECORD_SIZE.
+ * @property {number} [maxColumns] Most fields in one record, before CSV_MAX_COLUMNS.
+ * @property {number} [maxCellChars] Longest field, in characters, before CSV_MAX_CELL.
  */
 
 /**
@@ -47,6 +63,7 @@ export class CsvSyntaxError extends Error {
  * @typedef {object} CsvParseEngine
  * @property {(buffer: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void) => CsvError | undefined} parse
  * @property {{ lines: number }} info
+ * @property {{ quoting: boolean }} state
  */
 
 /**
@@ -65,8 +82,24 @@ export class CsvRecordParser {
   #pendingHalf = '';
   /** @type {CsvParseEngine} */
   #engine;
+  #maxColumns = Infinity;
+  #maxCellChars = Infinity;
+  /** @type {CsvSyntaxError | undefined} */
+  #limitError;
   /** @param {string[]} record */
   #collect = (record) => {
+    if (this.#limitError) return;
+    if (record.length > this.#maxColumns) {
+      this.#limitError = new CsvSyntaxError('CSV_MAX_COLUMNS', this.#line, { found: record.length });
+      return;
+    }
+    for (let i = 0; i < record.length; i++) {
+      const length = /** @type {string} */ (record[i]).length;
+      if (length > this.#maxCellChars) {
+        this.#limitError = new CsvSyntaxError('CSV_MAX_CELL', this.#line, { found: length });
+        return;
+      }
+    }
     this.#out.push(record);
     this.records++;
     // info.lines is the line of this record's delimiter (csv-parse counts a CRLF inside a quoted cell as two
@@ -80,6 +113,8 @@ export class CsvRecordParser {
     if (!Number.isSafeInteger(options.maxRecordChars) || options.maxRecordChars < 1) {
       throw new RangeError(`maxRecordChars must be a positive integer, got ${options.maxRecordChars}`);
     }
+    this.#maxColumns = options.maxColumns ?? Infinity;
+    this.#maxCellChars = options.maxCellChars ?? Infinity;
     const parser = new Parser({
       delimiter: options.delimiter,
       quote: '"',
@@ -131,7 +166,10 @@ export class CsvRecordParser {
   #run(buffer, end) {
     this.#out = [];
     const error = this.#engine.parse(buffer, end, this.#collect, () => {});
+    if (this.#limitError) throw this.#limitError;
     if (error) {
+      // A record too long inside a quoted cell is a quote opened and never closed swallowing the lines after it.
+      if (error.code === 'CSV_MAX_RECORD_SIZE' && this.#engine.state.quoting) throw new CsvSyntaxError('CSV_QUOTE_NOT_CLOSED', this.#line, { cause: error });
       if (error.code === 'CSV_QUOTE_NOT_CLOSED' || error.code === 'CSV_MAX_RECORD_SIZE') throw new CsvSyntaxError(error.code, this.#line, { cause: error });
       throw error;
     }

@@ -75,11 +75,23 @@ describe('CsvRecordParser', () => {
     }
   });
 
-  it('reports an unclosed quote, and a record over the limit even before the text ends', () => {
+  it('reports an unclosed quote, and a quoted record over the limit as one, even before the text ends', () => {
     expect(ours('a,b\n"open,c\nd,e\n', ',')).toEqual({ code: 'CSV_QUOTE_NOT_CLOSED' });
     const parser = new CsvRecordParser({ delimiter: ',', maxRecordChars: 100 });
     expect(parser.push('a,b\n"open')).toEqual([['a', 'b']]);
-    expect(() => parser.push('x'.repeat(200))).toThrow(expect.objectContaining({ code: 'CSV_MAX_RECORD_SIZE', line: 2 }));
+    expect(() => parser.push('x'.repeat(200))).toThrow(expect.objectContaining({ code: 'CSV_QUOTE_NOT_CLOSED', line: 2 }));
+  });
+
+  it('tells an unquoted line over the limit from an unclosed quote', () => {
+    const parser = new CsvRecordParser({ delimiter: ',', maxRecordChars: 100 });
+    expect(() => parser.push(`a,b\n${'x'.repeat(200)}`)).toThrow(expect.objectContaining({ code: 'CSV_MAX_RECORD_SIZE', line: 2 }));
+  });
+
+  it('stops at a record with more fields, or a field longer, than allowed', () => {
+    const wide = new CsvRecordParser({ delimiter: ',', maxRecordChars: 1000, maxColumns: 3 });
+    expect(() => wide.push('a,b,c\na,b,c,d\nz\n')).toThrow(expect.objectContaining({ code: 'CSV_MAX_COLUMNS', line: 2, found: 4 }));
+    const long = new CsvRecordParser({ delimiter: ',', maxRecordChars: 1000, maxCellChars: 5 });
+    expect(() => long.push('h\nabcde\nabcdef\nz\n')).toThrow(expect.objectContaining({ code: 'CSV_MAX_CELL', line: 3, found: 6 }));
   });
 
   it('says on which line the failing record starts, counting line breaks inside quoted cells', () => {

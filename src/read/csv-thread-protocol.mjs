@@ -7,6 +7,8 @@
  * @property {string} delimiter
  * @property {string} [iconv] iconv-lite codec; absent for UTF-8, which is checked and parsed as bytes.
  * @property {number} maxRecordChars
+ * @property {number} maxColumns
+ * @property {number} maxCellChars
  * @property {number} credits Batches the thread may send before the reader asks for more.
  */
 
@@ -25,7 +27,7 @@
 /**
  * @typedef {({ type: 'records' } & PackedRecords)
  *   | { type: 'end', records: number }
- *   | { type: 'error', kind: 'syntax', code: 'CSV_QUOTE_NOT_CLOSED' | 'CSV_MAX_RECORD_SIZE', line: number, records: number }
+ *   | { type: 'error', kind: 'syntax', code: import('./csv-records.mjs').CsvSyntaxCode, line: number, records: number, found: number }
  *   | { type: 'error', kind: 'utf8', offset: number }
  *   | { type: 'error', kind: 'other', message: string, code?: string }} CsvThreadMessage
  */

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { detectEncoding } from './detect-encoding.ts';
+import { detectEncoding, encodingNamed } from './detect-encoding.ts';
 
 const NAME = 'orden;titular;monto\r\nA-1;José Peña Núñez;1.250,00\r\nA-2;Ñandú Güemes;3,00\r\n';
 
@@ -55,6 +55,22 @@ describe('detectEncoding', () => {
   it('does not fail a piece cut in the middle of a character', () => {
     const piece = Buffer.from('ñandú,José\n').subarray(1);
     expect(nameOf(Buffer.from('a,b\n'), [piece])).toBe('utf-8');
+  });
+
+  it('takes a file that is UTF-8 in one place and not in another as UTF-8, for the guard to refuse at the bad line', () => {
+    const utf8 = Buffer.from('order_id,name\n1,José Peña\n');
+    const latin1 = iconv.encode('2,Núñez\n', 'latin1');
+    expect(nameOf(Buffer.concat([utf8, latin1]))).toBe('utf-8');
+    expect(nameOf(utf8, [latin1])).toBe('utf-8');
+    expect(nameOf(latin1, [utf8])).toBe('utf-8');
+  });
+
+  it('names the encoding --encoding asks for, and refuses one it cannot read', () => {
+    expect(encodingNamed('UTF-8')).toEqual({ name: 'utf-8' });
+    expect(encodingNamed('windows-1252')).toEqual({ name: 'windows-1252', iconv: 'windows-1252' });
+    expect(encodingNamed('latin1')).toEqual({ name: 'latin1', iconv: 'latin1' });
+    expect(encodingNamed('utf-16le')).toEqual({ name: 'utf-16le', iconv: 'utf-16le' });
+    expect(() => encodingNamed('klingon')).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
 
   it('calls bytes with NULs or many control characters binary', () => {

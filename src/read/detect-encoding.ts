@@ -1,4 +1,6 @@
 import chardet from 'chardet';
+import iconv from 'iconv-lite';
+import { RunError } from '../run-error.ts';
 
 export interface TextEncoding {
   /** As reported to the user: 'utf-8', 'utf-8-bom', 'utf-16le', 'utf-16be', 'windows-1252', 'ibm850', … */
@@ -69,6 +71,22 @@ function isUtf8Piece(piece: Uint8Array, startsMidFile: boolean): boolean {
 }
 
 /**
+ * A well-formed UTF-8 sequence of two to four bytes (lead C2–F4, then continuation bytes 80–BF): the mark of text
+ * written as UTF-8. Windows-1252 Spanish ("é" E9, "ñ" F1 followed by a letter) almost never forms one.
+ */
+function hasUtf8Sequence(sample: Uint8Array): boolean {
+  for (let i = 0; i < sample.length; i++) {
+    const lead = sample[i]!;
+    if (lead < 0xc2 || lead > 0xf4) continue;
+    const needed = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
+    let ok = i + needed < sample.length;
+    for (let k = 1; ok && k <= needed; k++) ok = (sample[i + k]! & 0xc0) === 0x80;
+    if (ok) return true;
+  }
+  return false;
+}
+
+/**
  * Excel's "CSV (MS-DOS)" writes code page 850, where é á í ó ú ñ Ñ ü É are bytes 0x81–0xA5; in Windows-1252 those
  * same letters are 0xC0–0xFF. Only 850 letters inside words, and no 1252 letters at all, make it 850.
  */
@@ -101,10 +119,30 @@ export function detectEncoding(head: Uint8Array, pieces: readonly Uint8Array[] =
 
   if (isUtf8Piece(head, false) && pieces.every((piece) => isUtf8Piece(piece, true))) return { text: UTF8 };
   const samples = [head, ...pieces];
+  // UTF-8 in one place and not in another is a file of two encodings (a Latin-1 line pasted into a UTF-8 export).
+  // Read as UTF-8, the guard refuses it at the first bad line; read as Windows-1252, every "José" would silently
+  // become "JosÃ©".
+  if (samples.some(hasUtf8Sequence)) return { text: UTF8 };
   if (looksLikeCp850(samples)) return { text: { name: 'ibm850', iconv: 'cp850' } };
   const best = chardet.analyse(Buffer.concat(samples))[0];
   if (best && best.confidence >= 30 && OTHER_SCRIPTS.has(best.name)) {
     return { text: { name: best.name.toLowerCase(), iconv: best.name } };
   }
   return { text: { name: 'windows-1252', iconv: 'windows-1252' } };
+}
+
+/** Names --encoding accepts for UTF-8, read as bytes (checked, never replaced). */
+const UTF8_NAMES = new Set(['utf-8', 'utf8']);
+
+/**
+ * The encoding named with --encoding (windows-1252, latin1, utf-8, utf-16le, ibm850 …: anything iconv-lite decodes),
+ * used instead of detecting one. An unknown name is a usage error.
+ */
+export function encodingNamed(name: string): TextEncoding {
+  const wanted = name.trim().toLowerCase();
+  if (UTF8_NAMES.has(wanted)) return UTF8;
+  if (wanted === '' || !iconv.encodingExists(wanted)) {
+    throw new RunError('USAGE', `--encoding ${JSON.stringify(name)} is not an encoding this tool can read`, { hint: 'name one such as utf-8, windows-1252, latin1, utf-16le or ibm850' });
+  }
+  return { name: wanted, iconv: wanted };
 }

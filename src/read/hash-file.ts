@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { RunError } from '../run-error.ts';
+import { openRegularFile, unreadable } from './open-regular-file.ts';
 
 /** sha256 (hex) of the file's bytes: the batch's identity, so the same file is the same batch under any name. */
 export async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
+  // Only a regular file: reading a FIFO would wait for a writer forever.
+  const { handle } = await openRegularFile(path);
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false })) hash.update(chunk as Buffer);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new RunError('FILE_UNREADABLE', `cannot read ${path} (${code})`, {
-      hint: 'check the path and that the file is not open exclusively in another program',
-      cause: error,
-    });
+    throw unreadable(path, error);
+  } finally {
+    await handle.close().catch(() => {});
   }
   return hash.digest('hex');
 }

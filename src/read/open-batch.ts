@@ -6,6 +6,8 @@ import { CsvRecordReader } from './read-csv.ts';
 import { openXlsx } from './read-xlsx.ts';
 import type { PeekedRecord, RecordReader } from './record-reader.ts';
 import { sniffFile } from './sniff-file.ts';
+import type { TextEncoding } from './detect-encoding.ts';
+import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits.ts';
 
 export interface OpenBatchOptions {
   /** XLSX sheet name; default the first visible sheet. */
@@ -14,6 +16,10 @@ export interface OpenBatchOptions {
   map?: Partial<Record<CanonicalField, string>>;
   /** Missing → RunError('COLUMNS_MISSING'). */
   requiredFields: CanonicalField[];
+  /** CSV: --encoding, read as told instead of detected (encodingNamed). */
+  encoding?: TextEncoding;
+  /** What the file may hold before it is refused (default DEFAULT_READ_LIMITS). */
+  limits?: ReadLimits;
 }
 
 export interface OpenedBatch {
@@ -92,18 +98,19 @@ async function findHeader(reader: RecordReader, map: ColumnMap, required: readon
  */
 export async function openBatch(path: string, options: OpenBatchOptions): Promise<OpenedBatch> {
   const map = options.map ?? {};
-  const sniffed = await sniffFile(path);
+  const limits = options.limits ?? DEFAULT_READ_LIMITS;
+  const sniffed = await sniffFile(path, options.encoding ? { encoding: options.encoding } : {});
   let reader: RecordReader;
   let details: Pick<OpenedBatch, 'format' | 'encoding' | 'delimiter' | 'sheet'>;
   let where: string;
   if (sniffed.format === 'xlsx') {
-    const xlsx = await openXlsx(path, sniffed.zip, options.sheet);
+    const xlsx = await openXlsx(path, sniffed.zip, options.sheet, limits);
     reader = xlsx;
     details = { format: 'xlsx', sheet: xlsx.sheetName };
     where = `sheet ${JSON.stringify(xlsx.sheetName)} of ${path}`;
   } else {
     const { delimiter, sepLine } = detectDelimiter(sniffed.headText.replace(/^\uFEFF/, ''));
-    reader = new CsvRecordReader(path, { encoding: sniffed.encoding, delimiter, sepLine });
+    reader = new CsvRecordReader(path, { encoding: sniffed.encoding, delimiter, sepLine, limits });
     details = { format: 'csv', encoding: sniffed.encoding.name, delimiter };
     where = path;
   }

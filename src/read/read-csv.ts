@@ -8,21 +8,18 @@ import type { TextEncoding } from './detect-encoding.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
 import { threadBatches } from './thread-batches.ts';
 import { NotUtf8Error } from './utf8-guard.mjs';
+import { DEFAULT_READ_LIMITS, ReadLimitError, type ReadLimits } from './read-limits.ts';
 
 /** Batches (about 64 KB of text each) the parsing thread may have in flight: enough to keep both cores busy. */
 const THREAD_CREDITS = 4;
 
-/**
- * No payout row comes near this; a record that does is a quote opened and never closed swallowing the lines
- * after it, and stopping there bounds both memory and the time to say so.
- */
-const MAX_RECORD_CHARS = 1 << 20;
 
 export interface CsvReadOptions {
   encoding: TextEncoding;
   delimiter: string;
   /** The first line is Excel's `sep=…`: not a row. */
   sepLine: boolean;
+  limits?: ReadLimits;
 }
 
 /** The line (counting LFs) a byte offset falls on: only computed when something there has to be pointed at. */
@@ -61,6 +58,7 @@ export class CsvRecordReader implements RecordReader {
   private row = 0;
   private sepLinePending: boolean;
   private readonly sepLine: boolean;
+  private readonly limits: ReadLimits;
 
   constructor(
     private readonly path: string,
@@ -68,11 +66,16 @@ export class CsvRecordReader implements RecordReader {
   ) {
     this.sepLine = options.sepLine;
     this.sepLinePending = options.sepLine;
+    this.limits = options.limits ?? DEFAULT_READ_LIMITS;
     const data: CsvThreadData = {
       path,
       delimiter: options.delimiter,
       ...(options.encoding.iconv ? { iconv: options.encoding.iconv } : {}),
-      maxRecordChars: MAX_RECORD_CHARS,
+      // No payout row comes near the line limit; a quoted record that does is a quote opened and never closed
+      // swallowing the lines after it, and stopping there bounds both memory and the time to say so.
+      maxRecordChars: this.limits.maxLineBytes,
+      maxColumns: this.limits.maxColumns,
+      maxCellChars: this.limits.maxCellChars,
       credits: THREAD_CREDITS,
     };
     // A small young generation: the thread only turns 64 KB chunks into short-lived strings.
@@ -87,7 +90,7 @@ export class CsvRecordReader implements RecordReader {
   private threadError(message: Extract<CsvThreadMessage, { type: 'error' }>): Error {
     if (message.kind === 'syntax') {
       this.recordsBeforeFailure = message.records;
-      return new CsvSyntaxError(message.code, message.line);
+      return new CsvSyntaxError(message.code, message.line, { found: message.found });
     }
     if (message.kind === 'utf8') return new NotUtf8Error(message.offset);
     return Object.assign(new Error(message.message), message.code ? { code: message.code } : {});
@@ -119,8 +122,16 @@ export class CsvRecordReader implements RecordReader {
     await this.skipSepLine();
     const record = await this.nextRecord();
     if (record === undefined) return undefined;
-    this.row++;
+    this.countRow();
     return record;
+  }
+
+  /** One more record (a spreadsheet row); past the row limit the file is refused. */
+  private countRow(): number {
+    if (++this.row > this.limits.maxRows) {
+      throw new ReadLimitError(`${this.path} has more than ${this.limits.maxRows} rows`, { limit: 'maxRows', max: this.limits.maxRows, found: this.row });
+    }
+    return this.row;
   }
 
   async peek(): Promise<PeekedRecord | undefined> {
@@ -157,7 +168,7 @@ export class CsvRecordReader implements RecordReader {
         const rows: RawRow[] = [];
         while (this.batchAt < this.batch.length) {
           const record = this.batch[this.batchAt++]!;
-          const row = ++this.row;
+          const row = this.countRow();
           if (!isBlank(record)) rows.push(toRow(record, row));
         }
         if (rows.length > 0) yield rows;
@@ -185,10 +196,17 @@ export class CsvRecordReader implements RecordReader {
     if (error instanceof RunError) return error;
     if (error instanceof NotUtf8Error) {
       const line = await lineAt(this.path, error.offset).catch(() => undefined);
-      return new RunError('FILE_ENCODING', `the file is not valid UTF-8${line === undefined ? '' : ` on line ${line}`} (byte ${error.offset}), though its beginning is`, {
-        hint: 'open it in Excel and save it again as "CSV UTF-8", then retry',
+      return new RunError('FILE_ENCODING', `${this.path} is not valid UTF-8${line === undefined ? '' : ` on line ${line}`} (byte ${error.offset}), though other parts of it are: it mixes encodings`, {
+        hint: 'fix that line, or save the whole file again as "CSV UTF-8"; if it is all in one other encoding, name it with --encoding (e.g. --encoding windows-1252)',
         cause: error,
       });
+    }
+    if (error instanceof CsvSyntaxError && error.code !== 'CSV_QUOTE_NOT_CLOSED') {
+      const { maxLineBytes, maxColumns, maxCellChars } = this.limits;
+      const where = `row ${this.failingRow()}, line ${error.line}`;
+      if (error.code === 'CSV_MAX_COLUMNS') return new ReadLimitError(`${this.path} has ${error.found} columns in ${where}`, { limit: 'maxColumns', max: maxColumns, found: error.found });
+      if (error.code === 'CSV_MAX_CELL') return new ReadLimitError(`${this.path} has a cell of ${error.found} characters in ${where}`, { limit: 'maxCellChars', max: maxCellChars, found: error.found });
+      return new ReadLimitError(`${this.path} has a line longer than ${maxLineBytes} bytes (${where})`, { limit: 'maxLineBytes', max: maxLineBytes, found: maxLineBytes + 1 });
     }
     if (error instanceof CsvSyntaxError) {
       const line = error.line;
@@ -199,6 +217,12 @@ export class CsvRecordReader implements RecordReader {
       });
     }
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new RunError('FILE_LIMIT', `refused: reading ${this.path} needs more memory than its parsing thread may use`, {
+        hint: 'lower the read limits (see "Limits" in the README) or split the file',
+        cause: error,
+      });
+    }
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
       return new RunError('FILE_UNREADABLE', `cannot read ${this.path} (${code})`, {
         hint: 'check the path and that the file is not open exclusively in another program',

@@ -1,6 +1,9 @@
+import { pipeline } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
 import { RunError, type RunErrorCode } from '../run-error.ts';
+import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits.ts';
+import { XmlGuard } from './xml-guard.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
 import { unpackRows, type SheetRow, type XlsxThreadData, type XlsxThreadMessage } from './xlsx-thread-protocol.ts';
 import { threadBatches } from './thread-batches.ts';
@@ -41,7 +44,7 @@ function rowTexts(row: SheetRow): string[] {
  * visible one in tab order). Only the workbook's list of sheets is read here; the shared strings, styles and the
  * sheet itself are parsed by exceljs on a thread of their own (xlsx-parse-thread.ts) while the rows are validated.
  */
-export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: string | undefined): Promise<XlsxRecordReader> {
+export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: string | undefined, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<XlsxRecordReader> {
   const entryNamed = (name: string): ZipEntry | undefined => {
     const exact = zip.entries.get(name);
     if (exact) return exact;
@@ -54,8 +57,10 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
     const rels = entryNamed('xl/_rels/workbook.xml.rels');
     const book = entryNamed('xl/workbook.xml');
     if (!rels || !book) throw damaged(path, 'the workbook part or its relationships are missing');
-    await workbook._parseRels(await openZipEntry(path, rels));
-    await workbook._parseWorkbook(await openZipEntry(path, book));
+    // Parsed here, on the main thread: the same XML guard as on the parsing thread keeps a text node bounded.
+    const guarded = async (entry: ZipEntry, what: string) => pipeline(await openZipEntry(path, entry, limits), new XmlGuard({ what, limits }), () => {});
+    await workbook._parseRels(await guarded(rels, 'the workbook relationships'));
+    await workbook._parseWorkbook(await guarded(book, 'the workbook'));
     const relationships = workbook.workbookRels ?? [];
     const partOf = (type: string) => {
       const rel = relationships.find((r) => r.Type?.endsWith(`/${type}`));
@@ -100,6 +105,8 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
       sheet: part,
       sheetNo: /(\d+)\.xml$/i.exec(part.name)?.[1] ?? '1',
       credits: THREAD_CREDITS,
+      sheetName: chosen.name,
+      limits,
     };
     return new XlsxRecordReader(path, chosen.name, data);
   } catch (error) {
@@ -112,6 +119,12 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
  * shim that registers the TypeScript loader first, since a worker thread does not inherit it.
  */
 const XLSX_THREAD_ENTRY = import.meta.url.endsWith('.ts') ? new URL('./xlsx-parse-worker.mjs', import.meta.url) : new URL('./xlsx-parse-thread.js', import.meta.url);
+
+/**
+ * The parsing thread's heap. The read limits keep a workbook far below it (a million shared strings, 64 MB of them);
+ * a workbook that still gets here ends the thread, not the process (ERR_WORKER_OUT_OF_MEMORY, one line).
+ */
+export const XLSX_THREAD_MEMORY = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 320 } as const;
 
 export class XlsxRecordReader implements RecordReader {
   /** Rows a chunk of sheet XML at a time. */
@@ -127,7 +140,7 @@ export class XlsxRecordReader implements RecordReader {
     readonly sheetName: string,
     data: XlsxThreadData,
   ) {
-    this.worker = new Worker(XLSX_THREAD_ENTRY, { workerData: data });
+    this.worker = new Worker(XLSX_THREAD_ENTRY, { workerData: data, resourceLimits: XLSX_THREAD_MEMORY });
     this.chunks = threadBatches(this.worker, (message: XlsxThreadMessage) => {
       if (message.type === 'end') return undefined;
       if (message.type === 'error') {
@@ -145,6 +158,12 @@ export class XlsxRecordReader implements RecordReader {
       try {
         result = await this.chunks.next();
       } catch (error) {
+        if ((error as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          throw new RunError('FILE_LIMIT', `refused: reading sheet ${JSON.stringify(this.sheetName)} of ${this.path} needs more than the ${XLSX_THREAD_MEMORY.maxOldGenerationSizeMb} MB of memory its parsing thread may use`, {
+            hint: 'lower the read limits (see "Limits" in the README) or export the sheet as "CSV UTF-8"',
+            cause: error,
+          });
+        }
         throw failure(error, this.path);
       }
       if (result.done) return false;

@@ -1,10 +1,10 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import iconv from 'iconv-lite';
 import { RunError } from '../run-error.ts';
 import { detectEncoding, type TextEncoding } from './detect-encoding.ts';
 import { readZipDirectory, type ZipDirectory } from './zip-archive.ts';
 import { readAt } from './read-at.ts';
+import { openRegularFile, unreadable } from './open-regular-file.ts';
 
 export type SniffedFile =
   | { format: 'xlsx'; zip: ZipDirectory; warnings: string[] }
@@ -18,14 +18,6 @@ const PIECE_AT = [0.25, 0.5, 0.75, 1];
 const SAVE_HINT = 'open it in Excel and save it as .xlsx or as "CSV UTF-8"';
 const SPREADSHEET_EXTENSIONS = new Set(['.xlsx', '.xlsm', '.xls']);
 
-function unreadable(path: string, error: unknown): RunError {
-  const code = (error as NodeJS.ErrnoException).code ?? 'error';
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
-  return new RunError('FILE_UNREADABLE', `cannot read ${path} (${why})`, {
-    hint: 'check the path and that the file is not open exclusively in another program',
-    cause: error,
-  });
-}
 
 function formatError(path: string, what: string, hint = SAVE_HINT): RunError {
   return new RunError('FILE_FORMAT', `${path} is not a CSV or XLSX file: ${what}`, { hint });
@@ -54,23 +46,13 @@ function markupKind(text: string): string | undefined {
  * detected encoding. A name that says otherwise only earns a warning. Everything that cannot be read ends here
  * as a RunError before any parser sees it.
  */
-export async function sniffFile(path: string): Promise<SniffedFile> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) {
-      throw new RunError('FILE_UNREADABLE', `${path} is not a file`, { hint: 'give the path of a .csv or .xlsx file' });
-    }
-    size = info.size;
-  } catch (error) {
-    if (error instanceof RunError) throw error;
-    throw unreadable(path, error);
+export async function sniffFile(path: string, options: { encoding?: TextEncoding } = {}): Promise<SniffedFile> {
+  const { handle, size } = await openRegularFile(path);
+  if (size === 0) {
+    await handle.close();
+    throw new RunError('FILE_EMPTY', `${path} is empty (0 bytes)`, { hint: 'export the payouts again; the file has nothing in it' });
   }
-  if (size === 0) throw new RunError('FILE_EMPTY', `${path} is empty (0 bytes)`, { hint: 'export the payouts again; the file has nothing in it' });
-
-  let handle: FileHandle | undefined;
   try {
-    handle = await open(path, 'r');
     const head = await readAt(handle, 0, Math.min(size, HEAD_BYTES));
     const extension = extname(path).toLowerCase();
     const warnings: string[] = [];
@@ -98,13 +80,14 @@ export async function sniffFile(path: string): Promise<SniffedFile> {
     }
 
     const pieces: Buffer[] = [];
-    if (size > HEAD_BYTES) {
+    if (size > HEAD_BYTES && !options.encoding) {
       for (const at of PIECE_AT) {
         const position = Math.max(HEAD_BYTES, Math.floor(size * at) - PIECE_BYTES);
         pieces.push(await readAt(handle, position, PIECE_BYTES));
       }
     }
-    const guess = detectEncoding(head, pieces);
+    // Told the encoding (--encoding), the file is read as told: UTF-16 has NULs, which detection would call binary.
+    const guess = options.encoding ? { text: options.encoding } : detectEncoding(head, pieces);
     if ('binary' in guess) throw formatError(path, `${guess.binary}, so it is not text`);
     const headText = decodeHead(head, guess.text);
     const markup = markupKind(headText);
@@ -118,6 +101,6 @@ export async function sniffFile(path: string): Promise<SniffedFile> {
     if (error instanceof RunError) throw error;
     throw unreadable(path, error);
   } finally {
-    await handle?.close();
+    await handle.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { RawCell } from '../domain/payout-row.ts';
+import type { ReadLimits } from './read-limits.ts';
 import type { ZipEntry } from './zip-archive.ts';
 
 /** What the XLSX reader (read-xlsx.ts) and its parsing thread (xlsx-parse-thread.ts) say to each other. */
@@ -13,6 +14,9 @@ export interface XlsxThreadData {
   sheetNo: string;
   /** Batches the thread may send before the reader asks for more. */
   credits: number;
+  /** The sheet's name as the workbook lists it, for messages. */
+  sheetName: string;
+  limits: ReadLimits;
 }
 
 /** A row as read: its number and its non-empty cells by column (1-based, as exceljs numbers them). */

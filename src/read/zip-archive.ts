@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { readAt } from './read-at.ts';
+import { DEFAULT_READ_LIMITS, ReadLimitError, type ReadLimits } from './read-limits.ts';
 
 /** Where one member's bytes are, as the central directory records them. */
 export interface ZipEntry {
@@ -97,12 +98,51 @@ class CrcCheck extends Transform {
   }
 }
 
+/** The ratio is judged only past this many inflated bytes: tiny members (a 200-byte rels part) compress oddly. */
+const RATIO_GRACE_BYTES = 1 << 20;
+
 /**
- * Streams one member, inflated and checksummed. Its data starts after the local header (APPNOTE 4.3.7: 30 bytes,
+ * Counts a member's inflated bytes as they come and stops at the first past a limit: a few MB of deflated repeated
+ * bytes inflate to gigabytes (a ZIP bomb), and the parsers behind would try to hold them.
+ */
+class InflateLimit extends Transform {
+  private inflated = 0;
+
+  constructor(
+    private readonly entry: ZipEntry,
+    private readonly limits: Pick<ReadLimits, 'maxMemberBytes' | 'maxCompressionRatio'>,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.inflated += chunk.length;
+    const { maxMemberBytes, maxCompressionRatio } = this.limits;
+    if (this.inflated > maxMemberBytes) {
+      callback(new ReadLimitError(`${this.entry.name} inflates to more than ${maxMemberBytes} bytes`, { limit: 'maxMemberBytes', max: maxMemberBytes, found: this.inflated }));
+      return;
+    }
+    const ratio = Math.floor(this.inflated / Math.max(1, this.entry.compressedSize));
+    if (this.inflated > RATIO_GRACE_BYTES && ratio > maxCompressionRatio) {
+      callback(
+        new ReadLimitError(`${this.entry.name} inflates to ${ratio} times its ${this.entry.compressedSize} compressed bytes`, {
+          limit: 'maxCompressionRatio',
+          max: maxCompressionRatio,
+          found: ratio,
+        }),
+      );
+      return;
+    }
+    callback(null, chunk);
+  }
+}
+
+/**
+ * Streams one member, inflated and checksummed, within the inflated-size and compression-ratio limits. Its data starts after the local header (APPNOTE 4.3.7: 30 bytes,
  * then the name and extra field, whose lengths at +26 and +28 may differ from the central directory's) and is
  * exactly compressedSize bytes long, so a damaged member ends in an error, never in a wait.
  */
-export async function openZipEntry(path: string, entry: ZipEntry): Promise<Readable> {
+export async function openZipEntry(path: string, entry: ZipEntry, limits: Pick<ReadLimits, 'maxMemberBytes' | 'maxCompressionRatio'> = DEFAULT_READ_LIMITS): Promise<Readable> {
   if (entry.flags & 0x1) throw new Error(`${entry.name} is encrypted`);
   if (entry.method !== 0 && entry.method !== 8) throw new Error(`${entry.name} uses compression method ${entry.method}`);
   const handle = await open(path, 'r');
@@ -118,5 +158,7 @@ export async function openZipEntry(path: string, entry: ZipEntry): Promise<Reada
   const raw = createReadStream(path, { start, end: start + entry.compressedSize - 1, highWaterMark: 1 << 16 });
   // pipeline carries any stage's error to the last stream, whose reader then sees it.
   const done = () => {};
-  return entry.method === 0 ? pipeline(raw, new CrcCheck(entry), done) : pipeline(raw, createInflateRaw(), new CrcCheck(entry), done);
+  return entry.method === 0
+    ? pipeline(raw, new InflateLimit(entry, limits), new CrcCheck(entry), done)
+    : pipeline(raw, createInflateRaw(), new InflateLimit(entry, limits), new CrcCheck(entry), done);
 }

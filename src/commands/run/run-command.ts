@@ -23,7 +23,7 @@ import { formatMinorGrouped } from '../../write/format-amount.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { resultRowFromChecked, writeResultsFile } from '../../write/results-writer.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
-import { checkFile } from '../shared/check-file.ts';
+import { checkFile, readLimitsOf } from '../shared/check-file.ts';
 import { canPrompt, confirmByTyping } from '../shared/confirm.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
@@ -61,6 +61,8 @@ export interface RunArgs {
   json: boolean;
   /** Plan a file whose content was already run under another provider (owned order_ids stay duplicates). */
   allowOtherProvider?: boolean;
+  /** --encoding: read the CSV as told. */
+  encoding?: string;
 }
 
 /**
@@ -91,6 +93,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
       target: args.target,
       sheet: args.sheet,
       map: parseMapOption(args.map),
+      encoding: args.encoding,
+      limits: readLimitsOf(config.limits, args),
       onRow: (row) => void checkedRows.push(row),
     });
     const byRow = new Map(checkedRows.map((r, i) => [r.row, i]));

@@ -5,6 +5,8 @@ import { createInFileDeduper, type LateConflict } from '../../dedupe/dedupe-in-f
 import { getProviderModule } from '../../providers/registry.ts';
 import { openBatch, type OpenedBatch } from '../../read/open-batch.ts';
 import { hashFile } from '../../read/hash-file.ts';
+import { encodingNamed } from '../../read/detect-encoding.ts';
+import { resolveReadLimits, type ReadLimits } from '../../read/read-limits.ts';
 import { validateRow } from '../../validate/validate-row.ts';
 import { Tally } from './tally.ts';
 
@@ -19,6 +21,10 @@ export interface CheckFileOptions {
   target: Target;
   sheet?: string;
   map?: Partial<Record<CanonicalField, string>>;
+  /** --encoding, as given. */
+  encoding?: string | undefined;
+  /** The limits in force (readLimitsOf). */
+  limits?: ReadLimits;
   /** Called for every row in file order, with its status as known at that point. */
   onRow: (row: CheckedRow) => void | Promise<void>;
 }
@@ -31,10 +37,21 @@ export interface CheckedFile {
   lateConflicts: Map<number, LateConflict>;
 }
 
+/** The read limits in force: defaults, then the config's "limits", then the --max-… flags (yargs's camelCase keys). */
+export function readLimitsOf(configLimits: Partial<ReadLimits> | undefined, args: object): ReadLimits {
+  return resolveReadLimits(configLimits, args as Partial<Record<string, unknown>>);
+}
+
 /** read → validate → dedupe in the file, streaming: the first half of every command that takes a file. */
 export async function checkFile(options: CheckFileOptions): Promise<CheckedFile> {
   const [opened, fileHash] = await Promise.all([
-    openBatch(options.file, { sheet: options.sheet, map: options.map, requiredFields: requiredFieldsFor(options.provider) }),
+    openBatch(options.file, {
+      sheet: options.sheet,
+      map: options.map,
+      requiredFields: requiredFieldsFor(options.provider),
+      ...(options.encoding !== undefined ? { encoding: encodingNamed(options.encoding) } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+    }),
     hashFile(options.file),
   ]);
   const context = { defaultProvider: options.provider, target: options.target, columns: opened.columns };

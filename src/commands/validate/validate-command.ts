@@ -5,7 +5,9 @@ import type { ProviderId } from '../../domain/provider-id.ts';
 import { parseMapOption } from '../../read/parse-map-option.ts';
 import { createResultsWriter, resultRowFromChecked } from '../../write/results-writer.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
-import { checkFile } from '../shared/check-file.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { RunError } from '../../run-error.ts';
+import { checkFile, readLimitsOf } from '../shared/check-file.ts';
 import { decideExitCode } from '../shared/exit-code.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 
@@ -20,6 +22,9 @@ export interface ValidateArgs {
   format: 'csv' | 'xlsx' | 'both';
   json: boolean;
   target?: 'simulator' | 'sandbox' | 'live';
+  config?: string;
+  /** --encoding: read the CSV as told. */
+  encoding?: string;
 }
 
 /**
@@ -29,6 +34,10 @@ export interface ValidateArgs {
 export async function validateCommand(args: ValidateArgs): Promise<number> {
   const startedAt = new Date();
   const map: Partial<Record<CanonicalField, string>> = parseMapOption(args.map);
+  // The config's "limits" apply to validate as to run; the rest of it (providers, ledger) is not used here.
+  const { config, errors } = loadConfig({ path: args.config, target: args.target ?? 'simulator' });
+  if (errors.length) throw new RunError('CONFIG_INVALID', errors.join('; '), { hint: 'fix the config file (see README, "Config file")' });
+  const limits = readLimitsOf(config.limits, args);
   // The output folder is made at the first row, so a file that cannot be opened leaves nothing behind; one that
   // fails part-way (an unclosed quote at row 40,000) has its partial results and the folder made for them removed.
   let writer: Awaited<ReturnType<typeof createResultsWriter>> | undefined;
@@ -42,6 +51,8 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
       target: args.target ?? 'simulator',
       sheet: args.sheet,
       map,
+      encoding: args.encoding,
+      limits,
       onRow: async (row) => {
         if (!writer) {
           madeOutDir = args.out === undefined || !existsSync(args.out);
