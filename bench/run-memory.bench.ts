@@ -115,7 +115,7 @@ function expectCounts(what: string, sample: Sample, expected: Record<string, num
 const sim = await startSimulatorProcess([]);
 try {
   const csv = join(work, 'batch.csv');
-  let started = performance.now();
+  const started = performance.now();
   await generateBatch({ path: csv, rows, provider: 'openpay', prefix: 'RM' });
   const generated = (performance.now() - started) / 1000;
   // The same rows and one that is not payable: with --on-invalid abort the run writes every row, then sends nothing.

@@ -16,7 +16,7 @@ const valid = (row: number, orderId: string, amountMinor: number): CheckedRow =>
   input: { orderId },
   payout: { row, provider: 'openpay', orderId, amountMinor, currency: 'MXN', account: { kind: 'clabe', number: '646180109400135624', bankCode: '646' }, name: 'Ana' },
 });
-const invalid = (row: number): CheckedRow => ({ row, status: 'invalid', issues: [{ code: 'AMOUNT_INVALID', severity: 'error', row, message: 'bad' }] as CheckedRow['issues'], input: {} });
+const invalid = (row: number): CheckedRow => ({ row, status: 'invalid', issues: [{ code: 'AMOUNT_FORMAT', severity: 'error', row, message: 'bad' }] as CheckedRow['issues'], input: {} });
 const snapshot = (over: Partial<PlanSnapshot> = {}): PlanSnapshot => ({ batchId: 'b-now', resumed: false, planned: false, balances: new Map(), ...over });
 
 describe('plan of a run, streaming', () => {
