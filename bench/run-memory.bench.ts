@@ -4,13 +4,15 @@
  *  2. `validate --format csv` on it: the baseline (the reader, the checks and the in-file dedupe, streaming).
  *  3. `run --dry-run` on the same file (against a simulator process, for the balance): plans every row, writes
  *     the results, creates no ledger. Target: peak RSS ≤ 300 MB.
- *  4. `run` planning into a fresh ledger with the dispatch skipped: the same file plus one invalid row, with
- *     `--on-invalid abort`, writes every row to the ledger (5,000 per transaction), then sends nothing.
+ *  4. `run` planning into a fresh ledger with the dispatch skipped: a file of the first `--ledger-rows` rows plus one
+ *     invalid row, with `--on-invalid abort`, writes every row to the ledger (5,000 per transaction), then sends
+ *     nothing (it writes the results, statement and reconciliation from the ledger too). `--ledger-rows 0` skips it:
+ *     writing a million durable rows takes minutes here.
  * Each is a child process timed from spawn to exit; peak RSS is the child's own VmHWM (process.resourceUsage().maxRSS
  * where there is no /proc), written at exit by a preloaded data: module. Runs are interleaved and repeated; the
  * median time and the highest peak count.
  *
- *   npm run bench:run-memory -- [--rows 1000000] [--repeat 1] [--keep]
+ *   npm run bench:run-memory -- [--rows 1000000] [--ledger-rows 1000000] [--repeat 1] [--keep]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -23,12 +25,14 @@ import { BIN, ROOT, startSimulatorProcess } from './sim-process.ts';
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
+    'ledger-rows': { type: 'string' },
     repeat: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
   },
 });
 const rows = positiveInteger('rows', values.rows);
 const repeat = positiveInteger('repeat', values.repeat);
+const ledgerRows = values['ledger-rows'] === '0' ? 0 : Math.min(rows, positiveInteger('ledger-rows', values['ledger-rows'] ?? String(rows)));
 const TARGET_DRY_RUN_MB = 300;
 
 function positiveInteger(name: string, text: string): number {
@@ -96,11 +100,12 @@ function median(numbers: number[]): number {
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
-function figures(samples: Sample[]) {
+function figures(samples: Sample[], count = rows) {
   const seconds = median(samples.map((s) => s.seconds));
   return {
+    rows: count,
     seconds: round(seconds),
-    rows_per_second: Math.round(rows / seconds),
+    rows_per_second: Math.round(count / seconds),
     peak_rss_mb: round(Math.max(...samples.map((s) => s.peakRssMb)), 1),
     samples_seconds: samples.map((s) => round(s.seconds)),
   };
@@ -120,7 +125,8 @@ try {
   const generated = (performance.now() - started) / 1000;
   // The same rows and one that is not payable: with --on-invalid abort the run writes every row, then sends nothing.
   const withInvalid = join(work, 'batch-plus-invalid.csv');
-  copyFileSync(csv, withInvalid);
+  if (ledgerRows === rows) copyFileSync(csv, withInvalid);
+  else if (ledgerRows > 0) await generateBatch({ path: withInvalid, rows: ledgerRows, provider: 'openpay', prefix: 'RM' });
   appendFileSync(withInvalid, 'RM-INVALID,123,Nadie,nadie@example.com,"1.00",MXN,no payable\n');
 
   const validate: Sample[] = [];
@@ -133,6 +139,7 @@ try {
     const d = await measure(['run', csv, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', join(work, `none-${i}.sqlite`), '--dry-run', '--format', 'csv', '--json', '--out', out()], 0);
     expectCounts('run --dry-run', d, { queued: rows });
     dryRun.push(d);
+    if (ledgerRows === 0) continue;
     const ledger = join(work, `ledger-${i}.sqlite`);
     const p = await measure(['run', withInvalid, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', ledger, '--on-invalid', 'abort', '--format', 'csv', '--json', '--out', out()], 2);
     expectCounts('run (planned, not dispatched)', p, { invalid: 1 });
@@ -143,7 +150,7 @@ try {
 
   const base = figures(validate);
   const dry = figures(dryRun);
-  const plan = figures(planned);
+  const plan = planned.length ? figures(planned, ledgerRows) : undefined;
   const report = {
     machine: { cpus: availableParallelism(), node: process.version },
     repeat,
@@ -152,7 +159,7 @@ try {
     generated_seconds: round(generated),
     validate: base,
     run_dry_run: { ...dry, rss_vs_validate: round(dry.peak_rss_mb / base.peak_rss_mb), time_vs_validate: round(dry.seconds / base.seconds) },
-    run_planned_into_ledger: { ...plan, rss_vs_validate: round(plan.peak_rss_mb / base.peak_rss_mb), time_vs_validate: round(plan.seconds / base.seconds) },
+    run_planned_into_ledger: plan ? { ...plan, rss_vs_validate: round(plan.peak_rss_mb / base.peak_rss_mb) } : 'skipped (--ledger-rows 0)',
     target_dry_run_peak_rss_mb: TARGET_DRY_RUN_MB,
     peak_rss_from: rssSource,
     met: { dry_run_peak_rss: dry.peak_rss_mb <= TARGET_DRY_RUN_MB },

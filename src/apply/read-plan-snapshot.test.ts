@@ -46,6 +46,7 @@ describe('planned chunks', () => {
     await forEachPlannedChunk({
       check,
       lateConflicts: first.lateConflicts,
+      deduper: first.deduper,
       fileHash: first.fileHash,
       ledger,
       environment: 'simulator',
@@ -72,7 +73,8 @@ describe('planned chunks', () => {
     const file = join(tmp.dir, 'file.csv');
     writeFileSync(file, FILE);
     const check = { file, provider: 'openpay' as const, target: 'simulator' as const };
-    const options = { check, lateConflicts: new Map(), fileHash: 'not-the-hash', ledger, environment: 'simulator' as const, batchId: 'b-now', onChunk: () => {} };
+    const first = await checkFile({ ...check, onRow: () => {} });
+    const options = { check, lateConflicts: new Map(), deduper: first.deduper, fileHash: 'not-the-hash', ledger, environment: 'simulator' as const, batchId: 'b-now', onChunk: () => {} };
     await expect(forEachPlannedChunk({ ...options, chunkRows: 5 })).rejects.toMatchObject({ code: 'FILE_UNREADABLE' });
     await expect(forEachPlannedChunk({ ...options, chunkRows: 0 })).rejects.toThrow(RangeError);
   });

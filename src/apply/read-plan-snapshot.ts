@@ -1,7 +1,7 @@
 import { withRetries } from '../dispatch/retry-policy.ts';
 import type { Minor } from '../domain/money.ts';
 import { checkFile, type CheckFileOptions } from '../commands/shared/check-file.ts';
-import type { LateConflict } from '../dedupe/dedupe-in-file.ts';
+import type { InFileDeduper, LateConflict } from '../dedupe/dedupe-in-file.ts';
 import type { CheckedRow } from '../domain/payout-row.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { Environment, KeyOwner, LedgerStore } from '../ledger/ledger-store.ts';
@@ -42,6 +42,8 @@ export async function forEachPlannedChunk(options: {
   check: Omit<CheckFileOptions, 'onRow'>;
   /** The first pass's late conflicts: rows it returned as valid / duplicate that a later row made conflicts. */
   lateConflicts: ReadonlyMap<number, LateConflict>;
+  /** The first pass's deduper: this pass replays its verdicts instead of building a second table. */
+  deduper: InFileDeduper;
   /** The hash of the file as the first pass read it: a file changed since is refused. */
   fileHash: string;
   ledger: LedgerStore;
@@ -62,6 +64,7 @@ export async function forEachPlannedChunk(options: {
   };
   const checked = await checkFile({
     ...options.check,
+    replayOf: options.deduper,
     onRow: (row) => {
       chunk.push(withLateConflict(row, options.lateConflicts.get(row.row)));
       if (chunk.length >= options.chunkRows) return flush();

@@ -146,7 +146,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // results in the same pass (nothing else would hold the verdicts).
     const planner = new RunPlanner(snapshot, feesOf(config));
     const dryResults = args.dryRun && !snapshot.resumed ? { writer: await createResultsWriter(outDir, args.format), tally: new Tally() } : undefined;
-    const planStream = { check: fileOptions, lateConflicts: checked.lateConflicts, fileHash: checked.fileHash, ledger, environment: args.target, batchId, chunkRows };
+    const planStream = { check: fileOptions, lateConflicts: checked.lateConflicts, deduper: checked.deduper, fileHash: checked.fileHash, ledger, environment: args.target, batchId, chunkRows };
     try {
       await forEachPlannedChunk({
         ...planStream,
