@@ -18,6 +18,12 @@ export interface ApplyRunOptions {
   capturedAt: Date;
   /** `abort`: nothing is sent when any row is not payable. */
   onInvalid: 'skip' | 'abort';
+  /**
+   * Writes the file's rows to the ledger, chunk by chunk (each chunk one transaction; idempotent on the row number,
+   * so a re-run after a crash writes only the rows still missing). Called while the batch lock is held, and only
+   * for a batch whose planning is not complete.
+   */
+  writeRows: () => Promise<void>;
   /** Pays the rows (dispatch/dispatch-batch.ts with the command's lanes). */
   dispatch: (rows: DispatchRow[]) => Promise<DispatchResult>;
   /** True when the run was interrupted (SIGINT / SIGTERM). */
@@ -29,8 +35,8 @@ export type ApplyRunResult =
   | { kind: 'dispatched'; rows: number; dispatch: DispatchResult; released: number; interrupted: boolean };
 
 /**
- * Performs a RunPlan, in order: open the batch → take its lock → write its rows (idempotent; the ledger demotes a row
- * whose key another row took meanwhile) → requeue what an earlier run did not send → keep the opening balances →
+ * Performs a RunPlan, in order: open the batch → take its lock → write its rows in chunks (idempotent; the ledger
+ * demotes a row whose key another row took meanwhile) → mark planning complete → requeue what an earlier run did not send → keep the opening balances →
  * dispatch (rows left in flight by an earlier run are settled first) → release what was not sent → unlock.
  * The lock is released on every path, including a throw.
  */
@@ -40,7 +46,12 @@ export async function applyRunPlan(options: ApplyRunOptions): Promise<ApplyRunRe
   await ledger.openBatch(options.batch);
   const lock = await acquireLock(ledger, batchId);
   try {
-    await ledger.insertRows(batchId, plan.rowsToWrite);
+    // A batch is dispatched only once every row of its file is written: a crash between two chunks leaves it
+    // without the marker, and the next run writes the rest before anything is sent.
+    if ((await ledger.getBatch(batchId))?.plannedAt === undefined) {
+      await options.writeRows();
+      await ledger.markBatchPlanned(batchId);
+    }
     await ledger.requeueNotSent(batchId);
     for (const [id, balance] of options.balances) {
       const [provider, currency] = id.split('|') as [ProviderId, Currency];
@@ -53,6 +64,7 @@ export async function applyRunPlan(options: ApplyRunOptions): Promise<ApplyRunRe
       return { kind: 'aborted', notPayable };
     }
 
+    if ((await ledger.getBatch(batchId))?.plannedAt === undefined) throw new Error(`batch ${batchId} is not fully planned; refusing to dispatch`);
     await ledger.setBatchStatus(batchId, 'dispatching');
     const rows: DispatchRow[] = [];
     for await (const row of ledger.rowsByStatus(batchId, [...IN_FLIGHT, 'queued'])) rows.push(dispatchRow(row));

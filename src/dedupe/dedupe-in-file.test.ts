@@ -158,3 +158,35 @@ describe('createInFileDeduper', () => {
     expect(deduper.check(femsa(4, 'luis@example.com')).status).toBe('conflict');
   });
 });
+
+describe('replay: a second pass over the same file', () => {
+  it('gives every row the verdict and issue check gave it, without a second table', () => {
+    const rows = [
+      valid(2, 'A'),
+      valid(3, 'B'),
+      valid(4, 'A'), // duplicate of 2
+      invalid(5, 'A'),
+      valid(6, 'C'),
+      valid(7, 'A', { amountMinor: 999 }), // conflict: rows 2 and 4 become late conflicts
+      valid(8, 'A'), // conflict (the key is in conflict)
+      valid(9, 'C'), // duplicate of 6
+      valid(10, 'D'),
+    ];
+    const deduper = createInFileDeduper({ orderIdColumn: 'order_id' });
+    const first = rows.map((r) => deduper.check(r));
+    const late = deduper.lateConflicts();
+    const again = rows.map((r) => deduper.replay(r));
+    expect(again).toEqual(first);
+    expect(again.map((r) => r.status)).toEqual(['valid', 'valid', 'duplicate', 'invalid', 'valid', 'conflict', 'conflict', 'duplicate', 'valid']);
+    expect([...late.keys()].sort((a, b) => a - b)).toEqual([2, 4]);
+    // Replaying adds nothing: the late conflicts are the same afterwards.
+    expect(deduper.lateConflicts()).toEqual(late);
+  });
+
+  it('names at most ten rows in a conflict replayed far into a key repeated throughout', () => {
+    const deduper = createInFileDeduper();
+    const rows = [valid(2, 'K'), ...Array.from({ length: 30 }, (_, i) => valid(3 + i, 'K', { amountMinor: 1 + i }))];
+    const first = rows.map((r) => deduper.check(r));
+    expect(rows.map((r) => deduper.replay(r))).toEqual(first);
+  });
+});

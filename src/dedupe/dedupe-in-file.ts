@@ -31,6 +31,12 @@ export interface InFileDeduper {
    * same key differed. The caller fixes them up at the end.
    */
   lateConflicts(): Map<number, LateConflict>;
+  /**
+   * After every row of the file went through check(): the same row again, in a later pass over the same file, gets
+   * the verdict check() gave it (duplicate / conflict with the same issue; late conflicts stay for the caller to
+   * apply). Reads what the first pass kept, adds nothing: a second pass needs no second table.
+   */
+  replay(row: CheckedRow): CheckedRow;
 }
 
 export interface InFileDeduperOptions {
@@ -59,10 +65,10 @@ const ROWS_NAMED = 10;
  * "rows 2, 5 and 9 more": the rows of a key other than `except` (which, when given, is one of them), the first
  * ROWS_NAMED by file order. Bounded work per call, so a file that repeats one order_id throughout stays linear.
  */
-function nameRows(rows: readonly number[], except?: number): string {
+function nameRows(rows: readonly number[], except?: number, count = rows.length): string {
   const named: number[] = [];
-  for (let i = 0; i < rows.length && named.length < ROWS_NAMED; i++) if (rows[i] !== except) named.push(rows[i]!);
-  const total = except === undefined ? rows.length : rows.length - 1;
+  for (let i = 0; i < count && named.length < ROWS_NAMED; i++) if (rows[i] !== except) named.push(rows[i]!);
+  const total = except === undefined ? count : count - 1;
   const more = total > named.length ? ` and ${total - named.length} more` : '';
   return `${total === 1 ? 'row' : 'rows'} ${named.join(', ')}${more}`;
 }
@@ -103,7 +109,24 @@ export function createInFileDeduper(options: InFileDeduperOptions = {}): InFileD
       `order_id ${JSON.stringify(orderId)} is also used by ${others} with a different amount, account or currency: none of these rows is paid. Give each payout its own order_id, or remove the wrong row.`,
     );
 
+  const duplicateIssue = (row: number, orderId: string, first: number): RowIssue =>
+    issue(row, 'DUPLICATE_ORDER_ID', `order_id ${JSON.stringify(orderId)} repeats row ${first} with the same amount, account and currency: only row ${first} is paid.`);
+
   return {
+    replay(row) {
+      const payout = row.payout;
+      if (row.status !== 'valid' || payout === undefined) return row;
+      const repeat = repeats.get(payout.orderId);
+      if (repeat === undefined || repeat.rows[0] === row.row) return row;
+      const at = indexOfRow(repeat.rows, row.row);
+      // Not a row the first pass saw with this key: the file changed (the caller's hash check refuses it).
+      if (at < 0) return row;
+      if (repeat.conflictFrom === undefined || at < repeat.conflictFrom) {
+        return { ...row, status: 'duplicate', issues: [...row.issues, duplicateIssue(row.row, payout.orderId, repeat.rows[0]!)] };
+      }
+      return { ...row, status: 'conflict', issues: [...row.issues, conflictIssue(row.row, payout.orderId, nameRows(repeat.rows, undefined, at))] };
+    },
+
     check(row) {
       const payout = row.payout;
       if (row.status !== 'valid' || payout === undefined) return row;
@@ -123,9 +146,7 @@ export function createInFileDeduper(options: InFileDeduperOptions = {}): InFileD
 
       if (repeat.conflictFrom === undefined && fingerprint === repeat.fingerprint) {
         repeat.rows.push(row.row);
-        const first = repeat.rows[0]!;
-        const message = `order_id ${JSON.stringify(payout.orderId)} repeats row ${first} with the same amount, account and currency: only row ${first} is paid.`;
-        return { ...row, status: 'duplicate', issues: [...row.issues, issue(row.row, 'DUPLICATE_ORDER_ID', message)] };
+        return { ...row, status: 'duplicate', issues: [...row.issues, duplicateIssue(row.row, payout.orderId, repeat.rows[0]!)] };
       }
       const others = nameRows(repeat.rows);
       repeat.conflictFrom ??= repeat.rows.length;
@@ -150,4 +171,18 @@ export function createInFileDeduper(options: InFileDeduperOptions = {}): InFileD
       return late;
     },
   };
+}
+
+/** Where `row` is in `rows` (increasing row numbers), by binary search; -1 when absent. */
+function indexOfRow(rows: readonly number[], row: number): number {
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = rows[mid]!;
+    if (at === row) return mid;
+    if (at < row) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

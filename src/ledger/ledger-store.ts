@@ -35,6 +35,11 @@ export interface LedgerStore {
   /** Newest first, of every environment (callers keep to theirs: batch.environment). */
   listBatches(): Promise<Batch[]>;
   setBatchStatus(batchId: string, status: BatchStatus): Promise<void>;
+  /**
+   * Planning complete: every row of the batch's file is written (the run writes them in many transactions). A batch
+   * without the marker is planned again by the next run and never dispatched; idempotent, the first time is kept.
+   */
+  markBatchPlanned(batchId: string): Promise<void>;
   /** Keeps the first balance captured per provider + currency: a resumed batch keeps its true opening balance. */
   saveOpeningBalance(batchId: string, balance: BatchBalance): Promise<void>;
 
@@ -179,6 +184,8 @@ export interface Batch {
   account?: string;
   rowCount: number;
   status: BatchStatus;
+  /** When every row of the file was written (planning complete); absent while a crash left planning half done. */
+  plannedAt?: Date;
   openingBalances: BatchBalance[];
   createdAt: Date;
   updatedAt: Date;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultProviderConfig } from '../config/default-config.ts';
 import { PROVIDER_IDS, type ProviderId } from '../domain/provider-id.ts';
-import { fundsShortfalls, planTotals } from './plan-batch.ts';
+import { fundsShortfalls, planTotals, PlanTotals } from './plan-batch.ts';
 
 const fees = Object.fromEntries(PROVIDER_IDS.map((id) => [id, { ...defaultProviderConfig(id, 'simulator').fees }])) as Record<ProviderId, ReturnType<typeof defaultProviderConfig>['fees']>;
 fees.openpay = { fixedMinor: 800, percentBps: 0, ivaBps: 1600 };
@@ -30,5 +30,21 @@ describe('plan', () => {
 
   it('does not check providers that report no balance', () => {
     expect(fundsShortfalls(totals, new Map())).toEqual([]);
+  });
+});
+
+describe('plan totals, one payout at a time', () => {
+  it('gives the same totals as planTotals and a copy each time it is listed', () => {
+    const payouts = [
+      { provider: 'zenrise' as const, currency: 'ARS' as const, amountMinor: 1_000 },
+      { provider: 'openpay' as const, currency: 'MXN' as const, amountMinor: 100_000 },
+      { provider: 'openpay' as const, currency: 'MXN' as const, amountMinor: 50_050 },
+    ];
+    const totals = new PlanTotals(fees);
+    for (const p of payouts) totals.add(p);
+    const listed = totals.list();
+    expect(listed).toEqual(planTotals(payouts, fees));
+    listed[0]!.count = 99;
+    expect(totals.list()[0]!.count).toBe(2);
   });
 });

@@ -28,21 +28,34 @@ export interface FundsShortfall {
   requiredMinor: Minor;
 }
 
-/** Totals per provider and currency of what would be sent, fees and IVA included. Pure. */
-export function planTotals(payouts: Iterable<PlannedPayout>, fees: Record<ProviderId, FeeSchedule>): PlanTotal[] {
-  const totals = new Map<string, PlanTotal>();
-  for (const p of payouts) {
+/** Totals per provider and currency of what would be sent, fees and IVA included, one payout at a time. */
+export class PlanTotals {
+  private readonly byKey = new Map<string, PlanTotal>();
+
+  constructor(private readonly fees: Record<ProviderId, FeeSchedule>) {}
+
+  add(p: PlannedPayout): void {
     const key = `${p.provider}|${p.currency}`;
-    const t = totals.get(key) ?? { provider: p.provider, currency: p.currency, count: 0, amountMinor: 0, feeMinor: 0, ivaMinor: 0, debitMinor: 0 };
-    const { feeMinor, ivaMinor } = payoutFee(p.amountMinor, fees[p.provider]);
+    const t = this.byKey.get(key) ?? { provider: p.provider, currency: p.currency, count: 0, amountMinor: 0, feeMinor: 0, ivaMinor: 0, debitMinor: 0 };
+    const { feeMinor, ivaMinor } = payoutFee(p.amountMinor, this.fees[p.provider]);
     t.count += 1;
     t.amountMinor = addMinor(t.amountMinor, p.amountMinor);
     t.feeMinor = addMinor(t.feeMinor, feeMinor);
     t.ivaMinor = addMinor(t.ivaMinor, ivaMinor);
     t.debitMinor = sumMinor([t.debitMinor, p.amountMinor, feeMinor, ivaMinor]);
-    totals.set(key, t);
+    this.byKey.set(key, t);
   }
-  return [...totals.values()].sort((a, b) => a.provider.localeCompare(b.provider) || a.currency.localeCompare(b.currency));
+
+  list(): PlanTotal[] {
+    return [...this.byKey.values()].map((t) => ({ ...t })).sort((a, b) => a.provider.localeCompare(b.provider) || a.currency.localeCompare(b.currency));
+  }
+}
+
+/** Totals per provider and currency of what would be sent, fees and IVA included. Pure. */
+export function planTotals(payouts: Iterable<PlannedPayout>, fees: Record<ProviderId, FeeSchedule>): PlanTotal[] {
+  const totals = new PlanTotals(fees);
+  for (const p of payouts) totals.add(p);
+  return totals.list();
 }
 
 /**

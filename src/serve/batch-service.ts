@@ -73,7 +73,7 @@ export class BatchService {
       const id = `b_${received.storedName.slice(0, 8)}${Date.now().toString(36)}`;
       await this.store.createReview(
         { id, status: 'review', uploader: actor.user.name, provider, fileName: received.originalName, storedName: received.storedName, fileHash: prepared.checked.fileHash, ...(sheet ? { sheet } : {}), map, planHash: prepared.planHash, summary: prepared.summary },
-        reviewRows(prepared.plan),
+        reviewRows(prepared.rows),
       );
       await this.store.audit({ who: actor.user.name, action: 'upload', batchId: id, remote: actor.remote, detail: { file_name: received.originalName, provider, file_hash: prepared.checked.fileHash, plan_hash: prepared.planHash } });
       return await this.view(id);

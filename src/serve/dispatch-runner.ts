@@ -1,3 +1,4 @@
+import { ledgerRowInput } from '../plan/ledger-row-input.ts';
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,9 @@ import { resultRowFromLedger } from '../write/result-row-from-ledger.ts';
 import { writeResultsFile } from '../write/results-writer.ts';
 import { preparePlan, type PlanContext } from './plan-upload.ts';
 import type { Review, ReviewStatus, ReviewStore } from './review-store.ts';
+
+/** Rows per ledger transaction when an approved upload's rows are written. */
+const WRITE_CHUNK_ROWS = 5_000;
 
 export interface LiveProgress extends DispatchProgress {
   /** Rows settled per second since this dispatch started. */
@@ -167,6 +171,10 @@ export class DispatchRunner extends EventEmitter {
       },
       balances: prepared.snapshot.balances,
       capturedAt: new Date(),
+      // The same rows run writes, in the same idempotent chunks (a restart writes only the rows still missing).
+      writeRows: async () => {
+        for (let i = 0; i < prepared.rows.length; i += WRITE_CHUNK_ROWS) await ctx.ledger.insertRows(prepared.batchId, prepared.rows.slice(i, i + WRITE_CHUNK_ROWS).map(ledgerRowInput));
+      },
       onInvalid: 'skip',
       interrupted: () => entry.stop.signal.aborted,
       dispatch: async (rows) => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readPlanSnapshot } from '../apply/read-plan-snapshot.ts';
-import { checkFile, type CheckedFile } from '../commands/shared/check-file.ts';
+import { ledgerPayable, readPlanSnapshot } from '../apply/read-plan-snapshot.ts';
+import { checkFile, readLimitsOf, type CheckedFile } from '../commands/shared/check-file.ts';
 import { createSession, type ProviderTarget } from '../commands/shared/provider-sessions.ts';
 import type { AppConfig, Target } from '../config/config-types.ts';
 import { accountValue, maskAccount, maskDigits } from '../domain/mask-account.ts';
@@ -8,8 +8,8 @@ import { formatMinor, type Minor } from '../domain/money.ts';
 import type { CanonicalField, CheckedRow } from '../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { batchIdFor } from '../ledger/batch-identity.ts';
-import type { LedgerStore } from '../ledger/ledger-store.ts';
-import { planRun, type PlanSnapshot, type RunPlan } from '../plan/plan-run.ts';
+import type { KeyOwner, LedgerStore } from '../ledger/ledger-store.ts';
+import { keysToLookUp, planChunk, RunPlanner, withLateConflict, type PlanSnapshot, type RunPlan } from '../plan/plan-run.ts';
 import type { ProviderSession } from '../providers/payout-provider.ts';
 import { providerAccount } from '../providers/provider-account.ts';
 import { RunError } from '../run-error.ts';
@@ -71,9 +71,15 @@ export interface ReviewSummary {
 
 export interface PreparedPlan {
   checked: CheckedFile;
+  /**
+   * The file's rows with their verdicts in the file and against the ledger. An upload is bounded in size (the
+   * multipart limit), so the server keeps them: the review lists them and the approval hash covers them.
+   */
   rows: CheckedRow[];
   plan: RunPlan;
   snapshot: PlanSnapshot;
+  /** The ledger's owners of the file's order ids, as the plan saw them. */
+  keyOwners: ReadonlyMap<string, KeyOwner>;
   batchId: string;
   environment: Target;
   account: string;
@@ -87,51 +93,52 @@ export interface PreparedPlan {
  * fees, funds — the same functions `run` calls — plus the plan's hash, which approvals are bound to.
  */
 export async function preparePlan(ctx: PlanContext, input: PlanInput): Promise<PreparedPlan> {
-  const rows: CheckedRow[] = [];
+  const read: CheckedRow[] = [];
   const checked = await checkFile({
     file: input.path,
     provider: input.provider,
     target: ctx.target,
     ...(input.sheet ? { sheet: input.sheet } : {}),
     ...(input.map ? { map: input.map } : {}),
-    onRow: (row) => void rows.push(row),
+    limits: readLimitsOf(ctx.config.limits, {}),
+    onRow: (row) => void read.push(row),
   });
-  const byRow = new Map(rows.map((r, i) => [r.row, i]));
-  for (const [rowNumber, late] of checked.lateConflicts) {
-    const i = byRow.get(rowNumber)!;
-    const row = rows[i]!;
-    rows[i] = { ...row, status: 'conflict', issues: [...row.issues.filter((x) => x.code !== 'DUPLICATE_ORDER_ID'), late.issue] };
-  }
-  const providers = [...new Set([input.provider, ...rows.flatMap((r) => (r.payout ? [r.payout.provider] : []))])];
+  const inFile = read.map((r) => withLateConflict(r, checked.lateConflicts.get(r.row)));
+  const providers = [...new Set([input.provider, ...inFile.flatMap((r) => (r.payout ? [r.payout.provider] : []))])];
   const target = await ctx.connect(providers);
   const account = providerAccount(input.provider, target.credentials);
   if (account === undefined) throw new RunError('CREDENTIALS_MISSING', `no ${input.provider} credentials for ${ctx.target}`, { hint: 'set the provider keys in the environment' });
   const batchId = batchIdFor(checked.fileHash, input.provider, { environment: ctx.target, account });
   const sessions = new Map(providers.map((id) => [id, createSession(id, target, ctx.config)] as const));
-  const snapshot = await readPlanSnapshot({ ledger: ctx.ledger, batchId, environment: ctx.target, rows, providers, sessions });
-  const fees = Object.fromEntries(Object.entries(ctx.config.providers).map(([id, p]) => [id, p.fees])) as Parameters<typeof planRun>[2];
-  const plan = planRun(rows, snapshot, fees);
-  const planHash = hashPlan(checked.fileHash, input.provider, ctx.target, plan);
-  return { checked, rows, plan, snapshot, batchId, environment: ctx.target, account, sessions, planHash, summary: summarize(checked, plan, snapshot) };
+  const snapshot = await readPlanSnapshot({ ledger: ctx.ledger, batchId, providers, sessions });
+  const keyOwners = await ctx.ledger.findKeyOwners(ctx.target, keysToLookUp(inFile));
+  const rows = planChunk(inFile, keyOwners, batchId);
+  const fees = Object.fromEntries(Object.entries(ctx.config.providers).map(([id, p]) => [id, p.fees])) as ConstructorParameters<typeof RunPlanner>[1];
+  const planner = new RunPlanner(snapshot, fees);
+  for (const r of rows) planner.add(r);
+  if (snapshot.planned) for await (const p of ledgerPayable(ctx.ledger, batchId)) planner.addLedgerPayable(p);
+  const plan = planner.finish();
+  const planHash = hashPlan(checked.fileHash, input.provider, ctx.target, rows, plan);
+  return { checked, rows, plan, snapshot, keyOwners, batchId, environment: ctx.target, account, sessions, planHash, summary: summarize(checked, rows, plan, snapshot, keyOwners) };
 }
 
 /** sha256 of what is approved: the file, the rows to pay (row, key, provider, amount, currency, destination) and totals. */
-export function hashPlan(fileHash: string, provider: ProviderId, environment: Target, plan: RunPlan): string {
-  const toPay = plan.rows.flatMap((r) =>
+export function hashPlan(fileHash: string, provider: ProviderId, environment: Target, rows: readonly CheckedRow[], plan: RunPlan): string {
+  const toPay = rows.flatMap((r) =>
     r.status === 'valid' && r.payout ? [[r.row, r.payout.orderId, r.payout.provider, r.payout.amountMinor, r.payout.currency, accountValue(r.payout.account)]] : [],
   );
   const totals = plan.totals.map((t) => [t.provider, t.currency, t.count, t.amountMinor, t.debitMinor]);
   return createHash('sha256').update(JSON.stringify({ fileHash, provider, environment, toPay, totals })).digest('hex');
 }
 
-function summarize(checked: CheckedFile, plan: RunPlan, snapshot: PlanSnapshot): ReviewSummary {
+function summarize(checked: CheckedFile, rows: readonly CheckedRow[], plan: RunPlan, snapshot: PlanSnapshot, keyOwners: ReadonlyMap<string, KeyOwner>): ReviewSummary {
   const counts: Record<string, number> = { valid: 0, invalid: 0, duplicate: 0, conflict: 0 };
   const codes: Record<string, number> = {};
   const owners = new Map<string, number>();
-  for (const r of plan.rows) {
+  for (const r of rows) {
     counts[r.status] = (counts[r.status] ?? 0) + 1;
     for (const code of new Set(r.issues.map((i) => i.code))) codes[code] = (codes[code] ?? 0) + 1;
-    const owner = r.payout && r.status !== 'valid' ? snapshot.keyOwners.get(r.payout.orderId) : undefined;
+    const owner = r.payout && r.status !== 'valid' ? keyOwners.get(r.payout.orderId) : undefined;
     if (owner && owner.batchId !== plan.batchId) owners.set(owner.batchId, (owners.get(owner.batchId) ?? 0) + 1);
   }
   const short = new Set(plan.shortfalls.map((s) => `${s.provider}|${s.currency}`));
@@ -162,20 +169,21 @@ function summarize(checked: CheckedFile, plan: RunPlan, snapshot: PlanSnapshot):
     columns,
     unused: opened.headers.filter((h) => h.trim() !== '' && !used.has(h)),
     warnings: opened.warnings,
-    rowCount: plan.rows.length,
+    rowCount: rows.length,
     counts,
     codes,
     totals,
     totalsByCurrency,
     duplicates: [...owners].map(([batchId, rows]) => ({ batchId, rows })),
-    toPay: plan.toSend.length,
+    // New valid rows, or for a batch already planned its rows still to be sent or settled.
+    toPay: plan.totals.reduce((n, t) => n + t.count, 0),
     insufficientFunds: plan.shortfalls.length > 0,
   };
 }
 
 /** The rows as the review page lists them: verdict, issues by cell, cells with the account masked. */
-export function reviewRows(plan: RunPlan): ReviewRow[] {
-  return plan.rows.map((r) => {
+export function reviewRows(rows: readonly CheckedRow[]): ReviewRow[] {
+  return rows.map((r) => {
     const orderId = r.payout?.orderId ?? r.input.orderId;
     const amount = r.payout ? formatMinor(r.payout.amountMinor) : r.input.amount;
     const account = r.payout ? maskAccount(r.payout.account) : r.input.account !== undefined ? maskDigits(r.input.account.replace(/\s/g, '')) : undefined;

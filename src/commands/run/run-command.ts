@@ -1,18 +1,16 @@
 import { basename, join } from 'node:path';
 import { applyRunPlan } from '../../apply/apply-run-plan.ts';
-import { readPlanSnapshot } from '../../apply/read-plan-snapshot.ts';
+import { forEachPlannedChunk, ledgerPayable, readPlanSnapshot } from '../../apply/read-plan-snapshot.ts';
 import type { loadConfig } from '../../config/load-config.ts';
 import type { Target } from '../../config/config-types.ts';
 import { dispatchBatch, type ProviderLane } from '../../dispatch/dispatch-batch.ts';
 import { formatMinor, type Minor } from '../../domain/money.ts';
-import type { CheckedRow } from '../../domain/payout-row.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
-import type { ResultRow } from '../../domain/result-row.ts';
 import { batchIdFor } from '../../ledger/batch-identity.ts';
-import { collectRows } from '../../ledger/collect-rows.ts';
 import type { LedgerStore } from '../../ledger/ledger-store.ts';
 import type { PlanTotal } from '../../plan/plan-batch.ts';
-import { planRun } from '../../plan/plan-run.ts';
+import { ledgerRowInput } from '../../plan/ledger-row-input.ts';
+import { RunPlanner } from '../../plan/plan-run.ts';
 import { baseUrlOrigin } from '../../providers/base-urls.ts';
 import { providerAccount } from '../../providers/provider-account.ts';
 import { getProvider } from '../../providers/registry.ts';
@@ -21,7 +19,7 @@ import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { formatMinorGrouped } from '../../write/format-amount.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
-import { resultRowFromChecked, writeResultsFile } from '../../write/results-writer.ts';
+import { createResultsWriter, resultRowFromChecked, writeResultsFile } from '../../write/results-writer.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
 import { checkFile, readLimitsOf } from '../shared/check-file.ts';
 import { canPrompt, confirmByTyping } from '../shared/confirm.ts';
@@ -85,25 +83,17 @@ export async function runCommand(args: RunArgs): Promise<number> {
       throw new RunError('CONFIRMATION_REQUIRED', 'a live run needs confirmation', { hint: 'pass --yes to pay without the interactive prompt' });
     }
 
-    // 1. Read and validate the whole file before anything else: a file that cannot be read costs nothing.
-    const checkedRows: CheckedRow[] = [];
+    // 1. Read and validate the whole file before anything else: a file that cannot be read costs nothing. The rows
+    // are not kept: this pass learns the providers and the late conflicts; planning and writing read the file again.
+    const fileOptions = { file: args.file, provider: args.provider, target: args.target, sheet: args.sheet, map: parseMapOption(args.map), encoding: args.encoding, limits: readLimitsOf(config.limits, args) };
+    const rowProviders = new Set<ProviderId>([args.provider]);
     const checked = await checkFile({
-      file: args.file,
-      provider: args.provider,
-      target: args.target,
-      sheet: args.sheet,
-      map: parseMapOption(args.map),
-      encoding: args.encoding,
-      limits: readLimitsOf(config.limits, args),
-      onRow: (row) => void checkedRows.push(row),
+      ...fileOptions,
+      onRow: (row) => void (row.payout && rowProviders.add(row.payout.provider)),
     });
-    const byRow = new Map(checkedRows.map((r, i) => [r.row, i]));
-    for (const [rowNumber, late] of checked.lateConflicts) {
-      const i = byRow.get(rowNumber)!;
-      const row = checkedRows[i]!;
-      checkedRows[i] = { ...row, status: 'conflict', issues: [...row.issues.filter((x) => x.code !== 'DUPLICATE_ORDER_ID'), late.issue] };
-    }
-    const providers = [...new Set([args.provider, ...checkedRows.flatMap((r) => (r.payout ? [r.payout.provider] : []))])];
+    const rowCount = checked.tally.total;
+    const providers = [...rowProviders];
+    const chunkRows = planChunkRows();
 
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers });
     const outDir = await createOutputDir({ command: 'run', file: args.file, out: args.out, force: args.force, now: startedAt });
@@ -162,10 +152,33 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // Where the keys go, in the plan, the prompt and the log: every host is shown before any payout is sent (the balance
     // read for the plan already uses them; the config check keeps them to https or loopback).
     const hosts = new Map([...sessions].map(([id, session]) => [id, baseUrlOrigin(session.baseUrl)] as const));
-    logger.info({ event: 'start', batch: batchId, file: args.file, provider: args.provider, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: checkedRows.length });
-    const snapshot = await readPlanSnapshot({ ledger, batchId, environment: args.target, rows: checkedRows, providers, sessions });
-    const plan = planRun(checkedRows, snapshot, feesOf(config));
-    if (!args.json) process.stderr.write(formatPlan(plan.totals, snapshot.balances, plan.notPayable, checkedRows.length, plan.resumed, { target: args.target, config: config.source, hosts }));
+    logger.info({ event: 'start', batch: batchId, file: args.file, provider: args.provider, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: rowCount });
+    const snapshot = await readPlanSnapshot({ ledger, batchId, providers, sessions });
+    // The plan keeps counts and totals; the rows stream through it. A dry run of a batch not in the ledger writes its
+    // results in the same pass (nothing else would hold the verdicts).
+    const planner = new RunPlanner(snapshot, feesOf(config));
+    const dryResults = args.dryRun && !snapshot.resumed ? { writer: await createResultsWriter(outDir, args.format), tally: new Tally() } : undefined;
+    const planStream = { check: fileOptions, lateConflicts: checked.lateConflicts, deduper: checked.deduper, fileHash: checked.fileHash, ledger, environment: args.target, batchId, chunkRows };
+    try {
+      await forEachPlannedChunk({
+        ...planStream,
+        onChunk: async (rows) => {
+          for (const r of rows) {
+            planner.add(r);
+            if (!dryResults) continue;
+            const status = r.status === 'valid' ? 'queued' : r.status;
+            dryResults.tally.add(status, r.payout?.currency ?? r.input.currency, r.payout?.amountMinor);
+            await dryResults.writer.write({ ...resultRowFromChecked(r), status, note: 'dry run: not sent' });
+          }
+        },
+      });
+    } catch (error) {
+      await dryResults?.writer.abort();
+      throw error;
+    }
+    if (snapshot.planned) for await (const p of ledgerPayable(ledger, batchId)) planner.addLedgerPayable(p);
+    const plan = planner.finish();
+    if (!args.json) process.stderr.write(formatPlan(plan.totals, snapshot.balances, plan.notPayable, rowCount, plan.resumed, { target: args.target, config: config.source, hosts }));
     logger.info({ event: 'plan', resumed: snapshot.resumed, totals: plan.totals, balances: Object.fromEntries(snapshot.balances), invalid: plan.notPayable });
 
     /** Ends the run: `facts` decide the exit code, or 'ledger' for the batch's rows as the ledger holds them now. */
@@ -184,30 +197,39 @@ export async function runCommand(args: RunArgs): Promise<number> {
       }
       if (opened.missing) extraWarnings = [...extraWarnings, `no ledger at ${ledgerPath} yet: the plan counts every row as new`];
       const inLedger = Boolean(await ledger.getBatch(batchId));
-      const tally = new Tally();
+      let tally = new Tally();
       const unknownWords = new UnknownStatusWords();
-      let rows: ResultRow[];
       // A conflict the provider-side guard found is an order id the provider already paid differently: money to check.
       let foundDiffering = 0;
+      let files: Awaited<ReturnType<typeof writeResultsFile>>;
       if (inLedger) {
-        const ledgerRows = await collectRows(ledger.rowsForReport({ batchId }));
-        for (const r of ledgerRows) {
-          tally.add(r.status, r.currency, r.amountMinor);
-          unknownWords.note(r);
-          if (r.status === 'conflict' && r.errorCode === GUARD_DIFFERS_CODE) foundDiffering += 1;
+        // Streamed from the ledger, page by page: the results of a million rows never sit in memory.
+        await dryResults?.writer.abort();
+        const writer = await createResultsWriter(outDir, args.format);
+        try {
+          for await (const r of ledger.rowsForReport({ batchId })) {
+            tally.add(r.status, r.currency, r.amountMinor);
+            unknownWords.note(r);
+            if (r.status === 'conflict' && r.errorCode === GUARD_DIFFERS_CODE) foundDiffering += 1;
+            await writer.write(resultRowFromLedger(r));
+          }
+        } catch (error) {
+          await writer.abort();
+          throw error;
         }
-        rows = ledgerRows.map(resultRowFromLedger);
+        files = await writer.finish();
+      } else if (dryResults) {
+        // Dry run of a new batch: the plan's verdicts, written as the plan streamed; nothing is in the ledger yet.
+        tally = dryResults.tally;
+        files = await dryResults.writer.finish();
       } else {
-        // Dry run of a new batch: the plan's verdicts; nothing is in the ledger yet.
-        for (const r of plan.rows) tally.add(r.status === 'valid' ? 'queued' : r.status, r.payout?.currency ?? r.input.currency, r.payout?.amountMinor);
-        rows = plan.rows.map((r) => ({ ...resultRowFromChecked(r), status: r.status === 'valid' ? 'queued' : r.status, note: 'dry run: not sent' }));
+        files = await writeResultsFile(outDir, args.format, []);
       }
       const code = decideExitCode({
         ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows, exceptions: foundDiffering } : facts),
         ledgerLost: ledgerLost !== undefined,
       });
       extraWarnings = [...extraWarnings, ...unknownWords.warnings()];
-      const files = await writeResultsFile(outDir, args.format, rows);
       // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
       const reports = inLedger
         ? await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath })
@@ -238,14 +260,14 @@ export async function runCommand(args: RunArgs): Promise<number> {
     };
 
     if (plan.shortfalls.length) {
+      await dryResults?.writer.abort();
       const what = plan.shortfalls.map((s) => `${s.provider} needs ${s.currency} ${formatMinorGrouped(s.requiredMinor)} (fees included) but has ${formatMinorGrouped(s.balanceMinor)}`).join('; ');
       throw new RunError('INSUFFICIENT_FUNDS', `the batch does not fit the balance: ${what}; nothing was sent`, { hint: 'fund the account or split the file, then run it again' });
     }
     if (args.dryRun) {
       // Judged by the plan's verdicts: nothing was sent, so the rows it would send are not in doubt.
-      const verdicts = new Tally();
-      for (const r of plan.rows) verdicts.add(r.status, undefined, undefined);
-      return await finish({ counts: verdicts.countsRecord() }, ['dry run: nothing was sent']);
+      const verdicts = Object.fromEntries(Object.entries(plan.verdicts).filter(([, n]) => n !== 0));
+      return await finish({ counts: verdicts }, ['dry run: nothing was sent']);
     }
 
     if (args.target === 'live' && !args.yes) await confirmLive(plan.totals, hosts);
@@ -258,7 +280,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const applied = await applyRunPlan({
       ledger,
       plan,
-      batch: { fileHash: checked.fileHash, provider: args.provider, ...ledgerScope, fileName: basename(args.file), rowCount: checkedRows.length },
+      batch: { fileHash: checked.fileHash, provider: args.provider, ...ledgerScope, fileName: basename(args.file), rowCount },
+      writeRows: () => forEachPlannedChunk({ ...planStream, onChunk: async (rows) => void (await ledger.insertRows(batchId, rows.map(ledgerRowInput))) }),
       balances: snapshot.balances,
       capturedAt: startedAt,
       onInvalid: args.onInvalid,
@@ -355,6 +378,17 @@ function ledgerLostMessage(path: string, change: 'deleted' | 'replaced'): string
     bar,
     '',
   ].join('\n');
+}
+
+/** Rows planned and written per ledger transaction; PAYOUT_BATCH_PLAN_CHUNK_ROWS (internal, for tests) overrides it. */
+const PLAN_CHUNK_ROWS = 5000;
+
+function planChunkRows(): number {
+  const raw = process.env.PAYOUT_BATCH_PLAN_CHUNK_ROWS;
+  if (raw === undefined || raw === '') return PLAN_CHUNK_ROWS;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RunError('USAGE', `PAYOUT_BATCH_PLAN_CHUNK_ROWS must be an integer >= 1, got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 function feesOf(config: ReturnType<typeof loadConfig>['config']) {

@@ -1,7 +1,7 @@
 import type { Target } from '../../config/config-types.ts';
 import type { CanonicalField, CheckedRow } from '../../domain/payout-row.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
-import { createInFileDeduper, type LateConflict } from '../../dedupe/dedupe-in-file.ts';
+import { createInFileDeduper, type InFileDeduper, type LateConflict } from '../../dedupe/dedupe-in-file.ts';
 import { getProviderModule } from '../../providers/registry.ts';
 import { openBatch, type OpenedBatch } from '../../read/open-batch.ts';
 import { hashFile } from '../../read/hash-file.ts';
@@ -27,6 +27,11 @@ export interface CheckFileOptions {
   limits?: ReadLimits;
   /** Called for every row in file order, with its status as known at that point. */
   onRow: (row: CheckedRow) => void | Promise<void>;
+  /**
+   * A later pass over a file already checked: the first pass's deduper gives each row the verdict it gave then
+   * (replay), so the pass keeps no dedupe table of its own.
+   */
+  replayOf?: InFileDeduper;
 }
 
 export interface CheckedFile {
@@ -35,6 +40,8 @@ export interface CheckedFile {
   tally: Tally;
   /** Rows already passed to onRow as valid/duplicate that a later row turned into conflicts. */
   lateConflicts: Map<number, LateConflict>;
+  /** The pass's deduper, for a later pass over the same file (replayOf). */
+  deduper: InFileDeduper;
 }
 
 /** The read limits in force: defaults, then the config's "limits", then the --max-… flags (yargs's camelCase keys). */
@@ -55,12 +62,13 @@ export async function checkFile(options: CheckFileOptions): Promise<CheckedFile>
     hashFile(options.file),
   ]);
   const context = { defaultProvider: options.provider, target: options.target, columns: opened.columns };
-  const deduper = createInFileDeduper();
+  const deduper = options.replayOf ?? createInFileDeduper();
+  const dedupe = options.replayOf ? (row: CheckedRow) => deduper.replay(row) : (row: CheckedRow) => deduper.check(row);
   const tally = new Tally();
   for await (const batch of opened.rowBatches()) {
     // Synchronous within a chunk of the file: an await only where the output asks to wait.
     for (const raw of batch) {
-      const checked = deduper.check(validateRow(raw, context));
+      const checked = dedupe(validateRow(raw, context));
       tally.add(checked.status, checked.payout?.currency ?? checked.input.currency, checked.payout?.amountMinor);
       const pending = options.onRow(checked);
       if (pending) await pending;
@@ -68,5 +76,5 @@ export async function checkFile(options: CheckFileOptions): Promise<CheckedFile>
   }
   const lateConflicts = deduper.lateConflicts();
   for (const late of lateConflicts.values()) tally.move(late.previousStatus, 'conflict', late.currency, late.amountMinor);
-  return { opened, fileHash, tally, lateConflicts };
+  return { opened, fileHash, tally, lateConflicts, deduper };
 }

@@ -49,6 +49,12 @@ export function setBatchStatus(ctx: SqliteContext, batchId: string, status: Batc
   if (info.changes === 0) throw new LedgerError('BATCH_NOT_FOUND', `no batch ${batchId}`, { batchId });
 }
 
+/** Every row of the batch's file is written: from now on the batch may be dispatched. Idempotent (keeps the first time). */
+export function markBatchPlanned(ctx: SqliteContext, batchId: string): void {
+  const info = ensureOpen(ctx).s.markBatchPlanned.run({ id: batchId, at: iso(ctx.now()) });
+  if (info.changes === 0) throw new LedgerError('BATCH_NOT_FOUND', `no batch ${batchId}`, { batchId });
+}
+
 export function saveOpeningBalance(ctx: SqliteContext, batchId: string, balance: BatchBalance): void {
   assertMinor(balance.amountMinor, 'opening balance');
   write(ctx, () => {
@@ -80,6 +86,7 @@ export function toBatch(ctx: SqliteContext, r: BatchRecord): Batch {
     ...(r.account !== null ? { account: r.account } : {}),
     rowCount: r.row_count,
     status: r.status as BatchStatus,
+    ...(r.planned_at ? { plannedAt: new Date(r.planned_at) } : {}),
     openingBalances: balances.map((b) => ({
       provider: b.provider as ProviderId,
       currency: b.currency as Currency,

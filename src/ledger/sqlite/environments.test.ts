@@ -154,3 +154,33 @@ describe('migration of a version-2 ledger', () => {
     expect(await ledger.getRecipient(LIVE, 'conekta', 'k')).toBeUndefined();
   });
 });
+
+describe('migration of a version-3 ledger: planning complete', () => {
+  it('marks planned every batch that wrote its rows (old runs wrote them in one transaction), not one a crash left empty', async () => {
+    mkdirSync(dirname(tmp.path), { recursive: true });
+    const db = new Database(tmp.path);
+    for (const [i, sql] of SQLITE_MIGRATIONS.slice(0, 3).entries()) {
+      db.exec(sql);
+      db.pragma(`user_version = ${i + 1}`);
+    }
+    const at = '2025-01-01T00:00:00.000Z';
+    const batch = db.prepare(
+      `INSERT INTO batches (id, provider, environment, account, file_name, file_hash, row_count, status, created_at, updated_at)
+       VALUES (?, 'openpay', 'simulator', 'm', ?, ?, ?, ?, ?, ?)`,
+    );
+    batch.run('b-finished', 'a.csv', hashOf('a'), 1, 'finished', at, at);
+    batch.run('b-rows', 'b.csv', hashOf('b'), 1, 'planned', at, at);
+    batch.run('b-empty-file', 'c.csv', hashOf('c'), 0, 'planned', at, at);
+    batch.run('b-crashed', 'd.csv', hashOf('d'), 5, 'planned', at, at);
+    db.prepare(
+      `INSERT INTO payout_rows (batch_id, row_number, provider, environment, order_key, status, attempts, created_at, updated_at)
+       VALUES ('b-rows', 2, 'openpay', 'simulator', 'K-1', 'invalid', 0, ?, ?)`,
+    ).run(at, at);
+    db.close();
+    const ledger = open();
+    expect((await ledger.getBatch('b-finished'))!.plannedAt).toEqual(new Date(at));
+    expect((await ledger.getBatch('b-rows'))!.plannedAt).toEqual(new Date(at));
+    expect((await ledger.getBatch('b-empty-file'))!.plannedAt).toEqual(new Date(at));
+    expect((await ledger.getBatch('b-crashed'))!.plannedAt).toBeUndefined();
+  });
+});

@@ -170,4 +170,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `,
   // 4: users, reviews, approvals and the audit log of `payout-batch serve` (review-migration.ts).
   REVIEW_MIGRATION,
+  // 5: a batch records when every row of its file was written ("planning complete"). The run writes a large file's
+  // rows in many transactions; a batch whose planning a crash cut short has only some of them, and is planned again
+  // (never dispatched) until the marker is set. Batches written before this wrote all their rows in one transaction:
+  // any with a row, a status past planned, or no rows to write is complete.
+  `
+  ALTER TABLE batches ADD COLUMN planned_at TEXT;
+  UPDATE batches SET planned_at = updated_at
+    WHERE status <> 'planned' OR row_count = 0 OR EXISTS (SELECT 1 FROM payout_rows r WHERE r.batch_id = batches.id);
+  `,
 ];

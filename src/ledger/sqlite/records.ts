@@ -55,6 +55,7 @@ export interface BatchRecord {
   account: Maybe<string>;
   row_count: number;
   status: string;
+  planned_at: Maybe<string>;
   created_at: string;
   updated_at: string;
 }

@@ -123,6 +123,20 @@ describe('batches', () => {
     });
     expect(await errorCode(() => ledger.setBatchStatus('nope', 'finished'))).toBe('BATCH_NOT_FOUND');
   });
+
+  it('marks a batch planned once, keeping the first time, and a new batch is not planned', async () => {
+    const { batch } = await ledger.openBatch(openBatchInput('planned', 'openpay', 2));
+    expect(batch.plannedAt).toBeUndefined();
+    await ledger.insertRows(batch.id, [queuedRow(2, 'P-1')]);
+    expect((await ledger.getBatch(batch.id))!.plannedAt).toBeUndefined();
+    const first = clock.now();
+    await ledger.markBatchPlanned(batch.id);
+    clock.advance(60_000);
+    await ledger.markBatchPlanned(batch.id);
+    expect((await ledger.getBatch(batch.id))!.plannedAt).toEqual(first);
+    expect((await ledger.openBatch(openBatchInput('planned', 'openpay', 2))).batch.plannedAt).toEqual(first);
+    expect(await errorCode(() => ledger.markBatchPlanned('nope'))).toBe('BATCH_NOT_FOUND');
+  });
 });
 
 describe('insertRows', () => {

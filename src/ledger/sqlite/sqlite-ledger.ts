@@ -47,6 +47,9 @@ export class SqliteLedger implements LedgerStore {
   async setBatchStatus(batchId: string, status: BatchStatus) {
     batches.setBatchStatus(this.ctx, batchId, status);
   }
+  async markBatchPlanned(batchId: string) {
+    batches.markBatchPlanned(this.ctx, batchId);
+  }
   async saveOpeningBalance(batchId: string, balance: BatchBalance) {
     batches.saveOpeningBalance(this.ctx, batchId, balance);
   }

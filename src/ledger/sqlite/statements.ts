@@ -13,6 +13,7 @@ export function prepareStatements(db: Database.Database) {
        VALUES (@id, @provider, @environment, @account, @file_name, @file_hash, @row_count, @status, @at, @at)`,
     ),
     setBatchStatus: db.prepare('UPDATE batches SET status = @status, updated_at = @at WHERE id = @id'),
+    markBatchPlanned: db.prepare('UPDATE batches SET planned_at = coalesce(planned_at, @at), updated_at = @at WHERE id = @id'),
     balances: db.prepare('SELECT * FROM batch_balances WHERE batch_id = ? ORDER BY provider, currency'),
     insertBalance: db.prepare(
       `INSERT INTO batch_balances (batch_id, provider, currency, amount_minor, captured_at)

@@ -1,0 +1,172 @@
+/**
+ * Memory of `run` against `validate`, every figure measured in this one run, on a file generated here:
+ *  1. CSV of 1,000,000 valid Openpay rows.
+ *  2. `validate --format csv` on it: the baseline (the reader, the checks and the in-file dedupe, streaming).
+ *  3. `run --dry-run` on the same file (against a simulator process, for the balance): plans every row, writes
+ *     the results, creates no ledger. Target: peak RSS ≤ 300 MB.
+ *  4. `run` planning into a fresh ledger with the dispatch skipped: a file of the first `--ledger-rows` rows plus one
+ *     invalid row, with `--on-invalid abort`, writes every row to the ledger (5,000 per transaction), then sends
+ *     nothing (it writes the results, statement and reconciliation from the ledger too). `--ledger-rows 0` skips it:
+ *     writing a million durable rows takes minutes here.
+ * Each is a child process timed from spawn to exit; peak RSS is the child's own VmHWM (process.resourceUsage().maxRSS
+ * where there is no /proc), written at exit by a preloaded data: module. Runs are interleaved and repeated; the
+ * median time and the highest peak count.
+ *
+ *   npm run bench:run-memory -- [--rows 1000000] [--ledger-rows 1000000] [--repeat 1] [--keep]
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateBatch } from './generate-batch.ts';
+import { BIN, ROOT, startSimulatorProcess } from './sim-process.ts';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    'ledger-rows': { type: 'string' },
+    repeat: { type: 'string', default: '1' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const rows = positiveInteger('rows', values.rows);
+const repeat = positiveInteger('repeat', values.repeat);
+const ledgerRows = values['ledger-rows'] === '0' ? 0 : Math.min(rows, positiveInteger('ledger-rows', values['ledger-rows'] ?? String(rows)));
+const TARGET_DRY_RUN_MB = 300;
+
+function positiveInteger(name: string, text: string): number {
+  const n = Number(text.replaceAll('_', ''));
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'payout-bench-run-memory-'));
+
+/** Written by every child at exit: its peak RSS in kB (VmHWM: a forked child's maxRSS can carry the parent's peak). */
+const RSS_PRELOAD = `data:text/javascript,${encodeURIComponent(`
+import { readFileSync, writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  if (!process.env.BENCH_RSS_FILE) return;
+  let kb;
+  try { kb = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]; } catch {}
+  writeFileSync(process.env.BENCH_RSS_FILE, JSON.stringify({ kb: Number(kb ?? process.resourceUsage().maxRSS), source: kb ? 'VmHWM' : 'maxRSS' }));
+});
+`)}`;
+
+let rssSource = '';
+
+interface Sample {
+  seconds: number;
+  peakRssMb: number;
+  summary: { exit_code: number; counts: Record<string, number> };
+}
+
+/** Runs the CLI with `args`, timing it from spawn to exit and reading its peak RSS and its --json summary. */
+function measure(args: string[], expectedExit: number): Promise<Sample> {
+  const rssFile = join(work, `rss-${Math.random().toString(36).slice(2)}`);
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', RSS_PRELOAD, BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_RSS_FILE: rssFile, PAYOUT_BATCH_CONFIG: '', XDG_CONFIG_HOME: join(work, 'xdg') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((done, fail) => {
+    child.once('error', fail);
+    child.once('close', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      if (code !== expectedExit) {
+        fail(new Error(`${args.slice(0, 2).join(' ')} … exited ${code}, expected ${expectedExit}: ${stderr.slice(-2000)}`));
+        return;
+      }
+      const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as { kb: number; source: string };
+      rssSource = rss.source;
+      done({ seconds, peakRssMb: rss.kb / 1024, summary: JSON.parse(stdout.trim().split('\n').at(-1)!) as Sample['summary'] });
+    });
+  });
+}
+
+const out = () => join(work, `out-${Math.random().toString(36).slice(2)}`);
+
+function median(numbers: number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
+function figures(samples: Sample[], count = rows) {
+  const seconds = median(samples.map((s) => s.seconds));
+  return {
+    rows: count,
+    seconds: round(seconds),
+    rows_per_second: Math.round(count / seconds),
+    peak_rss_mb: round(Math.max(...samples.map((s) => s.peakRssMb)), 1),
+    samples_seconds: samples.map((s) => round(s.seconds)),
+  };
+}
+
+function expectCounts(what: string, sample: Sample, expected: Record<string, number>): void {
+  for (const [status, n] of Object.entries(expected)) {
+    if (sample.summary.counts[status] !== n) throw new Error(`${what}: expected ${n} ${status}, got ${JSON.stringify(sample.summary.counts)}`);
+  }
+}
+
+const sim = await startSimulatorProcess([]);
+try {
+  const csv = join(work, 'batch.csv');
+  const started = performance.now();
+  await generateBatch({ path: csv, rows, provider: 'openpay', prefix: 'RM' });
+  const generated = (performance.now() - started) / 1000;
+  // The same rows and one that is not payable: with --on-invalid abort the run writes every row, then sends nothing.
+  const withInvalid = join(work, 'batch-plus-invalid.csv');
+  if (ledgerRows === rows) copyFileSync(csv, withInvalid);
+  else if (ledgerRows > 0) await generateBatch({ path: withInvalid, rows: ledgerRows, provider: 'openpay', prefix: 'RM' });
+  appendFileSync(withInvalid, 'RM-INVALID,123,Nadie,nadie@example.com,"1.00",MXN,no payable\n');
+
+  const validate: Sample[] = [];
+  const dryRun: Sample[] = [];
+  const planned: Sample[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const v = await measure(['validate', csv, '--provider', 'openpay', '--format', 'csv', '--json', '--out', out()], 0);
+    expectCounts('validate', v, { valid: rows });
+    validate.push(v);
+    const d = await measure(['run', csv, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', join(work, `none-${i}.sqlite`), '--dry-run', '--format', 'csv', '--json', '--out', out()], 0);
+    expectCounts('run --dry-run', d, { queued: rows });
+    dryRun.push(d);
+    if (ledgerRows === 0) continue;
+    const ledger = join(work, `ledger-${i}.sqlite`);
+    const p = await measure(['run', withInvalid, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', ledger, '--on-invalid', 'abort', '--format', 'csv', '--json', '--out', out()], 2);
+    expectCounts('run (planned, not dispatched)', p, { invalid: 1 });
+    planned.push(p);
+    rmSync(ledger, { force: true });
+  }
+  if ((await sim.journal()).length !== 0) throw new Error('a payout was sent: the benchmark must not dispatch');
+
+  const base = figures(validate);
+  const dry = figures(dryRun);
+  const plan = planned.length ? figures(planned, ledgerRows) : undefined;
+  const report = {
+    machine: { cpus: availableParallelism(), node: process.version },
+    repeat,
+    rows,
+    file_mb: round(statSync(csv).size / 1e6, 1),
+    generated_seconds: round(generated),
+    validate: base,
+    run_dry_run: { ...dry, rss_vs_validate: round(dry.peak_rss_mb / base.peak_rss_mb), time_vs_validate: round(dry.seconds / base.seconds) },
+    run_planned_into_ledger: plan ? { ...plan, rss_vs_validate: round(plan.peak_rss_mb / base.peak_rss_mb) } : 'skipped (--ledger-rows 0)',
+    target_dry_run_peak_rss_mb: TARGET_DRY_RUN_MB,
+    peak_rss_from: rssSource,
+    met: { dry_run_peak_rss: dry.peak_rss_mb <= TARGET_DRY_RUN_MB },
+  };
+  console.log(JSON.stringify(report, null, 2));
+} finally {
+  await sim.stop();
+  if (values.keep) console.error(`files kept in ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
