@@ -21,6 +21,8 @@ export interface StoreHarness {
   readonly kind: 'sqlite' | 'postgres';
   /** A fresh, empty ledger location for the next test. */
   reset(): Promise<void>;
+  /** The current location as openLedger takes it: a file path or a postgres:// URL (for child processes). */
+  location(): Promise<string>;
   /** Opens (and migrates) the current location; closed by `cleanup`. */
   open(options?: StoreOpenOptions): Promise<LedgerStore>;
   /** Closes what `open` opened. */
@@ -42,6 +44,9 @@ class SqliteHarness implements StoreHarness {
   async reset() {
     this.tmp.cleanup();
     this.tmp = tempLedger();
+  }
+  async location() {
+    return this.tmp.path;
   }
   async open(options: StoreOpenOptions = {}) {
     const store = openSqliteLedger(this.tmp.path, options);
@@ -90,6 +95,9 @@ class PostgresHarness implements StoreHarness {
   async reset() {
     // An empty database each test, as a new SQLite file is: the next open migrates it from nothing.
     await this.sql('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+  }
+  async location() {
+    return (await this.database()).url;
   }
   async open(options: StoreOpenOptions = {}) {
     const store = await openPostgresLedger((await this.database()).url, options);
