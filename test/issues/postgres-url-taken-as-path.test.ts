@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -43,6 +43,19 @@ describe('a URL given as the ledger', () => {
   });
 });
 
+describe('a postgres:// ledger that cannot be reached', () => {
+  it('stops the run in one line (exit 1) before any request, naming the URL without its password', async () => {
+    sim = await startRecordingSimulator();
+    const cwd = tempDir();
+    // Port 1 on this host: nothing listens there, the connection is refused at once.
+    const result = await runCli(['run', sample, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', 'postgres://pay:hunter2@127.0.0.1:1/ledger', '--yes'], { cwd });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/cannot open the ledger at postgres:\/\/pay:\*\*\*@127\.0\.0\.1:1\/ledger/);
+    expect(result.stderr).not.toContain('hunter2');
+    expect(sim.moneyMoving()).toBe(0);
+  });
+});
+
 describe.skipIf(server.url === undefined)(`a postgres:// ledger${server.skip ? ` (skipped: ${server.skip})` : ''}`, () => {
   let db: TestDatabase | undefined;
   afterAll(async () => {
@@ -62,6 +75,11 @@ describe.skipIf(server.url === undefined)(`a postgres:// ledger${server.skip ? `
     expect(readdirSync(cwd, { recursive: true }).filter((name) => String(name).includes(':') || String(name).endsWith('.sqlite'))).toEqual([]);
     expect(result.summary?.ledger_path).toBe(url.toString().replace(':hunter2@', ':***@'));
     expect(`${result.stdout}${result.stderr}`).not.toContain('hunter2');
+    // Nor in any file the run wrote (run.log, results, summaries).
+    for (const name of readdirSync(out, { recursive: true })) {
+      const path = join(out, String(name));
+      if (statSync(path).isFile()) expect(readFileSync(path).includes('hunter2'), String(name)).toBe(false);
+    }
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
