@@ -6,6 +6,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    globalSetup: ['test/build-dist.global-setup.ts'],
+    globalSetup: ['test/build-dist.global-setup.ts', 'test/postgres.global-setup.ts'],
   },
 });

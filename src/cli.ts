@@ -212,4 +212,4 @@ function targetOptions<T>(y: Argv<T>) {
     .option('ledger', { type: 'string', describe: LEDGER_DESCRIPTION });
 }
 
-const LEDGER_DESCRIPTION = 'Ledger file (default: PAYOUT_BATCH_LEDGER, else ~/.payout-batch/ledger.simulator.sqlite for the simulator, ~/.payout-batch/ledger.sqlite for sandbox/live)';
+const LEDGER_DESCRIPTION = 'Ledger: a SQLite file, or a PostgreSQL URL postgres://user@host:port/db (default: PAYOUT_BATCH_LEDGER, else ~/.payout-batch/ledger.simulator.sqlite for the simulator, ~/.payout-batch/ledger.sqlite for sandbox/live)';

@@ -148,3 +148,19 @@ describe('normalizeConfig: base URLs', () => {
     expect(notObject).toEqual(['c.json: "limits" must be an object']);
   });
 });
+
+describe('"ledger" in the config', () => {
+  it('takes a file path or a postgres:// URL, and refuses any other URL scheme as an error, not a path', () => {
+    const check = (ledger: string) => {
+      const errors: string[] = [];
+      const config = normalizeConfig({ ledger }, 'simulator', 'c.json', errors, []);
+      return { ledgerPath: config.ledgerPath, errors };
+    };
+    expect(check('postgresql://pay@db/ledger')).toEqual({ ledgerPath: 'postgresql://pay@db/ledger', errors: [] });
+    expect(check('data/ledger.sqlite')).toEqual({ ledgerPath: 'data/ledger.sqlite', errors: [] });
+    const refused = check('mysql://pay:secret@db/ledger');
+    expect(refused.ledgerPath).toBeUndefined();
+    expect(refused.errors).toHaveLength(1);
+    expect(refused.errors[0]).not.toContain('secret');
+  });
+});

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PROVIDER_IDS, type ProviderId } from '../domain/provider-id.ts';
+import { parseLedgerLocation } from '../ledger/ledger-location.ts';
 import { checkRealBaseUrl } from '../providers/base-urls.ts';
 import { parseApprovalConfig } from './approval-config.ts';
 import type { AppConfig, ConfigResult, ProviderConfig, Target } from './config-types.ts';
@@ -87,8 +88,14 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
     if (key !== 'ledger' && key !== 'providers' && key !== 'approval' && key !== 'limits' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
   }
   if (raw.ledger !== undefined) {
-    if (typeof raw.ledger === 'string' && raw.ledger.trim()) config.ledgerPath = raw.ledger;
-    else errors.push(`${source}: "ledger" must be a file path`);
+    if (typeof raw.ledger === 'string' && raw.ledger.trim()) {
+      try {
+        parseLedgerLocation(raw.ledger);
+        config.ledgerPath = raw.ledger;
+      } catch (error) {
+        errors.push(`${source}: "ledger": ${(error as Error).message}`);
+      }
+    } else errors.push(`${source}: "ledger" must be a file path or a postgres:// URL`);
   }
   if (raw.approval !== undefined) config.approval = parseApprovalConfig(raw.approval, source, errors, parseDecimal);
   if (raw.limits !== undefined) {

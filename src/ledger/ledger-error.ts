@@ -17,7 +17,15 @@ export type LedgerErrorCode =
   | 'LEDGER_CORRUPT'
   /** Opened with `create: false` and there is no file. */
   | 'LEDGER_MISSING'
-  | 'LEDGER_CLOSED';
+  | 'LEDGER_CLOSED'
+  /** A ledger location that is neither a file path nor a postgres:// / postgresql:// URL (mysql://, http://, file: …). */
+  | 'LEDGER_LOCATION_UNSUPPORTED'
+  /** The database server cannot be reached or refused the connection (PostgreSQL). */
+  | 'LEDGER_UNAVAILABLE'
+  /** The store cannot do this (saveCopy on PostgreSQL: use pg_dump). */
+  | 'NOT_SUPPORTED'
+  /** An integer read back from the database does not fit a JS number exactly (PostgreSQL bigint > 2^53 - 1). */
+  | 'INTEGER_OUT_OF_RANGE';
 
 export class LedgerError extends Error {
   override readonly name: string = 'LedgerError';

@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load-config.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { fileChange, fileIdentity } from '../../ledger/ledger-file-identity.ts';
 import { isLedgerError } from '../../ledger/ledger-error.ts';
+import { maskSecret, parseLedgerLocation, type LedgerLocation } from '../../ledger/ledger-location.ts';
 import { defaultLedgerPath } from '../../ledger/ledger-path.ts';
 import type { LedgerStore } from '../../ledger/ledger-store.ts';
 import { openLedger } from '../../ledger/open-ledger.ts';
@@ -103,12 +104,35 @@ export interface CommandScopeOptions {
   graceMs?: number;
 }
 
-/** The ledger's path, opened by the policy of LedgerOptions; failures are RunErrors. */
+/**
+ * Where the ledger is: --ledger, the config's "ledger", $PAYOUT_BATCH_LEDGER or the target's default file. A URL
+ * scheme other than postgres:// / postgresql:// is refused in one line (a usage error when it came from --ledger),
+ * never taken as a file path.
+ */
+function resolveLedgerLocation(options: LedgerOptions, target: Target, configPath: string | undefined): LedgerLocation {
+  const raw = options.path ?? configPath ?? defaultLedgerPath(target);
+  try {
+    const location = parseLedgerLocation(raw);
+    return location.kind === 'sqlite' ? { kind: 'sqlite', path: resolve(location.path) } : location;
+  } catch (error) {
+    if (!isLedgerError(error)) throw error;
+    const fromFlag = options.path !== undefined;
+    throw new RunError(fromFlag ? 'USAGE' : 'LEDGER_ERROR', error.message, {
+      hint: fromFlag ? 'pass --ledger a file path or postgres://user@host:port/database' : 'check the config\'s "ledger" and PAYOUT_BATCH_LEDGER',
+      cause: error,
+    });
+  }
+}
+
+/** The ledger, opened by the policy of LedgerOptions; failures are RunErrors. */
 async function openCommandLedger(options: LedgerOptions, target: Target, configPath: string | undefined): Promise<OpenedLedger> {
-  const ledgerPath = resolve(options.path ?? configPath ?? defaultLedgerPath(target));
-  const open = async (location: string, create: boolean): Promise<LedgerStore | undefined> => {
+  const location = resolveLedgerLocation(options, target, configPath);
+  // What messages and logs show: the file path, or the URL with its password masked.
+  const ledgerPath = location.kind === 'sqlite' ? location.path : location.display;
+  const storeLocation = location.kind === 'sqlite' ? location.path : location.url;
+  const open = async (at: string, create: boolean): Promise<LedgerStore | undefined> => {
     try {
-      return await openLedger(location, { create });
+      return await openLedger(at, { create });
     } catch (error) {
       if (isLedgerError(error) && error.code === 'LEDGER_MISSING') return undefined;
       if (isLedgerError(error) && error.code === 'LEDGER_CORRUPT') {
@@ -117,10 +141,13 @@ async function openCommandLedger(options: LedgerOptions, target: Target, configP
           cause: error,
         });
       }
-      throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${(error as Error).message}`, { cause: error });
+      const message = location.kind === 'postgres' ? maskSecret((error as Error).message, location.password) : (error as Error).message;
+      throw new RunError('LEDGER_ERROR', `cannot open the ledger at ${ledgerPath}: ${message}`, { cause: error });
     }
   };
   const found = async (ledger: LedgerStore): Promise<OpenedLedger> => {
+    // A database has no file whose identity could change under the run: nothing to watch.
+    if (location.kind === 'postgres') return { ledger, ledgerPath, missing: false, fileChange: () => undefined };
     let identity;
     try {
       identity = fileIdentity(ledgerPath);
@@ -132,7 +159,7 @@ async function openCommandLedger(options: LedgerOptions, target: Target, configP
     return { ledger, ledgerPath, missing: false, fileChange: () => fileChange(ledgerPath, identity) };
   };
 
-  const existing = await open(ledgerPath, false);
+  const existing = await open(storeLocation, false);
   if (existing) return await found(existing);
   if (options.mustExist) throw new RunError('LEDGER_ERROR', `no ledger at ${ledgerPath}`, { hint: options.mustExist.hint });
   if (options.readOnly) {
@@ -144,7 +171,7 @@ async function openCommandLedger(options: LedgerOptions, target: Target, configP
       hint: 'check --ledger, the config\'s "ledger" and PAYOUT_BATCH_LEDGER; pass --new-ledger to start an empty ledger there',
     });
   }
-  const created = (await open(ledgerPath, true))!;
+  const created = (await open(storeLocation, true))!;
   process.stderr.write(`new ledger: ${ledgerPath}\n`);
   return await found(created);
 }

@@ -1,19 +1,20 @@
 /**
  * A separate process working on a ledger, for the crash and multi-process tests. Prints one line per milestone on
  * stdout; the test reads them and may SIGKILL it at any point.
- *   mark-sending <path> <name> <rows> <group>  marks rows sending group by group, printing "committed <n>" after each
- *   try-lock <path> <name>                     prints "locked" and waits, or "refused <pid>" and exits
- *   insert <path> <name> <rows> <keyPrefix>    writes queued rows, prints the result as JSON, exits
+ *   mark-sending <ledger> <name> <rows> <group>  marks rows sending group by group, printing "committed <n>" after each
+ *   try-lock <ledger> <name>                     prints "locked" and waits, or "refused <pid>" and exits
+ *   insert <ledger> <name> <rows> <keyPrefix>    writes queued rows, prints the result as JSON, exits
  */
 import { BatchLockedError } from '../ledger-error.ts';
 import { collectRows } from '../collect-rows.ts';
-import { openSqliteLedger } from '../sqlite/open-sqlite-ledger.ts';
+import { openLedger } from '../open-ledger.ts';
 import { openBatchInput, queuedRow } from './fixtures.ts';
 
 const [mode, path, name, ...rest] = process.argv.slice(2);
-if (mode === undefined || path === undefined || name === undefined) throw new Error('usage: ledger-child <mode> <path> <name> …');
+if (mode === undefined || path === undefined || name === undefined) throw new Error('usage: ledger-child <mode> <ledger> <name> …');
 
-const ledger = openSqliteLedger(path);
+// A SQLite file path or a postgres:// URL: the same child works on both stores.
+const ledger = await openLedger(path);
 const { batch } = await ledger.openBatch(openBatchInput(name));
 const waitForever = () => setInterval(() => {}, 60_000);
 

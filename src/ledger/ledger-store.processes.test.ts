@@ -1,14 +1,15 @@
-import { collectRows } from '../collect-rows.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestKey } from '../../domain/request-key.ts';
-import { batchIdFor } from '../batch-identity.ts';
-import { BatchLockedError } from '../ledger-error.ts';
-import { openSqliteLedger } from './open-sqlite-ledger.ts';
-import { hashOf, openBatchInput, tempLedger, TEST_SCOPE } from '../test-support/fixtures.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { requestKey } from '../domain/request-key.ts';
+import { batchIdFor } from './batch-identity.ts';
+import { collectRows } from './collect-rows.ts';
+import { BatchLockedError } from './ledger-error.ts';
+import { hashOf, openBatchInput, TEST_SCOPE } from './test-support/fixtures.ts';
+import { describeLedgerStores } from './test-support/ledger-stores.ts';
 
-const CHILD = fileURLToPath(new URL('../test-support/ledger-child.ts', import.meta.url));
+/** The store contract across processes (crash, lock, key ownership), on SQLite and on PostgreSQL. */
+const CHILD = fileURLToPath(new URL('./test-support/ledger-child.ts', import.meta.url));
 
 interface Child {
   process: ChildProcess;
@@ -19,19 +20,13 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-let tmp: ReturnType<typeof tempLedger>;
 const children: Child[] = [];
-
-beforeEach(async () => {
-  tmp = tempLedger();
-});
 
 afterEach(async () => {
   for (const child of children.splice(0)) {
     if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
     await child.exited;
   }
-  tmp.cleanup();
 });
 
 function startChild(...args: string[]): Child {
@@ -79,17 +74,18 @@ async function kill(child: Child): Promise<void> {
   await child.exited;
 }
 
+describeLedgerStores('processes', (h) => {
 describe('crash safety', () => {
   it('keeps every row the killed process marked sending, with its key, attempt and complete history', async () => {
     const rows = 3000;
     const group = 10;
-    const child = startChild('mark-sending', tmp.path, 'crash', String(rows), String(group));
+    const child = startChild('mark-sending', await h.location(), 'crash', String(rows), String(group));
     expect(await child.nextLine()).toBe(`committed ${group}`);
     await kill(child);
     // Everything the child reported committed is what it may already have sent.
     const reported = Math.max(...child.lines.filter((l) => l.startsWith('committed ')).map((l) => Number(l.split(' ')[1])));
 
-    const ledger = openSqliteLedger(tmp.path);
+    const ledger = await h.open();
     try {
       const batchId = batchIdFor(hashOf('crash'), 'openpay', TEST_SCOPE);
       const sending = (await collectRows(ledger.rowsByStatus(batchId, ['sending'])));
@@ -123,7 +119,8 @@ describe('crash safety', () => {
 
 describe('batch lock across processes', () => {
   it('lets exactly one of several processes starting together take the batch', async () => {
-    const contenders = Array.from({ length: 4 }, () => startChild('try-lock', tmp.path, 'contended'));
+    const location = await h.location();
+    const contenders = Array.from({ length: 4 }, () => startChild('try-lock', location, 'contended'));
     const answers = await Promise.all(contenders.map((c) => c.nextLine()));
     const winners = contenders.filter((_, i) => answers[i] === 'locked');
     expect(winners).toHaveLength(1);
@@ -132,10 +129,11 @@ describe('batch lock across processes', () => {
   });
 
   it('refuses a second run while the first is alive, naming it, and takes over once it is dead', async () => {
-    const holder = startChild('try-lock', tmp.path, 'held');
+    const location = await h.location();
+    const holder = startChild('try-lock', location, 'held');
     expect(await holder.nextLine()).toBe('locked');
 
-    const ledger = openSqliteLedger(tmp.path);
+    const ledger = await h.open();
     try {
       const { batch } = await ledger.openBatch(openBatchInput('held'));
       let refused: unknown;
@@ -158,12 +156,13 @@ describe('batch lock across processes', () => {
 describe('key ownership across processes', () => {
   it('gives each provider + order key to exactly one row when two batches with the same keys are written at once', async () => {
     const keys = 500;
-    const writers = [startChild('insert', tmp.path, 'file-one', String(keys), 'shared'), startChild('insert', tmp.path, 'file-two', String(keys), 'shared')];
+    const location = await h.location();
+    const writers = [startChild('insert', location, 'file-one', String(keys), 'shared'), startChild('insert', location, 'file-two', String(keys), 'shared')];
     const results = (await Promise.all(writers.map((w) => w.nextLine()))).map((l) => JSON.parse(l) as { inserted: number; demoted: number });
     expect(results.map((r) => r.inserted)).toEqual([keys, keys]);
     expect(results[0]!.demoted + results[1]!.demoted).toBe(keys);
 
-    const ledger = openSqliteLedger(tmp.path);
+    const ledger = await h.open();
     try {
       const owners = await ledger.findKeyOwners('simulator', Array.from({ length: keys }, (_, i) => `shared-${i}`));
       expect(owners.size).toBe(keys);
@@ -176,4 +175,5 @@ describe('key ownership across processes', () => {
       await ledger.close();
     }
   });
+});
 });

@@ -1,0 +1,140 @@
+import { KEY_OWNING_STATUSES } from '../transitions.ts';
+
+/**
+ * The PostgreSQL schema, as an ordered list of migrations: migration i (0-based) is version i + 1 in `schema_version`,
+ * applied in its own transaction with its version row. Never edit a shipped migration: append a new one.
+ *
+ * Version 1 is the SQLite ledger's schema as of its migration 3 (environments, one key owner per environment +
+ * order_key, recipients per environment and account), in PostgreSQL's types: money and ids as bigint (never numeric,
+ * never a float), times as timestamptz. The batch lock row carries a heartbeat (see locks in postgres-ledger.ts).
+ */
+const ALL_STATUSES = `'valid','invalid','duplicate','conflict','queued','sending','pending','paid','failed','unknown','not_sent'`;
+export const PG_KEY_OWNING_SQL = KEY_OWNING_STATUSES.map((s) => `'${s}'`).join(',');
+const ENVIRONMENT_CHECK = `CHECK (environment IN ('unknown','simulator','sandbox','live'))`;
+
+export const PG_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE batches (
+    id          text PRIMARY KEY,
+    provider    text NOT NULL,
+    environment text NOT NULL DEFAULT 'unknown' ${ENVIRONMENT_CHECK},
+    account     text,
+    file_name   text NOT NULL,
+    file_hash   text NOT NULL,
+    row_count   integer NOT NULL,
+    status      text NOT NULL CHECK (status IN ('planned','dispatching','finished','interrupted')),
+    created_at  timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL
+  );
+  CREATE INDEX batches_environment ON batches (environment, created_at);
+
+  CREATE TABLE batch_balances (
+    batch_id     text NOT NULL REFERENCES batches(id),
+    provider     text NOT NULL,
+    currency     text NOT NULL,
+    amount_minor bigint NOT NULL,
+    captured_at  timestamptz NOT NULL,
+    PRIMARY KEY (batch_id, provider, currency)
+  );
+
+  -- One row per batch at most: who holds it, and when it last proved it is alive (heartbeat_at, server time).
+  CREATE TABLE batch_locks (
+    batch_id     text PRIMARY KEY REFERENCES batches(id),
+    owner_pid    integer NOT NULL,
+    owner_host   text NOT NULL,
+    owner_token  text NOT NULL,
+    started_at   timestamptz NOT NULL,
+    heartbeat_at timestamptz NOT NULL
+  );
+
+  CREATE TABLE payout_rows (
+    id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    batch_id            text NOT NULL REFERENCES batches(id),
+    row_number          integer NOT NULL,
+    provider            text NOT NULL,
+    environment         text NOT NULL DEFAULT 'unknown' ${ENVIRONMENT_CHECK},
+    order_key           text,
+    fingerprint         text,
+    amount_minor        bigint,
+    currency            text,
+    account             text,
+    account_kind        text CHECK (account_kind IN ('clabe','cbu','cvu','alias','cash_out')),
+    account_bank_code   text,
+    account_bank_name   text,
+    account_masked      text,
+    name                text,
+    email               text,
+    phone               text,
+    description         text,
+    input               text,
+    status              text NOT NULL CHECK (status IN (${ALL_STATUSES})),
+    owner_row_id        bigint REFERENCES payout_rows(id),
+    request_key         text,
+    attempts            integer NOT NULL DEFAULT 0,
+    recipient_id        text,
+    provider_payout_id  text,
+    provider_status     text,
+    provider_reference  text,
+    error_code          text,
+    error_message       text,
+    warning             text,
+    note                text,
+    sent_at             timestamptz,
+    provider_updated_at timestamptz,
+    created_at          timestamptz NOT NULL,
+    updated_at          timestamptz NOT NULL,
+    UNIQUE (batch_id, row_number),
+    CHECK (status NOT IN ('queued','sending','pending','unknown','paid','failed','not_sent')
+           OR (order_key IS NOT NULL AND amount_minor IS NOT NULL AND currency IS NOT NULL
+               AND account IS NOT NULL AND account_kind IS NOT NULL AND fingerprint IS NOT NULL)),
+    CHECK (status NOT IN ('sending','pending','unknown','paid','failed')
+           OR (request_key IS NOT NULL AND attempts > 0 AND sent_at IS NOT NULL)
+           OR (status = 'failed' AND attempts = 0))
+  );
+
+  -- THE double-payment guard: one row per environment + order key in a key-owning status, whoever writes it.
+  CREATE UNIQUE INDEX payout_rows_key_owner ON payout_rows (environment, order_key) WHERE status IN (${PG_KEY_OWNING_SQL});
+  CREATE INDEX payout_rows_key ON payout_rows (order_key, environment);
+  CREATE INDEX payout_rows_batch_status ON payout_rows (batch_id, status, id);
+  CREATE INDEX payout_rows_status ON payout_rows (status, id);
+  CREATE INDEX payout_rows_payout_id ON payout_rows (provider, provider_payout_id) WHERE provider_payout_id IS NOT NULL;
+  CREATE INDEX payout_rows_updated ON payout_rows (updated_at, id);
+
+  CREATE TABLE row_history (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    row_id            bigint NOT NULL REFERENCES payout_rows(id),
+    batch_id          text NOT NULL,
+    at                timestamptz NOT NULL,
+    from_status       text,
+    to_status         text NOT NULL,
+    cause             text NOT NULL,
+    attempt           integer NOT NULL,
+    provider_status   text,
+    provider_code     text,
+    provider_message  text,
+    error_code        text,
+    provider_event_at timestamptz,
+    note              text
+  );
+  CREATE INDEX row_history_row ON row_history (row_id, id);
+
+  CREATE TABLE recipients (
+    environment   text NOT NULL CHECK (environment IN ('simulator','sandbox','live')),
+    account       text NOT NULL,
+    provider      text NOT NULL,
+    recipient_key text NOT NULL,
+    recipient_id  text NOT NULL,
+    created_at    timestamptz NOT NULL,
+    updated_at    timestamptz NOT NULL,
+    PRIMARY KEY (environment, account, provider, recipient_key)
+  );
+  `,
+  // 2: a batch records when every row of its file was written ("planning complete"), as SQLite's migration 5: a run
+  // writes a large file's rows in many transactions, and a batch whose planning a crash cut short is planned again
+  // (never dispatched) until the marker is set. Batches written before this wrote all their rows at once.
+  `
+  ALTER TABLE batches ADD COLUMN planned_at timestamptz;
+  UPDATE batches SET planned_at = updated_at
+    WHERE status <> 'planned' OR row_count = 0 OR EXISTS (SELECT 1 FROM payout_rows r WHERE r.batch_id = batches.id);
+  `,
+];

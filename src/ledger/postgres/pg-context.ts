@@ -1,0 +1,98 @@
+import pg from 'pg';
+import { LedgerError } from '../ledger-error.ts';
+import { parseInt8 } from './pg-integer.ts';
+
+/**
+ * What every part of the PostgreSQL ledger works on: the pool, the clock, this host, the locks this store holds.
+ * Each LedgerStore method is one transaction on one pooled connection (`write`) or one read (`read`).
+ */
+export interface PgContext {
+  readonly pool: pg.Pool;
+  readonly now: () => Date;
+  readonly isProcessAlive: (pid: number) => boolean;
+  readonly host: string;
+  /** Batch ids whose lock this store holds, with the timer of their heartbeat. */
+  readonly heldLocks: Map<string, ReturnType<typeof setInterval>>;
+  /** A lock whose heartbeat is older than this (server clock) is free to take: its holder is gone or cut off. */
+  readonly lockExpiryMs: number;
+  readonly heartbeatMs: number;
+  readonly onError: (error: Error, where: string) => void;
+  closed: boolean;
+}
+
+export interface Query {
+  one<T>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Rows changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/** pg_advisory_*lock(class, key): the class names this application among others sharing the database. */
+export const LOCK_CLASS = 0x70617962; // 'payb'
+export const MIGRATION_LOCK = 1;
+export const WRITE_LOCK = 2;
+
+const TIMESTAMPTZ = 1184;
+const TIMESTAMP = 1114;
+const INT8 = 20;
+const defaultTimestamp = pg.types.getTypeParser(TIMESTAMPTZ);
+
+/**
+ * Type parsers of this pool only (the process-wide pg.types stay as they are): bigint through parseInt8 (exact or
+ * refused), times as ISO-8601 UTC strings — the shape the SQLite ledger's records have, so both map rows alike.
+ */
+export const PG_TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
+    if (oid === INT8) return parseInt8;
+    if (oid === TIMESTAMPTZ || oid === TIMESTAMP) return (text: string) => (defaultTimestamp(text) as Date).toISOString();
+    return pg.types.getTypeParser(oid, 'text');
+  },
+} as unknown as pg.CustomTypesConfig;
+
+export function ensureOpen(ctx: PgContext): PgContext {
+  if (ctx.closed) throw new LedgerError('LEDGER_CLOSED', 'the ledger is closed');
+  return ctx;
+}
+
+function queryOn(client: pg.Pool | pg.PoolClient): Query {
+  return {
+    one: async <T>(sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rows[0] as T | undefined,
+    all: async <T>(sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rows as T[],
+    run: async (sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rowCount ?? 0,
+  };
+}
+
+/** A read outside any transaction (one statement: consistent by itself). */
+export function read(ctx: PgContext): Query {
+  return queryOn(ensureOpen(ctx).pool);
+}
+
+/**
+ * One write transaction. Writers are serialised by a transaction-scoped advisory lock, the way SQLite's IMMEDIATE
+ * transactions serialise them: a transaction reads (is this key owned? is the lock ours?), decides through the
+ * transition table, then writes, and no other writer can change what it read in between. Row-level locks alone would
+ * let two inserts of the same key both find no owner and one fail on the unique index instead of becoming a duplicate.
+ * Throughput comes from group commit (many rows per transaction), as on SQLite.
+ */
+export async function write<T>(ctx: PgContext, fn: (q: Query) => Promise<T>): Promise<T> {
+  const client = await ensureOpen(ctx).pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, WRITE_LOCK]);
+    const result = await fn(queryOn(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      // The connection is unusable: drop it from the pool rather than hand it to the next caller.
+      broken = rollbackError as Error;
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
