@@ -89,3 +89,22 @@ describe.skipIf(server.url === undefined)(`a postgres:// ledger${server.skip ? `
     }
   });
 });
+
+describe.skipIf(server.url === undefined)(`users and the upload page on a postgres:// ledger${server.skip ? ` (skipped: ${server.skip})` : ''}`, () => {
+  let db: TestDatabase | undefined;
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('users list is refused in one line (their records need a SQLite ledger so far), creating no file named after the URL', async () => {
+    db = await createTestDatabase('users');
+    const cwd = tempDir();
+    const result = await runCli(['users', 'list', '--ledger', db.url], { cwd });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/need a SQLite ledger/);
+    // Refused before the database was touched: no schema was made in it.
+    expect(result.stderr).not.toMatch(/new ledger/);
+    expect(result.stderr.trim().split('\n'), result.stderr).toHaveLength(1);
+    expect(readdirSync(cwd, { recursive: true }).filter((name) => String(name).includes(':') || String(name).endsWith('.sqlite'))).toEqual([]);
+  });
+});

@@ -43,7 +43,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   if (!(args.maxAttempts >= 1)) throw new RunError('USAGE', '--max-attempts must be at least 1');
   const graceMs = 10_000;
   return withCommandScope({ config: args.config, target: args.target, graceMs }, async (scope) => {
-    const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger });
+    const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger, sqliteOnly: 'the upload page (its users, reviews, approvals and audit log)' });
     // The simulator (in-process or --simulator-url) is connected once; real targets read their credentials per use.
     let simulator: ProviderTarget | undefined;
     if (args.target === 'simulator') simulator = await scope.connectTarget({ target: 'simulator', ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: PROVIDER_IDS });

@@ -76,6 +76,8 @@ export interface LedgerOptions {
   newLedger?: boolean | undefined;
   /** --dry-run: never create the file; a missing ledger is read as an empty one, in memory. */
   readOnly?: boolean;
+  /** What needs a SQLite ledger (the upload page's users, reviews and audit log): a postgres:// ledger is refused before it is opened. */
+  sqliteOnly?: string;
 }
 
 export interface OpenedLedger {
@@ -127,6 +129,11 @@ function resolveLedgerLocation(options: LedgerOptions, target: Target, configPat
 /** The ledger, opened by the policy of LedgerOptions; failures are RunErrors. */
 async function openCommandLedger(options: LedgerOptions, target: Target, configPath: string | undefined): Promise<OpenedLedger> {
   const location = resolveLedgerLocation(options, target, configPath);
+  if (options.sqliteOnly !== undefined && location.kind !== 'sqlite') {
+    throw new RunError('LEDGER_ERROR', `${options.sqliteOnly} need a SQLite ledger; on a PostgreSQL ledger (${location.display}) they are not supported yet`, {
+      hint: 'pass --ledger a SQLite file path',
+    });
+  }
   // What messages and logs show: the file path, or the URL with its password masked.
   const ledgerPath = location.kind === 'sqlite' ? location.path : location.display;
   const storeLocation = location.kind === 'sqlite' ? location.path : location.url;

@@ -24,7 +24,7 @@ export async function usersCommand(args: UsersArgs, io: { stdin?: NodeJS.Readabl
   if (args.name !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(args.name)) throw new RunError('USAGE', 'a user name is 1-64 letters, digits, . _ @ -');
   if (args.action === 'add' && !(args.role && (ROLES as readonly string[]).includes(args.role))) throw new RunError('USAGE', `users add needs --role ${ROLES.join('|')}`);
   return withCommandScope({ config: args.config, target: args.target, signals: false }, async (scope) => {
-    const { ledgerPath } = await scope.openLedger({ path: args.ledger, newLedger: true });
+    const { ledgerPath } = await scope.openLedger({ path: args.ledger, newLedger: true, sqliteOnly: 'users (the people who sign in to the upload page)' });
     const store = await openSqliteReviewStore(ledgerPath);
     scope.defer(() => store.close());
     if (args.action === 'list') {

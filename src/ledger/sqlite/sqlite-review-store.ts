@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Approval, AuditEntry, NewReview, Review, ReviewRow, ReviewStatus, ReviewStore, Role, RowFilter, User } from '../../serve/review-store.ts';
+import { LedgerError } from '../ledger-error.ts';
+import { parseLedgerLocation } from '../ledger-location.ts';
 import { openSqliteLedger } from './open-sqlite-ledger.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { REVIEW_MIGRATION } from './review-migration.ts';
@@ -16,6 +18,11 @@ const REVIEW_SCHEMA_VERSION = SQLITE_MIGRATIONS.indexOf(REVIEW_MIGRATION) + 1;
  */
 export async function openSqliteReviewStore(path: string, options: { now?: () => Date } = {}): Promise<ReviewStore> {
   if (REVIEW_SCHEMA_VERSION === 0) throw new Error('review migration missing from SQLITE_MIGRATIONS');
+  // Users, reviews, approvals and the audit log live in a SQLite ledger only so far: a postgres:// location is refused
+  // here, never opened as a file path.
+  if (parseLedgerLocation(path).kind !== 'sqlite') {
+    throw new LedgerError('LEDGER_LOCATION_UNSUPPORTED', 'the upload page and its users need a SQLite ledger: on a PostgreSQL ledger they are not supported yet', {});
+  }
   const db = new Database(path, { timeout: 10_000, fileMustExist: true });
   if ((db.pragma('user_version', { simple: true }) as number) < REVIEW_SCHEMA_VERSION) {
     db.close();
