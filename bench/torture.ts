@@ -59,8 +59,12 @@ function startSimulator(): Promise<{ child: ChildProcess; url: string }> {
   });
 }
 
+let runNumber = 0;
+
 function run(url: string, killAfterMs?: number): Promise<{ code: number | null; killed: boolean }> {
-  const child = spawn(process.execPath, [bin, 'run', file, '--provider', 'openpay', '--simulator-url', url, '--ledger', ledger, '--config', config, '--out', join(work, 'out'), '--format', 'csv', '--json', '--max-attempts', '6'], {
+  // Each run writes into a folder of its own, as an operator re-running a file names a new --out (a used one is refused).
+  runNumber += 1;
+  const child = spawn(process.execPath, [bin, 'run', file, '--provider', 'openpay', '--simulator-url', url, '--ledger', ledger, '--config', config, '--out', join(work, `out-${runNumber}`), '--format', 'csv', '--json', '--max-attempts', '6'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
