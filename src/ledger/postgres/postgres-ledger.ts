@@ -1,6 +1,6 @@
 import { assertMinor } from '../../domain/money.ts';
 import { accountValue, maskAccount } from '../../domain/mask-account.ts';
-import type { Currency, ProviderId } from '../../domain/provider-id.ts';
+import type { ProviderId } from '../../domain/provider-id.ts';
 import { requestKey as deriveRequestKey } from '../../domain/request-key.ts';
 import { ROW_STATUSES, type RowStatus } from '../../domain/row-status.ts';
 import { batchIdFor, rowFingerprint } from '../batch-identity.ts';
@@ -37,7 +37,7 @@ import {
 // The process's lock-holder identity is one per process, whichever store holds the lock.
 import { PROCESS_TOKEN } from '../sqlite/context.ts';
 // Both stores return the same record shape (pg-context.ts PG_TYPES), so rows map to LedgerRow in one place.
-import { facts, historyParams, iso, toHistory, toKeyOwner, toOwner, toRow, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
+import { facts, historyParams, iso, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
 import { ownedMessage } from '../sqlite/rows.ts';
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
 import { ensureOpen, read, write, type PgContext, type Query } from './pg-context.ts';
@@ -703,25 +703,9 @@ export class PostgresLedger implements LedgerStore {
   }
 
   private async toBatch(q: Query, r: BatchRecord): Promise<Batch> {
-    const balances = await q.all<{ provider: string; currency: string; amount_minor: number; captured_at: string }>(
-      'SELECT * FROM batch_balances WHERE batch_id = $1 ORDER BY provider, currency',
-      [r.id],
-    );
-    return {
-      id: r.id,
-      provider: r.provider as ProviderId,
-      fileName: r.file_name,
-      fileHash: r.file_hash,
-      environment: r.environment as BatchEnvironment,
-      ...(r.account !== null ? { account: r.account } : {}),
-      rowCount: r.row_count,
-      status: r.status as BatchStatus,
-      openingBalances: balances.map((b) => ({ provider: b.provider as ProviderId, currency: b.currency as Currency, amountMinor: b.amount_minor, capturedAt: new Date(b.captured_at) })),
-      ...(r.planned_at ? { plannedAt: new Date(r.planned_at) } : {}),
-      createdAt: new Date(r.created_at),
-      updatedAt: new Date(r.updated_at),
-    };
+    return recordToBatch(r, await q.all<BalanceRecord>('SELECT * FROM batch_balances WHERE batch_id = $1 ORDER BY provider, currency', [r.id]));
   }
+
 
   /** Keyset pages by id: each page is read completely before its rows are yielded, so the caller may write meanwhile. */
   private async *paged(fetch: (after: number) => Promise<RowRecord[]>, pageSize: number): AsyncIterableIterator<LedgerRow> {

@@ -1,10 +1,9 @@
 import { assertMinor } from '../../domain/money.ts';
-import type { Currency, ProviderId } from '../../domain/provider-id.ts';
 import { batchIdFor } from '../batch-identity.ts';
 import { LedgerError } from '../ledger-error.ts';
-import { BATCH_STATUSES, type Batch, type BatchBalance, type BatchEnvironment, type BatchStatus, type OpenBatchInput } from '../ledger-store.ts';
+import { BATCH_STATUSES, type Batch, type BatchBalance, type BatchStatus, type OpenBatchInput } from '../ledger-store.ts';
 import { ensureOpen, write, type SqliteContext } from './context.ts';
-import { iso, type BatchRecord } from './records.ts';
+import { iso, toBatch as recordToBatch, type BalanceRecord, type BatchRecord } from './records.ts';
 
 /** Batches: one per file, provider, environment and account, with the opening balances captured before the first payout. */
 export function openBatch(ctx: SqliteContext, input: OpenBatchInput): { batch: Batch; created: boolean } {
@@ -76,24 +75,5 @@ export function requireBatch(ctx: SqliteContext, batchId: string): Batch {
 }
 
 export function toBatch(ctx: SqliteContext, r: BatchRecord): Batch {
-  const balances = ctx.s.balances.all(r.id) as { provider: string; currency: string; amount_minor: number; captured_at: string }[];
-  return {
-    id: r.id,
-    provider: r.provider as ProviderId,
-    fileName: r.file_name,
-    fileHash: r.file_hash,
-    environment: r.environment as BatchEnvironment,
-    ...(r.account !== null ? { account: r.account } : {}),
-    rowCount: r.row_count,
-    status: r.status as BatchStatus,
-    ...(r.planned_at ? { plannedAt: new Date(r.planned_at) } : {}),
-    openingBalances: balances.map((b) => ({
-      provider: b.provider as ProviderId,
-      currency: b.currency as Currency,
-      amountMinor: b.amount_minor,
-      capturedAt: new Date(b.captured_at),
-    })),
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-  };
+  return recordToBatch(r, ctx.s.balances.all(r.id) as BalanceRecord[]);
 }

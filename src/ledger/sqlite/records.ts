@@ -2,7 +2,7 @@ import type { Account } from '../../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../../domain/provider-id.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import type { BatchLockOwner } from '../ledger-error.ts';
-import type { BatchEnvironment, HistoryEntry, KeyOwner, LedgerRow } from '../ledger-store.ts';
+import type { Batch, BatchEnvironment, BatchStatus, HistoryEntry, KeyOwner, LedgerRow } from '../ledger-store.ts';
 import { ownsKey, type TransitionCause } from '../transitions.ts';
 
 /** The ledger's tables as SQLite returns them, and their mapping to the LedgerStore's types. */
@@ -178,6 +178,36 @@ export function toAccount(r: RowRecord): Account | undefined {
     default:
       return { kind: 'alias', alias: r.account };
   }
+}
+
+export interface BalanceRecord {
+  provider: string;
+  currency: string;
+  amount_minor: number;
+  captured_at: string;
+}
+
+/** A batch record and its opening balances as the ledger reads them back (both stores). */
+export function toBatch(r: BatchRecord, balances: readonly BalanceRecord[]): Batch {
+  return {
+    id: r.id,
+    provider: r.provider as ProviderId,
+    fileName: r.file_name,
+    fileHash: r.file_hash,
+    environment: r.environment as BatchEnvironment,
+    ...(r.account !== null ? { account: r.account } : {}),
+    rowCount: r.row_count,
+    status: r.status as BatchStatus,
+    ...(r.planned_at ? { plannedAt: new Date(r.planned_at) } : {}),
+    openingBalances: balances.map((b) => ({
+      provider: b.provider as ProviderId,
+      currency: b.currency as Currency,
+      amountMinor: b.amount_minor,
+      capturedAt: new Date(b.captured_at),
+    })),
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
 }
 
 export function toRow(r: RowRecord): LedgerRow {
