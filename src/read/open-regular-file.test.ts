@@ -22,8 +22,9 @@ describe('openRegularFile', () => {
   it('refuses a FIFO at once (no writer needed), in the hash and the sniff alike', async () => {
     const fifo = join(dir, 'pipe.csv');
     execFileSync('mkfifo', [fifo]);
-    for (const work of [openRegularFile(fifo), hashFile(fifo), sniffFile(fifo)]) {
-      const error = await expectRunError(work, 'FILE_UNREADABLE');
+    // Each call starts only when its turn comes: a rejection nobody awaits yet would be reported as unhandled.
+    for (const work of [() => openRegularFile(fifo), () => hashFile(fifo), () => sniffFile(fifo)]) {
+      const error = await expectRunError(work(), 'FILE_UNREADABLE');
       expect(error.message).toContain('named pipe');
     }
   });
