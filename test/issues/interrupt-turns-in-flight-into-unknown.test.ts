@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FaultSpec } from '../../src/simulator/core/fault-spec.ts';
 import { runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from '../support/cli.ts';
 
 // Ctrl-C during `run` aborted the one signal every wait listened to: a row already marked `sending` whose request was
@@ -63,12 +64,16 @@ describe('an interrupted run lets the requests in flight finish', () => {
   }, 90_000);
 
   it('a second SIGINT cuts the grace period: the rows in flight are unknown, and a re-run settles them without paying twice', async () => {
-    sim = await startRecordingSimulator({ faults: 'latency=3000..3000' });
+    // Requests held 8 s at the provider (under the simulator target's 10 s request timeout): far longer than the two
+    // signals take to arrive, even on a loaded machine (with 3 s, the answers sometimes came back before the second
+    // signal). The simulator reads this object on every request, so the re-runs below go without the delay.
+    const faults: FaultSpec = { latency: { min: 8_000, max: 8_000 } };
+    sim = await startRecordingSimulator({ faults });
     const dir = tempDir();
     const rows = 24;
     const file = batchFile(dir, rows, 'CUT');
     const log = join(dir, 'o1', 'run.log');
-    const first = await runCli(args(file, dir, 'o1', ['--concurrency', '8', '--grace-seconds', '30']), {
+    const first = await runCli(args(file, dir, 'o1', ['--concurrency', '8', '--grace-seconds', '60']), {
       onSpawn: (kill) =>
         poll(
           () => sim!.moneyMoving() >= 8,
@@ -84,6 +89,7 @@ describe('an interrupted run lets the requests in flight finish', () => {
     // Had the grace period run, the requests in flight would have been answered (3 s) and recorded pending.
     expect(afterFirst.filter((r) => r.status === 'unknown').length).toBeGreaterThan(0);
     expect(afterFirst.every((r) => ['pending', 'unknown', 'not_sent'].includes(r.status))).toBe(true);
+    delete faults.latency;
 
     const runs = [await runCli(args(file, dir, 'o2'))];
     while (runs.at(-1)!.code !== 0 && runs.length < 3) runs.push(await runCli(args(file, dir, `o${runs.length + 2}`)));
