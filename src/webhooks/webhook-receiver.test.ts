@@ -67,6 +67,21 @@ describe('startWebhookReceiver', () => {
     expect(await viaPath.json()).toMatchObject({ outcome: 'applied', changed: false });
   });
 
+  it('with simulator routing off (sandbox, live), the header routes nothing: only /webhooks/{provider}', async () => {
+    const real = await start({ simulatorRouting: false });
+    try {
+      const viaHeader = await fetch(`${real.url}/hooks`, { method: 'POST', headers: { 'x-simulator-provider': 'zenrise' }, body: JSON.stringify(finish('Accredited', '2026-03-01T12:00:05.000Z')) });
+      expect(viaHeader.status).toBe(404);
+      expect(fetched).toHaveLength(0);
+      expect((await ledger.getRow(rowId))!.status).toBe('pending');
+      const viaPath = await fetch(`${real.url}/webhooks/zenrise`, { method: 'POST', body: JSON.stringify(finish('Accredited', '2026-03-01T12:00:05.000Z')) });
+      expect(viaPath.status).toBe(200);
+      expect((await ledger.getRow(rowId))!.status).toBe('paid');
+    } finally {
+      await real.close();
+    }
+  });
+
   it('answers 405 to other methods and 200 on /healthz', async () => {
     expect((await fetch(`${receiver.url}/webhooks/zenrise`)).status).toBe(405);
     expect((await fetch(`${receiver.url}/healthz`)).status).toBe(200);

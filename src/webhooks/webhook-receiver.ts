@@ -28,6 +28,12 @@ export interface WebhookReceiverOptions {
   host?: string;
   logger?: Logger;
   maxBodyBytes?: number;
+  /**
+   * Routes POSTs on any other path by the simulator's `x-simulator-provider` header (default true). A receiver for
+   * sandbox or live turns it off: real providers post to /webhooks/{provider}, and a header anyone can set must not
+   * pick which provider's rules an event is judged by.
+   */
+  simulatorRouting?: boolean;
   /** Told about every request once its answer is decided (tests wait on it instead of on time). */
   onHandled?: (handled: HandledRequest) => void;
 }
@@ -56,7 +62,8 @@ export interface WebhookReceiver {
  * the payout is fetched from the provider's API and what the provider shows is recorded (follow-payout-event.ts).
  *
  * Routes: POST /webhooks/{openpay|conekta|digitalfemsa|zenrise}[/{token}], and POST / (or any other path) with the
- * simulator's `x-simulator-provider` header (its --webhook-url posts there). GET /healthz answers 200.
+ * simulator's `x-simulator-provider` header (its --webhook-url posts there; only while simulatorRouting is on).
+ * GET /healthz answers 200.
  *
  * Authenticity (webhook-auth.ts) decides trust, not content: a request whose proof fails (wrong Basic credentials,
  * a DIGEST that does not verify, a wrong path token) is answered 401 and nothing is fetched; an unverified one (no
@@ -104,7 +111,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') return answer(res, 200, { ok: true });
 
-    const { provider, pathToken } = routeOf(path, req.headers['x-simulator-provider']);
+    const { provider, pathToken } = routeOf(path, options.simulatorRouting === false ? undefined : req.headers['x-simulator-provider']);
     if (provider === undefined) {
       req.resume();
       answer(res, 404, { error: 'unknown webhook path; use /webhooks/{openpay|conekta|digitalfemsa|zenrise}' });

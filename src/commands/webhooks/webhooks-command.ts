@@ -84,7 +84,16 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
 
     let receiver;
     try {
-      receiver = await startWebhookReceiver({ ledger: eventLedgerFor(ledger, targetName), fetchPayout, verifiers, unverifiedPerSecond, port: args.port, host: args.host, logger });
+      receiver = await startWebhookReceiver({
+        ledger: eventLedgerFor(ledger, targetName),
+        fetchPayout,
+        verifiers,
+        unverifiedPerSecond,
+        simulatorRouting: targetName === 'simulator',
+        port: args.port,
+        host: args.host,
+        logger,
+      });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new RunError('USAGE', `port ${args.port} on ${args.host} is already in use`, { hint: 'pass --port with a free port (0 picks one)', cause: error });
@@ -99,7 +108,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
       [
         `Webhook receiver listening on ${receiver.url} (events are checked with ${targetName === 'simulator' ? `the simulator at ${target.simulatorUrl}` : `the ${targetName} APIs`})`,
         ...providerModules().map(({ id }) => `  ${id.padEnd(13)}${receiver.url}/webhooks/${id}${verifiers[id]?.kind === 'path-token' ? '/{token}' : ''}  ${verification[id]}`),
-        `  simulator    ${receiver.url}/ (x-simulator-provider header)`,
+        ...(targetName === 'simulator' ? [`  simulator    ${receiver.url}/ (x-simulator-provider header)`] : []),
         `Unverified events followed: at most ${unverifiedPerSecond}/s per provider`,
         `Ledger: ${ledgerPath}${others.size ? ` (only ${targetName} batches are followed; it also holds ${describeOtherEnvironments(others)})` : ''}`,
         'Stop with Ctrl-C.',
