@@ -243,7 +243,13 @@ function afterLookup(state: PayRowState, event: PayEvent): PayStep {
     });
   }
   if (lastError?.kind === 'duplicate_reference') {
-    return done(state, 'failed', 'provider_rejected', { ...errorFields(lastError), note: 'the provider reports this reference as used, but no matching payout was found' });
+    // The provider says a payout with this reference exists, and its own search does not show it: the two answers
+    // disagree, so neither is final. `failed` would release the key and let the next file pay the reference again;
+    // `unknown` keeps it, shows the row to the operator, and the next run or sync asks again.
+    return done(state, 'unknown', 'outcome_unknown', {
+      ...errorFields(lastError),
+      note: 'the provider reports this reference as used, but its search shows no payout with it; kept unknown until the provider shows one',
+    });
   }
   // Provably not performed. The transition table only lets a row be sent again from `unknown` after such a lookup,
   // so a row standing `sending` is recorded `unknown` first.

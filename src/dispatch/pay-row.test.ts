@@ -47,9 +47,9 @@ const CASES: [string, Case][] = [
     script: { create: [perr('duplicate_reference')], find: [payout('paid')] },
     log: [...SEND, at(1)], result: { state: 'paid', cause: 'lookup' }, outcome: { to: 'paid', cause: 'lookup' },
   }],
-  ['duplicate reference without a matching payout: failed', {
+  ['duplicate reference without a matching payout: unknown, never failed (the key stays owned)', {
     script: { create: [perr('duplicate_reference', { providerCode: 'conflict' })], find: [null] },
-    log: [...SEND, at(1)], result: { state: 'failed', cause: 'provider_rejected', errorCode: 'conflict' }, outcome: { to: 'failed', cause: 'provider_rejected' },
+    log: [...SEND, at(1)], result: { state: 'unknown', cause: 'outcome_unknown', errorCode: 'conflict' }, outcome: { to: 'unknown', cause: 'outcome_unknown' },
   }],
   ['attempts used up on 503s before commit: queued, not left', {
     script: { maxAttempts: 2, create: [perr('server', { retryable: true }), perr('server', { retryable: true })] },
