@@ -3,6 +3,7 @@ import { constants, createWriteStream, openSync, renameSync, rmSync, type WriteS
 import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { EXIT_INTERRUPTED } from '../process-signals.ts';
+import { RunError } from '../run-error.ts';
 
 /**
  * Every output file (results, statements, reconciliation, logs) is created here: at a fresh temporary name in its
@@ -77,6 +78,9 @@ export function openLogFile(finalPath: string): number {
 export async function makePrivateDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: DIR_MODE });
   if ((await lstat(path)).isSymbolicLink()) {
-    throw Object.assign(new Error(`${path} is a symbolic link: outputs are never written through one`), { code: 'ELOOP' });
+    // One line and exit 1 (not "unexpected error"): a link planted where a per-batch folder goes is the operator's to remove.
+    throw new RunError('OUTPUT_SYMLINK', `${path} is a symbolic link: outputs are never written through one; nothing was written there`, {
+      hint: 'remove the link, or name a new --out folder',
+    });
   }
 }
