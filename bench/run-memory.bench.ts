@@ -8,11 +8,14 @@
  *     invalid row, with `--on-invalid abort`, writes every row to the ledger (5,000 per transaction), then sends
  *     nothing (it writes the results, statement and reconciliation from the ledger too). `--ledger-rows 0` skips it:
  *     writing a million durable rows takes minutes here.
+ *  5. `run` that pays, against the simulator process, for each size of `--paid-rows` (default 5,000 and 20,000: a
+ *     dispatch of a million rows takes hours at the simulator's pace here): two sizes show whether memory grows with
+ *     the rows. Each pays a file of its own into a fresh ledger; the journal must grow by exactly its rows.
  * Each is a child process timed from spawn to exit; peak RSS is the child's own VmHWM (process.resourceUsage().maxRSS
  * where there is no /proc), written at exit by a preloaded data: module. Runs are interleaved and repeated; the
  * median time and the highest peak count.
  *
- *   npm run bench:run-memory -- [--rows 1000000] [--ledger-rows 1000000] [--repeat 1] [--keep]
+ *   npm run bench:run-memory -- [--rows 1000000] [--ledger-rows 1000000] [--paid-rows 5000,20000] [--repeat 1] [--keep]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -26,6 +29,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     'ledger-rows': { type: 'string' },
+    'paid-rows': { type: 'string', default: '5000,20000' },
     repeat: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
   },
@@ -33,7 +37,9 @@ const { values } = parseArgs({
 const rows = positiveInteger('rows', values.rows);
 const repeat = positiveInteger('repeat', values.repeat);
 const ledgerRows = values['ledger-rows'] === '0' ? 0 : Math.min(rows, positiveInteger('ledger-rows', values['ledger-rows'] ?? String(rows)));
+const paidSizes = values['paid-rows'] === '0' ? [] : values['paid-rows'].split(',').map((n) => positiveInteger('paid-rows', n.trim()));
 const TARGET_DRY_RUN_MB = 300;
+const TARGET_RUN_MB = 300;
 
 function positiveInteger(name: string, text: string): number {
   const n = Number(text.replaceAll('_', ''));
@@ -148,6 +154,25 @@ try {
   }
   if ((await sim.journal()).length !== 0) throw new Error('a payout was sent: the benchmark must not dispatch');
 
+  const paid = new Map<number, Sample[]>(paidSizes.map((n) => [n, []]));
+  for (let i = 0; i < repeat; i++) {
+    for (const size of paidSizes) {
+      const file = join(work, `paid-${size}-${i}.csv`);
+      await generateBatch({ path: file, rows: size, provider: 'openpay', prefix: `RP${size}x${i}` });
+      const before = (await sim.journal()).length;
+      const ledger = join(work, `paid-${size}-${i}.sqlite`);
+      const r = await measure(['run', file, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', ledger, '--format', 'csv', '--json', '--out', out()], 0);
+      const settled = (r.summary.counts.pending ?? 0) + (r.summary.counts.paid ?? 0);
+      if (settled !== size) throw new Error(`run of ${size} rows: expected every row pending or paid, got ${JSON.stringify(r.summary.counts)}`);
+      const sent = (await sim.journal()).length - before;
+      if (sent !== size) throw new Error(`run of ${size} rows: the simulator journaled ${sent} payouts`);
+      paid.get(size)!.push(r);
+      rmSync(ledger, { force: true });
+      rmSync(file, { force: true });
+    }
+  }
+  const paidFigures = [...paid].map(([size, samples]) => figures(samples, size));
+
   const base = figures(validate);
   const dry = figures(dryRun);
   const plan = planned.length ? figures(planned, ledgerRows) : undefined;
@@ -160,9 +185,13 @@ try {
     validate: base,
     run_dry_run: { ...dry, rss_vs_validate: round(dry.peak_rss_mb / base.peak_rss_mb), time_vs_validate: round(dry.seconds / base.seconds) },
     run_planned_into_ledger: plan ? { ...plan, rss_vs_validate: round(plan.peak_rss_mb / base.peak_rss_mb) } : 'skipped (--ledger-rows 0)',
+    run_paid: paidFigures.length
+      ? paidFigures.map((f) => ({ ...f, rss_vs_validate: round(f.peak_rss_mb / base.peak_rss_mb), rss_vs_smallest_paid: round(f.peak_rss_mb / paidFigures[0]!.peak_rss_mb) }))
+      : 'skipped (--paid-rows 0)',
     target_dry_run_peak_rss_mb: TARGET_DRY_RUN_MB,
+    target_run_peak_rss_mb: TARGET_RUN_MB,
     peak_rss_from: rssSource,
-    met: { dry_run_peak_rss: dry.peak_rss_mb <= TARGET_DRY_RUN_MB },
+    met: { dry_run_peak_rss: dry.peak_rss_mb <= TARGET_DRY_RUN_MB, ...(paidFigures.length ? { run_paid_peak_rss: paidFigures.every((f) => f.peak_rss_mb <= TARGET_RUN_MB) } : {}) },
   };
   console.log(JSON.stringify(report, null, 2));
 } finally {

@@ -43,6 +43,13 @@ export type RunErrorCode =
   | 'CONFIRMATION_REQUIRED'
   /** --out names a folder that already holds files, and --force was not given (exit 1: nothing was done). */
   | 'OUTPUT_NOT_EMPTY'
+  /** A folder an output would go into is a symbolic link (a per-batch folder under --out --force …): never followed (exit 1). */
+  | 'OUTPUT_SYMLINK'
+  /**
+   * The ledger or an output file could not be written (disk full, I/O error). Before any payout could leave: exit 1,
+   * nothing was sent. After: the run ends with its summary and exit 3 instead (commands/shared/exit-code.ts).
+   */
+  | 'STORAGE_FAILED'
   /** A signal stopped the command and what it was doing then failed (exit 130). */
   | 'INTERRUPTED'
   | 'USAGE';

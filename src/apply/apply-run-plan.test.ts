@@ -80,3 +80,35 @@ describe('apply a run plan in chunks', () => {
     expect((await ledger.countsByStatus(batchId)).queued.count + (await ledger.countsByStatus(batchId)).not_sent.count).toBe(6);
   });
 });
+
+describe('apply a run plan with the queued rows in pages', () => {
+  it('hands the queued rows to the dispatch page by page, each page read from the ledger when the dispatch reaches it', async () => {
+    const seen: number[][] = [];
+    let handed: { rows: DispatchRow[]; total: number } | undefined;
+    const result = await applyRunPlan({
+      ledger,
+      plan,
+      batch,
+      balances: new Map(),
+      capturedAt: new Date(),
+      onInvalid: 'skip',
+      interrupted: () => false,
+      queuedPageRows: 2,
+      writeRows: async () => {
+        for (const chunk of CHUNKS) await ledger.insertRows(batchId, chunk);
+      },
+      dispatch: async (rows, queued): Promise<DispatchResult> => {
+        handed = { rows, total: queued!.total };
+        for await (const page of queued!.pages) {
+          seen.push(page.map((r) => r.row));
+          // Rows that leave `queued` before their page is read (another worker took them, the run stopped) are not handed out.
+          if (seen.length === 2) await ledger.releaseQueued(batchId, 'aborted');
+        }
+        return { progress: { total: queued!.total, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 }, halted: new Map() };
+      },
+    });
+    expect(result).toMatchObject({ kind: 'dispatched', rows: 6 });
+    expect(handed).toEqual({ rows: [], total: 6 });
+    expect(seen).toEqual([[2, 3], [4, 5]]);
+  });
+});

@@ -7,6 +7,7 @@ import { isLedgerError } from '../ledger/ledger-error.ts';
 import type { BatchLock, LedgerRow, LedgerStore, OpenBatchInput } from '../ledger/ledger-store.ts';
 import type { RunPlan } from '../plan/plan-run.ts';
 import { RunError } from '../run-error.ts';
+import { storageFailureOf, type StorageFailure } from '../write/storage-failure.ts';
 import { IN_FLIGHT } from './read-plan-snapshot.ts';
 
 export interface ApplyRunOptions {
@@ -24,15 +25,31 @@ export interface ApplyRunOptions {
    * for a batch whose planning is not complete.
    */
   writeRows: () => Promise<void>;
-  /** Pays the rows (dispatch/dispatch-batch.ts with the command's lanes). */
-  dispatch: (rows: DispatchRow[]) => Promise<DispatchResult>;
+  /**
+   * Pays the rows (dispatch/dispatch-batch.ts with the command's lanes). With `queuedPageRows`, `rows` holds only the
+   * rows an earlier run left in flight, and `queued` pages through the queued ones from the ledger (`total`: both).
+   */
+  dispatch: (rows: DispatchRow[], queued?: { pages: AsyncIterable<DispatchRow[]>; total: number }) => Promise<DispatchResult>;
+  /** Queued rows are handed to `dispatch` in pages of this many, read from the ledger as the dispatch goes. */
+  queuedPageRows?: number;
   /** True when the run was interrupted (SIGINT / SIGTERM). */
   interrupted: () => boolean;
 }
 
 export type ApplyRunResult =
   | { kind: 'aborted'; notPayable: number }
-  | { kind: 'dispatched'; rows: number; dispatch: DispatchResult; released: number; interrupted: boolean };
+  | {
+      kind: 'dispatched';
+      rows: number;
+      dispatch: DispatchResult;
+      released: number;
+      interrupted: boolean;
+      /**
+       * The ledger refused the bookkeeping after the dispatch (disk full …): rows not sent may still read `queued`
+       * and the batch `dispatching`; the next run of the same file requeues and settles them as after a crash.
+       */
+      storageFailure?: { failure: StorageFailure; error: unknown };
+    };
 
 /**
  * Performs a RunPlan, in order: open the batch → take its lock → write its rows in chunks (idempotent; the ledger
@@ -67,17 +84,40 @@ export async function applyRunPlan(options: ApplyRunOptions): Promise<ApplyRunRe
     if ((await ledger.getBatch(batchId))?.plannedAt === undefined) throw new Error(`batch ${batchId} is not fully planned; refusing to dispatch`);
     await ledger.setBatchStatus(batchId, 'dispatching');
     const rows: DispatchRow[] = [];
-    for await (const row of ledger.rowsByStatus(batchId, [...IN_FLIGHT, 'queued'])) rows.push(dispatchRow(row));
-    const dispatch = await options.dispatch(rows);
+    const pageRows = options.queuedPageRows;
+    for await (const row of ledger.rowsByStatus(batchId, pageRows === undefined ? [...IN_FLIGHT, 'queued'] : IN_FLIGHT)) rows.push(dispatchRow(row));
+    const queued = pageRows === undefined ? undefined : { pages: queuedPages(ledger, batchId, pageRows), total: rows.length + counts.queued.count };
+    const dispatched = queued?.total ?? rows.length;
+    const dispatch = await options.dispatch(rows, queued);
 
     // Rows this run did not send stay visible as not_sent; the next run of the same file requeues them.
     const interrupted = options.interrupted();
     const halt = [...dispatch.halted.values()][0];
-    const released = await ledger.releaseQueued(batchId, interrupted ? 'interrupted' : halt?.kind === 'insufficient_funds' ? 'insufficient_funds' : 'aborted');
-    await ledger.setBatchStatus(batchId, interrupted ? 'interrupted' : 'finished');
-    return { kind: 'dispatched', rows: rows.length, dispatch, released, interrupted };
+    let released = 0;
+    try {
+      released = await ledger.releaseQueued(batchId, interrupted ? 'interrupted' : halt?.kind === 'insufficient_funds' ? 'insufficient_funds' : 'aborted');
+      await ledger.setBatchStatus(batchId, interrupted ? 'interrupted' : 'finished');
+    } catch (error) {
+      // Money has moved: the run must still say what it did. Nothing here is needed by the next run.
+      const failure = storageFailureOf(error);
+      if (!failure) throw error;
+      return { kind: 'dispatched', rows: dispatched, dispatch, released, interrupted, storageFailure: { failure, error } };
+    }
+    return { kind: 'dispatched', rows: dispatched, dispatch, released, interrupted };
   } finally {
+    await releaseLock(lock);
+  }
+}
+
+/**
+ * A lock the storage cannot release (disk full) stays with this process's pid, and the next run on this host takes it
+ * over once this process is gone: no reason to hide what the run did behind that failure.
+ */
+async function releaseLock(lock: BatchLock): Promise<void> {
+  try {
     await lock.release();
+  } catch (error) {
+    if (!storageFailureOf(error)) throw error;
   }
 }
 
@@ -90,6 +130,22 @@ async function acquireLock(ledger: LedgerStore, batchId: string): Promise<BatchL
     }
     throw error;
   }
+}
+
+/**
+ * The batch's queued rows, a page at a time, by id. Read as the dispatch goes: a row of a later page is read after the
+ * earlier pages were sent, with its status of then (the ledger's rowsByStatus allows writing while it is iterated).
+ */
+async function* queuedPages(ledger: LedgerStore, batchId: string, pageRows: number): AsyncGenerator<DispatchRow[]> {
+  if (!Number.isSafeInteger(pageRows) || pageRows < 1) throw new RangeError(`queued page size must be an integer >= 1, got ${pageRows}`);
+  let page: DispatchRow[] = [];
+  for await (const row of ledger.rowsByStatus(batchId, ['queued'], { pageSize: pageRows })) {
+    page.push(dispatchRow(row));
+    if (page.length < pageRows) continue;
+    yield page;
+    page = [];
+  }
+  if (page.length > 0) yield page;
 }
 
 function dispatchRow(row: LedgerRow): DispatchRow {

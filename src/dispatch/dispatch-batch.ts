@@ -27,6 +27,13 @@ export interface ProviderLane {
 
 export interface DispatchOptions {
   rows: DispatchRow[];
+  /**
+   * Queued rows read from the ledger a page at a time, paid after `rows`, page after page: a million rows are never
+   * all in memory (nor a million pending promises). `total` then counts them for the progress.
+   */
+  queued?: AsyncIterable<DispatchRow[]>;
+  /** Rows in `rows` and `queued` together (default: rows.length). */
+  total?: number;
   lanes: Map<ProviderId, ProviderLane>;
   ledger: DispatchLedger;
   /** The run's target: recipient ids are kept per environment and provider account. */
@@ -65,7 +72,7 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
   setMaxListeners(0, options.signal);
   const cutSignal = options.cutSignal ?? options.signal;
   setMaxListeners(0, cutSignal);
-  const progress: DispatchProgress = { total: options.rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 };
+  const progress: DispatchProgress = { total: options.total ?? options.rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 };
   const halted = new Map<ProviderId, ProviderError>();
 
   const sending = createGroupCommitter<MarkSendingItem, SendingMark>((items) => options.ledger.markSending(items), { maxDelayMs: 2, maxItems: 256 });
@@ -131,6 +138,7 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
   try {
     await runRows(options.rows.filter((r) => r.status !== 'queued'));
     await runRows(options.rows.filter((r) => r.status === 'queued'));
+    if (options.queued) for await (const page of options.queued) await runRows(page);
   } finally {
     // The sessions outlive the dispatch (reports read balances through them): the cut belongs to the dispatch.
     for (const lane of options.lanes.values()) delete lane.session.signal;

@@ -24,6 +24,14 @@ type SonicBoom = ReturnType<typeof pino.destination>;
 
 /** The destinations behind each logger, for closeLogger to flush. */
 const destinations = new WeakMap<Logger, SonicBoom[]>();
+/** The first write error of each file destination that failed. */
+const failures = new WeakMap<SonicBoom, unknown>();
+
+/** The error that stopped one of the logger's files taking lines (disk full …), if one did. */
+export function logFileFailure(logger: Logger): unknown {
+  for (const stream of destinations.get(logger) ?? []) if (failures.has(stream)) return failures.get(stream);
+  return undefined;
+}
 
 /**
  * A JSON logger to stderr and/or a file, with secrets removed and account numbers masked before a line is
@@ -35,7 +43,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.stderr ?? true) streams.push(pino.destination({ dest: 2, sync: false }));
   if (options.file !== undefined) {
     mkdirSync(dirname(options.file), { recursive: true, mode: DIR_MODE });
-    streams.push(pino.destination({ fd: openLogFile(options.file), sync: false }));
+    const file = pino.destination({ fd: openLogFile(options.file), sync: false });
+    // A log file that stops taking lines (disk full) must not end the command: without a listener the stream's
+    // 'error' is thrown as an uncaught exception, mid-payment. The failure is kept for the command to report.
+    file.on('error', (error: unknown) => {
+      if (!failures.has(file)) failures.set(file, error);
+    });
+    streams.push(file);
   }
 
   const level = options.level ?? 'info';
@@ -68,6 +82,11 @@ export async function closeLogger(logger: Logger): Promise<void> {
 }
 
 async function closeStream(stream: SonicBoom): Promise<void> {
+  // A file that failed takes no more lines: what is still buffered cannot be written, and waiting for it never ends.
+  if (failures.has(stream)) {
+    stream.destroy();
+    return;
+  }
   // end() flushes the buffer, waiting for the file to open if it has not yet; fds 1 and 2 are flushed, not closed.
   const closed = new Promise<void>((resolve, reject) => {
     stream.once('close', () => resolve());

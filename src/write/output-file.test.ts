@@ -109,6 +109,7 @@ describe('makePrivateDir', () => {
     const target = join(dir, 'target');
     await makePrivateDir(target);
     symlinkSync(target, join(dir, 'link'));
-    await expect(makePrivateDir(join(dir, 'link'))).rejects.toMatchObject({ code: 'ELOOP' });
+    await expect(makePrivateDir(join(dir, 'link'))).rejects.toMatchObject({ name: 'RunError', code: 'OUTPUT_SYMLINK', exitCode: 1 });
+    expect(readdirSync(target)).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createWriteStream, openSync, renameSync, type WriteStream } from 'node:fs';
+import { constants, createWriteStream, openSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { EXIT_INTERRUPTED } from '../process-signals.ts';
+import { RunError } from '../run-error.ts';
 
 /**
  * Every output file (results, statements, reconciliation, logs) is created here: at a fresh temporary name in its
@@ -21,8 +23,27 @@ export function partialPathFor(finalPath: string): string {
   return join(dirname(finalPath), `${basename(finalPath)}.${randomBytes(6).toString('hex')}${PARTIAL_SUFFIX}`);
 }
 
+/**
+ * Temporary files created by this process. A signal outside a hold ends the process at once (process-signals.ts):
+ * whatever is still at one of these names then is half a file, removed on the way out. A name that was renamed into
+ * place or removed is simply not there any more; the random part keeps anything else from being there.
+ */
+const partials = new Set<string>();
+let removeOnExit = false;
+function removePartials(): void {
+  for (const path of partials) rmSync(path, { force: true });
+}
+
 /** A write stream on a new file at `path` (never an existing file or a symlink), mode 0600. */
 export function exclusiveWriteStream(path: string): WriteStream {
+  if (path.endsWith(PARTIAL_SUFFIX)) {
+    partials.add(path);
+    if (!removeOnExit) {
+      removeOnExit = true;
+      // Only for a process stopped by a signal: a failed results.xlsx keeps its CSV (.partial) for whoever investigates.
+      process.once('exit', (code) => void (code === EXIT_INTERRUPTED && removePartials()));
+    }
+  }
   // fs.open takes numeric flags (the only way to say O_NOFOLLOW); @types/node types this option as a string.
   return createWriteStream(path, { flags: EXCLUSIVE_FLAGS as unknown as string, mode: FILE_MODE });
 }
@@ -57,6 +78,9 @@ export function openLogFile(finalPath: string): number {
 export async function makePrivateDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: DIR_MODE });
   if ((await lstat(path)).isSymbolicLink()) {
-    throw Object.assign(new Error(`${path} is a symbolic link: outputs are never written through one`), { code: 'ELOOP' });
+    // One line and exit 1 (not "unexpected error"): a link planted where a per-batch folder goes is the operator's to remove.
+    throw new RunError('OUTPUT_SYMLINK', `${path} is a symbolic link: outputs are never written through one; nothing was written there`, {
+      hint: 'remove the link, or name a new --out folder',
+    });
   }
 }

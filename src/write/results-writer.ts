@@ -103,18 +103,30 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
     async finish() {
       if (state !== 'open') throw new Error('results writer: finish called twice');
       state = 'finishing';
-      if (failure !== undefined) throw failure;
-      file.end(pending.length > 0 ? `${pending.join('\n')}\n` : '');
-      pending.length = 0;
-      await finished(file).catch((error: unknown) => {
-        failure ??= error;
-      });
-      if (failure !== undefined) throw failure;
+      if (failure === undefined) {
+        file.end(pending.length > 0 ? `${pending.join('\n')}\n` : '');
+        pending.length = 0;
+        await finished(file).catch((error: unknown) => {
+          failure ??= error;
+        });
+      }
+      // The file could not be written whole (disk full, I/O error): half a results file is removed, not left behind.
+      if (failure !== undefined) {
+        state = 'finished';
+        if (!file.closed) file.destroy();
+        await rm(streamPath, { force: true });
+        throw failure;
+      }
 
       let complete = streamPath;
       if (patches.size > 0) {
         complete = partialPathFor(csvPath);
-        await applyPatches(streamPath, complete, patches);
+        try {
+          await applyPatches(streamPath, complete, patches);
+        } catch (error) {
+          await rm(complete, { force: true });
+          throw error;
+        }
         await rm(streamPath);
       }
 
@@ -144,8 +156,12 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
     async abort() {
       if (state !== 'open') return;
       state = 'finished';
-      file.destroy();
-      await once(file, 'close').catch(() => {});
+      // A stream that failed (disk full) has already closed: waiting for its 'close' would wait for ever.
+      if (!file.closed) {
+        const closed = once(file, 'close').catch(() => {});
+        file.destroy();
+        await closed;
+      }
       await rm(streamPath, { force: true });
     },
   };

@@ -19,7 +19,10 @@ import { writeReports } from '../../report/write-reports.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { formatMinorGrouped } from '../../write/format-amount.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
-import { createResultsWriter, resultRowFromChecked, writeResultsFile } from '../../write/results-writer.ts';
+import { createResultsWriter, RESULTS_CSV, RESULTS_XLSX, resultRowFromChecked, writeResultsFile, type ResultsWriter } from '../../write/results-writer.ts';
+import { storageFailureOf, type StorageFailure } from '../../write/storage-failure.ts';
+import { logFileFailure } from '../../log/logger.ts';
+import { watchLedgerWrites } from '../../apply/watch-ledger-writes.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
 import { checkFile, readLimitsOf } from '../shared/check-file.ts';
 import { canPrompt, confirmByTyping } from '../shared/confirm.ts';
@@ -99,7 +102,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const outDir = await createOutputDir({ command: 'run', file: args.file, out: args.out, force: args.force, now: startedAt });
     const tty = Boolean(process.stderr.isTTY) && !args.json;
     // The log goes to a file beside the results; stderr stays for the plan, the progress bar and one-line errors.
-    const logger = scope.createLogger({ file: join(outDir, 'run.log'), stderr: false, base: { command: 'run' } });
+    const logger = storageGuard(() => scope.createLogger({ file: join(outDir, 'run.log'), stderr: false, base: { command: 'run' } }), join(outDir, 'run.log'));
     let progress: ReturnType<typeof createProgressReporter> | undefined;
     /** Providers whose guard listing failed: their unguarded rows were not sent. */
     const guardFailures = new Map<ProviderId, string>();
@@ -177,16 +180,29 @@ export async function runCommand(args: RunArgs): Promise<number> {
       });
     } catch (error) {
       await dryResults?.writer.abort();
-      throw error;
+      throw notSentOnStorageFailure(error, outDir);
     }
     if (snapshot.planned) for await (const p of ledgerPayable(ledger, batchId)) planner.addLedgerPayable(p);
     const plan = planner.finish();
     if (!args.json) process.stderr.write(formatPlan(plan.totals, snapshot.balances, plan.notPayable, rowCount, plan.resumed, { target: args.target, config: config.source, hosts }));
     logger.info({ event: 'plan', resumed: snapshot.resumed, totals: plan.totals, balances: Object.fromEntries(snapshot.balances), invalid: plan.notPayable });
 
+    /** A write the ledger's storage refused once payouts could leave (disk full, I/O error). */
+    let ledgerStorage: StorageFailure | undefined;
     /** Ends the run: `facts` decide the exit code, or 'ledger' for the batch's rows as the ledger holds them now. */
-    const finish = async (facts: Omit<ExitFacts, 'ledgerLost'> | 'ledger', extraWarnings: string[] = []) => {
+    const finish = async (facts: Omit<ExitFacts, 'ledgerLost' | 'storageFailed'> | 'ledger', extraWarnings: string[] = []) => {
       checkLedgerFile();
+      /** Where results could not be written for lack of space (or an I/O error): the summary still goes out. */
+      let outputStorage: { path: string; failure: StorageFailure } | undefined;
+      const outputFailed = (error: unknown, path: string) => {
+        const failure = storageFailureOf(error);
+        if (!failure) return false;
+        outputStorage ??= { path, failure };
+        logger.error({ event: 'output_write_failed', path, reason: failure.reason, code: failure.code });
+        return true;
+      };
+      /** Rows whose request left during this run (the ledger marks a row sending, with the time, before it does). */
+      let sentThisRun = 0;
       if (ledgerLost) {
         extraWarnings = [...extraWarnings, `the ledger file ${ledgerPath} was ${ledgerLost} during this run: do not run this batch again before restoring it`];
         // The rows this run recorded live only in the file it has open, gone at exit: keep a copy of it.
@@ -204,46 +220,93 @@ export async function runCommand(args: RunArgs): Promise<number> {
       const unknownWords = new UnknownStatusWords();
       // A conflict the provider-side guard found is an order id the provider already paid differently: money to check.
       let foundDiffering = 0;
-      let files: Awaited<ReturnType<typeof writeResultsFile>>;
+      let files: Awaited<ReturnType<typeof writeResultsFile>> = { rows: 0 };
+      const resultsPath = join(outDir, args.format === 'xlsx' ? RESULTS_XLSX : RESULTS_CSV);
       if (inLedger) {
         // Streamed from the ledger, page by page: the results of a million rows never sit in memory.
         await dryResults?.writer.abort();
-        const writer = await createResultsWriter(outDir, args.format);
+        let writer: ResultsWriter | undefined;
+        try {
+          writer = await createResultsWriter(outDir, args.format);
+        } catch (error) {
+          if (!outputFailed(error, resultsPath)) throw error;
+        }
         try {
           for await (const r of ledger.rowsForReport({ batchId })) {
             tally.add(r.status, r.currency, r.amountMinor);
             unknownWords.note(r);
             if (r.status === 'conflict' && r.errorCode === GUARD_DIFFERS_CODE) foundDiffering += 1;
-            await writer.write(resultRowFromLedger(r));
+            if (r.sentAt !== undefined && r.sentAt >= startedAt) sentThisRun += 1;
+            if (!writer) continue;
+            try {
+              await writer.write(resultRowFromLedger(r));
+            } catch (error) {
+              if (!outputFailed(error, resultsPath)) throw error;
+              // The counts go on: the summary is all the operator gets of this run's results.
+              await writer.abort();
+              writer = undefined;
+            }
           }
         } catch (error) {
-          await writer.abort();
+          await writer?.abort();
           throw error;
         }
-        files = await writer.finish();
+        try {
+          if (writer) files = await writer.finish();
+        } catch (error) {
+          if (!outputFailed(error, resultsPath)) throw error;
+        }
       } else if (dryResults) {
         // Dry run of a new batch: the plan's verdicts, written as the plan streamed; nothing is in the ledger yet.
         tally = dryResults.tally;
-        files = await dryResults.writer.finish();
+        try {
+          files = await dryResults.writer.finish();
+        } catch (error) {
+          if (!outputFailed(error, resultsPath)) throw error;
+        }
       } else {
-        files = await writeResultsFile(outDir, args.format, []);
+        try {
+          files = await writeResultsFile(outDir, args.format, []);
+        } catch (error) {
+          if (!outputFailed(error, resultsPath)) throw error;
+        }
+      }
+      extraWarnings = [...extraWarnings, ...unknownWords.warnings()];
+      // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
+      let reports: { files: string[]; warnings: string[] } = { files: [], warnings: [] };
+      if (inLedger && !outputStorage) {
+        try {
+          reports = await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath });
+        } catch (error) {
+          if (!outputFailed(error, outDir)) throw error;
+        }
+      }
+      const logFailure = logFileFailure(logger);
+      if (logFailure !== undefined && !outputFailed(logFailure, join(outDir, 'run.log'))) {
+        extraWarnings.push(`the log ${join(outDir, 'run.log')} could not be written: ${(logFailure as Error).message}`);
+      }
+      // What happened and what to do, in one line on stderr and among the summary's warnings.
+      const storage = ledgerStorage ? { path: ledgerPath, failure: ledgerStorage } : outputStorage;
+      if (storage) {
+        const sent = args.dryRun ? 'dry run, nothing was sent' : `${sentThisRun} payout(s) sent`;
+        const line = `${sent}; results could not be written to ${storage.path}: ${storage.failure.reason}; free space and run the same file again`;
+        extraWarnings.push(line);
+        if (ledgerStorage && outputStorage) extraWarnings.push(`results could not be written to ${outputStorage.path} either: ${outputStorage.failure.reason}`);
+        process.stderr.write(`${args.dryRun ? 'payout-batch' : 'MONEY NEEDS ATTENTION'}: ${line}\n`);
       }
       const code = decideExitCode({
         ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows, exceptions: foundDiffering } : facts),
         ledgerLost: ledgerLost !== undefined,
+        // A dry run that could not write its results did nothing (exit 1); a run that could send did not record it all.
+        ...(storage ? (args.dryRun ? { nothingDone: true } : { storageFailed: true }) : {}),
       });
-      extraWarnings = [...extraWarnings, ...unknownWords.warnings()];
-      // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
-      const reports = inLedger
-        ? await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath })
-        : { files: [], warnings: [] };
       const summary: RunSummary = {
         command: 'run',
         file: args.file,
         provider: args.provider,
         outDir,
-        resultsCsv: files.csvPath,
-        resultsXlsx: files.xlsxPath,
+        ...(files.csvPath ? { resultsCsv: files.csvPath } : {}),
+        ...(files.xlsxPath ? { resultsXlsx: files.xlsxPath } : {}),
         ledgerPath,
         batchId,
         counts: tally.countsRecord(),
@@ -280,59 +343,84 @@ export async function runCommand(args: RunArgs): Promise<number> {
 
     // 3. Apply: take the batch for this process, write its rows, and pay. From here a signal stops gracefully.
     scope.holdSignals();
-    const applied = await applyRunPlan({
-      ledger,
-      plan,
-      batch: { fileHash: checked.fileHash, provider: args.provider, ...ledgerScope, fileName: basename(args.file), rowCount },
-      writeRows: () => forEachPlannedChunk({ ...planStream, onChunk: async (rows) => void (await ledger.insertRows(batchId, rows.map(ledgerRowInput))) }),
-      balances: snapshot.balances,
-      capturedAt: startedAt,
-      onInvalid: args.onInvalid,
-      interrupted: () => scope.interrupted(),
-      dispatch: async (rows) => {
-        const lanes = new Map<ProviderId, ProviderLane>();
-        for (const id of new Set(rows.map((r) => r.provider))) {
-          lanes.set(id, {
-            provider: getProvider(id),
-            session: sessions.get(id) ?? createSession(id, target, config),
-            rate: args.rate ?? config.providers[id].rate,
-            concurrency: args.concurrency ?? config.providers[id].concurrency,
+    let dispatchBegan = false;
+    let applied: Awaited<ReturnType<typeof applyRunPlan>>;
+    try {
+      applied = await applyRunPlan({
+        ledger,
+        plan,
+        batch: { fileHash: checked.fileHash, provider: args.provider, ...ledgerScope, fileName: basename(args.file), rowCount },
+        writeRows: () => forEachPlannedChunk({ ...planStream, onChunk: async (rows) => void (await ledger.insertRows(batchId, rows.map(ledgerRowInput))) }),
+        balances: snapshot.balances,
+        capturedAt: startedAt,
+        onInvalid: args.onInvalid,
+        interrupted: () => scope.interrupted(),
+        // Queued rows are read from the ledger page by page as they are sent: never all in memory.
+        queuedPageRows: DISPATCH_PAGE_ROWS,
+        dispatch: async (rows, queued) => {
+          dispatchBegan = true;
+          const lanes = new Map<ProviderId, ProviderLane>();
+          // Every provider a row of the file routes to (the queued rows are not all read yet), and any an earlier run left in flight.
+          for (const id of new Set([...providers, ...rows.map((r) => r.provider)])) {
+            lanes.set(id, {
+              provider: getProvider(id),
+              session: sessions.get(id) ?? createSession(id, target, config),
+              rate: args.rate ?? config.providers[id].rate,
+              concurrency: args.concurrency ?? config.providers[id].concurrency,
+            });
+          }
+          const reporter = createProgressReporter({ tty, log: (record) => logger.info(record) });
+          progress = reporter;
+          if (scope.interrupted()) reporter.stopping();
+          const dispatchStarted = performance.now();
+          // A write the storage refuses (disk full) stops the taking of rows as a signal would; requests in flight go on.
+          const watched = watchLedgerWrites(ledger);
+          watched.stop.addEventListener('abort', () => {
+            const first = watched.failure();
+            logger.error({ event: 'ledger_write_failed', reason: first?.failure.reason, code: first?.failure.code, message: (first?.error as Error | undefined)?.message }, 'the ledger cannot be written: no new row is taken; requests in flight finish and are recorded where the ledger still can');
+            reporter.stopping();
+          }, { once: true });
+          const result = await dispatchBatch({
+            rows,
+            ...(queued ? { queued: queued.pages, total: queued.total } : {}),
+            lanes,
+            ledger: watched.ledger,
+            environment: args.target,
+            maxAttempts: args.maxAttempts,
+            signal: AbortSignal.any([scope.signal, watched.stop]),
+            cutSignal: scope.cutSignal,
+            onResult: (r, row, p) => {
+              if (r.cause === 'found_at_provider' || r.cause === 'found_at_provider_differs') foundAtProvider.set(row.provider, (foundAtProvider.get(row.provider) ?? 0) + 1);
+              if (r.state !== 'pending' && r.state !== 'paid') logger.warn({ event: 'row', row: row.row, provider: row.provider, state: r.state, cause: r.cause, code: r.errorCode, message: r.errorMessage });
+              reporter.update(p);
+            },
+            onHalt: (provider, error) => logger.error({ event: 'provider_halted', provider, kind: error.kind, code: error.providerCode, message: error.message }),
+            onLedgerError: (error) => logger.error({ event: 'ledger_error', message: (error as Error).message }),
+            onGuard: (provider, outcome) => {
+              if ('found' in outcome) logger.info({ event: 'provider_guard', provider, found: outcome.found });
+              else {
+                const message = (outcome.error as Error)?.message ?? String(outcome.error);
+                logger.error({ event: 'provider_guard_failed', provider, message });
+                guardFailures.set(provider, message);
+              }
+            },
           });
-        }
-        const reporter = createProgressReporter({ tty, log: (record) => logger.info(record) });
-        progress = reporter;
-        if (scope.interrupted()) reporter.stopping();
-        const dispatchStarted = performance.now();
-        const result = await dispatchBatch({
-          rows,
-          lanes,
-          ledger,
-          environment: args.target,
-          maxAttempts: args.maxAttempts,
-          signal: scope.signal,
-          cutSignal: scope.cutSignal,
-          onResult: (r, row, p) => {
-            if (r.cause === 'found_at_provider' || r.cause === 'found_at_provider_differs') foundAtProvider.set(row.provider, (foundAtProvider.get(row.provider) ?? 0) + 1);
-            if (r.state !== 'pending' && r.state !== 'paid') logger.warn({ event: 'row', row: row.row, provider: row.provider, state: r.state, cause: r.cause, code: r.errorCode, message: r.errorMessage });
-            reporter.update(p);
-          },
-          onHalt: (provider, error) => logger.error({ event: 'provider_halted', provider, kind: error.kind, code: error.providerCode, message: error.message }),
-          onLedgerError: (error) => logger.error({ event: 'ledger_error', message: (error as Error).message }),
-          onGuard: (provider, outcome) => {
-            if ('found' in outcome) logger.info({ event: 'provider_guard', provider, found: outcome.found });
-            else {
-              const message = (outcome.error as Error)?.message ?? String(outcome.error);
-              logger.error({ event: 'provider_guard_failed', provider, message });
-              guardFailures.set(provider, message);
-            }
-          },
-        });
-        reporter.finish(result.progress, { interrupted: scope.interrupted() });
-        checkLedgerFile();
-        logger.info({ event: 'dispatched', rows: rows.length, ms: Math.round(performance.now() - dispatchStarted), ...result.progress });
-        return result;
-      },
-    });
+          reporter.finish(result.progress, { interrupted: scope.interrupted() });
+          checkLedgerFile();
+          logger.info({ event: 'dispatched', rows: queued?.total ?? rows.length, ms: Math.round(performance.now() - dispatchStarted), ...result.progress });
+          ledgerStorage ??= watched.failure()?.failure;
+          return result;
+        },
+      });
+    } catch (error) {
+      const failure = storageFailureOf(error);
+      if (!failure) throw error;
+      if (!dispatchBegan) throw notSentOnStorageFailure(error, ledgerPath);
+      // Payouts may have left: the run still says what it did, from what the ledger holds.
+      ledgerStorage ??= failure;
+      return await finish('ledger');
+    }
+    if (applied.kind === 'dispatched' && applied.storageFailure) ledgerStorage ??= applied.storageFailure.failure;
     if (applied.kind === 'aborted') {
       // Nothing was sent on purpose: the not-payable rows are the whole story (its valid rows are released, not lost).
       return await finish({ counts: { invalid: applied.notPayable } }, [`--on-invalid abort: ${applied.notPayable} row(s) are not payable, so nothing was sent`]);
@@ -350,6 +438,25 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (applied.interrupted) return await finish({ counts: {}, interrupted: true }, warnings);
     return await finish('ledger', warnings);
   });
+}
+
+/**
+ * A storage failure (disk full, I/O error) before any payout could leave, as the one line the operator acts on; any
+ * other error as it is.
+ */
+function notSentOnStorageFailure(error: unknown, path: string): unknown {
+  const failure = storageFailureOf(error);
+  if (!failure) return error;
+  return new RunError('STORAGE_FAILED', `${path} could not be written: ${failure.reason}; nothing was sent`, { hint: 'free space and run the same file again', cause: error });
+}
+
+/** `create()`, with a storage failure turned into STORAGE_FAILED (nothing was sent yet). */
+function storageGuard<T>(create: () => T, path: string): T {
+  try {
+    return create();
+  } catch (error) {
+    throw notSentOnStorageFailure(error, path);
+  }
 }
 
 /** Saves the open ledger beside the first path it can write (a new file named by the run's start), or says why not. */
@@ -385,6 +492,8 @@ function ledgerLostMessage(path: string, change: 'deleted' | 'replaced'): string
 
 /** Rows planned and written per ledger transaction; PAYOUT_BATCH_PLAN_CHUNK_ROWS (internal, for tests) overrides it. */
 const PLAN_CHUNK_ROWS = 5000;
+/** Queued rows read from the ledger per page of the dispatch (the in-flight requests of a page are the lanes' own). */
+const DISPATCH_PAGE_ROWS = 1000;
 /** Rows per chunk of the planning pass that only counts (and, on a dry run, writes results): no transaction to fill. */
 const COUNT_CHUNK_ROWS = 500;
 

@@ -21,6 +21,7 @@ describe('decideExitCode', () => {
     ['an unknown provider status word', { counts: { pending: 1 }, unknownProviderStatuses: 1 }, 3],
     ['--until-final ran out of time', { counts: { pending: 1 }, notFinalInTime: true }, 3],
     ['the ledger file lost mid-run', { counts: { paid: 1 }, ledgerLost: true }, 3],
+    ['a write failed once payouts could leave (disk full)', { counts: { paid: 1 }, storageFailed: true }, 3],
     ['zero counts are no attention', { counts: { paid: 1, failed: 0, invalid: 0 }, lockedBatches: 0, exceptions: 0, notCompared: 0 }, 0],
     ['no provider answered', { counts: { unknown: 2 }, nothingDone: true }, 1],
     ['interrupted beats everything', { counts: { failed: 1, invalid: 1 }, nothingDone: true, lockedBatches: 1, interrupted: true }, 130],

@@ -30,6 +30,11 @@ export interface ExitFacts {
   notFinalInTime?: boolean;
   /** The ledger file was deleted or replaced while the command wrote to it. */
   ledgerLost?: boolean;
+  /**
+   * Once payouts could leave, a write failed for lack of space or an I/O error: the ledger does not hold every outcome
+   * of this run, or its results and reports are not all written.
+   */
+  storageFailed?: boolean;
 }
 
 /**
@@ -48,7 +53,8 @@ export function decideExitCode(facts: ExitFacts): number {
     (facts.notCompared ?? 0) > 0 ||
     (facts.unknownProviderStatuses ?? 0) > 0 ||
     facts.notFinalInTime === true ||
-    facts.ledgerLost === true;
+    facts.ledgerLost === true ||
+    facts.storageFailed === true;
   if (money) return EXIT.MONEY_NEEDS_ATTENTION;
   if (count(NOT_PAYABLE) > 0) return EXIT.ROWS_NEED_ATTENTION;
   return EXIT.OK;
