@@ -1,6 +1,7 @@
 /**
  * What `payout-batch serve` keeps besides the payout ledger: users, batch reviews, approvals, the audit log. Kept in
- * the ledger (sqlite: ledger/sqlite/sqlite-review-store.ts), so every server on a shared ledger knows the same.
+ * the ledger (ledger/sqlite/sqlite-review-store.ts, ledger/postgres/pg-review-store.ts; serve/open-review-store.ts opens
+ * the one of a ledger location), so every server on a shared ledger knows the same.
  */
 export const ROLES = ['operator', 'approver', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -75,6 +76,16 @@ export interface RowFilter {
   limit: number;
 }
 
+/** A signed-in session as the ledger keeps it: the SHA-256 of its token, never the token. */
+export interface StoredSession {
+  tokenHash: string;
+  user: string;
+  createdAt: Date;
+  seenAt: Date;
+  /** Moves forward with each use: a session unused until then has ended. */
+  expiresAt: Date;
+}
+
 export type NewReview = Omit<Review, 'createdAt' | 'updatedAt' | 'ledgerBatchId' | 'reason'>;
 
 export interface ReviewStore {
@@ -101,6 +112,12 @@ export interface ReviewStore {
   approvals(batchId: string): Promise<Approval[]>;
   /** A new plan needs new approvals. */
   clearApprovals(batchId: string): Promise<void>;
+
+  createSession(session: StoredSession): Promise<void>;
+  /** The session of this token hash unless it expired by `now` (an expired one is removed). */
+  getSession(tokenHash: string, now: Date): Promise<StoredSession | undefined>;
+  touchSession(tokenHash: string, seenAt: Date, expiresAt: Date): Promise<void>;
+  deleteSession(tokenHash: string): Promise<void>;
 
   audit(entry: AuditEntry): Promise<void>;
   auditFor(batchId: string): Promise<Array<AuditEntry & { at: Date }>>;

@@ -110,7 +110,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     }
   });
   const signOut = async (request: FastifyRequest, reply: FastifyReply) => {
-    auth.logout(request.auth!.session.token);
+    await auth.logout(request.auth!.session.token);
     await store.audit({ who: request.auth!.user.name, action: 'logout', remote: request.ip });
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return fromPage(request) ? reply.redirect('/login', 303) : reply.code(204).send();
