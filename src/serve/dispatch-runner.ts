@@ -1,5 +1,6 @@
 import { ledgerRowInput } from '../plan/ledger-row-input.ts';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyRunPlan } from '../apply/apply-run-plan.ts';
@@ -212,14 +213,34 @@ export class DispatchRunner extends EventEmitter {
     await this.setStatus(id, ['paying'], 'finished');
   }
 
+  /**
+   * The batch's files when this server's data folder lacks them (another server on the shared ledger paid it, or the
+   * folder was emptied): written again from the ledger alone, without asking the providers. Concurrent asks for one
+   * batch share one writing.
+   */
+  async ensureFiles(review: Review, names: readonly string[]): Promise<void> {
+    if (!review.ledgerBatchId || !(['finished', 'paused', 'failed'] as ReviewStatus[]).includes(review.status) || this.running.has(review.id)) return;
+    const dir = resultsDir(this.options.dataDir, review.id);
+    if (names.every((n) => existsSync(join(dir, n)))) return;
+    const key = review.id;
+    let writing = this.writing.get(key);
+    if (!writing) {
+      writing = this.writeFiles(review.id, review.ledgerBatchId, undefined).finally(() => this.writing.delete(key));
+      this.writing.set(key, writing);
+    }
+    await writing;
+  }
+
+  private readonly writing = new Map<string, Promise<void>>();
+
   /** results.csv/xlsx, statement.xlsx and reconciliation.xlsx of the batch, from the ledger (as `run` writes them). */
-  private async writeFiles(id: string, batchId: string, sessions: PreparedSessions): Promise<void> {
+  private async writeFiles(id: string, batchId: string, sessions: PreparedSessions | undefined): Promise<void> {
     const { ctx } = this.options;
     const outDir = resultsDir(this.options.dataDir, id);
     await mkdir(outDir, { recursive: true });
     const rows = await collectRows(ctx.ledger.rowsForReport({ batchId }));
     await writeResultsFile(outDir, 'both', rows.map(resultRowFromLedger));
-    const reports = await writeReports({ ledger: ctx.ledger, scope: { batchId }, environment: ctx.target, outDir, format: 'xlsx', config: ctx.config, sessions, ledgerPath: this.options.ledgerPath });
+    const reports = await writeReports({ ledger: ctx.ledger, scope: { batchId }, environment: ctx.target, outDir, format: 'xlsx', config: ctx.config, ...(sessions ? { sessions } : { notComparedReason: 'written again from the ledger on this server; not compared with the providers' }), ledgerPath: this.options.ledgerPath });
     for (const warning of reports.warnings) this.options.log({ event: 'report_warning', batch: id, warning });
   }
 }

@@ -75,7 +75,7 @@ const BATCH = `<% layout('@layout') %>
 <section class="cards">
 <div class="card"><h2>Rows</h2><ul><% for (const [k, n] of Object.entries(b.counts)) { %><li><%= k %>: <strong><%= n %></strong></li><% } %></ul>
 <% if (Object.keys(b.codes).length) { %><h3>By code</h3><ul><% for (const [c, n] of Object.entries(b.codes)) { %><li><code><%= c %></code> <%= n %></li><% } %></ul><% } %>
-<a href="/api/batches/<%= b.id %>/files/errors.csv">Error report (CSV)</a></div>
+<p>Error report: <a href="/api/batches/<%= b.id %>/files/errors.csv" download>CSV</a> · <a href="/api/batches/<%= b.id %>/files/errors.xlsx" download>XLSX</a></p></div>
 <div class="card wide"><h2>To pay</h2><table><tr><th>Provider</th><th>Payouts</th><th>Amount</th><th>Fees</th><th>IVA</th><th>Debit</th><th>Balance</th></tr>
 <% for (const t of b.totals) { %><tr<%= t.short ? ' class="bad"' : '' %>><td><%= t.provider %></td><td class="num"><%= t.count %></td><td class="num"><%= t.currency %> <%= t.amount %></td><td class="num"><%= t.fee %></td><td class="num"><%= t.iva %></td><td class="num"><%= t.debit %></td><td class="num"><%= t.balance || '—' %></td></tr><% } %>
 </table><% if (s.insufficientFunds) { %><p class="error">The balance does not cover this batch (fees included).</p><% } %>
