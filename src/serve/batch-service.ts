@@ -4,7 +4,7 @@ import { isProviderId, type ProviderId } from '../domain/provider-id.ts';
 import { parseMapOption } from '../read/parse-map-option.ts';
 import { isRunError } from '../run-error.ts';
 import { checkApproval, eligibleApprovers, requiredApprovals } from './approval-rules.ts';
-import { uploadPath, type DispatchRunner } from './dispatch-runner.ts';
+import { uploadPath, type DispatchRunner, type PayingElsewhere } from './dispatch-runner.ts';
 import { preparePlan, reviewRows, type PlanContext, type ReviewSummary } from './plan-upload.ts';
 import type { Review, ReviewStatus, ReviewStore, User } from './review-store.ts';
 import { ServeError } from './serve-error.ts';
@@ -45,6 +45,8 @@ export interface BatchView {
   /** Awaiting approval, and fewer people could still approve than approvals are missing. */
   no_eligible_approver: boolean;
   progress?: ProgressView;
+  /** Paying, by another server on the shared ledger (it holds the batch lock); this one waits and takes over if it stops. */
+  paying_elsewhere?: PayingElsewhere;
   reason?: string;
   ledger_batch_id?: string;
   summary: ReviewSummary;
@@ -98,6 +100,7 @@ export class BatchService {
     const required = requiredApprovals(summary.totalsByCurrency, this.approval);
     const eligible = eligibleApprovers(await this.store.listUsers(), review.uploader, approvedBy, summary.totalsByCurrency, this.approval);
     const progress = await this.progress(review);
+    const elsewhere = this.runner.elsewhere(review.id);
     return {
       id: review.id,
       status: review.status,
@@ -115,6 +118,7 @@ export class BatchService {
       eligible_approvers: eligible,
       no_eligible_approver: review.status === 'awaiting_approval' && eligible.length < required - approvedBy.length,
       ...(progress ? { progress } : {}),
+      ...(elsewhere && review.status === 'paying' ? { paying_elsewhere: elsewhere } : {}),
       ...(review.reason ? { reason: review.reason } : {}),
       ...(review.ledgerBatchId ? { ledger_batch_id: review.ledgerBatchId } : {}),
       summary,
@@ -179,8 +183,8 @@ export class BatchService {
   async pause(actor: Actor, id: string): Promise<BatchView> {
     const review = await this.get(id);
     if (review.status !== 'paying') throw new ServeError(409, 'NOT_PAYING', `batch ${id} is ${review.status}, not paying`);
+    if (!(await this.runner.pause(id))) throw new ServeError(409, 'NOT_PAYING_HERE', `batch ${id} is being paid by another server on this ledger: pause it there`);
     await this.store.audit({ who: actor.user.name, action: 'pause', batchId: id, remote: actor.remote });
-    if (!(await this.runner.pause(id))) throw new ServeError(409, 'NOT_PAYING_HERE', `batch ${id} is being paid by another server on this ledger`);
     return this.view(id);
   }
 
@@ -200,7 +204,8 @@ export class BatchService {
   }
 
   private async progress(review: Review): Promise<ProgressView | undefined> {
-    const live = this.runner.live(review.id);
+    // Live figures only while paying: a batch another server finished may still be winding down here.
+    const live = review.status === 'paying' ? this.runner.live(review.id) : undefined;
     if (live) {
       return {
         total: live.total,

@@ -28,6 +28,8 @@ export interface ServeOptions {
   port: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
   maxAttempts?: number;
+  /** How long to wait before trying again a batch another server is paying (default 5 s). */
+  lockRetryMs?: number;
   auth?: SessionAuthOptions;
   log?: (record: Record<string, unknown>) => void;
 }
@@ -44,7 +46,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const log = options.log ?? (() => {});
   const store = await openReviewStore(options.ledgerLocation ?? options.ledgerPath);
   const ctx = { ledger: options.ledger, config: options.config, target: options.target, connect: options.connect };
-  const runner = new DispatchRunner({ ctx, store, dataDir: options.dataDir, ledgerPath: options.ledgerPath, maxAttempts: options.maxAttempts ?? 5, log });
+  const runner = new DispatchRunner({ ctx, store, dataDir: options.dataDir, ledgerPath: options.ledgerPath, maxAttempts: options.maxAttempts ?? 5, log, ...(options.lockRetryMs !== undefined ? { lockRetryMs: options.lockRetryMs } : {}) });
   const service = new BatchService(store, ctx, runner, options.dataDir, options.config.approval);
   const auth = new SessionAuth(store, options.auth);
   const common = { logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true } as const;

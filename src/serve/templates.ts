@@ -99,7 +99,7 @@ const BATCH = `<% layout('@layout') %>
 
 <% if (b.progress || b.status === 'paying' || b.status === 'approved') { const p = b.progress || { total: s.toPay, done: 0, failed: 0, unknown: 0 }; %>
 <section class="card" id="watch" data-events="/api/batches/<%= b.id %>/events" data-status="<%= b.status %>">
-<h2>Progress</h2><progress id="bar" max="<%= p.total || 1 %>" value="<%= p.done %>"></progress>
+<h2>Progress</h2><% if (b.paying_elsewhere) { %><p class="note" id="elsewhere">Paying on another server (<%= b.paying_elsewhere.host %>, pid <%= b.paying_elsewhere.pid %>, since <%= b.paying_elsewhere.since.slice(0, 19).replace('T', ' ') %> UTC): this server takes over if that one stops.</p><% } %><progress id="bar" max="<%= p.total || 1 %>" value="<%= p.done %>"></progress>
 <p id="progress-text"><span id="done"><%= p.done %></span> / <span id="total"><%= p.total %></span> done · failed <span id="failed"><%= p.failed %></span> · unknown <span id="unknown"><%= p.unknown %></span> · <span id="rate"><%= p.rate || 0 %></span> rows/s · ETA <span id="eta"><%= p.eta_seconds !== undefined ? p.eta_seconds + ' s' : '—' %></span></p>
 </section><% } %>
 

@@ -39,7 +39,7 @@ export interface TestServer extends RunningServer {
 }
 
 /** `ledger`: a postgres:// URL instead of the file `ledger.sqlite` in `dir`. */
-export async function startTestServer(options: { simulatorUrl: string; dir?: string; ledger?: string; approval?: ApprovalConfig; auth?: SessionAuthOptions }): Promise<TestServer> {
+export async function startTestServer(options: { simulatorUrl: string; dir?: string; ledger?: string; approval?: ApprovalConfig; auth?: SessionAuthOptions; lockRetryMs?: number; dataDir?: string }): Promise<TestServer> {
   const dir = options.dir ?? tempDir('serve-');
   const ledgerPath = options.ledger ?? join(dir, 'ledger.sqlite');
   const ledger = await openLedger(ledgerPath);
@@ -50,15 +50,16 @@ export async function startTestServer(options: { simulatorUrl: string; dir?: str
     config: { ...config, source: 'test', ...(options.approval ? { approval: options.approval } : {}) },
     target: 'simulator',
     connect: async () => ({ target: 'simulator', simulatorUrl: options.simulatorUrl, credentials: SIMULATOR_CREDENTIALS, close: async () => {} }),
-    dataDir: join(dir, 'data'),
+    dataDir: options.dataDir ?? join(dir, 'data'),
     host: '127.0.0.1',
+    ...(options.lockRetryMs !== undefined ? { lockRetryMs: options.lockRetryMs } : {}),
     port: 0,
     ...(options.auth ? { auth: options.auth } : {}),
   });
   return Object.assign(server, {
     ledger,
     ledgerPath,
-    dataDir: join(dir, 'data'),
+    dataDir: options.dataDir ?? join(dir, 'data'),
     async stop() {
       await server.close(2000);
       await ledger.close();
