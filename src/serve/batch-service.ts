@@ -129,6 +129,32 @@ export class BatchService {
     return Promise.all((await this.store.listReviews()).map((r) => this.view(r.id)));
   }
 
+  /**
+   * The column mapping changed on the review page: the same file planned again with `mapLines` (one field=Header per
+   * line, as --map). The batch goes back to review with the new rows, counts and plan hash; approvals given to the old
+   * plan are dropped, so it is submitted and approved again.
+   */
+  async remap(actor: Actor, id: string, mapLines: readonly string[]): Promise<BatchView> {
+    const review = await this.get(id);
+    const from: ReviewStatus[] = ['review', 'awaiting_approval'];
+    if (!from.includes(review.status)) throw new ServeError(409, 'NOT_IN_REVIEW', `batch ${id} is ${review.status}: its mapping changes only in review or awaiting approval`);
+    let prepared;
+    let map: Record<string, string>;
+    try {
+      map = parseMapOption(mapLines.map((l) => l.trim()).filter(Boolean));
+      prepared = await preparePlan(this.ctx, { path: uploadPath(this.dataDir, review), provider: review.provider as ProviderId, sheet: review.sheet, map });
+    } catch (error) {
+      if (isRunError(error)) throw new ServeError(422, error.code, error.hint ? `${error.message} (${error.hint})` : error.message);
+      throw error;
+    }
+    if (!(await this.store.replacePlan(id, from, 'review', { map, planHash: prepared.planHash, summary: prepared.summary }, reviewRows(prepared.rows)))) {
+      throw new ServeError(409, 'STATUS_CHANGED', `batch ${id} changed meanwhile: reload it`);
+    }
+    await this.store.audit({ who: actor.user.name, action: 'remap', batchId: id, remote: actor.remote, detail: { map, from: review.planHash, plan_hash: prepared.planHash } });
+    this.runner.emit('status', id, 'review');
+    return this.view(id);
+  }
+
   /** "Pay the N valid rows": the operator hands the batch to the approvers. */
   async submit(actor: Actor, id: string): Promise<BatchView> {
     const review = await this.get(id);

@@ -107,6 +107,30 @@ describeLedgerStores('ReviewStore', (h) => {
       expect(await store.codeCounts('big')).toEqual({ X: 401 });
     });
 
+    it('take a new plan (another column mapping) in one step: new rows, map, hash and summary, approvals dropped', async () => {
+      await store.createReview(review('b1'), [{ row: 2, status: 'invalid', issues: [{ code: 'COLUMNS_MISSING', severity: 'error', message: 'm' }] }]);
+      await store.transition('b1', ['review'], 'awaiting_approval');
+      await store.addApproval({ batchId: 'b1', user: 'ana', planHash: 'p1', at: new Date() });
+      const plan = { map: { amount: 'importe' }, planHash: 'p2', summary: { counts: { valid: 2 } } };
+      const rows = [
+        { row: 2, orderId: 'A', status: 'valid', issues: [] },
+        { row: 3, orderId: 'B', status: 'valid', issues: [] },
+      ];
+      expect(await store.replacePlan('b1', ['review', 'awaiting_approval'], 'review', plan, rows)).toBe(true);
+      expect(await store.getReview('b1')).toMatchObject({ status: 'review', map: { amount: 'importe' }, planHash: 'p2', summary: { counts: { valid: 2 } } });
+      expect((await store.rows('b1', { offset: 0, limit: 10 })).rows.map((r) => [r.row, r.status])).toEqual([
+        [2, 'valid'],
+        [3, 'valid'],
+      ]);
+      expect(await store.codeCounts('b1')).toEqual({});
+      expect(await store.approvals('b1')).toEqual([]);
+      // Not from a state outside `from`: nothing changes.
+      await store.transition('b1', ['review'], 'rejected');
+      expect(await store.replacePlan('b1', ['review'], 'review', { ...plan, planHash: 'p3' }, [])).toBe(false);
+      expect((await store.getReview('b1'))?.planHash).toBe('p2');
+      expect((await store.rows('b1', { offset: 0, limit: 10 })).total).toBe(2);
+    });
+
     it('list the newest first', async () => {
       let t = Date.parse('2026-01-01T00:00:00Z');
       const timed = await open({ now: () => new Date((t += 1000)) });

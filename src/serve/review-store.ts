@@ -103,6 +103,12 @@ export interface ReviewStore {
    * so that two requests never both move it.
    */
   transition(id: string, from: readonly ReviewStatus[], to: ReviewStatus, fields?: { planHash?: string; summary?: unknown; ledgerBatchId?: string; reason?: string }): Promise<boolean>;
+  /**
+   * A new plan of the same file (another column mapping): the review moves from one of `from` to `to` with its new map,
+   * plan hash, summary and rows, and loses its approvals — all in one transaction; false when it was in no state of
+   * `from` (nothing changed).
+   */
+  replacePlan(id: string, from: readonly ReviewStatus[], to: ReviewStatus, plan: { map: Record<string, string>; planHash: string; summary: unknown }, rows: readonly ReviewRow[]): Promise<boolean>;
   rows(id: string, filter: RowFilter): Promise<{ rows: ReviewRow[]; total: number }>;
   /** Every issue code in the review's rows, with its count. */
   codeCounts(id: string): Promise<Record<string, number>>;

@@ -131,6 +131,12 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { total, offset: filter.offset, limit: filter.limit, rows: rows.map((r) => ({ row: r.row, order_id: r.orderId ?? null, status: r.status, issues: r.issues.map((i) => ({ code: i.code, column: i.column ?? null, field: i.field ?? null, severity: i.severity, message: i.message })) })) };
   });
   app.post('/api/batches/:id/submit', { preHandler: [operator, requireCsrf] }, async (request, reply) => done(request, reply, await service.submit(actor(request), param(request))));
+  // The column mapping edited on the review page (`map`: one field=Header per line, as --map): planned again.
+  app.post('/api/batches/:id/map', { preHandler: [operator, requireCsrf] }, async (request, reply) => {
+    const map = bodyOf(request).map;
+    const lines = typeof map === 'string' ? map.split(/\r?\n/) : Array.isArray(map) ? map.filter((l): l is string => typeof l === 'string') : [];
+    return done(request, reply, await service.remap(actor(request), param(request), lines));
+  });
   app.post('/api/batches/:id/approve', { preHandler: [approver, requireCsrf] }, async (request, reply) => {
     const hash = bodyOf(request).plan_hash;
     return done(request, reply, await service.approve(actor(request), param(request), typeof hash === 'string' ? hash : undefined));

@@ -81,7 +81,12 @@ const BATCH = `<% layout('@layout') %>
 </table><% if (s.insufficientFunds) { %><p class="error">The balance does not cover this batch (fees included).</p><% } %>
 <% if (s.duplicates.length) { %><p>Order ids already in earlier batches: <% for (const d of s.duplicates) { %><code><%= d.batchId %></code> (<%= d.rows %> rows) <% } %></p><% } %></div>
 <div class="card"><h2>Columns</h2><table><% for (const [f, h] of Object.entries(s.columns)) { %><tr><td><%= h %></td><td>→ <code><%= f %></code></td></tr><% } %></table>
-<% if (s.unused.length) { %><p>Not used: <%= s.unused.join(', ') %></p><% } %><p><%= s.format %><%= s.sheet ? ' · sheet ' + s.sheet : '' %><%= s.encoding ? ' · ' + s.encoding : '' %></p></div>
+<% if (s.unused.length) { %><p>Not used: <%= s.unused.join(', ') %></p><% } %>
+<% if ((b.status === 'review' || b.status === 'awaiting_approval') && it.me.role === 'operator') { %><details id="remap"><summary>Change the mapping</summary>
+<form method="post" action="/api/batches/<%= b.id %>/map"><input type="hidden" name="_csrf" value="<%= it.csrf %>">
+<label>One <code>field=Header</code> per line (as <code>--map</code>); the file is planned again and needs a new approval.<br>
+<textarea name="map" rows="6" cols="34"><%= Object.entries(s.columns).map(([f, h]) => f + '=' + h).join('\\n') %></textarea></label><br>
+<button name="do" value="map">Plan again with this mapping</button></form></details><% } %><p><%= s.format %><%= s.sheet ? ' · sheet ' + s.sheet : '' %><%= s.encoding ? ' · ' + s.encoding : '' %></p></div>
 <div class="card"><h2>Approval</h2><p>Needs <strong><%= b.required_approvals %></strong> approver(s) other than the uploader.</p>
 <ul><% for (const a of b.approvals) { %><li>✔ <%= a.user %> · <%= a.at.slice(0, 19).replace('T', ' ') %></li><% } %></ul>
 <% if (b.no_eligible_approver) { %><p class="error" id="no-approver">No eligible approver: no other approver can approve this batch.</p><% } %>

@@ -65,34 +65,51 @@ class PgReviewStore implements ReviewStore {
     return (await this.run('DELETE FROM users WHERE name = $1', [name])) > 0;
   }
 
-  async createReview(review: NewReview, rows: readonly ReviewRow[]) {
-    const at = this.now().toISOString();
+  /** One transaction on one pooled connection; rolled back when `fn` throws. */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO batch_reviews (id, status, uploader, provider, file_name, stored_name, file_hash, sheet, map_json, plan_hash, summary_json, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
-        [review.id, review.status, review.uploader, review.provider, review.fileName, review.storedName, review.fileHash, review.sheet ?? null, JSON.stringify(review.map), review.planHash, JSON.stringify(review.summary), at],
-      );
-      // Rows in multi-row INSERTs of at most 500 (7 parameters each, well under PostgreSQL's 65,535).
-      for (let i = 0; i < rows.length; i += 500) {
-        const chunk = rows.slice(i, i + 500);
-        const values: unknown[] = [];
-        const tuples = chunk.map((r, j) => {
-          values.push(review.id, r.row, r.orderId ?? null, r.status, ` ${r.issues.map((x) => x.code).join(' ')} `, JSON.stringify(r.issues), JSON.stringify(r.cells ?? {}));
-          return `(${Array.from({ length: 7 }, (_, k) => `$${j * 7 + k + 1}`).join(', ')})`;
-        });
-        await client.query(`INSERT INTO review_rows (review_id, row_number, order_id, status, codes, issues_json, cells_json) VALUES ${tuples.join(', ')}`, values);
-      }
+      const result = await fn(client);
       await client.query('COMMIT');
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
       client.release(broken);
     }
+  }
+
+  async createReview(review: NewReview, rows: readonly ReviewRow[]) {
+    const at = this.now().toISOString();
+    await this.transaction(async (client) => {
+      await client.query(
+        `INSERT INTO batch_reviews (id, status, uploader, provider, file_name, stored_name, file_hash, sheet, map_json, plan_hash, summary_json, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+        [review.id, review.status, review.uploader, review.provider, review.fileName, review.storedName, review.fileHash, review.sheet ?? null, JSON.stringify(review.map), review.planHash, JSON.stringify(review.summary), at],
+      );
+      await insertRows(client, review.id, rows);
+    });
+  }
+  async replacePlan(id: string, from: readonly ReviewStatus[], to: ReviewStatus, plan: { map: Record<string, string>; planHash: string; summary: unknown }, rows: readonly ReviewRow[]) {
+    return this.transaction(async (client) => {
+      const updated = await client.query('UPDATE batch_reviews SET status = $1, map_json = $2, plan_hash = $3, summary_json = $4, updated_at = $5 WHERE id = $6 AND status = ANY($7::text[])', [
+        to,
+        JSON.stringify(plan.map),
+        plan.planHash,
+        JSON.stringify(plan.summary),
+        this.now().toISOString(),
+        id,
+        [...from],
+      ]);
+      if (updated.rowCount !== 1) return false;
+      await client.query('DELETE FROM review_rows WHERE review_id = $1', [id]);
+      await insertRows(client, id, rows);
+      await client.query('DELETE FROM approvals WHERE batch_id = $1', [id]);
+      return true;
+    });
   }
   async getReview(id: string) {
     const r = (await this.all<ReviewRecord>('SELECT * FROM batch_reviews WHERE id = $1', [id]))[0];
@@ -207,6 +224,19 @@ class PgReviewStore implements ReviewStore {
   }
   async close() {
     await this.pool.end();
+  }
+}
+
+/** Rows in multi-row INSERTs of at most 500 (7 parameters each, well under PostgreSQL's 65,535). */
+async function insertRows(client: pg.PoolClient, id: string, rows: readonly ReviewRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const values: unknown[] = [];
+    const tuples = rows.slice(i, i + 500).map((r, j) => {
+      // Codes between spaces: a filter by code looks for ' CODE '.
+      values.push(id, r.row, r.orderId ?? null, r.status, ` ${r.issues.map((x) => x.code).join(' ')} `, JSON.stringify(r.issues), JSON.stringify(r.cells ?? {}));
+      return `(${Array.from({ length: 7 }, (_, k) => `$${j * 7 + k + 1}`).join(', ')})`;
+    });
+    await client.query(`INSERT INTO review_rows (review_id, row_number, order_id, status, codes, issues_json, cells_json) VALUES ${tuples.join(', ')}`, values);
   }
 }
 

@@ -77,7 +77,7 @@ class SqliteReviewStore implements ReviewStore {
 
   async createReview(review: NewReview, rows: readonly ReviewRow[]) {
     const at = this.now().toISOString();
-    const insertRow = this.db.prepare('INSERT INTO review_rows (review_id, row_number, order_id, status, codes, issues_json, cells_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insertRow = this.insertRow();
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -85,10 +85,23 @@ class SqliteReviewStore implements ReviewStore {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(review.id, review.status, review.uploader, review.provider, review.fileName, review.storedName, review.fileHash, review.sheet ?? null, JSON.stringify(review.map), review.planHash, JSON.stringify(review.summary), at, at);
-      for (const r of rows) {
-        // Codes between spaces: a filter by code looks for ' CODE '.
-        insertRow.run(review.id, r.row, r.orderId ?? null, r.status, ` ${r.issues.map((i) => i.code).join(' ')} `, JSON.stringify(r.issues), JSON.stringify(r.cells ?? {}));
-      }
+      for (const r of rows) insertRow(review.id, r);
+    })();
+  }
+  private insertRow() {
+    const statement = this.db.prepare('INSERT INTO review_rows (review_id, row_number, order_id, status, codes, issues_json, cells_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    // Codes between spaces: a filter by code looks for ' CODE '.
+    return (id: string, r: ReviewRow) => statement.run(id, r.row, r.orderId ?? null, r.status, ` ${r.issues.map((i) => i.code).join(' ')} `, JSON.stringify(r.issues), JSON.stringify(r.cells ?? {}));
+  }
+  async replacePlan(id: string, from: readonly ReviewStatus[], to: ReviewStatus, plan: { map: Record<string, string>; planHash: string; summary: unknown }, rows: readonly ReviewRow[]) {
+    const insertRow = this.insertRow();
+    return this.db.transaction(() => {
+      const sql = `UPDATE batch_reviews SET status = ?, map_json = ?, plan_hash = ?, summary_json = ?, updated_at = ? WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`;
+      if (this.db.prepare(sql).run(to, JSON.stringify(plan.map), plan.planHash, JSON.stringify(plan.summary), this.now().toISOString(), id, ...from).changes !== 1) return false;
+      this.db.prepare('DELETE FROM review_rows WHERE review_id = ?').run(id);
+      for (const r of rows) insertRow(id, r);
+      this.db.prepare('DELETE FROM approvals WHERE batch_id = ?').run(id);
+      return true;
     })();
   }
   async getReview(id: string) {
