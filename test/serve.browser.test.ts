@@ -98,6 +98,8 @@ describe.skipIf(!available)('the upload page in a real browser', () => {
     // Live progress from the SSE stream: the bar moves without a reload.
     await expect.poll(async () => Number(await page.textContent('#done')), { timeout: 30_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, '5-watch.png'), fullPage: true });
+    // The top of the page down to the bar, as the README shows it (docs/serve-watch.png).
+    await page.screenshot({ path: join(SHOTS, '5-watch-top.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1000 } });
     // The page reloads itself when the batch stops paying; the bar is full.
     await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('finished');
     await page.waitForSelector('#downloads');

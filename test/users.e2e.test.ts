@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSqliteReviewStore } from '../src/ledger/sqlite/sqlite-review-store.ts';
+import { openReviewStore } from '../src/serve/open-review-store.ts';
 import { verifyPassword } from '../src/serve/passwords.ts';
 import { BIN, ROOT } from './support/cli.ts';
 
@@ -34,7 +34,7 @@ describe('payout-batch users', () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 2))).toEqual([['ana', 'approver'], ['olga', 'operator']]);
 
-    const store = await openSqliteReviewStore(ledger);
+    const store = await openReviewStore(ledger);
     const olga = await store.getUser('olga');
     expect(olga?.passwordHash).not.toContain('a long password');
     expect(await verifyPassword('a long password', olga!.passwordHash)).toBe(true);

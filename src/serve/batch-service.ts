@@ -4,7 +4,7 @@ import { isProviderId, type ProviderId } from '../domain/provider-id.ts';
 import { parseMapOption } from '../read/parse-map-option.ts';
 import { isRunError } from '../run-error.ts';
 import { checkApproval, eligibleApprovers, requiredApprovals } from './approval-rules.ts';
-import { uploadPath, type DispatchRunner } from './dispatch-runner.ts';
+import { uploadPath, type DispatchRunner, type PayingElsewhere } from './dispatch-runner.ts';
 import { preparePlan, reviewRows, type PlanContext, type ReviewSummary } from './plan-upload.ts';
 import type { Review, ReviewStatus, ReviewStore, User } from './review-store.ts';
 import { ServeError } from './serve-error.ts';
@@ -45,6 +45,8 @@ export interface BatchView {
   /** Awaiting approval, and fewer people could still approve than approvals are missing. */
   no_eligible_approver: boolean;
   progress?: ProgressView;
+  /** Paying, by another server on the shared ledger (it holds the batch lock); this one waits and takes over if it stops. */
+  paying_elsewhere?: PayingElsewhere;
   reason?: string;
   ledger_batch_id?: string;
   summary: ReviewSummary;
@@ -98,6 +100,7 @@ export class BatchService {
     const required = requiredApprovals(summary.totalsByCurrency, this.approval);
     const eligible = eligibleApprovers(await this.store.listUsers(), review.uploader, approvedBy, summary.totalsByCurrency, this.approval);
     const progress = await this.progress(review);
+    const elsewhere = this.runner.elsewhere(review.id);
     return {
       id: review.id,
       status: review.status,
@@ -115,6 +118,7 @@ export class BatchService {
       eligible_approvers: eligible,
       no_eligible_approver: review.status === 'awaiting_approval' && eligible.length < required - approvedBy.length,
       ...(progress ? { progress } : {}),
+      ...(elsewhere && review.status === 'paying' ? { paying_elsewhere: elsewhere } : {}),
       ...(review.reason ? { reason: review.reason } : {}),
       ...(review.ledgerBatchId ? { ledger_batch_id: review.ledgerBatchId } : {}),
       summary,
@@ -123,6 +127,32 @@ export class BatchService {
 
   async list(): Promise<BatchView[]> {
     return Promise.all((await this.store.listReviews()).map((r) => this.view(r.id)));
+  }
+
+  /**
+   * The column mapping changed on the review page: the same file planned again with `mapLines` (one field=Header per
+   * line, as --map). The batch goes back to review with the new rows, counts and plan hash; approvals given to the old
+   * plan are dropped, so it is submitted and approved again.
+   */
+  async remap(actor: Actor, id: string, mapLines: readonly string[]): Promise<BatchView> {
+    const review = await this.get(id);
+    const from: ReviewStatus[] = ['review', 'awaiting_approval'];
+    if (!from.includes(review.status)) throw new ServeError(409, 'NOT_IN_REVIEW', `batch ${id} is ${review.status}: its mapping changes only in review or awaiting approval`);
+    let prepared;
+    let map: Record<string, string>;
+    try {
+      map = parseMapOption(mapLines.map((l) => l.trim()).filter(Boolean));
+      prepared = await preparePlan(this.ctx, { path: uploadPath(this.dataDir, review), provider: review.provider as ProviderId, sheet: review.sheet, map });
+    } catch (error) {
+      if (isRunError(error)) throw new ServeError(422, error.code, error.hint ? `${error.message} (${error.hint})` : error.message);
+      throw error;
+    }
+    if (!(await this.store.replacePlan(id, from, 'review', { map, planHash: prepared.planHash, summary: prepared.summary }, reviewRows(prepared.rows)))) {
+      throw new ServeError(409, 'STATUS_CHANGED', `batch ${id} changed meanwhile: reload it`);
+    }
+    await this.store.audit({ who: actor.user.name, action: 'remap', batchId: id, remote: actor.remote, detail: { map, from: review.planHash, plan_hash: prepared.planHash } });
+    this.runner.emit('status', id, 'review');
+    return this.view(id);
   }
 
   /** "Pay the N valid rows": the operator hands the batch to the approvers. */
@@ -179,8 +209,8 @@ export class BatchService {
   async pause(actor: Actor, id: string): Promise<BatchView> {
     const review = await this.get(id);
     if (review.status !== 'paying') throw new ServeError(409, 'NOT_PAYING', `batch ${id} is ${review.status}, not paying`);
+    if (!(await this.runner.pause(id))) throw new ServeError(409, 'NOT_PAYING_HERE', `batch ${id} is being paid by another server on this ledger: pause it there`);
     await this.store.audit({ who: actor.user.name, action: 'pause', batchId: id, remote: actor.remote });
-    if (!(await this.runner.pause(id))) throw new ServeError(409, 'NOT_PAYING_HERE', `batch ${id} is being paid by another server on this ledger`);
     return this.view(id);
   }
 
@@ -200,7 +230,8 @@ export class BatchService {
   }
 
   private async progress(review: Review): Promise<ProgressView | undefined> {
-    const live = this.runner.live(review.id);
+    // Live figures only while paying: a batch another server finished may still be winding down here.
+    const live = review.status === 'paying' ? this.runner.live(review.id) : undefined;
     if (live) {
       return {
         total: live.total,

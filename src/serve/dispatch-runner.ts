@@ -1,5 +1,6 @@
 import { ledgerRowInput } from '../plan/ledger-row-input.ts';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyRunPlan } from '../apply/apply-run-plan.ts';
@@ -8,6 +9,7 @@ import { dispatchBatch, type ProviderLane } from '../dispatch/dispatch-batch.ts'
 import type { DispatchProgress } from '../dispatch/dispatch-types.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import { collectRows } from '../ledger/collect-rows.ts';
+import { BatchLockedError } from '../ledger/ledger-error.ts';
 import { getProvider } from '../providers/registry.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { isRunError } from '../run-error.ts';
@@ -34,6 +36,15 @@ export interface RunnerOptions {
   ledgerPath: string;
   maxAttempts: number;
   log: (record: Record<string, unknown>) => void;
+  /** How long to wait before trying again a batch whose lock another server holds (default 5 s). */
+  lockRetryMs?: number;
+}
+
+/** Who holds the lock of a batch this server waits for: another server on the shared ledger. */
+export interface PayingElsewhere {
+  host: string;
+  pid: number;
+  since: string;
 }
 
 interface Running {
@@ -56,6 +67,8 @@ export const resultsDir = (dataDir: string, id: string) => join(dataDir, 'batche
  */
 export class DispatchRunner extends EventEmitter {
   private readonly running = new Map<string, Running>();
+  /** Batches another server is paying, with the timer of this server's next try. */
+  private readonly waiting = new Map<string, { holder: PayingElsewhere; timer: ReturnType<typeof setTimeout> }>();
   private closing = false;
 
   constructor(private readonly options: RunnerOptions) {
@@ -71,24 +84,60 @@ export class DispatchRunner extends EventEmitter {
     return this.running.get(id)?.progress;
   }
 
+  /** The other server paying this batch, while this one waits for its lock. */
+  elsewhere(id: string): PayingElsewhere | undefined {
+    return this.waiting.get(id)?.holder;
+  }
+
   /** Starts paying an approved (or paying) batch unless it is already being paid here. */
   start(id: string): void {
     if (this.closing || this.running.has(id)) return;
+    // The holder stays shown while this try finds out whether the lock is free (it is cleared once rows go out).
+    const wait = this.waiting.get(id);
+    if (wait) clearTimeout(wait.timer);
     const entry: Running = { stop: new AbortController(), cut: new AbortController(), done: Promise.resolve() };
     this.running.set(id, entry);
+    let lockRefused = false;
     entry.done = this.pay(id, entry)
       .catch(async (error: unknown) => {
+        const holder = lockHolder(error);
+        if (holder && entry.why === undefined) {
+          lockRefused = true;
+          return this.waitForLock(id, holder);
+        }
         const reason = isRunError(error) ? `${error.code}: ${error.message}` : (error as Error).message;
         this.options.log({ event: 'pay_failed', batch: id, message: reason });
         if (entry.why !== 'shutdown') await this.setStatus(id, ['approved', 'paying'], 'failed', reason);
       })
-      .finally(() => this.running.delete(id));
+      .finally(() => {
+        this.running.delete(id);
+        // Paid, paused, failed, or no longer to pay here: not waiting for anyone (a lock refusal set a new timer).
+        if (!lockRefused) this.waiting.delete(id);
+      });
+  }
+
+  /**
+   * Another server on the shared ledger holds the batch's lock (it is paying it): not a failure. The batch stays
+   * `paying`, the page says where, and this server tries again until that one has finished (or paused) it, or died
+   * and its lock was freed (PostgreSQL: heartbeat expiry; SQLite: its process gone), when this one carries on.
+   */
+  private waitForLock(id: string, holder: PayingElsewhere): void {
+    if (this.closing) return;
+    const first = !this.waiting.has(id);
+    const timer = setTimeout(() => this.start(id), this.options.lockRetryMs ?? 5_000);
+    timer.unref();
+    this.waiting.set(id, { holder, timer });
+    if (first) {
+      this.options.log({ event: 'paying_elsewhere', batch: id, host: holder.host, pid: holder.pid });
+      this.emit('elsewhere', id, holder);
+    }
   }
 
   /** No new rows; those in flight settle. Resolves once the dispatch has stopped. */
   async pause(id: string): Promise<boolean> {
     const entry = this.running.get(id);
-    if (!entry) return false;
+    // Waiting for another server's lock: that server pays it, and only it can pause it.
+    if (!entry || this.waiting.has(id)) return false;
     entry.why = 'pause';
     entry.stop.abort();
     await entry.done;
@@ -105,6 +154,8 @@ export class DispatchRunner extends EventEmitter {
   /** Stops taking rows; after graceMs cuts what is in flight (left `unknown`, settled on the next start). */
   async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
+    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    this.waiting.clear();
     const entries = [...this.running.values()];
     for (const entry of entries) {
       entry.why ??= 'shutdown';
@@ -178,6 +229,8 @@ export class DispatchRunner extends EventEmitter {
       onInvalid: 'skip',
       interrupted: () => entry.stop.signal.aborted,
       dispatch: async (rows) => {
+        // The lock is this server's now (applyRunPlan took it): no longer paying elsewhere.
+        this.waiting.delete(id);
         const lanes = new Map<ProviderId, ProviderLane>();
         for (const pid of new Set(rows.map((r) => r.provider))) {
           const config = ctx.config.providers[pid];
@@ -212,16 +265,43 @@ export class DispatchRunner extends EventEmitter {
     await this.setStatus(id, ['paying'], 'finished');
   }
 
+  /**
+   * The batch's files when this server's data folder lacks them (another server on the shared ledger paid it, or the
+   * folder was emptied): written again from the ledger alone, without asking the providers. Concurrent asks for one
+   * batch share one writing.
+   */
+  async ensureFiles(review: Review, names: readonly string[]): Promise<void> {
+    if (!review.ledgerBatchId || !(['finished', 'paused', 'failed'] as ReviewStatus[]).includes(review.status) || this.running.has(review.id)) return;
+    const dir = resultsDir(this.options.dataDir, review.id);
+    if (names.every((n) => existsSync(join(dir, n)))) return;
+    const key = review.id;
+    let writing = this.writing.get(key);
+    if (!writing) {
+      writing = this.writeFiles(review.id, review.ledgerBatchId, undefined).finally(() => this.writing.delete(key));
+      this.writing.set(key, writing);
+    }
+    await writing;
+  }
+
+  private readonly writing = new Map<string, Promise<void>>();
+
   /** results.csv/xlsx, statement.xlsx and reconciliation.xlsx of the batch, from the ledger (as `run` writes them). */
-  private async writeFiles(id: string, batchId: string, sessions: PreparedSessions): Promise<void> {
+  private async writeFiles(id: string, batchId: string, sessions: PreparedSessions | undefined): Promise<void> {
     const { ctx } = this.options;
     const outDir = resultsDir(this.options.dataDir, id);
     await mkdir(outDir, { recursive: true });
     const rows = await collectRows(ctx.ledger.rowsForReport({ batchId }));
     await writeResultsFile(outDir, 'both', rows.map(resultRowFromLedger));
-    const reports = await writeReports({ ledger: ctx.ledger, scope: { batchId }, environment: ctx.target, outDir, format: 'xlsx', config: ctx.config, sessions, ledgerPath: this.options.ledgerPath });
+    const reports = await writeReports({ ledger: ctx.ledger, scope: { batchId }, environment: ctx.target, outDir, format: 'xlsx', config: ctx.config, ...(sessions ? { sessions } : { notComparedReason: 'written again from the ledger on this server; not compared with the providers' }), ledgerPath: this.options.ledgerPath });
     for (const warning of reports.warnings) this.options.log({ event: 'report_warning', batch: id, warning });
   }
+}
+
+/** The holder named by a BATCH_LOCKED refusal (applyRunPlan wraps the ledger's BatchLockedError in a RunError). */
+function lockHolder(error: unknown): PayingElsewhere | undefined {
+  const cause = isRunError(error) && error.code === 'BATCH_LOCKED' ? (error as { cause?: unknown }).cause : error;
+  if (!(cause instanceof BatchLockedError)) return undefined;
+  return { host: cause.owner.host, pid: cause.owner.pid, since: cause.owner.startedAt.toISOString() };
 }
 
 type PreparedSessions = Awaited<ReturnType<typeof preparePlan>>['sessions'];

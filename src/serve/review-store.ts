@@ -1,6 +1,7 @@
 /**
  * What `payout-batch serve` keeps besides the payout ledger: users, batch reviews, approvals, the audit log. Kept in
- * the ledger (sqlite: ledger/sqlite/sqlite-review-store.ts), so every server on a shared ledger knows the same.
+ * the ledger (ledger/sqlite/sqlite-review-store.ts, ledger/postgres/pg-review-store.ts; serve/open-review-store.ts opens
+ * the one of a ledger location), so every server on a shared ledger knows the same.
  */
 export const ROLES = ['operator', 'approver', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -75,6 +76,16 @@ export interface RowFilter {
   limit: number;
 }
 
+/** A signed-in session as the ledger keeps it: the SHA-256 of its token, never the token. */
+export interface StoredSession {
+  tokenHash: string;
+  user: string;
+  createdAt: Date;
+  seenAt: Date;
+  /** Moves forward with each use: a session unused until then has ended. */
+  expiresAt: Date;
+}
+
 export type NewReview = Omit<Review, 'createdAt' | 'updatedAt' | 'ledgerBatchId' | 'reason'>;
 
 export interface ReviewStore {
@@ -92,6 +103,12 @@ export interface ReviewStore {
    * so that two requests never both move it.
    */
   transition(id: string, from: readonly ReviewStatus[], to: ReviewStatus, fields?: { planHash?: string; summary?: unknown; ledgerBatchId?: string; reason?: string }): Promise<boolean>;
+  /**
+   * A new plan of the same file (another column mapping): the review moves from one of `from` to `to` with its new map,
+   * plan hash, summary and rows, and loses its approvals — all in one transaction; false when it was in no state of
+   * `from` (nothing changed).
+   */
+  replacePlan(id: string, from: readonly ReviewStatus[], to: ReviewStatus, plan: { map: Record<string, string>; planHash: string; summary: unknown }, rows: readonly ReviewRow[]): Promise<boolean>;
   rows(id: string, filter: RowFilter): Promise<{ rows: ReviewRow[]; total: number }>;
   /** Every issue code in the review's rows, with its count. */
   codeCounts(id: string): Promise<Record<string, number>>;
@@ -101,6 +118,12 @@ export interface ReviewStore {
   approvals(batchId: string): Promise<Approval[]>;
   /** A new plan needs new approvals. */
   clearApprovals(batchId: string): Promise<void>;
+
+  createSession(session: StoredSession): Promise<void>;
+  /** The session of this token hash unless it expired by `now` (an expired one is removed). */
+  getSession(tokenHash: string, now: Date): Promise<StoredSession | undefined>;
+  touchSession(tokenHash: string, seenAt: Date, expiresAt: Date): Promise<void>;
+  deleteSession(tokenHash: string): Promise<void>;
 
   audit(entry: AuditEntry): Promise<void>;
   auditFor(batchId: string): Promise<Array<AuditEntry & { at: Date }>>;

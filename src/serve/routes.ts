@@ -2,10 +2,9 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PROVIDER_IDS } from '../domain/provider-id.ts';
-import { csvLine } from '../write/csv-line.ts';
-import { escapeCell } from '../write/escape-cell.ts';
 import type { Actor, BatchService, BatchView } from './batch-service.ts';
 import { requireCsrf } from './csrf.ts';
+import { errorReportCsv, errorReportXlsx } from './error-report.ts';
 import { resultsDir, type DispatchRunner } from './dispatch-runner.ts';
 import type { ReviewStore, RowFilter } from './review-store.ts';
 import { ServeError } from './serve-error.ts';
@@ -110,7 +109,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     }
   });
   const signOut = async (request: FastifyRequest, reply: FastifyReply) => {
-    auth.logout(request.auth!.session.token);
+    await auth.logout(request.auth!.session.token);
     await store.audit({ who: request.auth!.user.name, action: 'logout', remote: request.ip });
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return fromPage(request) ? reply.redirect('/login', 303) : reply.code(204).send();
@@ -132,6 +131,12 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { total, offset: filter.offset, limit: filter.limit, rows: rows.map((r) => ({ row: r.row, order_id: r.orderId ?? null, status: r.status, issues: r.issues.map((i) => ({ code: i.code, column: i.column ?? null, field: i.field ?? null, severity: i.severity, message: i.message })) })) };
   });
   app.post('/api/batches/:id/submit', { preHandler: [operator, requireCsrf] }, async (request, reply) => done(request, reply, await service.submit(actor(request), param(request))));
+  // The column mapping edited on the review page (`map`: one field=Header per line, as --map): planned again.
+  app.post('/api/batches/:id/map', { preHandler: [operator, requireCsrf] }, async (request, reply) => {
+    const map = bodyOf(request).map;
+    const lines = typeof map === 'string' ? map.split(/\r?\n/) : Array.isArray(map) ? map.filter((l): l is string => typeof l === 'string') : [];
+    return done(request, reply, await service.remap(actor(request), param(request), lines));
+  });
   app.post('/api/batches/:id/approve', { preHandler: [approver, requireCsrf] }, async (request, reply) => {
     const hash = bodyOf(request).plan_hash;
     return done(request, reply, await service.approve(actor(request), param(request), typeof hash === 'string' ? hash : undefined));
@@ -179,16 +184,17 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get('/api/batches/:id/files/:name', { preHandler: [any] }, async (request, reply) => {
     const id = param(request);
     const name = (request.params as { name: string }).name;
-    await service.get(id);
+    const review = await service.get(id);
     if (name === 'errors.csv') {
-      const header = ['row', 'order_id', 'status', 'code', 'column', 'message'];
-      const { rows } = await store.rows(id, { offset: 0, limit: 10_000_000 });
-      const lines = [csvLine(header)];
-      for (const r of rows) for (const i of r.issues) lines.push(csvLine([String(r.row), escapeCell(r.orderId ?? ''), r.status, i.code, escapeCell(i.column ?? ''), escapeCell(i.message)]));
-      return reply.type(CONTENT_TYPES.csv!).header('content-disposition', `attachment; filename="errors-${id}.csv"`).send(`${lines.join('\n')}\n`);
+      return reply.type(CONTENT_TYPES.csv!).header('content-disposition', `attachment; filename="errors-${id}.csv"`).send(await errorReportCsv(store, id));
     }
-    if (!(DOWNLOADS as readonly string[]).includes(name)) throw new ServeError(404, 'FILE_UNKNOWN', `no file ${name}: one of errors.csv, ${DOWNLOADS.join(', ')}`);
+    if (name === 'errors.xlsx') {
+      const body = await errorReportXlsx(store, id, join(deps.dataDir, 'tmp'));
+      return reply.type(CONTENT_TYPES.xlsx!).header('content-disposition', `attachment; filename="errors-${id}.xlsx"`).send(body);
+    }
+    if (!(DOWNLOADS as readonly string[]).includes(name)) throw new ServeError(404, 'FILE_UNKNOWN', `no file ${name}: one of errors.csv, errors.xlsx, ${DOWNLOADS.join(', ')}`);
     const path = join(resultsDir(deps.dataDir, id), name);
+    await runner.ensureFiles(review, DOWNLOADS);
     if (!existsSync(path)) throw new ServeError(404, 'FILE_NOT_READY', `${name} is written once the batch has been paid (or paused)`);
     return reply.type(CONTENT_TYPES[name.split('.').pop()!]!).header('content-disposition', `attachment; filename="${id}-${name}"`).send(createReadStream(path));
   });
@@ -210,6 +216,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const q = new URLSearchParams({ ...(filter.status ? { status: filter.status } : {}), ...(filter.code ? { code: filter.code } : {}), offset: String(offset) });
       return `/batches/${id}${partial ? '/rows' : ''}?${q}`;
     };
+    await runner.ensureFiles(await service.get(id), DOWNLOADS);
     const files = DOWNLOADS.filter((f) => existsSync(join(resultsDir(deps.dataDir, id), f)));
     const data = { title: `Batch ${id}`, me: request.auth!.user, csrf: request.auth!.session.csrf, b, rows, total, filter, fields: ROW_FIELDS, pageUrl, files, audit: await store.auditFor(id) };
     return page(reply, fragment ? '@rows' : '@batch', data);

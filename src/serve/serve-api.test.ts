@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteReviewStore } from '../ledger/sqlite/sqlite-review-store.ts';
-import { ROOT, startRecordingSimulator, type RecordingSimulator } from '../../test/support/cli.ts';
+import { openReviewStore } from './open-review-store.ts';
+import { ROOT, startRecordingSimulator, tempDir, type RecordingSimulator } from '../../test/support/cli.ts';
 import { addUsers, payoutCsv, PASSWORD, signIn, startTestServer, waitFor, type TestServer } from '../../test/support/serve.ts';
 
 let sim: RecordingSimulator;
@@ -82,7 +84,7 @@ describe('payout-batch serve API', () => {
       expect(list.body.batches.map((b: any) => [b.id, b.status, b.uploader])).toEqual([[id, 'finished', 'olga']]);
 
       // Every step in the ledger's audit log: who, what, from where.
-      const store = await openSqliteReviewStore(server.ledgerPath);
+      const store = await openReviewStore(server.ledgerPath);
       const audit = await store.auditFor(id);
       await store.close();
       expect(audit.map((e) => [e.who ?? null, e.action])).toEqual([
@@ -333,6 +335,50 @@ describe('payout-batch serve API', () => {
       },
       { auth: { maxFailuresPerUser: 3 } },
     );
+  });
+
+  it('keeps sessions in the ledger: a restart signs no one out (cookie and CSRF token still good), an unused one ends', async () => {
+    const dir = tempDir('serve-sessions-');
+    let now = Date.parse('2026-05-01T12:00:00Z');
+    const auth = { now: () => now, idleMs: 3_600_000 };
+    const first = await startTestServer({ simulatorUrl: sim.url, dir, auth });
+    await addUsers(first.ledgerPath, USERS);
+    const login = await fetch(`${first.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'olga', password: PASSWORD }) });
+    const { token, csrf_token: csrf } = (await login.json()) as { token: string; csrf_token: string };
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    await first.stop();
+
+    const second = await startTestServer({ simulatorUrl: sim.url, dir, auth });
+    try {
+      const up = await fetch(`${second.url}/api/batches`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: (() => {
+        const f = new FormData();
+        f.append('provider', 'openpay');
+        f.append('file', new Blob([payoutCsv('SESS')]), 'a.csv');
+        return f;
+      })() });
+      expect(up.status).toBe(201);
+      const { id } = (await up.json()) as { id: string };
+      // The cookie session's CSRF token is the same after the restart.
+      const submit = await fetch(`${second.url}/api/batches/${id}/submit`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } });
+      expect(submit.status).toBe(200);
+      // The ledger keeps the token's SHA-256, never the token.
+      const raw = new Database(second.ledgerPath, { readonly: true });
+      const hashes = raw.prepare('SELECT token_hash FROM serve_sessions').pluck().all() as string[];
+      raw.close();
+      expect(hashes).toEqual([createHash('sha256').update(token).digest('hex')]);
+
+      // Used 50 minutes later: still good, and its idle time starts again.
+      now += 50 * 60_000;
+      expect((await fetch(`${second.url}/api/batches`, { headers: { cookie } })).status).toBe(200);
+      now += 59 * 60_000;
+      expect((await fetch(`${second.url}/api/batches`, { headers: { cookie } })).status).toBe(200);
+      // Then unused past the idle time: ended.
+      now += 61 * 60_000;
+      expect((await fetch(`${second.url}/api/batches`, { headers: { cookie } })).status).toBe(401);
+      expect((await fetch(`${second.url}/api/batches`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('works without JavaScript: form posts with the CSRF field, answered with redirects to the pages', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DUMMY_HASH, verifyPassword } from './passwords.ts';
@@ -39,13 +39,25 @@ export interface SessionAuthOptions {
   windowMs?: number;
 }
 
+/** How stale a session's last-seen time may get before a request writes it again (one write a minute, not per request). */
+const TOUCH_AFTER_MS = 60_000;
+
+/** What the ledger keeps of a token: its SHA-256, so that a copy of the ledger signs no one in. */
+export function sessionTokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** The session's CSRF token, derived from its secret token: nothing more to store, the same on every server. */
+export function csrfTokenOf(token: string): string {
+  return createHmac('sha256', token).update('payout-batch csrf').digest('base64url');
+}
+
 /**
- * Sessions (in memory: a restart signs everyone out; users and roles stay in the ledger), login with a failure limit
- * per name and per address, and the request's user re-read from the ledger on every request, so a removed user or a
- * changed role takes effect at once.
+ * Sessions kept in the ledger (the token's hash and its idle expiry: a restart signs no one out, and every server on a
+ * shared ledger knows them), login with a failure limit per name and per address (in memory, per server), and the
+ * request's user re-read from the ledger on every request, so a removed user or a changed role takes effect at once.
  */
 export class SessionAuth {
-  private readonly sessions = new Map<string, Session>();
   private readonly failures = new Map<string, number[]>();
   private readonly now: () => number;
   private readonly idleMs: number;
@@ -74,14 +86,16 @@ export class SessionAuth {
       throw new ServeError(401, 'LOGIN_FAILED', 'wrong user name or password');
     }
     this.failures.delete(keys[0]!);
-    const session: Session = { token: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), user: user.name, createdAt: this.now(), seenAt: this.now() };
-    this.sessions.set(session.token, session);
+    const token = randomBytes(32).toString('base64url');
+    const at = this.now();
+    const session: Session = { token, csrf: csrfTokenOf(token), user: user.name, createdAt: at, seenAt: at };
+    await this.store.createSession({ tokenHash: sessionTokenHash(token), user: user.name, createdAt: new Date(at), seenAt: new Date(at), expiresAt: new Date(at + this.idleMs) });
     await this.store.audit({ who: user.name, action: 'login', remote });
     return session;
   }
 
-  logout(token: string): void {
-    this.sessions.delete(token);
+  async logout(token: string): Promise<void> {
+    await this.store.deleteSession(sessionTokenHash(token));
   }
 
   /** The signed-in user of a request (Bearer header first, else the session cookie), or undefined. */
@@ -90,18 +104,17 @@ export class SessionAuth {
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const token = bearer ?? request.cookies[SESSION_COOKIE];
     if (!token) return undefined;
-    const session = this.sessions.get(token);
-    if (!session) return undefined;
-    if (this.now() - session.seenAt > this.idleMs) {
-      this.sessions.delete(token);
-      return undefined;
-    }
-    const user = await this.store.getUser(session.user);
+    const hash = sessionTokenHash(token);
+    const now = this.now();
+    const stored = await this.store.getSession(hash, new Date(now));
+    if (!stored) return undefined;
+    const user = await this.store.getUser(stored.user);
     if (!user) {
-      this.sessions.delete(token);
+      await this.store.deleteSession(hash);
       return undefined;
     }
-    session.seenAt = this.now();
+    if (now - stored.seenAt.getTime() > TOUCH_AFTER_MS) await this.store.touchSession(hash, new Date(now), new Date(now + this.idleMs));
+    const session: Session = { token, csrf: csrfTokenOf(token), user: user.name, createdAt: stored.createdAt.getTime(), seenAt: now };
     return { session, user, via: bearer ? 'bearer' : 'cookie' };
   }
 

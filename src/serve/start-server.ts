@@ -7,17 +7,19 @@ import type { AppConfig, Target } from '../config/config-types.ts';
 import type { ProviderTarget } from '../commands/shared/provider-sessions.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
-import { openSqliteReviewStore } from '../ledger/sqlite/sqlite-review-store.ts';
 import { BatchService } from './batch-service.ts';
 import { DispatchRunner } from './dispatch-runner.ts';
+import { openReviewStore } from './open-review-store.ts';
 import { registerRoutes } from './routes.ts';
 import { SessionAuth, type SessionAuthOptions } from './session-auth.ts';
 import { UPLOAD_LIMITS } from './upload-handling.ts';
 
 export interface ServeOptions {
   ledger: LedgerStore;
-  /** The ledger file: the review store opens its own connection to it. */
+  /** The ledger as messages and reports name it (a URL's password masked). */
   ledgerPath: string;
+  /** Where the review store opens its own connection to the ledger: a file path or a postgres:// URL (default ledgerPath). */
+  ledgerLocation?: string;
   config: AppConfig;
   target: Target;
   connect(providers: readonly ProviderId[]): Promise<ProviderTarget>;
@@ -26,6 +28,8 @@ export interface ServeOptions {
   port: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
   maxAttempts?: number;
+  /** How long to wait before trying again a batch another server is paying (default 5 s). */
+  lockRetryMs?: number;
   auth?: SessionAuthOptions;
   log?: (record: Record<string, unknown>) => void;
 }
@@ -40,9 +44,9 @@ export interface RunningServer {
 /** The page and its JSON API on one fastify instance; batches left paying by an earlier server resume at once. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? (() => {});
-  const store = await openSqliteReviewStore(options.ledgerPath);
+  const store = await openReviewStore(options.ledgerLocation ?? options.ledgerPath);
   const ctx = { ledger: options.ledger, config: options.config, target: options.target, connect: options.connect };
-  const runner = new DispatchRunner({ ctx, store, dataDir: options.dataDir, ledgerPath: options.ledgerPath, maxAttempts: options.maxAttempts ?? 5, log });
+  const runner = new DispatchRunner({ ctx, store, dataDir: options.dataDir, ledgerPath: options.ledgerPath, maxAttempts: options.maxAttempts ?? 5, log, ...(options.lockRetryMs !== undefined ? { lockRetryMs: options.lockRetryMs } : {}) });
   const service = new BatchService(store, ctx, runner, options.dataDir, options.config.approval);
   const auth = new SessionAuth(store, options.auth);
   const common = { logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true } as const;

@@ -75,13 +75,18 @@ const BATCH = `<% layout('@layout') %>
 <section class="cards">
 <div class="card"><h2>Rows</h2><ul><% for (const [k, n] of Object.entries(b.counts)) { %><li><%= k %>: <strong><%= n %></strong></li><% } %></ul>
 <% if (Object.keys(b.codes).length) { %><h3>By code</h3><ul><% for (const [c, n] of Object.entries(b.codes)) { %><li><code><%= c %></code> <%= n %></li><% } %></ul><% } %>
-<a href="/api/batches/<%= b.id %>/files/errors.csv">Error report (CSV)</a></div>
+<p>Error report: <a href="/api/batches/<%= b.id %>/files/errors.csv" download>CSV</a> · <a href="/api/batches/<%= b.id %>/files/errors.xlsx" download>XLSX</a></p></div>
 <div class="card wide"><h2>To pay</h2><table><tr><th>Provider</th><th>Payouts</th><th>Amount</th><th>Fees</th><th>IVA</th><th>Debit</th><th>Balance</th></tr>
 <% for (const t of b.totals) { %><tr<%= t.short ? ' class="bad"' : '' %>><td><%= t.provider %></td><td class="num"><%= t.count %></td><td class="num"><%= t.currency %> <%= t.amount %></td><td class="num"><%= t.fee %></td><td class="num"><%= t.iva %></td><td class="num"><%= t.debit %></td><td class="num"><%= t.balance || '—' %></td></tr><% } %>
 </table><% if (s.insufficientFunds) { %><p class="error">The balance does not cover this batch (fees included).</p><% } %>
 <% if (s.duplicates.length) { %><p>Order ids already in earlier batches: <% for (const d of s.duplicates) { %><code><%= d.batchId %></code> (<%= d.rows %> rows) <% } %></p><% } %></div>
 <div class="card"><h2>Columns</h2><table><% for (const [f, h] of Object.entries(s.columns)) { %><tr><td><%= h %></td><td>→ <code><%= f %></code></td></tr><% } %></table>
-<% if (s.unused.length) { %><p>Not used: <%= s.unused.join(', ') %></p><% } %><p><%= s.format %><%= s.sheet ? ' · sheet ' + s.sheet : '' %><%= s.encoding ? ' · ' + s.encoding : '' %></p></div>
+<% if (s.unused.length) { %><p>Not used: <%= s.unused.join(', ') %></p><% } %>
+<% if ((b.status === 'review' || b.status === 'awaiting_approval') && it.me.role === 'operator') { %><details id="remap"><summary>Change the mapping</summary>
+<form method="post" action="/api/batches/<%= b.id %>/map"><input type="hidden" name="_csrf" value="<%= it.csrf %>">
+<label>One <code>field=Header</code> per line (as <code>--map</code>); the file is planned again and needs a new approval.<br>
+<textarea name="map" rows="6" cols="34"><%= Object.entries(s.columns).map(([f, h]) => f + '=' + h).join('\\n') %></textarea></label><br>
+<button name="do" value="map">Plan again with this mapping</button></form></details><% } %><p><%= s.format %><%= s.sheet ? ' · sheet ' + s.sheet : '' %><%= s.encoding ? ' · ' + s.encoding : '' %></p></div>
 <div class="card"><h2>Approval</h2><p>Needs <strong><%= b.required_approvals %></strong> approver(s) other than the uploader.</p>
 <ul><% for (const a of b.approvals) { %><li>✔ <%= a.user %> · <%= a.at.slice(0, 19).replace('T', ' ') %></li><% } %></ul>
 <% if (b.no_eligible_approver) { %><p class="error" id="no-approver">No eligible approver: no other approver can approve this batch.</p><% } %>
@@ -99,7 +104,7 @@ const BATCH = `<% layout('@layout') %>
 
 <% if (b.progress || b.status === 'paying' || b.status === 'approved') { const p = b.progress || { total: s.toPay, done: 0, failed: 0, unknown: 0 }; %>
 <section class="card" id="watch" data-events="/api/batches/<%= b.id %>/events" data-status="<%= b.status %>">
-<h2>Progress</h2><progress id="bar" max="<%= p.total || 1 %>" value="<%= p.done %>"></progress>
+<h2>Progress</h2><% if (b.paying_elsewhere) { %><p class="note" id="elsewhere">Paying on another server (<%= b.paying_elsewhere.host %>, pid <%= b.paying_elsewhere.pid %>, since <%= b.paying_elsewhere.since.slice(0, 19).replace('T', ' ') %> UTC): this server takes over if that one stops.</p><% } %><progress id="bar" max="<%= p.total || 1 %>" value="<%= p.done %>"></progress>
 <p id="progress-text"><span id="done"><%= p.done %></span> / <span id="total"><%= p.total %></span> done · failed <span id="failed"><%= p.failed %></span> · unknown <span id="unknown"><%= p.unknown %></span> · <span id="rate"><%= p.rate || 0 %></span> rows/s · ETA <span id="eta"><%= p.eta_seconds !== undefined ? p.eta_seconds + ' s' : '—' %></span></p>
 </section><% } %>
 

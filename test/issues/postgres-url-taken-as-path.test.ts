@@ -1,14 +1,15 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ROOT, runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from '../support/cli.ts';
+import { BIN, ROOT, runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from '../support/cli.ts';
 import { createTestDatabase, testPgServer, type TestDatabase } from '../support/pg-database.ts';
 
 /**
  * Issue 11: `--ledger postgres://…` was taken as a file path — a folder `postgres:` appeared in the working directory
  * and the run paid against a new, empty SQLite ledger there. A PostgreSQL URL now opens the PostgreSQL ledger; any
- * other scheme is refused in one line, and creates nothing.
+ * other scheme is refused in one line, and creates nothing. `users` and `serve` keep their records in that database too.
  */
 const sample = join(ROOT, 'samples/openpay-payouts.csv');
 const server = testPgServer();
@@ -96,15 +97,55 @@ describe.skipIf(server.url === undefined)(`users and the upload page on a postgr
     await db?.drop();
   });
 
-  it('users list is refused in one line (their records need a SQLite ledger so far), creating no file named after the URL', async () => {
+  /** A CLI child with `stdin` written to it; no file of the working folder named after the URL. */
+  function cli(args: string[], cwd: string, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(stdin);
+    return new Promise((done) => child.once('close', (code) => done({ code, stdout, stderr })));
+  }
+
+  it('users add / list keep the users in the database (no file named after the URL), and serve signs them in from it', async () => {
     db = await createTestDatabase('users');
+    const url = new URL(db.url);
+    url.password = 'hunter2';
     const cwd = tempDir();
-    const result = await runCli(['users', 'list', '--ledger', db.url], { cwd });
-    expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/need a SQLite ledger/);
-    // Refused before the database was touched: no schema was made in it.
-    expect(result.stderr).not.toMatch(/new ledger/);
-    expect(result.stderr.trim().split('\n'), result.stderr).toHaveLength(1);
+    const added = await cli(['users', 'add', 'olga', '--role', 'operator', '--password-stdin', '--ledger', url.toString()], cwd, 'a long enough password\n');
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).not.toContain('hunter2');
+    const listed = await cli(['users', 'list', '--ledger', url.toString()], cwd);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 2))).toEqual([['olga', 'operator']]);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      expect((await client.query(`SELECT name, role FROM users`)).rows).toEqual([{ name: 'olga', role: 'operator' }]);
+    } finally {
+      await client.end();
+    }
+
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ledger', url.toString(), '--data', join(cwd, 'data')], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const address = await new Promise<string>((done, fail) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('\n')) done(out.split('\n')[0]!.trim());
+        });
+        child.once('exit', (code) => fail(new Error(`serve exited ${code}: ${stderr}`)));
+      });
+      const res = await fetch(`${address}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'olga', password: 'a long enough password' }) });
+      expect(res.status).toBe(201);
+      expect(stderr).not.toContain('hunter2');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    }
     expect(readdirSync(cwd, { recursive: true }).filter((name) => String(name).includes(':') || String(name).endsWith('.sqlite'))).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -4,9 +4,10 @@ import type { ApprovalConfig } from '../../src/config/approval-config.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { openLedger } from '../../src/ledger/open-ledger.ts';
 import type { LedgerStore } from '../../src/ledger/ledger-store.ts';
-import { openSqliteReviewStore } from '../../src/ledger/sqlite/sqlite-review-store.ts';
+import { openReviewStore } from '../../src/serve/open-review-store.ts';
 import { hashPassword } from '../../src/serve/passwords.ts';
 import type { Role } from '../../src/serve/review-store.ts';
+import type { SessionAuthOptions } from '../../src/serve/session-auth.ts';
 import { startServer, type RunningServer } from '../../src/serve/start-server.ts';
 import { SIMULATOR_CREDENTIALS } from '../../src/simulator/index.ts';
 import { tempDir } from './cli.ts';
@@ -23,8 +24,9 @@ export function payoutCsv(prefix: string, good = 3): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `ledgerPath`: a ledger file or a postgres:// URL (with its password). */
 export async function addUsers(ledgerPath: string, users: Record<string, Role>): Promise<void> {
-  const store = await openSqliteReviewStore(ledgerPath);
+  const store = await openReviewStore(ledgerPath);
   for (const [name, role] of Object.entries(users)) await store.addUser({ name, role, passwordHash: await hashPassword(PASSWORD) });
   await store.close();
 }
@@ -36,9 +38,10 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { simulatorUrl: string; dir?: string; approval?: ApprovalConfig; auth?: { maxFailuresPerUser?: number } }): Promise<TestServer> {
+/** `ledger`: a postgres:// URL instead of the file `ledger.sqlite` in `dir`. */
+export async function startTestServer(options: { simulatorUrl: string; dir?: string; ledger?: string; approval?: ApprovalConfig; auth?: SessionAuthOptions; lockRetryMs?: number; dataDir?: string }): Promise<TestServer> {
   const dir = options.dir ?? tempDir('serve-');
-  const ledgerPath = join(dir, 'ledger.sqlite');
+  const ledgerPath = options.ledger ?? join(dir, 'ledger.sqlite');
   const ledger = await openLedger(ledgerPath);
   const { config } = loadConfig({ target: 'simulator', path: join(dir, 'none.json'), env: {} });
   const server = await startServer({
@@ -47,15 +50,16 @@ export async function startTestServer(options: { simulatorUrl: string; dir?: str
     config: { ...config, source: 'test', ...(options.approval ? { approval: options.approval } : {}) },
     target: 'simulator',
     connect: async () => ({ target: 'simulator', simulatorUrl: options.simulatorUrl, credentials: SIMULATOR_CREDENTIALS, close: async () => {} }),
-    dataDir: join(dir, 'data'),
+    dataDir: options.dataDir ?? join(dir, 'data'),
     host: '127.0.0.1',
+    ...(options.lockRetryMs !== undefined ? { lockRetryMs: options.lockRetryMs } : {}),
     port: 0,
     ...(options.auth ? { auth: options.auth } : {}),
   });
   return Object.assign(server, {
     ledger,
     ledgerPath,
-    dataDir: join(dir, 'data'),
+    dataDir: options.dataDir ?? join(dir, 'data'),
     async stop() {
       await server.close(2000);
       await ledger.close();

@@ -43,7 +43,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   if (!(args.maxAttempts >= 1)) throw new RunError('USAGE', '--max-attempts must be at least 1');
   const graceMs = 10_000;
   return withCommandScope({ config: args.config, target: args.target, graceMs }, async (scope) => {
-    const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger, sqliteOnly: 'the upload page (its users, reviews, approvals and audit log)' });
+    const { ledger, ledgerPath, location, kind } = await scope.openLedger({ path: args.ledger });
     // The simulator (in-process or --simulator-url) is connected once; real targets read their credentials per use.
     let simulator: ProviderTarget | undefined;
     if (args.target === 'simulator') simulator = await scope.connectTarget({ target: 'simulator', ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: PROVIDER_IDS });
@@ -52,10 +52,12 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     const server = await startServer({
       ledger,
       ledgerPath,
+      ledgerLocation: location,
       config: scope.config,
       target: args.target,
       connect: async (providers) => simulator ?? (await connectTarget({ target: args.target, providers })),
-      dataDir: resolve(args.data ?? join(dirname(ledgerPath), 'serve-data')),
+      // Beside a ledger file; for a database, in the working folder (or --data).
+      dataDir: resolve(args.data ?? (kind === 'sqlite' ? join(dirname(ledgerPath), 'serve-data') : 'serve-data')),
       host: args.host,
       port: args.port,
       ...(tls ? { tls } : {}),

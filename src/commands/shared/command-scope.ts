@@ -76,13 +76,19 @@ export interface LedgerOptions {
   newLedger?: boolean | undefined;
   /** --dry-run: never create the file; a missing ledger is read as an empty one, in memory. */
   readOnly?: boolean;
-  /** What needs a SQLite ledger (the upload page's users, reviews and audit log): a postgres:// ledger is refused before it is opened. */
-  sqliteOnly?: string;
 }
 
 export interface OpenedLedger {
   ledger: LedgerStore;
+  /** What messages show: the file path, or the URL with its password masked. */
   ledgerPath: string;
+  /**
+   * Where another connection opens the same ledger (the upload page's review store): the file path, or the URL with
+   * its password. Never for messages or logs.
+   */
+  location: string;
+  /** The ledger is a PostgreSQL database (no file beside which to keep data). */
+  kind: 'sqlite' | 'postgres';
   /** True when there was no file and an empty in-memory ledger stands in for it (readOnly only). */
   missing: boolean;
   /** Whether the path still names the file opened: 'deleted' / 'replaced' once it does not (never for `missing`). */
@@ -129,11 +135,6 @@ function resolveLedgerLocation(options: LedgerOptions, target: Target, configPat
 /** The ledger, opened by the policy of LedgerOptions; failures are RunErrors. */
 async function openCommandLedger(options: LedgerOptions, target: Target, configPath: string | undefined): Promise<OpenedLedger> {
   const location = resolveLedgerLocation(options, target, configPath);
-  if (options.sqliteOnly !== undefined && location.kind !== 'sqlite') {
-    throw new RunError('LEDGER_ERROR', `${options.sqliteOnly} need a SQLite ledger; on a PostgreSQL ledger (${location.display}) they are not supported yet`, {
-      hint: 'pass --ledger a SQLite file path',
-    });
-  }
   // What messages and logs show: the file path, or the URL with its password masked.
   const ledgerPath = location.kind === 'sqlite' ? location.path : location.display;
   const storeLocation = location.kind === 'sqlite' ? location.path : location.url;
@@ -154,7 +155,7 @@ async function openCommandLedger(options: LedgerOptions, target: Target, configP
   };
   const found = async (ledger: LedgerStore): Promise<OpenedLedger> => {
     // A database has no file whose identity could change under the run: nothing to watch.
-    if (location.kind === 'postgres') return { ledger, ledgerPath, missing: false, fileChange: () => undefined };
+    if (location.kind === 'postgres') return { ledger, ledgerPath, location: storeLocation, kind: 'postgres', missing: false, fileChange: () => undefined };
     let identity;
     try {
       identity = fileIdentity(ledgerPath);
@@ -163,7 +164,7 @@ async function openCommandLedger(options: LedgerOptions, target: Target, configP
       await ledger.close();
       throw new RunError('LEDGER_ERROR', `the ledger at ${ledgerPath} disappeared as it was opened: ${(error as Error).message}`, { cause: error });
     }
-    return { ledger, ledgerPath, missing: false, fileChange: () => fileChange(ledgerPath, identity) };
+    return { ledger, ledgerPath, location: storeLocation, kind: 'sqlite', missing: false, fileChange: () => fileChange(ledgerPath, identity) };
   };
 
   const existing = await open(storeLocation, false);
@@ -171,7 +172,7 @@ async function openCommandLedger(options: LedgerOptions, target: Target, configP
   if (options.mustExist) throw new RunError('LEDGER_ERROR', `no ledger at ${ledgerPath}`, { hint: options.mustExist.hint });
   if (options.readOnly) {
     const empty = (await open(':memory:', true))!;
-    return { ledger: empty, ledgerPath, missing: true, fileChange: () => undefined };
+    return { ledger: empty, ledgerPath, location: ':memory:', kind: 'sqlite', missing: true, fileChange: () => undefined };
   }
   if (target !== 'simulator' && !options.newLedger) {
     throw new RunError('LEDGER_MISSING', `no ledger at ${ledgerPath}: a ${target} run needs the ledger of the earlier runs, or it may pay a batch again`, {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Target } from '../../config/config-types.ts';
-import { openSqliteReviewStore } from '../../ledger/sqlite/sqlite-review-store.ts';
 import { RunError } from '../../run-error.ts';
+import { openReviewStore } from '../../serve/open-review-store.ts';
 import { hashPassword } from '../../serve/passwords.ts';
 import { ROLES, type Role } from '../../serve/review-store.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
@@ -24,8 +24,9 @@ export async function usersCommand(args: UsersArgs, io: { stdin?: NodeJS.Readabl
   if (args.name !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(args.name)) throw new RunError('USAGE', 'a user name is 1-64 letters, digits, . _ @ -');
   if (args.action === 'add' && !(args.role && (ROLES as readonly string[]).includes(args.role))) throw new RunError('USAGE', `users add needs --role ${ROLES.join('|')}`);
   return withCommandScope({ config: args.config, target: args.target, signals: false }, async (scope) => {
-    const { ledgerPath } = await scope.openLedger({ path: args.ledger, newLedger: true, sqliteOnly: 'users (the people who sign in to the upload page)' });
-    const store = await openSqliteReviewStore(ledgerPath);
+    // Opening the ledger creates or migrates it; the users are in the same file or database.
+    const { ledgerPath, location } = await scope.openLedger({ path: args.ledger, newLedger: true });
+    const store = await openReviewStore(location);
     scope.defer(() => store.close());
     if (args.action === 'list') {
       const users = await store.listUsers();

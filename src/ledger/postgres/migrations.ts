@@ -1,4 +1,5 @@
 import { KEY_OWNING_STATUSES } from '../transitions.ts';
+import { PG_REVIEW_MIGRATION } from './review-migration.ts';
 
 /**
  * The PostgreSQL schema, as an ordered list of migrations: migration i (0-based) is version i + 1 in `schema_version`,
@@ -137,4 +138,6 @@ export const PG_MIGRATIONS: readonly string[] = [
   UPDATE batches SET planned_at = updated_at
     WHERE status <> 'planned' OR row_count = 0 OR EXISTS (SELECT 1 FROM payout_rows r WHERE r.batch_id = batches.id);
   `,
+  // The users, reviews, approvals, audit log and sessions of `payout-batch serve` (review-migration.ts).
+  PG_REVIEW_MIGRATION,
 ];

@@ -8,7 +8,7 @@
  * in an INTEGER column.
  */
 
-import { REVIEW_MIGRATION } from './review-migration.ts';
+import { REVIEW_MIGRATION, SESSIONS_MIGRATION } from './review-migration.ts';
 
 const ALL_STATUSES = `'valid','invalid','duplicate','conflict','queued','sending','pending','paid','failed','unknown','not_sent'`;
 /** Must match KEY_OWNING_STATUSES in transitions.ts (a test checks). */
@@ -179,4 +179,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   UPDATE batches SET planned_at = updated_at
     WHERE status <> 'planned' OR row_count = 0 OR EXISTS (SELECT 1 FROM payout_rows r WHERE r.batch_id = batches.id);
   `,
+  // The sessions of `payout-batch serve` (review-migration.ts): a restart signs no one out.
+  SESSIONS_MIGRATION,
 ];

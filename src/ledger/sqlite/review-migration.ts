@@ -66,3 +66,20 @@ export const REVIEW_MIGRATION = `
   ) STRICT;
   CREATE INDEX audit_log_batch ON audit_log (batch_id, id);
 `;
+
+/**
+ * Sessions of `payout-batch serve`, in the ledger so that a restart signs no one out and every server on a shared
+ * ledger knows the same sessions. Only the SHA-256 of the token is kept: a copy of the ledger signs no one in.
+ * expires_at moves forward with each use (idle expiry); a row past it is refused and removed.
+ */
+export const SESSIONS_MIGRATION = `
+  CREATE TABLE serve_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_name  TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    seen_at    TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX serve_sessions_expiry ON serve_sessions (expires_at);
+  CREATE INDEX serve_sessions_user ON serve_sessions (user_name);
+`;

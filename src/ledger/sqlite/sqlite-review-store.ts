@@ -1,27 +1,27 @@
 import Database from 'better-sqlite3';
-import type { Approval, AuditEntry, NewReview, Review, ReviewRow, ReviewStatus, ReviewStore, Role, RowFilter, User } from '../../serve/review-store.ts';
+import type { Approval, AuditEntry, NewReview, Review, ReviewRow, ReviewStatus, ReviewStore, Role, RowFilter, StoredSession, User } from '../../serve/review-store.ts';
 import { LedgerError } from '../ledger-error.ts';
 import { parseLedgerLocation } from '../ledger-location.ts';
 import { openSqliteLedger } from './open-sqlite-ledger.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
-import { REVIEW_MIGRATION } from './review-migration.ts';
+import { REVIEW_MIGRATION, SESSIONS_MIGRATION } from './review-migration.ts';
 
 /**
- * The schema version the review tables arrive at (review-migration.ts), found by its place in the list so that a
- * migration added before it on another branch moves it without a second edit. A ledger below it is migrated first.
+ * The schema version the review and session tables arrive at (review-migration.ts), found by their places in the list
+ * so that a migration added before them on another branch moves it without a second edit. A ledger below it is
+ * migrated first.
  */
-const REVIEW_SCHEMA_VERSION = SQLITE_MIGRATIONS.indexOf(REVIEW_MIGRATION) + 1;
+const REVIEW_SCHEMA_VERSION = Math.max(SQLITE_MIGRATIONS.indexOf(REVIEW_MIGRATION), SQLITE_MIGRATIONS.indexOf(SESSIONS_MIGRATION)) + 1;
 
 /**
  * The ReviewStore on the SQLite ledger file: its own connection (WAL lets it sit beside the LedgerStore's), opened
  * after the ledger is migrated. Each method is one committed statement or transaction.
  */
 export async function openSqliteReviewStore(path: string, options: { now?: () => Date } = {}): Promise<ReviewStore> {
-  if (REVIEW_SCHEMA_VERSION === 0) throw new Error('review migration missing from SQLITE_MIGRATIONS');
-  // Users, reviews, approvals and the audit log live in a SQLite ledger only so far: a postgres:// location is refused
-  // here, never opened as a file path.
+  if (SQLITE_MIGRATIONS.indexOf(REVIEW_MIGRATION) < 0 || SQLITE_MIGRATIONS.indexOf(SESSIONS_MIGRATION) < 0) throw new Error('review or sessions migration missing from SQLITE_MIGRATIONS');
+  // A postgres:// location is the PostgreSQL store's (serve/open-review-store.ts), never opened as a file path.
   if (parseLedgerLocation(path).kind !== 'sqlite') {
-    throw new LedgerError('LEDGER_LOCATION_UNSUPPORTED', 'the upload page and its users need a SQLite ledger: on a PostgreSQL ledger they are not supported yet', {});
+    throw new LedgerError('LEDGER_LOCATION_UNSUPPORTED', 'not a SQLite ledger file: open a postgres:// ledger with openPgReviewStore', {});
   }
   const db = new Database(path, { timeout: 10_000, fileMustExist: true });
   if ((db.pragma('user_version', { simple: true }) as number) < REVIEW_SCHEMA_VERSION) {
@@ -35,7 +35,7 @@ export async function openSqliteReviewStore(path: string, options: { now?: () =>
   return new SqliteReviewStore(db, options.now ?? (() => new Date()));
 }
 
-interface ReviewRecord {
+export interface ReviewRecord {
   id: string;
   status: ReviewStatus;
   uploader: string;
@@ -60,7 +60,8 @@ class SqliteReviewStore implements ReviewStore {
   ) {}
 
   async addUser(user: { name: string; role: Role; passwordHash: string }) {
-    const sql = 'INSERT OR IGNORE INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)';
+    // ON CONFLICT, not OR IGNORE: OR IGNORE would also swallow a CHECK failure (a role outside the three) as "exists".
+    const sql = 'INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING';
     return this.db.prepare(sql).run(user.name, user.role, user.passwordHash, this.now().toISOString()).changes === 1;
   }
   async getUser(name: string) {
@@ -76,7 +77,7 @@ class SqliteReviewStore implements ReviewStore {
 
   async createReview(review: NewReview, rows: readonly ReviewRow[]) {
     const at = this.now().toISOString();
-    const insertRow = this.db.prepare('INSERT INTO review_rows (review_id, row_number, order_id, status, codes, issues_json, cells_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insertRow = this.insertRow();
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -84,10 +85,23 @@ class SqliteReviewStore implements ReviewStore {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(review.id, review.status, review.uploader, review.provider, review.fileName, review.storedName, review.fileHash, review.sheet ?? null, JSON.stringify(review.map), review.planHash, JSON.stringify(review.summary), at, at);
-      for (const r of rows) {
-        // Codes between spaces: a filter by code looks for ' CODE '.
-        insertRow.run(review.id, r.row, r.orderId ?? null, r.status, ` ${r.issues.map((i) => i.code).join(' ')} `, JSON.stringify(r.issues), JSON.stringify(r.cells ?? {}));
-      }
+      for (const r of rows) insertRow(review.id, r);
+    })();
+  }
+  private insertRow() {
+    const statement = this.db.prepare('INSERT INTO review_rows (review_id, row_number, order_id, status, codes, issues_json, cells_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    // Codes between spaces: a filter by code looks for ' CODE '.
+    return (id: string, r: ReviewRow) => statement.run(id, r.row, r.orderId ?? null, r.status, ` ${r.issues.map((i) => i.code).join(' ')} `, JSON.stringify(r.issues), JSON.stringify(r.cells ?? {}));
+  }
+  async replacePlan(id: string, from: readonly ReviewStatus[], to: ReviewStatus, plan: { map: Record<string, string>; planHash: string; summary: unknown }, rows: readonly ReviewRow[]) {
+    const insertRow = this.insertRow();
+    return this.db.transaction(() => {
+      const sql = `UPDATE batch_reviews SET status = ?, map_json = ?, plan_hash = ?, summary_json = ?, updated_at = ? WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`;
+      if (this.db.prepare(sql).run(to, JSON.stringify(plan.map), plan.planHash, JSON.stringify(plan.summary), this.now().toISOString(), id, ...from).changes !== 1) return false;
+      this.db.prepare('DELETE FROM review_rows WHERE review_id = ?').run(id);
+      for (const r of rows) insertRow(id, r);
+      this.db.prepare('DELETE FROM approvals WHERE batch_id = ?').run(id);
+      return true;
     })();
   }
   async getReview(id: string) {
@@ -149,7 +163,7 @@ class SqliteReviewStore implements ReviewStore {
   }
 
   async addApproval(approval: Approval) {
-    return this.db.prepare('INSERT OR IGNORE INTO approvals (batch_id, user_name, plan_hash, at) VALUES (?, ?, ?, ?)').run(approval.batchId, approval.user, approval.planHash, approval.at.toISOString()).changes === 1;
+    return this.db.prepare('INSERT INTO approvals (batch_id, user_name, plan_hash, at) VALUES (?, ?, ?, ?) ON CONFLICT (batch_id, user_name) DO NOTHING').run(approval.batchId, approval.user, approval.planHash, approval.at.toISOString()).changes === 1;
   }
   async approvals(batchId: string) {
     const records = this.db.prepare('SELECT * FROM approvals WHERE batch_id = ? ORDER BY at, user_name').all(batchId) as Array<{ batch_id: string; user_name: string; plan_hash: string; at: string }>;
@@ -157,6 +171,28 @@ class SqliteReviewStore implements ReviewStore {
   }
   async clearApprovals(batchId: string) {
     this.db.prepare('DELETE FROM approvals WHERE batch_id = ?').run(batchId);
+  }
+
+  async createSession(session: StoredSession) {
+    this.db
+      .prepare('INSERT INTO serve_sessions (token_hash, user_name, created_at, seen_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(session.tokenHash, session.user, session.createdAt.toISOString(), session.seenAt.toISOString(), session.expiresAt.toISOString());
+  }
+  async getSession(tokenHash: string, now: Date) {
+    const r = this.db.prepare('SELECT * FROM serve_sessions WHERE token_hash = ?').get(tokenHash) as SessionRecord | undefined;
+    if (!r) return undefined;
+    // ISO-8601 UTC strings of one length compare as the times they name.
+    if (r.expires_at <= now.toISOString()) {
+      this.db.prepare('DELETE FROM serve_sessions WHERE token_hash = ? OR expires_at <= ?').run(tokenHash, now.toISOString());
+      return undefined;
+    }
+    return sessionOf(r);
+  }
+  async touchSession(tokenHash: string, seenAt: Date, expiresAt: Date) {
+    this.db.prepare('UPDATE serve_sessions SET seen_at = ?, expires_at = ? WHERE token_hash = ?').run(seenAt.toISOString(), expiresAt.toISOString(), tokenHash);
+  }
+  async deleteSession(tokenHash: string) {
+    this.db.prepare('DELETE FROM serve_sessions WHERE token_hash = ?').run(tokenHash);
   }
 
   async audit(entry: AuditEntry) {
@@ -180,18 +216,30 @@ class SqliteReviewStore implements ReviewStore {
   }
 }
 
-interface UserRecord {
+export interface UserRecord {
   name: string;
   role: Role;
   password_hash: string;
   created_at: string;
 }
 
-function userOf(r: UserRecord): User {
+export interface SessionRecord {
+  token_hash: string;
+  user_name: string;
+  created_at: string;
+  seen_at: string;
+  expires_at: string;
+}
+
+export function sessionOf(r: SessionRecord): StoredSession {
+  return { tokenHash: r.token_hash, user: r.user_name, createdAt: new Date(r.created_at), seenAt: new Date(r.seen_at), expiresAt: new Date(r.expires_at) };
+}
+
+export function userOf(r: UserRecord): User {
   return { name: r.name, role: r.role, passwordHash: r.password_hash, createdAt: new Date(r.created_at) };
 }
 
-function reviewOf(r: ReviewRecord): Review {
+export function reviewOf(r: ReviewRecord): Review {
   return {
     id: r.id,
     status: r.status,
