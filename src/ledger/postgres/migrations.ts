@@ -137,4 +137,18 @@ export const PG_MIGRATIONS: readonly string[] = [
   UPDATE batches SET planned_at = updated_at
     WHERE status <> 'planned' OR row_count = 0 OR EXISTS (SELECT 1 FROM payout_rows r WHERE r.batch_id = batches.id);
   `,
+  // The request budget of each provider, shared by every worker on this database (rate-budget.ts): one row per send
+  // slot holding its last grant (server clock, ms since the epoch), and the pause a provider's 429 asked for.
+  `
+  CREATE TABLE rate_slots (
+    provider   text NOT NULL,
+    slot       integer NOT NULL CHECK (slot >= 0),
+    granted_ms bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (provider, slot)
+  );
+  CREATE TABLE rate_pauses (
+    provider        text PRIMARY KEY,
+    paused_until_ms bigint NOT NULL
+  );
+  `,
 ];
