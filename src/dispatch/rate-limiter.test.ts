@@ -44,18 +44,31 @@ describe('rate limiter', () => {
   });
 
   it('widens the margin by the lateness it measures, so that uneven delays cannot make rate + 1 in a second', async () => {
-    const quiet = createRateLimiter({ ratePerSecond: 20, now: fakeClock().now });
-    const clock = fakeClock(15);
-    const limiter = createRateLimiter({ ratePerSecond: 20, now: clock.now, sleep: clock.sleep, minMarginMs: 5, maxMarginMs: 100 });
-    const times: number[] = [];
-    for (let i = 0; i < 100; i++) {
-      await limiter.take();
-      times.push(clock.t);
-    }
-    expect(limiter.marginMs).toBe(30); // twice the 15 ms late wake-ups
-    expect(limiter.marginMs).toBeGreaterThan(quiet.marginMs);
-    // Once measured, a grant may arrive up to 30 ms later than the one before it: still 20 in any second.
-    expect(busiestWindow(times.slice(40), 1000 + 30)).toBeLessThanOrEqual(20);
+    const run = async (late: number) => {
+      const clock = fakeClock(late);
+      const limiter = createRateLimiter({ ratePerSecond: 20, now: clock.now, sleep: clock.sleep, minMarginMs: 5, maxMarginMs: 100 });
+      const times: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        await limiter.take();
+        times.push(clock.t);
+      }
+      return { times, margin: limiter.marginMs };
+    };
+    const quiet = await run(0);
+    const loaded = await run(15);
+    expect(quiet.margin).toBe(5);
+    expect(loaded.margin).toBe(30); // twice the 15 ms late wake-ups
+    // Each grant may arrive up to 30 ms later than the one before it: still 20 in any second.
+    expect(busiestWindow(loaded.times, 1000 + 30)).toBeLessThanOrEqual(20);
+  });
+
+  it('keeps its widest margin through the first window (new connections, a cold provider)', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ ratePerSecond: 20, now: clock.now, sleep: clock.sleep, minMarginMs: 5, warmUpMarginMs: 150 });
+    await limiter.take();
+    expect(limiter.marginMs).toBe(150);
+    for (let i = 0; i < 60; i++) await limiter.take();
+    expect(limiter.marginMs).toBe(5);
   });
 
   it('lets isolated 429s (5 % at random) through without pausing the provider or cutting the pace', async () => {

@@ -4,10 +4,13 @@ import { createLocalRateBudget, GrantWindow, type RateBudget } from './rate-budg
  * Requests-per-second limiter for one provider, shared by all its endpoints (and, with a shared budget, by every
  * worker on the ledger).
  *
- * - **Counted, not spaced**: a send is granted while fewer than `rate` were granted in the last second plus a margin
- *   for jitter (rate-budget.ts). The margin is the jitter this process measures — how late its waits end, how long a
- *   grant takes — doubled, between `minMarginMs` and `maxMarginMs`: a provider counting a sliding second then never
- *   sees rate + 1 even when requests are delayed unevenly on their way, and the pace lost is margin / (1 s + margin).
+ * - **Counted, then spread**: a send is granted while fewer than `rate` were granted in the last second plus a margin
+ *   for jitter (rate-budget.ts: the hard bound, kept by every worker of a shared budget together), and this process
+ *   spreads its sends evenly over that window, each allowed up to `burstMs` early so that a late wake-up is caught up,
+ *   not lost. The margin is the jitter this process measures (how late its waits end, how long a grant takes)
+ *   doubled, between `minMarginMs` and `maxMarginMs`, and `warmUpMarginMs` for the first two seconds: a provider
+ *   counting a sliding second then never sees rate + 1 while requests are delayed unevenly by less than the margin on
+ *   their way; the pace given up for it is margin / (1 s + margin).
  * - **A 429 is evidence, weighed**: the request that got it waits its Retry-After (retry-policy.ts). When 429s are a
  *   real share of what was sent in the last second (≥ `pauseShare`, at least two), the provider is at its limit: every
  *   sender of the budget pauses until the Retry-After and the pace is cut (×0.7, at most once a second, never below
@@ -40,6 +43,10 @@ export interface RateLimiterOptions {
   /** Bounds of the jitter margin (default 20 and 50 ms). */
   minMarginMs?: number;
   maxMarginMs?: number;
+  /** The margin for the first two seconds after the first grant (default 150 ms). */
+  warmUpMarginMs?: number;
+  /** How far ahead of its even spacing a send may be granted, to catch up after a late wake (default 50 ms). */
+  burstMs?: number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -48,6 +55,8 @@ const DEFAULT_PAUSE_MS = 1000;
 const CUT_FACTOR = 0.7;
 /** Jitter samples kept: the margin follows the worst of the recent ones. */
 const JITTER_SAMPLES = 64;
+/** How long after the first grant the margin stays at its widest. */
+const WARM_UP_MS = 2000;
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const rate = options.ratePerSecond;
@@ -60,6 +69,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const floorPace = Math.min(1, Math.max(options.floor ?? 0.1, 1 / rate));
   const minMargin = options.minMarginMs ?? 20;
   const maxMargin = Math.max(minMargin, options.maxMarginMs ?? 50);
+  const burstMs = options.burstMs ?? 50;
+  const warmUpMargin = Math.max(maxMargin, options.warmUpMarginMs ?? 150);
 
   // The pace: a share of the rate, cut on evidence and recovering from `recoverFrom`.
   let cutPace = 1;
@@ -69,6 +80,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const limited = new GrantWindow();
   const jitter = new Float64Array(JITTER_SAMPLES);
   let jitterNext = 0;
+  // When the next send is due if sends are spread evenly over the window (generic cell rate algorithm).
+  let paced = -Infinity;
+  let firstGrant = NaN;
 
   const pace = (t: number): number => {
     if (cutPace >= 1 || t <= recoverFrom) return cutPace;
@@ -76,6 +90,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
   const limit = (t: number): number => Math.max(1, Math.floor(rate * pace(t) + 1e-9));
   const marginMs = (): number => {
+    // The first window is the most uneven (new connections, a provider's cold start: its first requests arrive tens of
+    // ms later than the next ones): a wide margin until it is past.
+    if (Number.isNaN(firstGrant) || now() - firstGrant < WARM_UP_MS) return warmUpMargin;
     let worst = 0;
     for (const sample of jitter) worst = Math.max(worst, sample);
     return Math.min(maxMargin, Math.max(minMargin, 2 * worst));
@@ -100,6 +117,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           continue;
         }
         const asked = now();
+        // Spread over the window (the budget alone would let a whole window's worth leave at once, and a burst's
+        // requests reach the provider unevenly: new connections, queues); a grant may come up to `burstMs` early,
+        // so that waking late does not lose the pace.
+        const early = paced - burstMs - asked;
+        if (early >= 1) {
+          try {
+            await sleep(early, first.signal);
+            noteJitter(now() - (asked + early));
+          } catch {
+            // aborted: the loop rejects it
+          }
+          continue;
+        }
         let answer;
         try {
           answer = await budget.tryTake({ limit: limit(asked), windowMs: 1000 + marginMs() });
@@ -112,6 +142,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         noteJitter(answered - asked);
         if (answer.granted) {
           sends.push(answered);
+          if (Number.isNaN(firstGrant)) firstGrant = answered;
+          paced = Math.max(paced, answered) + (1000 + marginMs()) / limit(answered);
           line.shift();
           first.resolve();
           continue;
