@@ -146,6 +146,8 @@ export const PG_MIGRATIONS: readonly string[] = [
     granted_ms bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (provider, slot)
   );
+  -- A grant picks the provider's oldest slot: an index scan, not a pass over every slot (--rate 10000 has 10,000).
+  CREATE INDEX rate_slots_oldest ON rate_slots (provider, granted_ms, slot);
   CREATE TABLE rate_pauses (
     provider        text PRIMARY KEY,
     paused_until_ms bigint NOT NULL
