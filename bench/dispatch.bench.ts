@@ -3,11 +3,15 @@
  *  1. payouts/s through `payout-batch run` (durable SQLite ledger) against a simulator process with no latency;
  *  2. achieved rate / configured --rate against a simulator enforcing that same rate (and the 429s we caused);
  *  3. at 50 ms provider latency: `run` at concurrency 32 vs a plain sequential loop (one request at a time, as a
- *     script around an SDK does), both through the same Openpay adapter.
+ *     script around an SDK does), both through the same Openpay adapter;
+ *  4. 429 faults: 1,000 rows at 20–40 ms latency, `--concurrency 16 --rate 200`, with 3 % injected 429s
+ *     (Retry-After 1 s) vs the same without them (target ≥ 0.8×);
+ *  5. jitter: `--rate 50` against a simulator enforcing 50 on a sliding 1-s window with 5–30 ms latency, quiet and
+ *     beside a CPU-bound process (target achieved / configured ≥ 0.95 and zero 429s in both).
  *
- *   npm run bench:dispatch -- [--rows 20000] [--rate 200] [--latency-rows 3000]
+ *   npm run bench:dispatch -- [--rows 20000] [--rate 200] [--latency-rows 3000] [--only 4,5]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,9 +32,14 @@ const { values } = parseArgs({
     'rate-seconds': { type: 'string', default: '10' },
     'latency-rows': { type: 'string', default: '3000' },
     'sequential-rows': { type: 'string', default: '100' },
+    'fault-rows': { type: 'string', default: '1000' },
+    'jitter-rate': { type: 'string', default: '50' },
+    'jitter-seconds': { type: 'string', default: '12' },
+    only: { type: 'string', default: '1,2,3,4,5' },
   },
 });
 const work = mkdtempSync(join(tmpdir(), 'payout-bench-'));
+const only = new Set(values.only.split(',').map((s) => Number(s.trim())));
 
 /** Runs `payout-batch run` on a file and returns the dispatch figures from its log. */
 function runBatch(file: string, simulatorUrl: string, extra: string[]): { rows: number; ms: number; exit: number | null } {
@@ -46,7 +55,7 @@ function runBatch(file: string, simulatorUrl: string, extra: string[]): { rows: 
 const report: Record<string, unknown> = {};
 try {
   // 1. Throughput, no latency.
-  {
+  if (only.has(1)) {
     const rows = Number(values.rows);
     const file = join(work, 'throughput.csv');
     await generateBatch({ path: file, rows, provider: 'openpay', prefix: 'TP' });
@@ -61,7 +70,7 @@ try {
   }
 
   // 2. Rate accuracy against a provider that enforces the same rate.
-  {
+  if (only.has(2)) {
     const rate = Number(values.rate);
     const rows = rate * Number(values['rate-seconds']);
     const file = join(work, 'rate.csv');
@@ -86,7 +95,7 @@ try {
   }
 
   // 3. 50 ms latency: run (concurrency 32) vs a sequential loop over the same adapter.
-  {
+  if (only.has(3)) {
     const sim = await startSimulatorProcess(['--seed', '3', '--faults', 'latency=50..50']);
     try {
       const provider = getProvider('openpay');
@@ -124,6 +133,60 @@ try {
     } finally {
       await sim.stop();
     }
+  }
+
+  // 4. 3 % random 429s (Retry-After 1 s) vs none, same rows, latency, concurrency and rate.
+  if (only.has(4)) {
+    const file = join(work, 'faults.csv');
+    await generateBatch({ path: file, rows: Number(values['fault-rows']), provider: 'openpay', prefix: 'FL' });
+    const measure = async (faults: string) => {
+      const sim = await startSimulatorProcess(['--seed', '4', '--faults', faults]);
+      try {
+        const r = runBatch(file, sim.url, ['--rate', '200', '--concurrency', '16']);
+        const stats = await sim.stats();
+        return { per_second: Number((r.rows / (r.ms / 1000)).toFixed(1)), responses_429: stats.providers.openpay?.responses_429 ?? 0 };
+      } finally {
+        await sim.stop();
+      }
+    };
+    const without = await measure('latency=20..40');
+    const withFaults = await measure('latency=20..40,http429=0.03');
+    report.faults_429 = {
+      rows: Number(values['fault-rows']),
+      without_429_per_second: without.per_second,
+      with_3pct_429_per_second: withFaults.per_second,
+      responses_429: withFaults.responses_429,
+      ratio: Number((withFaults.per_second / without.per_second).toFixed(3)),
+      target_ratio: 0.8,
+    };
+  }
+
+  // 5. The rate held under latency jitter, quiet and beside a CPU-bound process.
+  if (only.has(5)) {
+    const rate = Number(values['jitter-rate']);
+    const file = join(work, 'jitter.csv');
+    await generateBatch({ path: file, rows: rate * Number(values['jitter-seconds']), provider: 'openpay', prefix: 'JT' });
+    const measure = async (loaded: boolean) => {
+      const hog = loaded ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
+      const sim = await startSimulatorProcess(['--seed', '5', '--rate', String(rate), '--faults', 'latency=5..30']);
+      try {
+        const r = runBatch(file, sim.url, ['--rate', String(rate), '--concurrency', '32']);
+        const stats = await sim.stats();
+        const achieved = r.rows / (r.ms / 1000);
+        return {
+          achieved_per_second: Number(achieved.toFixed(1)),
+          ratio: Number((achieved / rate).toFixed(3)),
+          peak_requests_in_one_second: stats.providers.openpay?.peak_requests_per_second,
+          responses_429: stats.providers.openpay?.responses_429,
+        };
+      } finally {
+        await sim.stop();
+        hog?.kill('SIGKILL');
+      }
+    };
+    const quiet = await measure(false);
+    const loaded = await measure(true);
+    report.jitter = { configured: rate, rows: rate * Number(values['jitter-seconds']), quiet, beside_cpu_bound_process: loaded, loaded_vs_quiet: Number((loaded.ratio / quiet.ratio).toFixed(3)), target_ratio: 0.95, target_429: 0 };
   }
   console.log(JSON.stringify(report, null, 2));
 } finally {

@@ -1,61 +1,213 @@
+import { createLocalRateBudget, GrantWindow, type RateBudget } from './rate-budget.ts';
+
 /**
- * Requests-per-second limiter for one provider, shared by all its endpoints.
+ * Requests-per-second limiter for one provider, shared by all its endpoints (and, with a shared budget, by every
+ * worker on the ledger).
  *
- * Requests are spaced evenly (one slot every 1000/rate ms) instead of bursting a bucket, so that no one-second
- * window, however it is aligned, sees more than `rate` requests — a provider counting a sliding window would
- * otherwise answer 429 to bursts we caused. A 429 pauses the provider for its Retry-After and lowers the pace;
- * the pace recovers gradually while requests go through without 429s.
+ * - **Counted, then spread**: a send is granted while fewer than `rate` were granted in the last second plus a margin
+ *   for jitter (rate-budget.ts: the hard bound, kept by every worker of a shared budget together), and this process
+ *   spreads its sends evenly over that window, each allowed up to `burstMs` early so that a late wake-up is caught up,
+ *   not lost. The margin is the jitter this process measures (how late its waits end, how long a grant takes)
+ *   doubled, between `minMarginMs` and `maxMarginMs`, and `warmUpMarginMs` for the first two seconds: a provider
+ *   counting a sliding second then never sees rate + 1 while requests are delayed unevenly by less than the margin on
+ *   their way; the pace given up for it is margin / (1 s + margin).
+ * - **A 429 is evidence, weighed**: the request that got it waits its Retry-After (retry-policy.ts). When 429s are a
+ *   real share of what was sent in the last second (≥ `pauseShare`, at least two), the provider is at its limit: every
+ *   sender of the budget pauses until the Retry-After and the pace is cut (×0.7, at most once a second, never below
+ *   `floor` of the rate). Isolated 429s — a provider's noise, 5 % at random — neither pause the provider nor cut the
+ *   pace: pausing the whole provider a second for each of them would stop it for good.
+ * - **The pace comes back with time**: after a cut it climbs linearly back to the configured rate over `recoveryMs`
+ *   counted from the end of the pause, however few requests are sent meanwhile.
  */
 export interface RateLimiter {
-  /** Resolves when the caller may send one request. */
+  /** Resolves when the caller may send one request (callers are served in order). */
   take(signal?: AbortSignal): Promise<void>;
-  /** The provider answered 429: wait `retryAfterMs` (or a default) before the next request and slow down. */
+  /** The provider answered 429 (with `retryAfterMs`, or none). */
   onRateLimited(retryAfterMs: number | undefined): void;
   /** Requests per second currently allowed. */
   readonly currentRate: number;
+  /** The margin added to the one-second window for jitter, in ms. */
+  readonly marginMs: number;
 }
 
 export interface RateLimiterOptions {
   ratePerSecond: number;
-  /** Fraction of the configured rate to aim at, leaving room for network jitter (default 0.98). */
-  headroom?: number;
+  /** Where grants and pauses are kept; default this process only. */
+  budget?: RateBudget;
+  /** Time to climb back from a cut to the configured rate (default 3000 ms). */
+  recoveryMs?: number;
+  /** Share of the last second's sends answered 429 that means the provider's limit is reached (default 0.2). */
+  pauseShare?: number;
+  /** The pace is never cut below this share of the rate (default 0.1; at least 1 request per second). */
+  floor?: number;
+  /** Bounds of the jitter margin (default 20 and 50 ms). */
+  minMarginMs?: number;
+  maxMarginMs?: number;
+  /** The margin for the first two seconds after the first grant (default 150 ms). */
+  warmUpMarginMs?: number;
+  /** How far ahead of its even spacing a send may be granted, to catch up after a late wake (default 50 ms). */
+  burstMs?: number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 const DEFAULT_PAUSE_MS = 1000;
+const CUT_FACTOR = 0.7;
+/** Jitter samples kept: the margin follows the worst of the recent ones. */
+const JITTER_SAMPLES = 64;
+/** How long after the first grant the margin stays at its widest. */
+const WARM_UP_MS = 2000;
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  if (!(options.ratePerSecond > 0)) throw new RangeError(`ratePerSecond must be > 0, got ${options.ratePerSecond}`);
+  const rate = options.ratePerSecond;
+  if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`ratePerSecond must be > 0, got ${rate}`);
   const now = options.now ?? (() => performance.now());
   const sleep = options.sleep ?? defaultSleep;
-  const maxRate = options.ratePerSecond * (options.headroom ?? 0.98);
-  let rate = maxRate;
-  let nextSlot = 0;
-  let pausedUntil = 0;
-  let sinceLastThrottle = 0;
+  const budget = options.budget ?? createLocalRateBudget({ now });
+  const recoveryMs = options.recoveryMs ?? 3000;
+  const pauseShare = options.pauseShare ?? 0.2;
+  const floorPace = Math.min(1, Math.max(options.floor ?? 0.1, 1 / rate));
+  const minMargin = options.minMarginMs ?? 20;
+  const maxMargin = Math.max(minMargin, options.maxMarginMs ?? 50);
+  const burstMs = options.burstMs ?? 50;
+  const warmUpMargin = Math.max(maxMargin, options.warmUpMarginMs ?? 150);
+
+  // The pace: a share of the rate, cut on evidence and recovering from `recoverFrom`.
+  let cutPace = 1;
+  let cutAt = -Infinity;
+  let recoverFrom = -Infinity;
+  const sends = new GrantWindow();
+  const limited = new GrantWindow();
+  const jitter = new Float64Array(JITTER_SAMPLES);
+  let jitterNext = 0;
+  // When the next send is due if sends are spread evenly over the window (generic cell rate algorithm).
+  let paced = -Infinity;
+  let firstGrant = NaN;
+
+  const pace = (t: number): number => {
+    if (cutPace >= 1 || t <= recoverFrom) return cutPace;
+    return Math.min(1, cutPace + ((1 - cutPace) * (t - recoverFrom)) / recoveryMs);
+  };
+  const limit = (t: number): number => Math.max(1, Math.floor(rate * pace(t) + 1e-9));
+  const marginMs = (): number => {
+    // The first window is the most uneven (new connections, a provider's cold start: its first requests arrive tens of
+    // ms later than the next ones): a wide margin until it is past.
+    if (Number.isNaN(firstGrant) || now() - firstGrant < WARM_UP_MS) return warmUpMargin;
+    let worst = 0;
+    for (const sample of jitter) worst = Math.max(worst, sample);
+    return Math.min(maxMargin, Math.max(minMargin, 2 * worst));
+  };
+  const noteJitter = (ms: number) => {
+    jitter[jitterNext] = Math.max(0, ms);
+    jitterNext = (jitterNext + 1) % JITTER_SAMPLES;
+  };
+
+  // Callers wait in line; only the first asks the budget, so a shared budget sees one query per grant or wait.
+  const line: Array<{ resolve: () => void; reject: (reason: unknown) => void; signal: AbortSignal | undefined }> = [];
+  let serving = false;
+  const serve = async () => {
+    if (serving) return;
+    serving = true;
+    try {
+      while (line.length > 0) {
+        const first = line[0]!;
+        if (first.signal?.aborted) {
+          line.shift();
+          first.reject(first.signal.reason);
+          continue;
+        }
+        const asked = now();
+        // Spread over the window (the budget alone would let a whole window's worth leave at once, and a burst's
+        // requests reach the provider unevenly: new connections, queues); a grant may come up to `burstMs` early,
+        // so that waking late does not lose the pace.
+        const early = paced - burstMs - asked;
+        if (early >= 1) {
+          try {
+            await sleep(early, first.signal);
+            noteJitter(now() - (asked + early));
+          } catch {
+            // aborted: the loop rejects it
+          }
+          continue;
+        }
+        let answer;
+        try {
+          answer = await budget.tryTake({ limit: limit(asked), windowMs: 1000 + marginMs() });
+        } catch (error) {
+          line.shift();
+          first.reject(error);
+          continue;
+        }
+        const answered = now();
+        noteJitter(answered - asked);
+        if (answer.granted) {
+          sends.push(answered);
+          if (Number.isNaN(firstGrant)) firstGrant = answered;
+          paced = Math.max(paced, answered) + (1000 + marginMs()) / limit(answered);
+          line.shift();
+          first.resolve();
+          continue;
+        }
+        const due = answered + answer.waitMs;
+        try {
+          await sleep(answer.waitMs, first.signal);
+        } catch {
+          continue; // aborted: the loop rejects it
+        }
+        noteJitter(now() - due);
+      }
+    } finally {
+      serving = false;
+    }
+  };
 
   return {
     get currentRate() {
-      return rate;
+      return rate * pace(now());
     },
-    async take(signal) {
-      const t = now();
-      const slot = Math.max(t, nextSlot, pausedUntil);
-      nextSlot = slot + 1000 / rate;
-      // Recover 10 % of the lost pace every `rate` requests without a 429.
-      if (rate < maxRate && ++sinceLastThrottle >= rate) {
-        rate = Math.min(maxRate, rate * 1.1);
-        sinceLastThrottle = 0;
-      }
-      const wait = slot - t;
-      if (wait >= 1) await sleep(wait, signal);
-      else if (signal?.aborted) throw signal.reason;
+    get marginMs() {
+      return marginMs();
+    },
+    take(signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      return new Promise<void>((resolve, reject) => {
+        // One that gives up while others are ahead of it leaves the line at once.
+        const onAbort = () => {
+          const i = line.indexOf(waiter);
+          if (i > 0) {
+            line.splice(i, 1);
+            reject(signal?.reason);
+          }
+        };
+        const waiter = {
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          reject: (reason: unknown) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(reason);
+          },
+          signal,
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        line.push(waiter);
+        void serve();
+      });
     },
     onRateLimited(retryAfterMs) {
-      pausedUntil = Math.max(pausedUntil, now() + (retryAfterMs ?? DEFAULT_PAUSE_MS));
-      rate = Math.max(rate * 0.5, Math.min(1, maxRate));
-      sinceLastThrottle = 0;
+      const t = now();
+      limited.push(t);
+      const recent429 = limited.drop(t - 1000);
+      const recentSends = sends.drop(t - 1000);
+      if (recent429 < 2 || recent429 < pauseShare * recentSends) return;
+      const pauseMs = retryAfterMs ?? DEFAULT_PAUSE_MS;
+      void budget.pauseFor(pauseMs).catch(() => undefined);
+      if (t - cutAt >= 1000) {
+        cutPace = Math.max(floorPace, pace(t) * CUT_FACTOR);
+        cutAt = t;
+      }
+      recoverFrom = Math.max(recoverFrom, t + pauseMs);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../providers/provider-error.ts';
-import { withRetries } from './retry-policy.ts';
+import { RATE_LIMITED_WAIT_MS, withRetries } from './retry-policy.ts';
 
 const err = (over: Partial<ConstructorParameters<typeof ProviderError>[0]>) =>
   new ProviderError({ kind: 'server', message: 'x', retryable: true, outcomeUnknown: false, ...over });
@@ -52,6 +52,23 @@ describe('retry policy', () => {
     );
     expect(result).toBe(4);
     expect(waits).toEqual([1500, 1500, 1500]);
+  });
+
+  it('waits after a 429 that gives no Retry-After, instead of retrying at once', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    await withRetries(
+      async () => {
+        if (++calls <= 2) throw err({ kind: 'rate_limited', httpStatus: 429 });
+        return calls;
+      },
+      { maxAttempts: 2, sleep: async (ms) => void waits.push(ms) },
+    );
+    expect(waits).toHaveLength(2);
+    for (const ms of waits) {
+      expect(ms).toBeGreaterThanOrEqual(RATE_LIMITED_WAIT_MS);
+      expect(ms).toBeLessThanOrEqual(2 * RATE_LIMITED_WAIT_MS);
+    }
   });
 
   it('once the signal aborts, a Retry-After is not waited out and no retry follows', async () => {

@@ -21,6 +21,9 @@ export interface RetryOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** What a 429 without a Retry-After waits before its retry (times 1 to 2, at random). */
+export const RATE_LIMITED_WAIT_MS = 1000;
+
 export async function withRetries<T>(call: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   if (!(options.maxAttempts >= 1)) throw new RangeError(`maxAttempts must be ≥ 1, got ${options.maxAttempts}`);
   const sleep = options.sleep ?? abortableSleep;
@@ -38,7 +41,10 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, opti
     onFailedAttempt: async ({ error }) => {
       if (!isRetryable(error)) return;
       options.onRetry?.(error, attempt);
-      if (isProviderError(error) && error.retryAfterMs && !options.signal?.aborted) await sleep(error.retryAfterMs, options.signal);
+      if (!isProviderError(error) || options.signal?.aborted) return;
+      // A 429 uses no attempt, so p-retry adds no backoff to it: without a Retry-After it still waits, jittered.
+      const waitMs = error.retryAfterMs || (error.kind === 'rate_limited' ? RATE_LIMITED_WAIT_MS * (1 + Math.random()) : 0);
+      if (waitMs > 0) await sleep(waitMs, options.signal);
     },
   });
 }

@@ -140,4 +140,20 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   // The users, reviews, approvals, audit log and sessions of `payout-batch serve` (review-migration.ts).
   PG_REVIEW_MIGRATION,
+  // The request budget of each provider, shared by every worker on this database (rate-budget.ts): one row per send
+  // slot holding its last grant (server clock, ms since the epoch), and the pause a provider's 429 asked for.
+  `
+  CREATE TABLE rate_slots (
+    provider   text NOT NULL,
+    slot       integer NOT NULL CHECK (slot >= 0),
+    granted_ms bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (provider, slot)
+  );
+  -- A grant picks the provider's oldest slot: an index scan, not a pass over every slot (--rate 10000 has 10,000).
+  CREATE INDEX rate_slots_oldest ON rate_slots (provider, granted_ms, slot);
+  CREATE TABLE rate_pauses (
+    provider        text PRIMARY KEY,
+    paused_until_ms bigint NOT NULL
+  );
+  `,
 ];

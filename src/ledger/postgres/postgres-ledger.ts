@@ -42,6 +42,8 @@ import { ownedMessage } from '../sqlite/rows.ts';
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
 import { ensureOpen, read, write, type PgContext, type Query } from './pg-context.ts';
 import { PG_KEY_OWNING_SQL } from './migrations.ts';
+import { createPostgresRateBudget } from './rate-budget.ts';
+import type { RateBudget } from '../../dispatch/rate-budget.ts';
 
 /**
  * The PostgreSQL ledger: the same LedgerStore, rules and transition table as the SQLite one (sqlite/), on a database
@@ -75,6 +77,11 @@ function checkEnvironment(environment: string): void {
 
 export class PostgresLedger implements LedgerStore {
   constructor(private readonly ctx: PgContext) {}
+
+  /** A provider's request budget, shared by every worker on this database (rate-budget.ts). */
+  rateBudget(provider: ProviderId): RateBudget {
+    return createPostgresRateBudget(ensureOpen(this.ctx).pool, provider);
+  }
 
   // Batches
 
