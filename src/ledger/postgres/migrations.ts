@@ -137,4 +137,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   UPDATE batches SET planned_at = updated_at
     WHERE status <> 'planned' OR row_count = 0 OR EXISTS (SELECT 1 FROM payout_rows r WHERE r.batch_id = batches.id);
   `,
+  // A batch's rows in id order, as SQLite's payout_rows_batch_id: a report of a batch pages through it by id.
+  `
+  CREATE INDEX payout_rows_batch_id ON payout_rows (batch_id, id);
+  `,
 ];

@@ -179,4 +179,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   UPDATE batches SET planned_at = updated_at
     WHERE status <> 'planned' OR row_count = 0 OR EXISTS (SELECT 1 FROM payout_rows r WHERE r.batch_id = batches.id);
   `,
+  // A batch's rows in id order: a report of a batch reads it a page at a time by id, and without this index each
+  // page sorted every row of the batch again (a million-row batch, a thousand sorts of up to a million rows).
+  `
+  CREATE INDEX payout_rows_batch_id ON payout_rows (batch_id, id);
+  `,
 ];
