@@ -1,10 +1,10 @@
 /**
  * Validate benchmark, every figure measured in this one run, on files generated here:
  *  1. CSV (1,000,000 Openpay rows): a bare csv-parse read of the file (streaming, counting records) against
- *     `payout-batch validate --format csv` on the same file; target: validate at ≥ 0.5 of csv-parse's rows/s.
+ *     `payout-batch validate --format csv` on the same file; target: validate at ≥ 0.8 of csv-parse's rows/s.
  *  2. XLSX (1,000,000 rows) with shared strings, as Excel writes text (amounts as numbers): a bare exceljs
- *     streaming read against validate; target ≥ 0.8 of exceljs's rows/s.
- *  3. Peak RSS of every validate: target ≤ 250 MB.
+ *     streaming read against validate; target ≥ 1.0 of exceljs's rows/s, peak RSS ≤ 400 MB.
+ *  3. Peak RSS of every validate: target ≤ 250 MB for the CSV, ≤ 400 MB for the XLSX.
  *
  * Each side is a child process timed from spawn to exit (the baselines are plain `node -e` scripts, validate is
  * the real CLI), so process start-up counts on both sides. Peak RSS is the child's own
@@ -38,6 +38,10 @@ const { values } = parseArgs({
 const rows = positiveInteger('rows', values.rows);
 const xlsxRows = positiveInteger('xlsx-rows', values['xlsx-rows']);
 const repeat = positiveInteger('repeat', values.repeat);
+const TARGET_CSV_RATIO = 0.8;
+const TARGET_XLSX_RATIO = 1.0;
+const TARGET_CSV_RSS_MB = 250;
+const TARGET_XLSX_RSS_MB = 400;
 
 function positiveInteger(name: string, text: string): number {
   const n = Number(text.replaceAll('_', ''));
@@ -117,7 +121,11 @@ function measure(args: string[]): Promise<Sample> {
 const rawRead = (script: string, file: string) => measure(['--input-type=module', '-e', script, file]);
 
 function validateRun(file: string): Promise<Sample> {
-  return measure([BIN, 'validate', file, '--provider', 'openpay', '--format', 'csv', '--json', '--out', join(work, `out-${Math.random().toString(36).slice(2)}`)]);
+  // A generated workbook holds a shared string per distinct text (about 2 per row: past the default read limits).
+  const limits = file.endsWith('.xlsx')
+    ? ['--max-shared-strings', String(Math.max(1_000_000, xlsxRows * 4)), '--max-shared-strings-bytes', String(Math.max(64 << 20, xlsxRows * 200))]
+    : [];
+  return measure([BIN, 'validate', file, '--provider', 'openpay', '--format', 'csv', '--json', ...limits, '--out', join(work, `out-${Math.random().toString(36).slice(2)}`)]);
 }
 
 /** The records a baseline counted, and the header row it counted with them. */
@@ -197,6 +205,7 @@ try {
   const xlsxGenerated = (performance.now() - started) / 1000;
 
   const csvRun = await compare(csv, rows, RAW_CSV);
+  console.error(`csv: ${JSON.stringify(csvRun)}`);
   const xlsxRun = await compare(xlsx, xlsxRows, RAW_XLSX);
 
   const ratio = (run: typeof csvRun) => round(run.validate.rows_per_second / run.raw.rows_per_second, 3);
@@ -210,7 +219,7 @@ try {
       raw_csv_parse: csvRun.raw,
       validate: csvRun.validate,
       ratio: ratio(csvRun),
-      target_ratio: 0.5,
+      target_ratio: TARGET_CSV_RATIO,
     },
     xlsx: {
       rows: xlsxRows,
@@ -220,17 +229,20 @@ try {
       raw_exceljs: xlsxRun.raw,
       validate: xlsxRun.validate,
       ratio: ratio(xlsxRun),
-      target_ratio: 0.8,
+      target_ratio: TARGET_XLSX_RATIO,
     },
-    // The memory target is the CSV one (a 1M-row CSV validated in ≤ 250 MB); the XLSX figure is shown beside raw
-    // exceljs's own, which holds the workbook's shared strings in memory the same way.
+    // A 1M-row CSV validated in ≤ 250 MB, a 1M-row XLSX in ≤ 400 MB (raw exceljs's own peak is shown beside it: it
+    // holds the workbook's shared strings in memory the same way).
     csv_validate_peak_rss_mb: csvRun.validate.peak_rss_mb,
-    target_csv_peak_rss_mb: 250,
+    target_csv_peak_rss_mb: TARGET_CSV_RSS_MB,
+    xlsx_validate_peak_rss_mb: xlsxRun.validate.peak_rss_mb,
+    target_xlsx_peak_rss_mb: TARGET_XLSX_RSS_MB,
     peak_rss_from: rssSource,
     met: {
-      csv_ratio: ratio(csvRun) >= 0.5,
-      xlsx_ratio: ratio(xlsxRun) >= 0.8,
-      csv_peak_rss: csvRun.validate.peak_rss_mb <= 250,
+      csv_ratio: ratio(csvRun) >= TARGET_CSV_RATIO,
+      xlsx_ratio: ratio(xlsxRun) >= TARGET_XLSX_RATIO,
+      csv_peak_rss: csvRun.validate.peak_rss_mb <= TARGET_CSV_RSS_MB,
+      xlsx_peak_rss: xlsxRun.validate.peak_rss_mb <= TARGET_XLSX_RSS_MB,
     },
   };
   console.log(JSON.stringify(report, null, 2));

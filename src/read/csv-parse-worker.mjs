@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import iconv from 'iconv-lite';
 import { CsvRecordParser, CsvSyntaxError } from './csv-records.mjs';
 import { packRecords } from './csv-thread-protocol.mjs';
+import { takeCredit } from './thread-credits.mjs';
 import { NotUtf8Error, Utf8Guard } from './utf8-guard.mjs';
 
 /** @typedef {import('./csv-thread-protocol.mjs').CsvThreadData} CsvThreadData */
@@ -15,14 +16,8 @@ import { NotUtf8Error, Utf8Guard } from './utf8-guard.mjs';
 
 const data = /** @type {CsvThreadData} */ (workerData);
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
-let credits = data.credits;
-/** @type {(() => void) | undefined} */
-let waiting;
-port.on('message', (/** @type {{ credits: number }} */ message) => {
-  credits += message.credits;
-  waiting?.();
-  waiting = undefined;
-});
+// The reader says nothing by message; the listener keeps the thread alive while it waits for a credit.
+port.on('message', () => {});
 
 /**
  * @param {CsvThreadMessage} message
@@ -40,8 +35,7 @@ pipeline(source, check, () => {});
 /** @param {string[][]} records */
 async function flush(records) {
   if (records.length === 0) return;
-  while (credits <= 0) await new Promise((resolve) => (waiting = /** @type {() => void} */ (resolve)));
-  credits--;
+  await takeCredit(data.credits);
   const packed = packRecords(records);
   send({ type: 'records', ...packed }, [/** @type {ArrayBuffer} */ (packed.widths.buffer), /** @type {ArrayBuffer} */ (packed.lengths.buffer)]);
 }

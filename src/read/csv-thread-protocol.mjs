@@ -9,7 +9,7 @@
  * @property {number} maxRecordChars
  * @property {number} maxColumns
  * @property {number} maxCellChars
- * @property {number} credits Batches the thread may send before the reader asks for more.
+ * @property {Int32Array} credits Batches the thread may send (thread-credits.mjs): shared with the reader, who adds one per batch it takes.
  */
 
 /**

@@ -7,6 +7,7 @@ import { unpackRecords, type CsvThreadData, type CsvThreadMessage } from './csv-
 import type { TextEncoding } from './detect-encoding.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
 import { threadBatches } from './thread-batches.ts';
+import { creditCounter } from './thread-credits.mjs';
 import { NotUtf8Error } from './utf8-guard.mjs';
 import { DEFAULT_READ_LIMITS, ReadLimitError, type ReadLimits } from './read-limits.ts';
 
@@ -76,11 +77,11 @@ export class CsvRecordReader implements RecordReader {
       maxRecordChars: this.limits.maxLineBytes,
       maxColumns: this.limits.maxColumns,
       maxCellChars: this.limits.maxCellChars,
-      credits: THREAD_CREDITS,
+      credits: creditCounter(THREAD_CREDITS),
     };
     // A small young generation: the thread only turns 64 KB chunks into short-lived strings.
     this.worker = new Worker(new URL('./csv-parse-worker.mjs', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 48 } });
-    this.chunks = threadBatches(this.worker, (message: CsvThreadMessage) => {
+    this.chunks = threadBatches(this.worker, data.credits, (message: CsvThreadMessage) => {
       if (message.type === 'end') return undefined;
       if (message.type === 'error') throw this.threadError(message);
       return unpackRecords(message);

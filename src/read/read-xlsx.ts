@@ -7,6 +7,7 @@ import { XmlGuard } from './xml-guard.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
 import { unpackRows, type SheetRow, type XlsxThreadData, type XlsxThreadMessage } from './xlsx-thread-protocol.ts';
 import { threadBatches } from './thread-batches.ts';
+import { creditCounter } from './thread-credits.mjs';
 import { damaged, workbookParsers, xlsxFailure as failure, type SheetModel } from './xlsx-workbook.ts';
 import { openZipEntry, type ZipDirectory, type ZipEntry } from './zip-archive.ts';
 
@@ -104,7 +105,7 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
       ...(styles ? { styles } : {}),
       sheet: part,
       sheetNo: /(\d+)\.xml$/i.exec(part.name)?.[1] ?? '1',
-      credits: THREAD_CREDITS,
+      credits: creditCounter(THREAD_CREDITS),
       sheetName: chosen.name,
       limits,
     };
@@ -141,7 +142,7 @@ export class XlsxRecordReader implements RecordReader {
     data: XlsxThreadData,
   ) {
     this.worker = new Worker(XLSX_THREAD_ENTRY, { workerData: data, resourceLimits: XLSX_THREAD_MEMORY });
-    this.chunks = threadBatches(this.worker, (message: XlsxThreadMessage) => {
+    this.chunks = threadBatches(this.worker, data.credits, (message: XlsxThreadMessage) => {
       if (message.type === 'end') return undefined;
       if (message.type === 'error') {
         if (message.runError) throw new RunError(message.runError.code as RunErrorCode, message.runError.message, message.runError.hint ? { hint: message.runError.hint } : {});

@@ -6,6 +6,7 @@ import { ReadLimitError } from './read-limits.ts';
 import { XmlGuard, type XmlGuardOptions } from './xml-guard.ts';
 import { rawCellOf } from './xlsx-cell.ts';
 import { packedTransfer, packRows, type SheetRow, type XlsxThreadData, type XlsxThreadMessage } from './xlsx-thread-protocol.ts';
+import { takeCredit } from './thread-credits.mjs';
 import { damaged, workbookParsers, type SheetReader } from './xlsx-workbook.ts';
 import { openZipEntry, type ZipEntry } from './zip-archive.ts';
 
@@ -16,13 +17,8 @@ import { openZipEntry, type ZipEntry } from './zip-archive.ts';
  */
 const data = workerData as XlsxThreadData;
 const port = parentPort!;
-let credits = data.credits;
-let waiting: (() => void) | undefined;
-port.on('message', (message: { credits: number }) => {
-  credits += message.credits;
-  waiting?.();
-  waiting = undefined;
-});
+// The reader says nothing by message; the listener keeps the thread alive while it waits for a credit.
+port.on('message', () => {});
 const send = (message: XlsxThreadMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 const { limits } = data;
@@ -82,8 +78,7 @@ try {
       rows.push({ number: row.number, cells });
     }
     if (rows.length === 0) continue;
-    while (credits <= 0) await new Promise<void>((resolve) => (waiting = resolve));
-    credits--;
+    await takeCredit(data.credits);
     const packed = packRows(rows);
     send({ type: 'rows', ...packed }, packedTransfer(packed));
   }

@@ -12,8 +12,8 @@ export interface XlsxThreadData {
   styles?: ZipEntry;
   sheet: ZipEntry;
   sheetNo: string;
-  /** Batches the thread may send before the reader asks for more. */
-  credits: number;
+  /** Batches the thread may send (thread-credits.mjs): shared with the reader, who adds one per batch it takes. */
+  credits: Int32Array;
   /** The sheet's name as the workbook lists it, for messages. */
   sheetName: string;
   limits: ReadLimits;

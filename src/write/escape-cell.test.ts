@@ -66,3 +66,28 @@ describe('escapeCell, for readers that split at another delimiter', () => {
     }
   });
 });
+
+describe('escapeCell, against its definition', () => {
+  /** The rule spelled out one character at a time: a quote before a trigger that starts a cell, past its quotes. */
+  function byDefinition(text: string): string {
+    let out = '';
+    let cellStart = true;
+    for (const ch of text) {
+      if (cellStart && ch !== '"' && FORMULA_TRIGGERS.includes(ch)) out += "'";
+      out += ch;
+      if (ch !== '"') cellStart = false;
+      if ([',', ';', '\t', '\n', '\r'].includes(ch)) cellStart = true;
+    }
+    return out;
+  }
+
+  it('escapes what the definition escapes, on random text of triggers, splitters, quotes and letters', () => {
+    const alphabet = ['a', 'Z', 'ñ', '0', ';', ',', '\t', '\n', '\r', '"', '=', '+', '-', '@', ' ', "'", 'A', '?'];
+    let seed = 29;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let n = 0; n < 5000; n++) {
+      const text = Array.from({ length: next() % 12 }, () => alphabet[next() % alphabet.length]).join('');
+      expect(escapeCell(text), JSON.stringify(text)).toBe(byDefinition(text));
+    }
+  });
+});

@@ -25,6 +25,16 @@ const SPLITTER_CODES = new Set([',', ';', '\t', '\n', '\r'].map((c) => c.charCod
 const QUOTE = 34;
 
 /**
+ * Every splitter and trigger is below "A" (0x41): one table of flags for those codes, so the loop over a cell's
+ * characters costs one comparison for a letter or digit above "@" and one array read for the rest.
+ */
+const SPLITTER = 1;
+const TRIGGER = 2;
+const FLAGS = new Uint8Array(0x41);
+for (const code of SPLITTER_CODES) FLAGS[code]! |= SPLITTER;
+for (const code of TRIGGER_CODES) FLAGS[code]! |= TRIGGER;
+
+/**
  * The text to write in a text cell, CSV or XLSX alike, so both show the same thing: a quote before a formula trigger
  * that starts the text, and before one that starts a cell any locale would split out — right after `,` `;` tab or a
  * line break (past any `"` there, or at the start, which a reader takes for the cell's quoting): `x;=cmd|' /C calc'!A0;` is
@@ -33,17 +43,26 @@ const QUOTE = 34;
  * CSV → XLSX) adds nothing.
  */
 export function escapeCell(text: string): string {
+  const n = text.length;
   let result = '';
   let last = 0;
-  // Position 0 starts a cell as every splitter does.
-  for (let i = -1; i < text.length; i++) {
-    if (i >= 0 && !SPLITTER_CODES.has(text.charCodeAt(i))) continue;
+  // Position 0 starts a cell as every splitter does: i is the splitter before the cell (-1 for the first one).
+  for (let i = -1; ; ) {
     let j = i + 1;
-    while (j < text.length && text.charCodeAt(j) === QUOTE) j++;
-    if (j < text.length && TRIGGER_CODES.has(text.charCodeAt(j))) {
-      result += `${text.slice(last, j)}'`;
-      last = j;
+    while (j < n && text.charCodeAt(j) === QUOTE) j++;
+    if (j < n) {
+      const c = text.charCodeAt(j);
+      if (c < 0x41 && (FLAGS[c]! & TRIGGER) !== 0) {
+        result += `${text.slice(last, j)}'`;
+        last = j;
+      }
     }
+    // The next splitter after i.
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x41 && (FLAGS[c]! & SPLITTER) !== 0) break;
+    }
+    if (i >= n) break;
   }
   return result === '' ? text : result + text.slice(last);
 }

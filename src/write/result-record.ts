@@ -1,5 +1,6 @@
 import { RESULT_COLUMNS } from '../domain/result-row.ts';
 import type { ResultColumn, ResultRow } from '../domain/result-row.ts';
+import { csvField } from './csv-line.ts';
 import { escapeCell } from './escape-cell.ts';
 import { isCanonicalAmount } from './format-amount.ts';
 
@@ -44,6 +45,21 @@ export function resultRecord(row: ResultRow): string[] {
     escapeCell(row.note),
     escapeCell(row.updated_at),
   ];
+}
+
+/**
+ * A results row as its CSV line, the same text as csvLine(resultRecord(row)) (result-record.test.ts) without the
+ * array between them: written once per row of a million-row file.
+ */
+export function resultLine(row: ResultRow): string {
+  return (
+    `${csvField(resultField('row', row.row))},${csvField(escapeCell(row.order_id))},${csvField(escapeCell(row.provider))},` +
+    `${csvField(escapeCell(row.status))},${csvField(escapeCell(row.error_code))},${csvField(escapeCell(row.error_message))},` +
+    `${csvField(escapeCell(row.warning))},${csvField(resultField('amount', row.amount))},${csvField(escapeCell(row.currency))},` +
+    `${csvField(escapeCell(row.account))},${csvField(escapeCell(row.name))},${csvField(escapeCell(row.provider_id))},` +
+    `${csvField(escapeCell(row.provider_status))},${csvField(resultField('attempts', row.attempts))},${csvField(escapeCell(row.note))},` +
+    csvField(escapeCell(row.updated_at))
+  );
 }
 
 /** Applies a patch to a record already in CSV form; every patched value goes through the same escaping. */

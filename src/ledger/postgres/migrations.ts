@@ -156,4 +156,8 @@ export const PG_MIGRATIONS: readonly string[] = [
     paused_until_ms bigint NOT NULL
   );
   `,
+  // A batch's rows in id order, as SQLite's payout_rows_batch_id: a report of a batch pages through it by id.
+  `
+  CREATE INDEX payout_rows_batch_id ON payout_rows (batch_id, id);
+  `,
 ];

@@ -181,4 +181,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `,
   // The sessions of `payout-batch serve` (review-migration.ts): a restart signs no one out.
   SESSIONS_MIGRATION,
+  // A batch's rows in id order: a report of a batch reads it a page at a time by id, and without this index each
+  // page sorted every row of the batch again (a million-row batch, a thousand sorts of up to a million rows).
+  `
+  CREATE INDEX payout_rows_batch_id ON payout_rows (batch_id, id);
+  `,
 ];
