@@ -25,6 +25,8 @@ describe('local time', () => {
   it('knows zones by their IANA names and each provider by its country', () => {
     expect(checkTimeZone('America/Mexico_City')).toBe('America/Mexico_City');
     expect(checkTimeZone(' UTC ')).toBe('UTC');
+    expect(checkTimeZone('america/mexico_city')).toBe('America/Mexico_City');
+    expect(checkTimeZone('America/Argentina/Buenos_Aires')).toBe('America/Argentina/Buenos_Aires');
     expect(checkTimeZone('Mexico/Ciudad')).toBeUndefined();
     expect(checkTimeZone('')).toBeUndefined();
     expect(zoneOf('zenrise')).toBe('America/Argentina/Buenos_Aires');

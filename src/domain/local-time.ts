@@ -15,12 +15,17 @@ export const PROVIDER_TIME_ZONES: Record<ProviderId, string> = {
 /** When no provider names the zone (a report over several providers, no --tz): 3 of the 4 providers are Mexican. */
 export const DEFAULT_TIME_ZONE = 'America/Mexico_City';
 
-/** The zone's canonical IANA name, or undefined when Intl does not know it ("UTC" and "Etc/GMT+6" are zones too). */
+/**
+ * The zone's IANA name, or undefined when Intl does not know it ("UTC" and "Etc/GMT+6" are zones too). Spelled as
+ * typed, in Intl's letter case: ICU resolves some names to older aliases (America/Argentina/Buenos_Aires →
+ * America/Buenos_Aires), which would read as a different zone in a header.
+ */
 export function checkTimeZone(name: string): string | undefined {
   const trimmed = name.trim();
   if (trimmed === '') return undefined;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: trimmed }).resolvedOptions().timeZone;
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: trimmed }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() === trimmed.toLowerCase() ? resolved : trimmed;
   } catch {
     return undefined;
   }
