@@ -99,6 +99,9 @@ describe('issue 13: statements per provider account, with opening balances', () 
       expect(cents(closing[p]!.balance), p).toBe(simulatorBalance(sims, p));
     }
     expect(report.summary!.warnings.join(' ')).toMatch(/digitalfemsa MXN: opening balance not given.*--opening-balance digitalfemsa=AMOUNT/);
+    expect(report.summary!.time_zones).toEqual({ conekta: 'America/Mexico_City', digitalfemsa: 'America/Mexico_City', openpay: 'America/Mexico_City', zenrise: 'America/Argentina/Buenos_Aires' });
+    const text = await runCli(['report', '--batch', batchId, '--ledger', ledger, '--out', join(dir, 'plain-text'), '--format', 'csv']);
+    expect(text.stdout).toContain('dates    America/Mexico_City (conekta, digitalfemsa, openpay); America/Argentina/Buenos_Aires (zenrise)');
 
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(join(out, 'statement.xlsx'));
@@ -131,6 +134,7 @@ describe('issue 13: statements per provider account, with opening balances', () 
     const report = await runCli(['report', '--batch', batchId, '--provider', 'zenrise', '--opening-balance', '1500000.00', '--ledger', ledger, '--config', fees0, '--simulator-url', sim.url, '--out', out, '--format', 'csv', '--json']);
     expect([0, 3], report.stderr).toContain(report.code);
     expect(report.summary!.scope).toBe(`batch ${batchId}, zenrise only`);
+    expect(report.summary!.time_zones).toEqual({ zenrise: 'America/Argentina/Buenos_Aires' });
     const lines = statement(out);
     expect(new Set(lines.map((l) => l.provider))).toEqual(new Set(['zenrise']));
     expect(lines.filter((l) => l.line === 'payout').every((l) => l.time_zone === 'America/Argentina/Buenos_Aires')).toBe(true);

@@ -162,9 +162,11 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     files.push(...report.files);
     warnings.push(...report.warnings, ...unknownWords.warnings());
     const exitCode = decideExitCode({ counts: tally.countsRecord(), exceptions: report.exceptions, notCompared: report.notCompared.length, unknownProviderStatuses: unknownWords.rows });
+    const zones = Object.fromEntries([...providers].sort().map((p) => [p, timeZone ?? PROVIDER_TIME_ZONES[p]] as const));
     const summary = {
       command: 'report',
       scope: describeScope(reportScope, provider),
+      timeZones: zones,
       ledgerPath,
       outDir,
       files,
@@ -183,6 +185,8 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
 interface ReportSummary {
   command: string;
   scope: string;
+  /** provider → the zone its statement dates are shown in. */
+  timeZones: Record<string, string>;
   ledgerPath: string;
   outDir: string;
   files: string[];
@@ -201,6 +205,7 @@ function formatJson(s: ReportSummary, scope: ReportScopeOption): string {
     command: s.command,
     scope: s.scope,
     ...('batchId' in scope ? { batch_id: scope.batchId } : {}),
+    time_zones: s.timeZones,
     ledger_path: s.ledgerPath,
     out_dir: s.outDir,
     files: s.files,
@@ -217,7 +222,12 @@ function formatJson(s: ReportSummary, scope: ReportScopeOption): string {
 const NOT_COMPARED = 'not compared';
 
 function formatText(s: ReportSummary): string {
-  const lines = [`report: ${s.scope}`, `ledger   ${s.ledgerPath}`, ''];
+  const lines = [`report: ${s.scope}`, `ledger   ${s.ledgerPath}`];
+  // The zone of the statements' dates, per provider: one line even when they differ.
+  const byZone = new Map<string, string[]>();
+  for (const [p, zone] of Object.entries(s.timeZones)) byZone.set(zone, [...(byZone.get(zone) ?? []), p]);
+  if (byZone.size > 0) lines.push(`dates    ${[...byZone].map(([zone, ps]) => `${zone} (${ps.join(', ')})`).join('; ')}`);
+  lines.push('');
   for (const file of s.files) lines.push(`wrote    ${file}`);
   let exceptions = s.exceptions > 0 ? `${s.exceptions} (reconciliation.xlsx, sheet Exceptions)` : 'none';
   if (s.notCompared.length > 0) {
