@@ -100,11 +100,13 @@ export async function runCli(argv: string[]): Promise<number> {
       'report',
       'Regenerate results, statement and reconciliation for a batch or a date range.',
       (y) => targetOptions(scopeOptions(y))
-        .option('from', { type: 'string', describe: 'First UTC day (YYYY-MM-DD, inclusive), with --to' })
-        .option('to', { type: 'string', describe: 'Last UTC day (YYYY-MM-DD, inclusive), with --from' })
+        .option('from', { type: 'string', describe: 'First day (YYYY-MM-DD, inclusive, in --tz), with --to' })
+        .option('to', { type: 'string', describe: 'Last day (YYYY-MM-DD, inclusive, in --tz), with --from' })
+        .option('provider', { type: 'string', describe: "Only this provider's rows and account statement (openpay, conekta, digitalfemsa, zenrise)" })
+        .option('tz', { type: 'string', describe: 'Time zone of every date and of --from/--to, e.g. UTC (default: config "timeZone", else the provider\'s country: America/Mexico_City, or America/Argentina/Buenos_Aires for zenrise)' })
         .option('out', { type: 'string', describe: 'Output folder (default: a new folder under output/); one holding files is refused without --force' })
         .option('force', { type: 'boolean', default: false, describe: 'Replace the files of an --out folder that already holds some' })
-        .option('opening-balance', { type: 'string', describe: 'Opening balance for the statement, e.g. 250000.00' })
+        .option('opening-balance', { type: 'string', array: true, describe: 'Opening balance of an account, PROVIDER=AMOUNT (repeatable, e.g. zenrise=250000.00), or one AMOUNT when the scope has one account' })
         .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
         .option('config', { type: 'string', describe: 'Config file (fees, base URLs)' }),

@@ -14,6 +14,7 @@ import { runCommand } from '../src/commands/run/run-command.ts';
 import type { AppConfig } from '../src/config/config-types.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import type { Minor } from '../src/domain/money.ts';
+import { localDay } from '../src/domain/local-time.ts';
 import { PROVIDER_IDS, type ProviderId } from '../src/domain/provider-id.ts';
 import type { LedgerStore } from '../src/ledger/ledger-store.ts';
 import { openLedger } from '../src/ledger/open-ledger.ts';
@@ -104,7 +105,7 @@ function cents(value: unknown): Minor {
 function statementTable(sheet: ExcelJS.Worksheet): { header: number; lines: ExcelJS.Row[]; closing: ExcelJS.Row; opening: ExcelJS.Row } {
   let header = 0;
   sheet.eachRow((row, n) => {
-    if (!header && row.getCell(1).value === 'Date' && row.getCell(4).value === 'Description') header = n;
+    if (!header && /^Date \(/.test(String(row.getCell(1).value)) && row.getCell(4).value === 'Description') header = n;
   });
   expect(header).toBeGreaterThan(0);
   const rows: ExcelJS.Row[] = [];
@@ -531,12 +532,13 @@ describe('a ledger of two batches through two providers', () => {
     };
     expect(closings(join(dir, 'all'))).toEqual({ openpay: balances['openpay:msimpayoutbatch00001'], conekta: balances['conekta:key_SimPayoutBatchConekta01'] });
 
-    // The range spans the UTC days the two batches were recorded on (read from the ledger, not the wall clock), and
+    // The range spans the local days the two batches were recorded on (read from the ledger, not the wall clock), and
     // the day after, where a settlement recorded just past midnight falls.
     const ledger = await openLedger(ledgerPath);
     const recorded = (await ledger.listBatches()).map((b) => b.createdAt.getTime()).sort((a, b) => a - b);
     await ledger.close();
-    const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    // Days as Mexico City lives them: report reads --from/--to in the providers' zone (both are Mexican).
+    const utcDay = (ms: number) => localDay(new Date(ms), 'America/Mexico_City');
     const range = await runCli(['report', '--from', utcDay(recorded[0]!), '--to', utcDay(recorded.at(-1)! + 86_400_000), '--ledger', ledgerPath, '--simulator-url', sim.url, '--config', fees0, '--out', join(dir, 'range'), '--format', 'csv', '--json']);
     expect(range.code, range.stderr).toBe(3);
     expect(closings(join(dir, 'range'))).toEqual(closings(join(dir, 'all')));

@@ -35,6 +35,8 @@ export interface AppConfig {
   approval?: ApprovalConfig;
   /** "limits": what a payout file may hold (read/read-limits.ts); a flag overrides its key. */
   limits: Partial<ReadLimits>;
+  /** "timeZone": the IANA zone of every date shown and of report's --from/--to days; else each provider's country's. */
+  timeZone?: string;
 }
 
 export interface ConfigResult {

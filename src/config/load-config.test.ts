@@ -132,6 +132,15 @@ describe('normalizeConfig: base URLs', () => {
     expect(errors[0]).not.toContain('sk_live_SECRET');
   });
 
+  it('reads "timeZone" as an IANA zone, and refuses one Intl does not know', () => {
+    const errors: string[] = [];
+    expect(normalizeConfig({ timeZone: 'America/Argentina/Buenos_Aires' }, 'simulator', 'c.json', errors, []).timeZone).toBe('America/Argentina/Buenos_Aires');
+    expect(errors).toEqual([]);
+    const bad: string[] = [];
+    expect(normalizeConfig({ timeZone: 'CDMX' }, 'simulator', 'c.json', bad, []).timeZone).toBeUndefined();
+    expect(bad.join(' ')).toContain('"timeZone"');
+  });
+
   it('reads "limits": known names with positive whole numbers; anything else is an error naming the key', () => {
     const errors: string[] = [];
     const config = normalizeConfig({ limits: { maxRows: 50, maxSharedStrings: 10 } }, 'simulator', 'c.json', errors, []);

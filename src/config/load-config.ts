@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { checkTimeZone } from '../domain/local-time.ts';
 import { PROVIDER_IDS, type ProviderId } from '../domain/provider-id.ts';
 import { parseLedgerLocation } from '../ledger/ledger-location.ts';
 import { checkRealBaseUrl } from '../providers/base-urls.ts';
@@ -85,7 +86,7 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
     return config;
   }
   for (const key of Object.keys(raw)) {
-    if (key !== 'ledger' && key !== 'providers' && key !== 'approval' && key !== 'limits' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
+    if (key !== 'ledger' && key !== 'providers' && key !== 'approval' && key !== 'limits' && key !== 'timeZone' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
   }
   if (raw.ledger !== undefined) {
     if (typeof raw.ledger === 'string' && raw.ledger.trim()) {
@@ -96,6 +97,11 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
         errors.push(`${source}: "ledger": ${(error as Error).message}`);
       }
     } else errors.push(`${source}: "ledger" must be a file path or a postgres:// URL`);
+  }
+  if (raw.timeZone !== undefined) {
+    const zone = typeof raw.timeZone === 'string' ? checkTimeZone(raw.timeZone) : undefined;
+    if (zone) config.timeZone = zone;
+    else errors.push(`${source}: "timeZone" must be an IANA time zone such as America/Mexico_City`);
   }
   if (raw.approval !== undefined) config.approval = parseApprovalConfig(raw.approval, source, errors, parseDecimal);
   if (raw.limits !== undefined) {

@@ -26,8 +26,22 @@ describe('fieldForHeader', () => {
     expect(fieldForHeader(header)).toBe(field);
   });
 
+  it.each([
+    ['Folio', 'order_id'], ['No. Folio', 'order_id'], ['Nro. Orden', 'order_id'], ['N° de orden', 'order_id'], ['Nº de Orden', 'order_id'],
+    ['NRO DE ORDEN', 'order_id'], ['Número de orden', 'order_id'],
+    ['Razón Social', 'name'], ['RAZON SOCIAL', 'name'], ['Nombre o Razón Social', 'name'], ['Beneficiario/Titular', 'name'],
+    ['Titular de la cuenta', 'name'], ['Apellido y Nombre', 'name'],
+    ['Alias CBU', 'account'], ['CBU/CVU', 'account'], ['CBU o CVU', 'account'], ['CVU / CBU', 'account'], ['Alias/CBU/CVU', 'account'],
+    ['Cuenta CLABE', 'account'], ['CLABE destino', 'account'],
+    ['Importe neto', 'amount'], ['Monto a pagar', 'amount'],
+  ])('MX/AR export header %s → %s (issue 13)', (header, field) => {
+    expect(fieldForHeader(header)).toBe(field);
+  });
+
   it('leaves unknown headers unmatched', () => {
     expect(fieldForHeader('Monto Total')).toBeUndefined();
+    expect(fieldForHeader('Importe bruto')).toBeUndefined();
+    expect(fieldForHeader('Fecha de pago')).toBeUndefined();
     expect(fieldForHeader('Fecha')).toBeUndefined();
   });
 });

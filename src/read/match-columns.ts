@@ -22,18 +22,30 @@ const ALIASES: Record<CanonicalField, readonly string[]> = {
   order_id: [
     'order_id', 'orderid', 'external_reference', 'externalReference', 'reference', 'referencia', 'orden',
     'id_orden', 'referencia externa', 'numero de orden', 'id externo',
+    // ERP and bank exports: "Folio" (MX), "Nro. Orden" / "N° de orden" (AR); ° and º drop out when normalized.
+    'folio', 'no. folio', 'numero de folio', 'nro. orden', 'nro. de orden', 'n° de orden', 'n° orden', 'nº de orden',
+    'no. de orden', 'no. orden', 'num. orden', 'orden de pago', 'nro. orden de pago',
   ],
-  amount: ['amount', 'monto', 'importe'],
+  amount: ['amount', 'monto', 'importe', 'importe neto', 'monto neto', 'importe a pagar', 'monto a pagar', 'importe a transferir', 'monto a transferir'],
   currency: ['currency', 'moneda', 'divisa'],
   account: [
     'account', 'clabe', 'cbu', 'cvu', 'alias', 'account_number', 'cuenta', 'destination', 'clabe interbancaria',
     'numero de cuenta', 'nro de cuenta', 'nro cuenta', 'cbu/cvu', 'cbu/cvu/alias', 'cuenta destino',
     'destination account',
+    // AR: the alias CBU and the CBU/CVU in any order and spelling; MX: "Cuenta CLABE".
+    'alias cbu', 'alias cvu', 'alias cbu/cvu', 'cbu/alias', 'cvu/cbu', 'cbu o cvu', 'cbu o alias', 'cbu/cvu o alias',
+    'alias/cbu/cvu', 'cbu destino', 'cvu destino', 'cuenta clabe', 'clabe destino', 'clabe del beneficiario',
+    'cuenta del beneficiario',
   ],
   name: [
     'name', 'beneficiary', 'holder_name', 'account_holder_name', 'beneficiario', 'titular', 'nombre',
     'beneficiary name', 'account holder', 'nombre beneficiario', 'nombre del beneficiario', 'nombre del titular',
     'nombre titular', 'nombre completo',
+    // The legal name of a company payee, and the ways exports spell the holder.
+    'razon social', 'razón social', 'nombre o razon social', 'nombre o razón social', 'nombre/razon social',
+    'razon social/nombre', 'beneficiario/titular', 'titular/beneficiario', 'titular de la cuenta', 'titular cuenta',
+    'nombre del titular de la cuenta', 'beneficiario nombre', 'nombre y apellido', 'apellido y nombre',
+    'nombre del proveedor',
   ],
   email: ['email', 'correo', 'e-mail', 'correo electrónico', 'mail'],
   phone: ['phone', 'telefono', 'teléfono', 'celular', 'phone number', 'movil', 'mobile', 'tel'],

@@ -3,7 +3,8 @@ import { RunError } from '../run-error.ts';
 import { detectDelimiter } from './detect-delimiter.ts';
 import { matchColumns, namedFields, type ColumnMap } from './match-columns.ts';
 import { CsvRecordReader } from './read-csv.ts';
-import { openXlsx } from './read-xlsx.ts';
+import { openXlsx, visibleWorksheets } from './read-xlsx.ts';
+import type { ZipDirectory } from './zip-archive.ts';
 import type { PeekedRecord, RecordReader } from './record-reader.ts';
 import { sniffFile } from './sniff-file.ts';
 import type { TextEncoding } from './detect-encoding.ts';
@@ -141,6 +142,63 @@ export async function openBatch(path: string, options: OpenBatchOptions): Promis
     };
   } catch (error) {
     reader.close();
+    if (error instanceof RunError && error.code === 'COLUMNS_MISSING' && sniffed.format === 'xlsx' && details.sheet !== undefined) {
+      throw await withOtherSheets(error, path, sniffed.zip, details.sheet, map, options.requiredFields, limits);
+    }
     throw error;
   }
+}
+
+/**
+ * COLUMNS_MISSING on one sheet of a workbook: the payouts are often on another (an "Instrucciones" sheet first).
+ * The error then lists every other visible sheet's header, and the hint names a sheet whose header has every
+ * required column. Only on this error path are the other sheets opened, one at a time, their first rows only.
+ */
+async function withOtherSheets(
+  error: RunError,
+  path: string,
+  zip: ZipDirectory,
+  chosen: string,
+  map: ColumnMap,
+  required: readonly CanonicalField[],
+  limits: ReadLimits,
+): Promise<RunError> {
+  let names: string[];
+  try {
+    names = (await visibleWorksheets(path, zip, limits)).filter((name) => name !== chosen);
+  } catch {
+    return error;
+  }
+  if (names.length === 0) return error;
+  const described: string[] = [];
+  let fits: string | undefined;
+  for (const name of names) {
+    const reader = await openXlsx(path, zip, name, limits).catch(() => undefined);
+    if (!reader) {
+      described.push(`${JSON.stringify(name)}: (could not be read)`);
+      continue;
+    }
+    try {
+      const { header } = await findHeader(reader, map, required, `sheet ${JSON.stringify(name)}`);
+      const headers = headerTexts(header);
+      const named = headers.filter((h) => h.trim() !== '');
+      described.push(`${JSON.stringify(name)}: ${named.length === 0 ? '(none)' : named.map((h) => JSON.stringify(h)).join(', ')}`);
+      if (fits === undefined) {
+        try {
+          matchColumns(headers, map, required);
+          fits = name;
+        } catch {
+          // Not this one either.
+        }
+      }
+    } catch {
+      described.push(`${JSON.stringify(name)}: (no rows)`);
+    } finally {
+      reader.close();
+    }
+  }
+  return new RunError('COLUMNS_MISSING', `sheet ${JSON.stringify(chosen)}: ${error.message}; other sheets: ${described.join('; ')}`, {
+    hint: fits !== undefined ? `the payouts look like they are on sheet ${JSON.stringify(fits)}: pass --sheet ${JSON.stringify(fits)}` : (error.hint ?? 'name the sheet with the payouts with --sheet'),
+    cause: error,
+  });
 }

@@ -124,6 +124,44 @@ describe('openBatch on XLSX', () => {
       await expectRunError(openBatch(await write('other.xlsx', [['Fecha', 'Cargo'], ['2025-10-01', 5]]), { requiredFields: REQUIRED }), 'COLUMNS_MISSING');
     });
 
+    async function writeSheets(name: string, sheets: Array<[string, unknown[][]]>): Promise<string> {
+      const path = join(dir, name);
+      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: true });
+      for (const [sheetName, rows] of sheets) {
+        const sheet = workbook.addWorksheet(sheetName);
+        for (const row of rows) sheet.addRow(row).commit();
+        sheet.commit();
+      }
+      await workbook.commit();
+      return path;
+    }
+    const INSTRUCTIONS: [string, unknown[][]] = ['Instrucciones', [['Llene la hoja Dispersión con un pago por fila.'], ['No cambie los encabezados.']]];
+    const PAYOUTS: [string, unknown[][]] = ['Dispersión', [['Folio', 'CLABE', 'Razón Social', 'Importe neto'], ['F-1', '012180001183597198', 'Aceros del Norte SA de CV', '1500.00']]];
+
+    it('finds --sheet Dispersion in "Dispersión", sheet names matched like headers (issue 13)', async () => {
+      const path = await writeSheets('accented.xlsx', [INSTRUCTIONS, PAYOUTS]);
+      for (const wanted of ['Dispersion', 'DISPERSIÓN', ' dispersion ']) {
+        const batch = await openBatch(path, { requiredFields: REQUIRED, sheet: wanted });
+        expect(batch.sheet, wanted).toBe('Dispersión');
+        // MX export headers, no --map: Folio, Razón Social, Importe neto.
+        expect(batch.columns).toEqual({ order_id: 'Folio', account: 'CLABE', name: 'Razón Social', amount: 'Importe neto' });
+        expect((await readAll(batch)).map(texts)).toEqual([{ order_id: 'F-1', account: '012180001183597198', name: 'Aceros del Norte SA de CV', amount: '1500.00' }]);
+      }
+      await expectRunError(openBatch(path, { requiredFields: REQUIRED, sheet: 'Dispersiones' }), 'SHEET_NOT_FOUND');
+    });
+
+    it('with an instructions sheet first, COLUMNS_MISSING lists every sheet\'s headers and names the sheet to use (issue 13)', async () => {
+      const path = await writeSheets('instructions-first.xlsx', [INSTRUCTIONS, ['Resumen', [['Total', 'Filas'], [1500, 1]]], PAYOUTS]);
+      const error = await expectRunError(openBatch(path, { requiredFields: REQUIRED }), 'COLUMNS_MISSING');
+      expect(error.message).toContain('sheet "Instrucciones"');
+      expect(error.message).toContain('"Resumen": "Total", "Filas"');
+      expect(error.message).toContain('"Dispersión": "Folio", "CLABE", "Razón Social", "Importe neto"');
+      expect(error.hint).toContain('--sheet "Dispersión"');
+      // A workbook of one sheet keeps the plain message.
+      const alone = await expectRunError(openBatch(await write('alone.xlsx', [['Fecha', 'Cargo'], ['2025-10-01', 5]]), { requiredFields: REQUIRED }), 'COLUMNS_MISSING');
+      expect(alone.message).not.toContain('other sheets');
+    });
+
     it('reads a workbook whose parts are named, placed and ordered unusually', async () => {
       const main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
       const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';

@@ -4,6 +4,7 @@ import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
 import { RunError, type RunErrorCode } from '../run-error.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits.ts';
 import { XmlGuard } from './xml-guard.ts';
+import { normalizeHeader } from './match-columns.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
 import { unpackRows, type SheetRow, type XlsxThreadData, type XlsxThreadMessage } from './xlsx-thread-protocol.ts';
 import { threadBatches } from './thread-batches.ts';
@@ -41,28 +42,66 @@ function rowTexts(row: SheetRow): string[] {
 }
 
 /**
- * Opens the wanted worksheet of a workbook (by name, case-insensitively as Excel does; by default the first
+ * Opens the wanted worksheet of a workbook (by name, matched like a header: findSheet; by default the first
  * visible one in tab order). Only the workbook's list of sheets is read here; the shared strings, styles and the
  * sheet itself are parsed by exceljs on a thread of their own (xlsx-parse-thread.ts) while the rows are validated.
  */
-export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: string | undefined, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<XlsxRecordReader> {
-  const entryNamed = (name: string): ZipEntry | undefined => {
+/** A zip entry by name, case-insensitively as Excel writes them either way. */
+function entryFinder(zip: ZipDirectory): (name: string) => ZipEntry | undefined {
+  return (name) => {
     const exact = zip.entries.get(name);
     if (exact) return exact;
     const lower = name.toLowerCase();
     for (const entry of zip.entries.values()) if (entry.name.toLowerCase() === lower) return entry;
     return undefined;
   };
+}
+
+/** The workbook's list of sheets and relationships, parsed on the main thread. */
+async function readWorkbookList(path: string, zip: ZipDirectory, limits: ReadLimits) {
+  const entryNamed = entryFinder(zip);
   const workbook = workbookParsers(path);
+  const rels = entryNamed('xl/_rels/workbook.xml.rels');
+  const book = entryNamed('xl/workbook.xml');
+  if (!rels || !book) throw damaged(path, 'the workbook part or its relationships are missing');
+  // Parsed here, on the main thread: the same XML guard as on the parsing thread keeps a text node bounded.
+  const guarded = async (entry: ZipEntry, what: string) => pipeline(await openZipEntry(path, entry, limits), new XmlGuard({ what, limits }), () => {});
+  await workbook._parseRels(await guarded(rels, 'the workbook relationships'));
+  await workbook._parseWorkbook(await guarded(book, 'the workbook'));
+  const relationships = workbook.workbookRels ?? [];
+  const sheets = workbook.model?.sheets ?? [];
+  const worksheetRel = (sheet: SheetModel) => relationships.find((r) => r.Id === sheet.rId && (r.Type === undefined || r.Type.endsWith('/worksheet')));
+  return { entryNamed, rels, book, relationships, sheets, worksheetRel };
+}
+
+/**
+ * The sheet --sheet names, matched as headers are: exactly, then ignoring case and surrounding spaces (as Excel
+ * does), then ignoring accents and punctuation too (`--sheet Dispersion` finds "Dispersión", `pagos_nov` finds
+ * "Pagos Nov"), the first in tab order when two sheets read the same.
+ */
+export function findSheet<S extends { name: string }>(sheets: readonly S[], wanted: string): S | undefined {
+  const lower = wanted.trim().toLowerCase();
+  const loose = normalizeHeader(wanted);
+  return (
+    sheets.find((sheet) => sheet.name === wanted) ??
+    sheets.find((sheet) => sheet.name.trim().toLowerCase() === lower) ??
+    (loose === '' ? undefined : sheets.find((sheet) => normalizeHeader(sheet.name) === loose))
+  );
+}
+
+/** The workbook's visible worksheets (not charts), in tab order: where else the payouts may be. */
+export async function visibleWorksheets(path: string, zip: ZipDirectory, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<string[]> {
   try {
-    const rels = entryNamed('xl/_rels/workbook.xml.rels');
-    const book = entryNamed('xl/workbook.xml');
-    if (!rels || !book) throw damaged(path, 'the workbook part or its relationships are missing');
-    // Parsed here, on the main thread: the same XML guard as on the parsing thread keeps a text node bounded.
-    const guarded = async (entry: ZipEntry, what: string) => pipeline(await openZipEntry(path, entry, limits), new XmlGuard({ what, limits }), () => {});
-    await workbook._parseRels(await guarded(rels, 'the workbook relationships'));
-    await workbook._parseWorkbook(await guarded(book, 'the workbook'));
-    const relationships = workbook.workbookRels ?? [];
+    const { sheets, worksheetRel } = await readWorkbookList(path, zip, limits);
+    return sheets.filter((sheet) => isVisible(sheet) && worksheetRel(sheet)).map((sheet) => sheet.name);
+  } catch (error) {
+    throw failure(error, path);
+  }
+}
+
+export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: string | undefined, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<XlsxRecordReader> {
+  try {
+    const { entryNamed, rels, book, relationships, sheets, worksheetRel } = await readWorkbookList(path, zip, limits);
     const partOf = (type: string) => {
       const rel = relationships.find((r) => r.Type?.endsWith(`/${type}`));
       return rel ? entryNamed(partName(rel.Target)) : undefined;
@@ -70,13 +109,7 @@ export async function openXlsx(path: string, zip: ZipDirectory, wantedSheet: str
     const sharedStrings = partOf('sharedStrings') ?? entryNamed('xl/sharedStrings.xml');
     const styles = partOf('styles') ?? entryNamed('xl/styles.xml');
 
-    const sheets = workbook.model?.sheets ?? [];
-    const worksheetRel = (sheet: SheetModel) => relationships.find((r) => r.Id === sheet.rId && (r.Type === undefined || r.Type.endsWith('/worksheet')));
-    const chosen =
-      wantedSheet === undefined
-        ? sheets.find((sheet) => isVisible(sheet) && worksheetRel(sheet))
-        : (sheets.find((sheet) => sheet.name === wantedSheet) ??
-          sheets.find((sheet) => sheet.name.trim().toLowerCase() === wantedSheet.trim().toLowerCase()));
+    const chosen = wantedSheet === undefined ? sheets.find((sheet) => isVisible(sheet) && worksheetRel(sheet)) : findSheet(sheets, wantedSheet);
     const list = sheets.length > 0 ? sheets.map((sheet) => JSON.stringify(sheet.name)).join(', ') : '(none)';
     if (chosen === undefined) {
       if (wantedSheet !== undefined) {

@@ -1,7 +1,11 @@
+import type { ProviderId } from '../domain/provider-id.ts';
 import type { Batch, Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 
-/** What a report covers: one batch, the rows last changed in [from, to), or the whole ledger. */
-export type ReportScopeOption = { batchId: string } | { from: Date; to: Date } | { all: true };
+/**
+ * What a report covers: one batch, the rows last changed in [from, to), or the whole ledger. A range typed as days
+ * keeps them (`days`) with the zone they were read in, for titles.
+ */
+export type ReportScopeOption = { batchId: string } | { from: Date; to: Date; days?: { from: string; to: string; zone: string } } | { all: true };
 
 export class ReportScopeError extends Error {
   override readonly name = 'ReportScopeError';
@@ -34,15 +38,19 @@ export async function checkScope(ledger: LedgerStore, scope: ReportScopeOption, 
 
 /**
  * The scope's rows, page by page from the ledger: a batch by row id; --all batch after batch, oldest first. With
- * `environment`, only rows of batches of that environment (a live report never counts a rehearsal's rows).
+ * `environment`, only rows of batches of that environment (a live report never counts a rehearsal's rows); with
+ * `provider`, only that provider's rows (a mixed batch holds several).
  */
-export async function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption, environment?: Environment): AsyncIterableIterator<LedgerRow> {
+export async function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption, environment?: Environment, provider?: ProviderId): AsyncIterableIterator<LedgerRow> {
+  const keep = (row: LedgerRow) => (environment === undefined || row.environment === environment) && (provider === undefined || row.provider === provider);
   if ('all' in scope) {
     for (const batch of (await ledger.listBatches()).reverse()) {
-      if (environment === undefined || batch.environment === environment) yield* ledger.rowsForReport({ batchId: batch.id });
+      if (environment !== undefined && batch.environment !== environment) continue;
+      for await (const row of ledger.rowsForReport({ batchId: batch.id })) if (keep(row)) yield row;
     }
   } else {
-    for await (const row of ledger.rowsForReport(scope)) if (environment === undefined || row.environment === environment) yield row;
+    const query = 'batchId' in scope ? { batchId: scope.batchId } : { from: scope.from, to: scope.to };
+    for await (const row of ledger.rowsForReport(query)) if (keep(row)) yield row;
   }
 }
 
@@ -58,11 +66,13 @@ export function describeOtherEnvironments(others: ReadonlyMap<string, number>): 
   return [...others].map(([env, n]) => `${n} ${env === 'unknown' ? 'legacy (target unknown)' : env}`).join(', ') + ' batch(es) of other environments';
 }
 
-/** For titles and the JSON summary. */
-export function describeScope(scope: ReportScopeOption): string {
-  if ('batchId' in scope) return `batch ${scope.batchId}`;
-  if ('all' in scope) return 'every batch in the ledger';
-  return `rows changed from ${scope.from.toISOString()} to ${scope.to.toISOString()} (end excluded)`;
+/** For titles and the JSON summary; `provider` when the report keeps to one. */
+export function describeScope(scope: ReportScopeOption, provider?: ProviderId): string {
+  const only = provider === undefined ? '' : `, ${provider} only`;
+  if ('batchId' in scope) return `batch ${scope.batchId}${only}`;
+  if ('all' in scope) return `every batch in the ledger${only}`;
+  if (scope.days) return `rows changed from ${scope.days.from} to ${scope.days.to} (days in ${scope.days.zone}, both included)${only}`;
+  return `rows changed from ${scope.from.toISOString()} to ${scope.to.toISOString()} (end excluded)${only}`;
 }
 
 /** Batches oldest first (by creation, then id), for the statement's opening balance and the Summary. */

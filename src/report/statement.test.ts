@@ -87,6 +87,36 @@ describe('buildStatement', () => {
     const [section] = buildStatement({ movements: [], fees: FEES, openings: opening(123_456) });
     expect(section).toMatchObject({ lines: [], closingMinor: 123_456, provider: 'openpay', currency: 'MXN' });
   });
+
+  it('without an opening balance lists movements and totals but no balance, never a negative closing', () => {
+    const none = new Map([['zenrise|ARS', { amountMinor: 0, source: 'none' as const }]]);
+    const z = { provider: 'zenrise' as const, currency: 'ARS' as const };
+    const [section] = buildStatement({
+      movements: [movement(1, 100_000, at(1), undefined, z), movement(2, 40_000, at(2), { at: at(5), reason: 'failed' }, z)],
+      fees: FEES,
+      openings: none,
+    });
+    // Zenrise: 0.5 % fee, IVA 21 % of it.
+    expect(section!.lines.map((l) => [l.kind, l.debitMinor, l.creditMinor, l.balanceMinor])).toEqual([
+      ['payout', 100_605, 0, undefined],
+      ['payout', 40_242, 0, undefined],
+      ['return', 0, 40_000, undefined],
+    ]);
+    expect(section!.closingMinor).toBeUndefined();
+    expect(section!.netMinor).toBe(40_000 - 100_605 - 40_242);
+    expect(section!.totals).toMatchObject({ payouts: 2, debitMinor: 140_847, returns: 1, creditMinor: 40_000 });
+    expect(section!.timeZone).toBe('America/Argentina/Buenos_Aires');
+  });
+
+  it('dates each account in its provider\'s zone unless one zone is asked for', () => {
+    const openings = new Map([
+      ['openpay|MXN', { amountMinor: 0, source: 'operator' as const }],
+      ['zenrise|ARS', { amountMinor: 0, source: 'operator' as const }],
+    ]);
+    const zones = (timeZoneOf?: (p: ProviderId) => string) => buildStatement({ movements: [], fees: FEES, openings, ...(timeZoneOf ? { timeZoneOf } : {}) }).map((s) => s.timeZone);
+    expect(zones()).toEqual(['America/Mexico_City', 'America/Argentina/Buenos_Aires']);
+    expect(zones(() => 'UTC')).toEqual(['UTC', 'UTC']);
+  });
 });
 
 describe('resolveOpenings', () => {
@@ -112,6 +142,15 @@ describe('resolveOpenings', () => {
   it('lets the operator\'s amount win, and starts at 0 flagged when there is neither', () => {
     expect(resolveOpenings(account, [batch('b', 0, 500_000)], -2_500).get('openpay|MXN')).toEqual({ amountMinor: -2_500, source: 'operator' });
     expect(resolveOpenings(account, [batch('b', 0)], undefined).get('openpay|MXN')).toEqual({ amountMinor: 0, source: 'none' });
+  });
+
+  it('takes one amount per provider, and leaves the other providers to their captured balance or none', () => {
+    const accounts = [...account, { provider: 'zenrise' as const, currency: 'ARS' as const }, { provider: 'digitalfemsa' as const, currency: 'MXN' as const }];
+    const openings = resolveOpenings(accounts, [batch('b', 0, 500_000)], undefined, new Map([['zenrise', 9_900_000]]));
+    expect(openings.get('zenrise|ARS')).toEqual({ amountMinor: 9_900_000, source: 'operator' });
+    expect(openings.get('openpay|MXN')).toMatchObject({ amountMinor: 500_000, source: 'provider' });
+    expect(openings.get('digitalfemsa|MXN')).toEqual({ amountMinor: 0, source: 'none' });
+    expect(resolveOpenings(account, [batch('b', 0, 500_000)], undefined, new Map([['openpay', 7]])).get('openpay|MXN')).toEqual({ amountMinor: 7, source: 'operator' });
   });
 });
 

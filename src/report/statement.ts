@@ -3,6 +3,7 @@ import type { Minor } from '../domain/money.ts';
 import { addMinor, assertMinor } from '../domain/money.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { PROVIDER_IDS } from '../domain/provider-id.ts';
+import { zoneOf } from '../domain/local-time.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
 import { payoutFee } from '../plan/fees.ts';
 import { getProviderModule } from '../providers/registry.ts';
@@ -29,7 +30,11 @@ export type OpeningSource =
   | 'provider'
   /** --opening-balance. */
   | 'operator'
-  /** Neither: the provider reports no balance (FEMSA, Zenrise) and none was given; the column starts at 0. */
+  /**
+   * Neither: the provider reports no balance (FEMSA, Zenrise) or none was captured, and none was given. The section
+   * lists movements and totals, and no balance: starting from 0 would close at minus what was paid, which reads as
+   * an overdrawn account.
+   */
   | 'none';
 
 export interface OpeningBalance {
@@ -57,8 +62,8 @@ export interface StatementLine {
   debitMinor: Minor;
   /** What came back on a return line; 0 on a payout. */
   creditMinor: Minor;
-  /** After this line. */
-  balanceMinor: Minor;
+  /** After this line; absent when the opening balance is not known. */
+  balanceMinor?: Minor;
   providerPayoutId: string;
   /** The ledger status for a payout line; the return reason for a return line. */
   status: string;
@@ -81,8 +86,12 @@ export interface StatementSection {
   opening: OpeningBalance;
   lines: StatementLine[];
   totals: StatementTotals;
-  /** opening − debits + credits, exactly. */
-  closingMinor: Minor;
+  /** opening − debits + credits, exactly; absent when the opening balance is not known (source 'none'). */
+  closingMinor?: Minor;
+  /** credits − debits: what the scope's movements did to the balance, known even without an opening balance. */
+  netMinor: Minor;
+  /** The IANA zone the section's dates are shown in (its provider's country, or --tz). */
+  timeZone: string;
 }
 
 export const accountKey = (provider: ProviderId, currency: string): string => `${provider}|${currency}`;
@@ -90,20 +99,23 @@ export const accountKey = (provider: ProviderId, currency: string): string => `$
 /**
  * The opening balance of each account: the one captured when the OLDEST batch of the scope that captured one
  * started (later batches' captures already include the earlier batches' payouts), or the operator's amount, which
- * wins when given. Accounts with neither start at 0, flagged 'none'.
+ * wins when given: one for every account (`operatorMinor`, the caller checked there is one account), or one per
+ * provider (`operatorByProvider`). Accounts with neither are flagged 'none' (amount 0, never shown as a balance).
  */
 export function resolveOpenings(
   accounts: Iterable<{ provider: ProviderId; currency: Currency }>,
   batchesOldestFirst: readonly Batch[],
   operatorMinor: Minor | undefined,
+  operatorByProvider: ReadonlyMap<ProviderId, Minor> = new Map(),
 ): Map<string, OpeningBalance> {
   const openings = new Map<string, OpeningBalance>();
   for (const { provider, currency } of accounts) {
     const key = accountKey(provider, currency);
     if (openings.has(key)) continue;
-    if (operatorMinor !== undefined) {
-      assertMinor(operatorMinor, 'opening balance');
-      openings.set(key, { amountMinor: operatorMinor, source: 'operator' });
+    const operatorMinor_ = operatorByProvider.get(provider) ?? operatorMinor;
+    if (operatorMinor_ !== undefined) {
+      assertMinor(operatorMinor_, 'opening balance');
+      openings.set(key, { amountMinor: operatorMinor_, source: 'operator' });
       continue;
     }
     let found: OpeningBalance | undefined;
@@ -129,6 +141,8 @@ export function buildStatement(input: {
   movements: readonly Movement[];
   fees: Record<ProviderId, FeeSchedule>;
   openings: Map<string, OpeningBalance>;
+  /** The zone of each provider's dates; default its country's (local-time.ts). */
+  timeZoneOf?: (provider: ProviderId) => string;
 }): StatementSection[] {
   const byAccount = new Map<string, Movement[]>();
   for (const m of input.movements) {
@@ -142,12 +156,13 @@ export function buildStatement(input: {
   for (const key of [...keys].sort(accountOrder)) {
     const [provider, currency] = key.split('|') as [ProviderId, Currency];
     const opening = input.openings.get(key) ?? { amountMinor: 0, source: 'none' as const };
-    sections.push(buildSection(provider, currency, opening, byAccount.get(key) ?? [], input.fees[provider]));
+    const zone = (input.timeZoneOf ?? ((p: ProviderId) => zoneOf(p)))(provider);
+    sections.push(buildSection(provider, currency, opening, byAccount.get(key) ?? [], input.fees[provider], zone));
   }
   return sections;
 }
 
-function buildSection(provider: ProviderId, currency: Currency, opening: OpeningBalance, movements: Movement[], fees: FeeSchedule): StatementSection {
+function buildSection(provider: ProviderId, currency: Currency, opening: OpeningBalance, movements: Movement[], fees: FeeSchedule, timeZone: string): StatementSection {
   type Draft = Omit<StatementLine, 'balanceMinor'>;
   const drafts: Draft[] = [];
   for (const m of movements) {
@@ -191,7 +206,9 @@ function buildSection(provider: ProviderId, currency: Currency, opening: Opening
   // Time order; a row's payout before its return when both carry the same instant.
   drafts.sort((a, b) => a.at.getTime() - b.at.getTime() || a.rowId - b.rowId || (a.kind === b.kind ? 0 : a.kind === 'payout' ? -1 : 1));
 
-  let balance = opening.amountMinor;
+  // Without an opening balance the running balance is the net change: kept to compute the totals' check, not shown.
+  const known = opening.source !== 'none';
+  let balance = known ? opening.amountMinor : 0;
   const totals: StatementTotals = { payouts: 0, amountMinor: 0, feeMinor: 0, ivaMinor: 0, debitMinor: 0, returns: 0, creditMinor: 0 };
   const lines = drafts.map((d): StatementLine => {
     balance = balance - d.debitMinor + d.creditMinor;
@@ -206,10 +223,12 @@ function buildSection(provider: ProviderId, currency: Currency, opening: Opening
       totals.returns += 1;
       totals.creditMinor = addMinor(totals.creditMinor, d.creditMinor);
     }
-    return { ...d, balanceMinor: balance };
+    return known ? { ...d, balanceMinor: balance } : d;
   });
   for (const value of Object.values(totals)) assertMinor(value, 'statement total');
-  return { provider, currency, opening, lines, totals, closingMinor: balance };
+  const netMinor = totals.creditMinor - totals.debitMinor;
+  assertMinor(netMinor, 'statement net');
+  return { provider, currency, opening, lines, totals, ...(known ? { closingMinor: balance } : {}), netMinor, timeZone };
 }
 
 function accountOrder(a: string, b: string): number {

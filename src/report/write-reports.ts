@@ -45,6 +45,12 @@ export interface WriteReportsOptions {
   sessions?: Map<ProviderId, ProviderSession>;
   /** --opening-balance: the statement's opening balance, for a scope with a single provider account. */
   openingBalanceMinor?: Minor;
+  /** --opening-balance PROVIDER=AMOUNT: the opening balance of that provider's account, whatever else is in scope. */
+  openingBalancesByProvider?: ReadonlyMap<ProviderId, Minor>;
+  /** --provider: only this provider's rows (its account's statement; a mixed batch holds several). */
+  provider?: ProviderId;
+  /** --tz / config "timeZone": every date in this zone; else each account in its provider's country's zone. */
+  timeZone?: string;
   now?: () => Date;
   /** Shown on the Summary sheet (the store does not know its own path). */
   ledgerPath?: string;
@@ -73,7 +79,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
   let unsettled = 0;
-  for await (const row of scopeRows(ledger, scope, options.environment)) {
+  for await (const row of scopeRows(ledger, scope, options.environment, options.provider)) {
     records.push(detailRecord(row, fees));
     batchIds.add(row.batchId);
     providers.add(row.provider);
@@ -89,7 +95,9 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   }
 
   // Statement.
-  const accounts = [...movements.map((m) => ({ provider: m.provider, currency: m.currency })), ...batches.flatMap((b) => b.openingBalances)];
+  const accounts = [...movements.map((m) => ({ provider: m.provider, currency: m.currency })), ...batches.flatMap((b) => b.openingBalances)].filter(
+    (a) => options.provider === undefined || a.provider === options.provider,
+  );
   const distinct = new Set(accounts.map((a) => accountKey(a.provider, a.currency)));
   if (options.openingBalanceMinor !== undefined && distinct.size > 1) {
     throw new ReportOptionError(
@@ -97,10 +105,15 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
       `--opening-balance is one amount, but this scope covers ${distinct.size} provider accounts (${[...distinct].map((k) => k.replace('|', ' ')).join(', ')})`,
     );
   }
-  const openings = resolveOpenings(accounts, batches, options.openingBalanceMinor);
-  const statement = buildStatement({ movements, fees, openings });
+  const byProvider = options.openingBalancesByProvider ?? new Map<ProviderId, Minor>();
+  for (const provider of byProvider.keys()) {
+    if (![...distinct].some((k) => k.startsWith(`${provider}|`))) warnings.push(`--opening-balance ${provider}=…: the scope has no ${provider} account; left unused`);
+  }
+  const openings = resolveOpenings(accounts, batches, options.openingBalanceMinor, byProvider);
+  const zone = options.timeZone;
+  const statement = buildStatement({ movements, fees, openings, ...(zone !== undefined ? { timeZoneOf: () => zone } : {}) });
   for (const s of statement) {
-    if (s.opening.source === 'none') warnings.push(`${s.provider} ${s.currency}: no opening balance (the provider reports none): the statement's balance column starts at 0.00; pass --opening-balance`);
+    if (s.opening.source === 'none') warnings.push(`${s.provider} ${s.currency}: opening balance not given (the provider reports none): the statement lists movements and totals, no balance; pass --opening-balance ${s.provider}=AMOUNT`);
   }
   if ('from' in scope && statement.some((s) => s.opening.source === 'provider')) {
     warnings.push('date range: the opening balance is the one captured when the oldest batch of the range started; payouts of rows outside the range are not listed, so the closing balance assumes there were none');
@@ -129,7 +142,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
 
   await makePrivateDir(options.outDir);
   const files: string[] = [];
-  const scopeLabel = describeScope(scope);
+  const scopeLabel = describeScope(scope, options.provider);
   const write = async (name: string, writer: (path: string) => Promise<void>): Promise<void> => {
     const path = join(options.outDir, name);
     // A new file of its own (0600, never through a symlink), renamed into place once complete.

@@ -2,6 +2,7 @@ import { exclusiveWriteStream } from '../write/output-file.ts';
 import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
+import { wallClockDate } from '../domain/local-time.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { Minor } from '../domain/money.ts';
 import { escapeCell } from '../write/escape-cell.ts';
@@ -25,7 +26,7 @@ export type SheetCell =
       right?: boolean;
     }
   | { kind: 'amount'; minor: Minor; currency: string }
-  | { kind: 'date'; at: Date }
+  | { kind: 'date'; at: Date; /** Shown on this zone's wall clock (the column or a line names it); else UTC, labelled. */ zone?: string }
   | { kind: 'int'; value: number }
   | { kind: 'formula'; formula: string; result: number; /** amount format of this currency; else an integer. */ currency?: string }
   | undefined;
@@ -55,6 +56,8 @@ export const text = (value: string | undefined, fit = true): SheetCell =>
 export const heading = (value: string): SheetCell => ({ kind: 'text', text: value, right: true });
 export const amount = (minor: Minor | undefined, currency: string): SheetCell => (minor === undefined ? undefined : { kind: 'amount', minor, currency });
 export const date = (at: Date | undefined): SheetCell => (at === undefined ? undefined : { kind: 'date', at });
+/** A date on the wall clock of `zone`: the sheet must name the zone (a column header or a line). */
+export const localDate = (at: Date | undefined, zone: string): SheetCell => (at === undefined ? undefined : { kind: 'date', at, zone });
 export const int = (value: number | undefined): SheetCell => (value === undefined ? undefined : { kind: 'int', value });
 
 /** Excel's own limits: sheet names ≤ 31 characters without : \ / ? * [ ]; text cells ≤ 32,767 characters. */
@@ -62,6 +65,8 @@ const SHEET_NAME_FORBIDDEN = /[:\\/?*[\]]/;
 const EXCEL_MAX_CELL_CHARS = 32_767;
 /** Excel date cells have no time zone; the label keeps a reader in Mexico City from taking UTC for local time. */
 export const DATE_FMT = 'yyyy-mm-dd hh:mm:ss "UTC"';
+/** A local date cell: the zone is named by its column header, too long for every cell. */
+export const LOCAL_DATE_FMT = 'yyyy-mm-dd hh:mm:ss';
 const DATE_WIDTH = 'yyyy-mm-dd hh:mm:ss UTC'.length;
 const MIN_WIDTH = 6;
 const MAX_WIDTH = 60;
@@ -121,7 +126,7 @@ function cellValue(cell: SheetCell): { value: CellValue; numFmt?: string; right?
     case 'amount':
       return { value: spreadsheetAmount(formatMinor(cell.minor)), numFmt: amountNumFmt(cell.currency) };
     case 'date':
-      return { value: cell.at, numFmt: DATE_FMT };
+      return cell.zone === undefined ? { value: cell.at, numFmt: DATE_FMT } : { value: wallClockDate(cell.at, cell.zone), numFmt: LOCAL_DATE_FMT };
     case 'int':
       return { value: cell.value, numFmt: '0' };
     case 'formula':

@@ -8,3 +8,13 @@ export function checkAlias(raw: string): AliasCheck {
   const alias = raw.trim();
   return ALIAS_FORM.test(alias) ? { ok: true, alias } : { ok: false, code: 'ALIAS_FORMAT' };
 }
+
+/** Why an alias is refused, in words an operator can fix it with ("has 5 characters", "has a space"). */
+export function aliasProblem(raw: string): string {
+  const alias = raw.trim();
+  const length = [...alias].length;
+  if (length < 6 || length > 20) return `has ${length} character${length === 1 ? '' : 's'}; an alias has 6 to 20`;
+  const bad = [...alias].find((ch) => !/[A-Za-z0-9.-]/.test(ch));
+  if (bad === undefined) return 'is not an alias';
+  return bad === ' ' ? 'has a space' : `has ${JSON.stringify(bad)}, which an alias cannot hold`;
+}

@@ -87,6 +87,15 @@ describe('maskAccountText', () => {
     expect(maskAccountText(text('pepe.pepe.po'), 'cbu-cvu-alias')).toBe('pepe.pepe.po');
   });
 
+  it('shows a mistyped alias as typed: it is public, and a masked typo cannot be found (issue 13)', () => {
+    expect(maskAccountText(text('pepe pepe.po'), 'cbu-cvu-alias')).toBe('pepe pepe.po');
+    expect(maskAccountText(text(' peñarol.fc '), 'cbu-cvu-alias')).toBe('peñarol.fc');
+    expect(maskAccountText(text('pepe'), 'cbu-cvu-alias')).toBe('pepe');
+    // Mostly digits: a mistyped CBU/CVU, masked; a long cell of anything is not echoed whole.
+    expect(maskAccountText(text('0170099222000000678x22'), 'cbu-cvu-alias')).toBe('017***************8x22');
+    expect(maskAccountText(text('a'.repeat(41)), 'cbu-cvu-alias')).toBe(`aaa${'*'.repeat(34)}aaaa`);
+  });
+
   it('masks what is not a valid alias, and an alias given to a Mexican provider', () => {
     expect(maskAccountText(text('285059094009041813520O'), 'cbu-cvu-alias')).toBe('285***************520O');
     expect(maskAccountText(text('pepe.pepe.po'), 'clabe')).toBe('pep*****e.po');

@@ -48,13 +48,26 @@ export function checkAccount(cell: RawCell | undefined, kind: AccountKind, isTes
 }
 
 /**
- * The account cell as it may appear in messages and output files: a valid alias as is (public by design),
- * anything else — digits, a mistyped number, an exponent — masked to its first 3 and last 4 characters.
+ * The account cell as it may appear in messages and output files: an alias as is, valid or mistyped (aliases are
+ * public by design, and a masked typo cannot be found), anything else — digits, a mistyped number, an exponent —
+ * masked to its first 3 and last 4 characters.
  */
 export function maskAccountText(cell: RawCell | undefined, kind: AccountKind | 'none'): string | undefined {
   const text = cell?.text.trim() ?? '';
   if (text === '') return undefined;
   const compact = stripGrouping(text);
-  if (kind === 'cbu-cvu-alias' && cell?.type !== 'number' && !/^\d+$/.test(compact) && checkAlias(text).ok) return text;
+  if (kind === 'cbu-cvu-alias' && cell?.type !== 'number' && !/^\d+$/.test(compact) && (checkAlias(text).ok || looksLikeAlias(compact))) return text;
   return maskDigits(compact);
 }
+
+/**
+ * A mistyped alias, not a mistyped CBU/CVU: it has a letter and few digits (a CBU/CVU has 22; "285…520O", a
+ * 22-digit number with an O for a 0, stays masked). Bounded, so a cell of anything at all is not echoed whole.
+ */
+function looksLikeAlias(compact: string): boolean {
+  const digits = compact.replace(/\D/g, '').length;
+  return /\p{L}/u.test(compact) && digits <= MAX_ALIAS_DIGITS_SHOWN && compact.length <= MAX_ALIAS_SHOWN;
+}
+
+const MAX_ALIAS_DIGITS_SHOWN = 8;
+const MAX_ALIAS_SHOWN = 40;

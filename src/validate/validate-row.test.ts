@@ -232,6 +232,15 @@ describe('validateRow: Zenrise', () => {
     expect(alias.input.account).toBe('pepe.pepe.po');
   });
 
+  it('shows a mistyped alias as typed in its ALIAS_FORMAT message, and keeps a CBU masked (issue 13)', () => {
+    const typo = validateRow(raw({ ...ZENRISE_ROW, account: 'casa perro.sol' }), context('zenrise'));
+    expect(codes(typo)).toEqual(['ALIAS_FORMAT']);
+    expect(typo.issues[0]!.message).toContain('"casa perro.sol" has a space');
+    expect(typo.input.account).toBe('casa perro.sol');
+    const cbu = validateRow(raw({ ...ZENRISE_ROW, account: '01700992220000006781O2' }), context('zenrise'));
+    expect(cbu.issues.map((i) => i.message).join(' ')).not.toContain('01700992220000006781O2');
+  });
+
   it('reports a CLABE as CBU_LENGTH and a bad alias as ALIAS_FORMAT', () => {
     expect(codes(validateRow(raw({ ...ZENRISE_ROW, account: '646180109400135624' }), context('zenrise')))).toEqual(['CBU_LENGTH']);
     expect(codes(validateRow(raw({ ...ZENRISE_ROW, account: 'pepe' }), context('zenrise')))).toEqual(['ALIAS_FORMAT']);
@@ -277,8 +286,17 @@ describe('validateRow: provider and currency columns', () => {
 
   it('accepts the currency in any case and refuses one it cannot name', () => {
     expect(validateRow(raw({ ...ZENRISE_ROW, currency: 'ars' }), context('zenrise')).status).toBe('valid');
-    expect(codes(validateRow(raw({ ...ZENRISE_ROW, currency: '$' }), context('zenrise')))).toEqual(['CURRENCY_UNSUPPORTED']);
+    expect(codes(validateRow(raw({ ...ZENRISE_ROW, currency: 'USD' }), context('zenrise')))).toEqual(['CURRENCY_UNSUPPORTED']);
     expect(codes(validateRow(raw({ ...ZENRISE_ROW, currency: 'MXN' }), context('zenrise')))).toEqual(['CURRENCY_UNSUPPORTED']);
+  });
+
+  it('reads "$" as the peso of the provider\'s country (issue 13)', () => {
+    const zenrise = validateRow(raw({ ...ZENRISE_ROW, currency: '$' }), context('zenrise'));
+    expect(zenrise.status).toBe('valid');
+    expect(zenrise.payout?.currency).toBe('ARS');
+    const openpay = validateRow(raw({ ...OPENPAY_ROW, currency: '$' }), context('openpay'));
+    expect(openpay.payout?.currency).toBe('MXN');
+    expect(codes(validateRow(raw({ ...ZENRISE_ROW, currency: 'MX$' }), context('zenrise')))).toEqual(['CURRENCY_UNSUPPORTED']);
   });
 });
 

@@ -5,6 +5,7 @@ import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import type { IssueCode, RowIssue } from '../domain/row-issue.ts';
 import { isWarning } from '../domain/row-issue.ts';
 import { isOrderIdPrecisionLost } from './precision-lost.ts';
+import { aliasProblem } from './alias.ts';
 import { checkAccount, maskAccountText, type AccountErrorCode } from './check-account.ts';
 import { checkEmail } from './email.ts';
 import { MAX_AMOUNT_MINOR, parseAmountCell, type AmountErrorCode } from './parse-amount.ts';
@@ -143,7 +144,8 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
 
   // Currency: optional; empty means the provider's own.
   const currencyText = trimmed(raw.cells.currency);
-  const namedCurrency = currencyText === '' ? undefined : parseCurrency(currencyText);
+  // "$" is the peso of the provider's country (what MX and AR exports write); without a provider it names neither.
+  const namedCurrency = currencyText === '' ? undefined : parseCurrency(currencyText, providerCurrency);
   let currency: Currency | undefined = providerCurrency;
   if (currencyText !== '') {
     if (namedCurrency === undefined) {
@@ -154,7 +156,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
         ctx,
         'currency',
         'CURRENCY_UNSUPPORTED',
-        `Currency ${quote(currencyText)} is not recognised: write MXN or ARS${providerCurrency ? `, or leave the cell empty for ${providerCurrency}` : ''}.`,
+        `Currency ${quote(currencyText)} is not recognised: write MXN or ARS${providerCurrency ? `, "$", or leave the cell empty for ${providerCurrency}` : ' ("$" needs the row\'s provider)'}.`,
       );
     } else if (provider !== undefined && namedCurrency !== providerCurrency) {
       currency = undefined;
@@ -312,6 +314,9 @@ function accountMessage(
         ? `CBU/CVU ${masked} has a wrong check digit (8th or 22nd digit): a digit is mistyped somewhere. Zenrise DEV test accounts are not accepted live.`
         : `CBU/CVU ${masked} has a wrong check digit (8th or 22nd digit): a digit is mistyped somewhere.`;
     case 'ALIAS_FORMAT':
-      return `Account ${masked} is neither a 22-digit CBU/CVU nor an alias (6 to 20 letters, digits, "." or "-").`;
+      // An alias is public: shown as typed (masked only when it reads like a mistyped CBU/CVU, see maskAccountText).
+      return masked === rawText.trim() && /\p{L}/u.test(masked)
+        ? `Alias ${JSON.stringify(masked)} ${aliasProblem(masked)}: an alias is 6 to 20 letters (a–z, no ñ or accents), digits, "." or "-".`
+        : `Account ${masked} is neither a 22-digit CBU/CVU nor an alias (6 to 20 letters, digits, "." or "-").`;
   }
 }

@@ -6,6 +6,7 @@ import type { ComparisonCoverage } from '../report/provider-comparison.ts';
 import { DETAIL_SHEETS, SHEET_OF_STATUS, sheetTotals, type DetailRecord, type DetailSheet, type SheetTotals } from '../report/reconciliation.ts';
 import type { StatementSection } from '../report/statement.ts';
 import { XlsxFile, amount, criterion, date, heading, int, sheetRef, text, type SheetCell, type SheetRow } from '../report/xlsx-sheet.ts';
+import { OPENING_NOT_GIVEN } from './statement-csv.ts';
 
 export const SUMMARY_SHEET = 'Summary';
 export const EXCEPTIONS_SHEET = 'Exceptions';
@@ -246,8 +247,8 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
     push([
       text(s.provider),
       text(s.currency),
-      undefined,
-      amount(s.opening.amountMinor, s.currency),
+      s.opening.source === 'none' ? text(OPENING_NOT_GIVEN, false) : undefined,
+      s.opening.source === 'none' ? undefined : amount(s.opening.amountMinor, s.currency),
       amount(s.totals.debitMinor, s.currency),
       amount(s.totals.creditMinor, s.currency),
       amount(s.closingMinor, s.currency),

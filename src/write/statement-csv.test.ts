@@ -59,13 +59,32 @@ describe('writeStatementCsv', () => {
       'openpay MXN payout 7981.44',
       'openpay MXN return 8981.44',
       'openpay MXN closing 8981.44',
-      'zenrise ARS opening 0.00',
-      'zenrise ARS payout -1000.00',
-      'zenrise ARS closing -1000.00',
+      // No opening balance for Zenrise: movements and totals, no balance (it is not -1000.00).
+      'zenrise ARS opening ',
+      'zenrise ARS payout ',
+      'zenrise ARS closing ',
     ]);
     expect(records[1]).toMatchObject({ beneficiary: `'=HYPERLINK("http://evil.example")`, fee: '8.00', iva: '1.28', debit: '1009.28', description: 'Dispersión a cuenta de tercero' });
     expect(records[4]).toMatchObject({ amount: '2000.00', fee: '16.00', iva: '2.56', debit: '2018.56', credit: '1000.00', note: '2 payout(s), 1 return(s)' });
     expect(records[0]!.note).toBe("openpay's balance when batch b1 started");
-    expect(records[5]!.note).toMatch(/reports no balance.*--opening-balance/);
+    expect(records[5]!.note).toMatch(/^opening balance not given.*--opening-balance zenrise=AMOUNT/);
+    expect(records[7]).toMatchObject({ amount: '1000.00', debit: '1000.00', note: '1 payout(s), 0 return(s); opening balance not given: no closing balance; net change -1000.00' });
+  });
+
+  it('keeps the UTC instant in `date` and adds the local wall clock with its zone', async () => {
+    const evening = new Date('2026-12-01T03:30:00.000Z');
+    const statement = buildStatement({
+      movements: [movement(1, { debitedAt: evening }), movement(2, { provider: 'zenrise', currency: 'ARS', debitedAt: evening })],
+      fees: FEES,
+      openings: new Map(),
+    });
+    const path = join(dir, 'statement.csv');
+    await writeStatementCsv(path, statement, evening);
+    const records = parse(await readFile(path), { bom: true, columns: true }) as Array<Record<string, string>>;
+    const payouts = records.filter((r) => r.line === 'payout');
+    expect(payouts.map((r) => [r.provider, r.date, r.date_local, r.time_zone])).toEqual([
+      ['openpay', '2026-12-01T03:30:00.000Z', '2026-11-30 21:30:00', 'America/Mexico_City'],
+      ['zenrise', '2026-12-01T03:30:00.000Z', '2026-12-01 00:30:00', 'America/Argentina/Buenos_Aires'],
+    ]);
   });
 });

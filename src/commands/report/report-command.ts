@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Target } from '../../config/config-types.ts';
-import type { ProviderId } from '../../domain/provider-id.ts';
+import { DEFAULT_TIME_ZONE, PROVIDER_TIME_ZONES } from '../../domain/local-time.ts';
+import { isProviderId, PROVIDER_IDS, type ProviderId } from '../../domain/provider-id.ts';
 import type { ResultRow } from '../../domain/result-row.ts';
 import type { ProviderSession } from '../../providers/payout-provider.ts';
-import { parseOpeningBalance, parseReportScope } from '../../report/parse-report-options.ts';
+import { parseOpeningBalances, parseReportScope, parseTimeZone } from '../../report/parse-report-options.ts';
 import { checkScope, describeOtherEnvironments, describeScope, otherEnvironmentBatches, ReportScopeError, scopeRows, type ReportScopeOption } from '../../report/report-scope.ts';
 import { ReportOptionError, writeReports } from '../../report/write-reports.ts';
 import { isRunError, RunError } from '../../run-error.ts';
@@ -24,7 +25,12 @@ export interface ReportArgs {
   out?: string;
   /** --force: use an --out folder that already holds files. */
   force?: boolean;
-  openingBalance?: string;
+  /** --opening-balance, repeatable: AMOUNT (one account) or PROVIDER=AMOUNT. */
+  openingBalance?: string | string[];
+  /** --provider: only this provider's rows and account. */
+  provider?: string;
+  /** --tz: the zone of every date and of --from/--to (default: config "timeZone", else the provider's country). */
+  tz?: string;
   target: Target;
   simulatorUrl?: string;
   ledger?: string;
@@ -41,17 +47,34 @@ export interface ReportArgs {
  * as when rows failed or are unknown; 2 when rows are only not payable; 1 when the reports could not be made.
  */
 export async function reportCommand(args: ReportArgs): Promise<number> {
-  const scopeParsed = parseReportScope(args);
-  if ('issue' in scopeParsed) throw new RunError('USAGE', scopeParsed.message, { hint: 'see payout-batch report --help' });
-  const reportScope = scopeParsed.value;
-  let openingBalanceMinor: number | undefined;
-  if (args.openingBalance !== undefined) {
-    const parsed = parseOpeningBalance(String(args.openingBalance));
-    if ('issue' in parsed) throw new RunError('USAGE', parsed.message);
-    openingBalanceMinor = parsed.value;
+  // Usage first, before any file is opened; the range is read again below once the zone (config) is known.
+  const usage = parseReportScope(args);
+  if ('issue' in usage) throw new RunError('USAGE', usage.message, { hint: 'see payout-batch report --help' });
+  let provider: ProviderId | undefined;
+  if (args.provider !== undefined) {
+    const name = String(args.provider).trim().toLowerCase();
+    if (!isProviderId(name)) throw new RunError('USAGE', `--provider ${args.provider}: unknown provider (expected one of ${PROVIDER_IDS.join(', ')})`);
+    provider = name;
   }
+  let tz: string | undefined;
+  if (args.tz !== undefined) {
+    const parsed = parseTimeZone(String(args.tz));
+    if ('issue' in parsed) throw new RunError('USAGE', parsed.message);
+    tz = parsed.value;
+  }
+  const openingValues = args.openingBalance === undefined ? [] : [args.openingBalance].flat().map(String);
+  const openingParsed = parseOpeningBalances(openingValues);
+  if ('issue' in openingParsed) throw new RunError('USAGE', openingParsed.message);
+  const openingBalanceMinor = openingParsed.value.single;
+  const openingBalancesByProvider = openingParsed.value.byProvider;
   return withCommandScope({ config: args.config, target: args.target, signals: false }, async (command) => {
     const { config } = command;
+    // --from/--to are days where the operators live: --tz, the config's zone, the provider's country, else Mexico's.
+    const timeZone = tz ?? config.timeZone;
+    const rangeZone = timeZone ?? (provider ? PROVIDER_TIME_ZONES[provider] : DEFAULT_TIME_ZONE);
+    const scopeParsed = parseReportScope(args, rangeZone);
+    if ('issue' in scopeParsed) throw new RunError('USAGE', scopeParsed.message, { hint: 'see payout-batch report --help' });
+    const reportScope = scopeParsed.value;
     // Reads only; a missing file would be created empty and report nothing, which reads as "nothing happened".
     const { ledger, ledgerPath } = await command.openLedger({ path: args.ledger, mustExist: { hint: 'pass --ledger with the file run used' } });
     try {
@@ -68,7 +91,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     const resultsByBatch = new Map<string, ResultRow[]>();
     const tally = new Tally();
     const unknownWords = new UnknownStatusWords();
-    for await (const row of scopeRows(ledger, reportScope, args.target)) {
+    for await (const row of scopeRows(ledger, reportScope, args.target, provider)) {
       providers.add(row.provider);
       tally.add(row.status, undefined, undefined);
       unknownWords.note(row);
@@ -78,6 +101,10 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     }
 
     const warnings = [...command.configWarnings];
+    if ('days' in reportScope && reportScope.days && timeZone === undefined) {
+      const elsewhere = [...providers].filter((p) => PROVIDER_TIME_ZONES[p] !== rangeZone).sort();
+      if (elsewhere.length > 0) warnings.push(`--from/--to were read as ${rangeZone} days; ${elsewhere.join(', ')} dates are shown in ${elsewhere.map((p) => PROVIDER_TIME_ZONES[p]).join(', ')}: pass --provider or --tz to read the range there`);
+    }
     // A ledger shared by several targets: this report covers --target's batches only.
     const others = 'batchId' in reportScope ? new Map<string, number>() : await otherEnvironmentBatches(ledger, args.target);
     if (others.size > 0) warnings.push(`only ${args.target} batches are reported; the ledger also holds ${describeOtherEnvironments(others)}, left out`);
@@ -122,19 +149,24 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
         config,
         ...(sessions ? { sessions } : {}),
         ...(openingBalanceMinor !== undefined ? { openingBalanceMinor } : {}),
+        ...(openingBalancesByProvider.size > 0 ? { openingBalancesByProvider } : {}),
+        ...(provider !== undefined ? { provider } : {}),
+        ...(timeZone !== undefined ? { timeZone } : {}),
         ledgerPath,
         ...(notComparedReason !== undefined ? { notComparedReason } : {}),
       });
     } catch (error) {
-      if (error instanceof ReportOptionError) throw new RunError('USAGE', error.message, { hint: 'report one batch or one provider at a time, or leave --opening-balance out' });
+      if (error instanceof ReportOptionError) throw new RunError('USAGE', error.message, { hint: 'give one per account, as --opening-balance PROVIDER=AMOUNT, or report one --provider' });
       throw error;
     }
     files.push(...report.files);
     warnings.push(...report.warnings, ...unknownWords.warnings());
     const exitCode = decideExitCode({ counts: tally.countsRecord(), exceptions: report.exceptions, notCompared: report.notCompared.length, unknownProviderStatuses: unknownWords.rows });
+    const zones = Object.fromEntries([...providers].sort().map((p) => [p, timeZone ?? PROVIDER_TIME_ZONES[p]] as const));
     const summary = {
       command: 'report',
-      scope: describeScope(reportScope),
+      scope: describeScope(reportScope, provider),
+      timeZones: zones,
       ledgerPath,
       outDir,
       files,
@@ -153,6 +185,8 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
 interface ReportSummary {
   command: string;
   scope: string;
+  /** provider → the zone its statement dates are shown in. */
+  timeZones: Record<string, string>;
   ledgerPath: string;
   outDir: string;
   files: string[];
@@ -171,6 +205,7 @@ function formatJson(s: ReportSummary, scope: ReportScopeOption): string {
     command: s.command,
     scope: s.scope,
     ...('batchId' in scope ? { batch_id: scope.batchId } : {}),
+    time_zones: s.timeZones,
     ledger_path: s.ledgerPath,
     out_dir: s.outDir,
     files: s.files,
@@ -187,7 +222,12 @@ function formatJson(s: ReportSummary, scope: ReportScopeOption): string {
 const NOT_COMPARED = 'not compared';
 
 function formatText(s: ReportSummary): string {
-  const lines = [`report: ${s.scope}`, `ledger   ${s.ledgerPath}`, ''];
+  const lines = [`report: ${s.scope}`, `ledger   ${s.ledgerPath}`];
+  // The zone of the statements' dates, per provider: one line even when they differ.
+  const byZone = new Map<string, string[]>();
+  for (const [p, zone] of Object.entries(s.timeZones)) byZone.set(zone, [...(byZone.get(zone) ?? []), p]);
+  if (byZone.size > 0) lines.push(`dates    ${[...byZone].map(([zone, ps]) => `${zone} (${ps.join(', ')})`).join('; ')}`);
+  lines.push('');
   for (const file of s.files) lines.push(`wrote    ${file}`);
   let exceptions = s.exceptions > 0 ? `${s.exceptions} (reconciliation.xlsx, sheet Exceptions)` : 'none';
   if (s.notCompared.length > 0) {

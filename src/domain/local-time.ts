@@ -1,0 +1,103 @@
+import type { ProviderId } from './provider-id.ts';
+
+/**
+ * Dates as the operators read them: in the provider's country. Times are stored and compared in UTC; only what is
+ * shown or typed (statement dates, `report --from/--to` days) is local. Intl carries the zone rules (Mexico has had
+ * no summer time since 2022, Argentina none since 2009, but a zone database knows history better than a constant).
+ */
+export const PROVIDER_TIME_ZONES: Record<ProviderId, string> = {
+  openpay: 'America/Mexico_City',
+  conekta: 'America/Mexico_City',
+  digitalfemsa: 'America/Mexico_City',
+  zenrise: 'America/Argentina/Buenos_Aires',
+};
+
+/** When no provider names the zone (a report over several providers, no --tz): 3 of the 4 providers are Mexican. */
+export const DEFAULT_TIME_ZONE = 'America/Mexico_City';
+
+/**
+ * The zone's IANA name, or undefined when Intl does not know it ("UTC" and "Etc/GMT+6" are zones too). Spelled as
+ * typed, in Intl's letter case: ICU resolves some names to older aliases (America/Argentina/Buenos_Aires →
+ * America/Buenos_Aires), which would read as a different zone in a header.
+ */
+export function checkTimeZone(name: string): string | undefined {
+  const trimmed = name.trim();
+  if (trimmed === '') return undefined;
+  try {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: trimmed }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() === trimmed.toLowerCase() ? resolved : trimmed;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The zone a provider's dates are shown in: the operator's choice (--tz or config "timeZone"), else its country's. */
+export function zoneOf(provider: ProviderId, override?: string): string {
+  return override ?? PROVIDER_TIME_ZONES[provider];
+}
+
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    // h23: 'en-US' with hour12 false still writes midnight as 24 in some engines.
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** The wall clock in `zone` at instant `at` (seconds; milliseconds are dropped). */
+export function wallClock(at: Date, zone: string): WallClock {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(zone).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+}
+
+/** How far `zone` is ahead of UTC at `at`, in ms (Mexico City: −6 h). */
+export function offsetMs(at: Date, zone: string): number {
+  const w = wallClock(at, zone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/**
+ * A Date whose UTC fields are the wall clock in `zone`: what a spreadsheet date cell (which has no zone) must hold
+ * to show the local time. Never compare or store it: it is not the instant.
+ */
+export function wallClockDate(at: Date, zone: string): Date {
+  return new Date(at.getTime() + offsetMs(at, zone));
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** "2026-11-30 21:30:00", the wall clock in `zone`; the zone is named by the column or line that holds it. */
+export function formatLocal(at: Date, zone: string): string {
+  const w = wallClock(at, zone);
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+}
+
+/** "2026-11-30": the local day of `at`. */
+export function localDay(at: Date, zone: string): string {
+  return formatLocal(at, zone).slice(0, 10);
+}
+
+/**
+ * The instant a local day starts in `zone` (00:00 there). The offset is looked up at the guess and once more at the
+ * result, which settles a day whose offset differs from the previous day's.
+ */
+export function startOfLocalDay(year: number, month: number, day: number, zone: string): Date {
+  const midnightUtc = Date.UTC(year, month - 1, day);
+  let t = midnightUtc - offsetMs(new Date(midnightUtc), zone);
+  t = midnightUtc - offsetMs(new Date(t), zone);
+  return new Date(t);
+}
