@@ -29,6 +29,7 @@ import { createSession } from '../shared/provider-sessions.ts';
 import { decideExitCode, type ExitFacts } from '../shared/exit-code.ts';
 import { GUARD_DIFFERS_CODE } from '../../dispatch/decide-pay-row.ts';
 import { Tally } from '../shared/tally.ts';
+import { addCheckedRowIssues, IssueDigest } from '../shared/issue-digest.ts';
 import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 import { createProgressReporter } from './progress.ts';
 import { DEFAULT_GRACE_SECONDS } from './run-defaults.ts';
@@ -157,6 +158,10 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // The plan keeps counts and totals; the rows stream through it. A dry run of a batch not in the ledger writes its
     // results in the same pass (nothing else would hold the verdicts).
     const planner = new RunPlanner(snapshot, feesOf(config));
+    // A batch an earlier run finished: this run only says so (and sends whatever is left, normally nothing).
+    const earlier = await ledger.getBatch(batchId);
+    const finishedBefore = earlier?.status === 'finished' ? earlier.updatedAt : undefined;
+    const digest = new IssueDigest();
     const dryResults = args.dryRun && !snapshot.resumed ? { writer: await createResultsWriter(outDir, args.format), tally: new Tally() } : undefined;
     const planStream = { check: fileOptions, lateConflicts: checked.lateConflicts, deduper: checked.deduper, fileHash: checked.fileHash, ledger, environment: args.target, batchId, chunkRows };
     try {
@@ -171,6 +176,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
             if (!dryResults) continue;
             const status = r.status === 'valid' ? 'queued' : r.status;
             dryResults.tally.add(status, r.payout?.currency ?? r.input.currency, r.payout?.amountMinor);
+            addCheckedRowIssues(digest, r);
             await dryResults.writer.write({ ...resultRowFromChecked(r), status, note: 'dry run: not sent' });
           }
         },
@@ -214,6 +220,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
             tally.add(r.status, r.currency, r.amountMinor);
             unknownWords.note(r);
             if (r.status === 'conflict' && r.errorCode === GUARD_DIFFERS_CODE) foundDiffering += 1;
+            digest.addLedgerRow(r);
             await writer.write(resultRowFromLedger(r));
           }
         } catch (error) {
@@ -251,6 +258,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
         reports: reports.files,
         warnings: [...checked.opened.warnings, ...scope.configWarnings, ...extraWarnings, ...reports.warnings],
         plan: plan.totals,
+        issues: digest.summary(),
+        ...(finishedBefore && !args.dryRun ? { alreadyFinished: { at: finishedBefore.toISOString(), sentNow: sentNow() } } : {}),
         exitCode: code,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
@@ -278,6 +287,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const before = opened.fileChange();
     if (before) throw new RunError('LEDGER_ERROR', `the ledger file ${ledgerPath} was ${before} after it was opened; nothing was sent`, { hint: 'check the file, then run again' });
 
+    let sentThisRun = 0;
+    const sentNow = () => sentThisRun;
     // 3. Apply: take the batch for this process, write its rows, and pay. From here a signal stops gracefully.
     scope.holdSignals();
     const applied = await applyRunPlan({
@@ -299,7 +310,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
             concurrency: args.concurrency ?? config.providers[id].concurrency,
           });
         }
-        const reporter = createProgressReporter({ tty, log: (record) => logger.info(record) });
+        sentThisRun = rows.length;
+        // Nothing to send (a finished batch run again): no 0/0 bar; the summary says the batch was already finished.
+        const reporter = createProgressReporter({ tty: tty && rows.length > 0, log: (record) => logger.info(record) });
         progress = reporter;
         if (scope.interrupted()) reporter.stopping();
         const dispatchStarted = performance.now();
