@@ -88,6 +88,10 @@ export interface LedgerStore {
   findRowByProviderPayoutId(provider: ProviderId, payoutId: string, environment?: BatchEnvironment): Promise<LedgerRow | undefined>;
   /** Every status, zero when absent, with the sum of amounts. */
   countsByStatus(batchId: string): Promise<Record<RowStatus, StatusCount>>;
+  /** The providers the batch's rows are routed to, sorted (one for a single-provider batch; several: a mixed batch). */
+  batchProviders(batchId: string): Promise<ProviderId[]>;
+  /** Every row carrying this order key (order_id / externalReference), in every batch and environment, oldest first. */
+  rowsByOrderKey(orderKey: string): Promise<LedgerRow[]>;
 
   // Transitions
   /**
@@ -165,6 +169,8 @@ export interface OpenBatchInput {
   account: string;
   fileName: string;
   rowCount: number;
+  /** Who ran it (--operator, the config's "operator", else the OS user); kept as given, first run wins. */
+  operator?: string;
 }
 
 export interface BatchBalance {
@@ -186,6 +192,8 @@ export interface Batch {
   status: BatchStatus;
   /** When every row of the file was written (planning complete); absent while a crash left planning half done. */
   plannedAt?: Date;
+  /** Who started the batch; absent for a batch written before the ledger kept it. */
+  operator?: string;
   openingBalances: BatchBalance[];
   createdAt: Date;
   updatedAt: Date;

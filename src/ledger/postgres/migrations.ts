@@ -137,4 +137,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   UPDATE batches SET planned_at = updated_at
     WHERE status <> 'planned' OR row_count = 0 OR EXISTS (SELECT 1 FROM payout_rows r WHERE r.batch_id = batches.id);
   `,
+  // A batch records who ran it, as SQLite's migration of the same name.
+  `
+  ALTER TABLE batches ADD COLUMN operator text;
+  `,
 ];

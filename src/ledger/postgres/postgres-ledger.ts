@@ -88,9 +88,9 @@ export class PostgresLedger implements LedgerStore {
       if (existing) return { batch: await this.toBatch(q, existing), created: false };
       const at = iso(this.ctx.now());
       await q.run(
-        `INSERT INTO batches (id, provider, environment, account, file_name, file_hash, row_count, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $8::timestamptz, $8::timestamptz)`,
-        [id, input.provider, input.environment, input.account, input.fileName, input.fileHash, input.rowCount, at],
+        `INSERT INTO batches (id, provider, environment, account, file_name, file_hash, row_count, status, operator, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $9, $8::timestamptz, $8::timestamptz)`,
+        [id, input.provider, input.environment, input.account, input.fileName, input.fileHash, input.rowCount, at, input.operator ?? null],
       );
       return { batch: await this.toBatch(q, (await q.one<BatchRecord>('SELECT * FROM batches WHERE id = $1', [id]))!), created: true };
     });
@@ -548,6 +548,15 @@ export class PostgresLedger implements LedgerStore {
       }
       return result;
     });
+  }
+
+  async batchProviders(batchId: string): Promise<ProviderId[]> {
+    const records = await read(this.ctx).all<{ provider: string }>('SELECT DISTINCT provider FROM payout_rows WHERE batch_id = $1 ORDER BY provider', [batchId]);
+    return records.map((r) => r.provider as ProviderId);
+  }
+
+  async rowsByOrderKey(orderKey: string): Promise<LedgerRow[]> {
+    return (await read(this.ctx).all<RowRecord>('SELECT * FROM payout_rows WHERE order_key = $1 ORDER BY id', [orderKey])).map(toRow);
   }
 
   async history(rowId: number): Promise<HistoryEntry[]> {

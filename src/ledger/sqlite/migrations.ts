@@ -179,4 +179,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   UPDATE batches SET planned_at = updated_at
     WHERE status <> 'planned' OR row_count = 0 OR EXISTS (SELECT 1 FROM payout_rows r WHERE r.batch_id = batches.id);
   `,
+  // A batch records who ran it (`payout-batch batches` shows it): --operator, the config's "operator", else the OS
+  // user. Batches written before stay without one.
+  `
+  ALTER TABLE batches ADD COLUMN operator TEXT;
+  `,
 ];

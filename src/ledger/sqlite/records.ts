@@ -56,6 +56,8 @@ export interface BatchRecord {
   row_count: number;
   status: string;
   planned_at: Maybe<string>;
+  /** Absent before the migration that added it (a record read in the middle of migrating). */
+  operator?: Maybe<string>;
   created_at: string;
   updated_at: string;
 }
@@ -199,6 +201,7 @@ export function toBatch(r: BatchRecord, balances: readonly BalanceRecord[]): Bat
     rowCount: r.row_count,
     status: r.status as BatchStatus,
     ...(r.planned_at ? { plannedAt: new Date(r.planned_at) } : {}),
+    ...(r.operator ? { operator: r.operator } : {}),
     openingBalances: balances.map((b) => ({
       provider: b.provider as ProviderId,
       currency: b.currency as Currency,
