@@ -40,6 +40,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('dry-run', { type: 'boolean', default: false, describe: 'Stop after the plan; send nothing (never creates a ledger)' })
         .option('new-ledger', { type: 'boolean', default: false, describe: 'Start a new ledger where none is (sandbox/live refuse a missing ledger without it)' })
         .option('yes', { type: 'boolean', default: false, describe: 'Confirm a live run without the interactive prompt' })
+        .option('operator', { type: 'string', describe: 'Who runs the batch, recorded on it (default: the config\'s "operator", else your OS user name)' })
         .option('allow-other-provider', { type: 'boolean', default: false, describe: 'Plan a file already run under another provider (its order_ids stay duplicates)' }),
       async (args) => {
         const { runCommand } = await import('./commands/run/run-command.ts');

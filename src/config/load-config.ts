@@ -85,7 +85,7 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
     return config;
   }
   for (const key of Object.keys(raw)) {
-    if (key !== 'ledger' && key !== 'providers' && key !== 'approval' && key !== 'limits' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
+    if (key !== 'ledger' && key !== 'operator' && key !== 'providers' && key !== 'approval' && key !== 'limits' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
   }
   if (raw.ledger !== undefined) {
     if (typeof raw.ledger === 'string' && raw.ledger.trim()) {
@@ -96,6 +96,10 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
         errors.push(`${source}: "ledger": ${(error as Error).message}`);
       }
     } else errors.push(`${source}: "ledger" must be a file path or a postgres:// URL`);
+  }
+  if (raw.operator !== undefined) {
+    if (typeof raw.operator === 'string' && raw.operator.trim()) config.operator = raw.operator.trim();
+    else errors.push(`${source}: "operator" must be a name`);
   }
   if (raw.approval !== undefined) config.approval = parseApprovalConfig(raw.approval, source, errors, parseDecimal);
   if (raw.limits !== undefined) {

@@ -127,6 +127,22 @@ describe('history queries', () => {
     expect(await ledger.batchProviders('nope')).toEqual([]);
   });
 
+  it('totals a batch per status and currency, never adding one currency to another', async () => {
+    const { batch } = await ledger.openBatch(openBatchInput('totals', 'openpay', 4));
+    await ledger.insertRows(batch.id, [
+      queuedRow(2, 'T-1', 10_000),
+      queuedRow(3, 'T-2', 2_500),
+      queuedRow(4, 'T-3', 150_050, { provider: 'zenrise', currency: 'ARS', account: { kind: 'alias', alias: 'gato.perro.casa' } }),
+      { rowNumber: 5, status: 'invalid', errorCode: 'AMOUNT_FORMAT', input: { amount: 'diez' } },
+    ]);
+    expect(await ledger.totalsByStatus(batch.id)).toEqual([
+      { status: 'invalid', currency: null, count: 1, amountMinor: 0 },
+      { status: 'queued', currency: 'ARS', count: 1, amountMinor: 150_050 },
+      { status: 'queued', currency: 'MXN', count: 2, amountMinor: 12_500 },
+    ]);
+    expect(await ledger.totalsByStatus('nope')).toEqual([]);
+  });
+
   it('finds every row of one order key across batches, oldest first, each with its own history', async () => {
     const { batch: first, rows: [sent] } = await batchWithRows('first', ['K-1', 'K-2']);
     await ledger.markSending([{ rowId: sent!.id }]);

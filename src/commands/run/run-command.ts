@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { applyRunPlan } from '../../apply/apply-run-plan.ts';
 import { forEachPlannedChunk, ledgerPayable, readPlanSnapshot } from '../../apply/read-plan-snapshot.ts';
@@ -62,6 +63,8 @@ export interface RunArgs {
   allowOtherProvider?: boolean;
   /** --encoding: read the CSV as told. */
   encoding?: string;
+  /** --operator: who runs the batch, recorded on it (default: the config's "operator", else the OS user). */
+  operator?: string;
 }
 
 /**
@@ -294,7 +297,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const applied = await applyRunPlan({
       ledger,
       plan,
-      batch: { fileHash: checked.fileHash, provider: args.provider, ...ledgerScope, fileName: basename(args.file), rowCount },
+      batch: { fileHash: checked.fileHash, provider: args.provider, ...ledgerScope, fileName: basename(args.file), rowCount, operator: operatorOf(args.operator, config.operator) },
       writeRows: () => forEachPlannedChunk({ ...planStream, onChunk: async (rows) => void (await ledger.insertRows(batchId, rows.map(ledgerRowInput))) }),
       balances: snapshot.balances,
       capturedAt: startedAt,
@@ -437,4 +440,15 @@ function formatPlan(
 async function confirmLive(totals: PlanTotal[], hosts: ReadonlyMap<ProviderId, string>): Promise<void> {
   const what = totals.map((t) => `${t.count} payouts ${t.currency} ${formatMinor(t.debitMinor)} via ${t.provider} (${hosts.get(t.provider) ?? '?'})`).join(', ');
   if (!(await confirmByTyping(`LIVE: pay ${what || 'nothing'}?`, 'pay'))) throw new RunError('CONFIRMATION_REQUIRED', 'live run not confirmed; nothing was sent');
+}
+
+/** Who runs the batch: --operator, the config's "operator", else the OS user (none when the OS cannot say). */
+function operatorOf(flag: string | undefined, configured: string | undefined): string | undefined {
+  if (flag?.trim()) return flag.trim();
+  if (configured) return configured;
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -33,10 +33,12 @@ import {
   type RowsByStatusOptions,
   type SendingMark,
   type StatusCount,
+  type StatusTotal,
 } from '../ledger-store.ts';
 // The process's lock-holder identity is one per process, whichever store holds the lock.
 import { PROCESS_TOKEN } from '../sqlite/context.ts';
 // Both stores return the same record shape (pg-context.ts PG_TYPES), so rows map to LedgerRow in one place.
+import { sortedTotals, type TotalRecord } from '../sqlite/records.ts';
 import { facts, historyParams, iso, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
 import { ownedMessage } from '../sqlite/rows.ts';
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
@@ -548,6 +550,14 @@ export class PostgresLedger implements LedgerStore {
       }
       return result;
     });
+  }
+
+  async totalsByStatus(batchId: string): Promise<StatusTotal[]> {
+    const records = await read(this.ctx).all<TotalRecord>(
+      'SELECT status, currency, count(*) AS n, coalesce(sum(amount_minor), 0)::bigint AS amount FROM payout_rows WHERE batch_id = $1 GROUP BY status, currency',
+      [batchId],
+    );
+    return sortedTotals(records);
   }
 
   async batchProviders(batchId: string): Promise<ProviderId[]> {

@@ -22,7 +22,7 @@ import type {
 import { LedgerError } from '../ledger-error.ts';
 import * as batches from './batches.ts';
 import { ensureOpen, type SqliteContext } from './context.ts';
-import { toRow, type RowRecord } from './records.ts';
+import { sortedTotals, toRow, type RowRecord, type TotalRecord } from './records.ts';
 import * as locks from './locks.ts';
 import * as outcomes from './outcomes.ts';
 import * as queries from './queries.ts';
@@ -108,6 +108,9 @@ export class SqliteLedger implements LedgerStore {
   }
   async requeueNotSent(batchId: string) {
     return outcomes.requeueNotSent(this.ctx, batchId);
+  }
+  async totalsByStatus(batchId: string) {
+    return sortedTotals(ensureOpen(this.ctx).s.totalsByStatus.all(batchId) as TotalRecord[]);
   }
   async batchProviders(batchId: string) {
     return (ensureOpen(this.ctx).s.batchProviders.all(batchId) as Array<{ provider: string }>).map((r) => r.provider as ProviderId);
