@@ -115,6 +115,29 @@ export async function runCli(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'batches',
+      'List the batches in the ledger: file, providers, environment, state, counts, totals, who ran it.',
+      (y) => ledgerReadOptions(y)
+        .option('since', { type: 'string', describe: 'Only batches created on or after this day (YYYY-MM-DD, UTC) or time (ISO 8601)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object on stdout' }),
+      async (args) => {
+        const { batchesCommand } = await import('./commands/batches/batches-command.ts');
+        setExit(await batchesCommand(args));
+      },
+    )
+    .command(
+      'status <id>',
+      "Show a batch's rows by state, or one payout's whole history across batches (by its order_id).",
+      (y) => ledgerReadOptions(y)
+        .positional('id', { type: 'string', demandOption: true, describe: 'A batch id (or its first 6+ characters) or an order_id / externalReference' })
+        .option('limit', { type: 'number', default: 20, describe: 'Rows shown per state of a batch' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object on stdout' }),
+      async (args) => {
+        const { statusCommand } = await import('./commands/status/status-command.ts');
+        setExit(await statusCommand(args));
+      },
+    )
+    .command(
       'users <action> [name]',
       'Add, list or remove the people who may sign in to `serve` (kept in the ledger).',
       (y) => y
@@ -147,7 +170,7 @@ export async function runCli(argv: string[]): Promise<number> {
         setExit(await serveCommand(args));
       },
     )
-    .demandCommand(1, 'Name a command: validate, run, sync, report, webhooks, simulator, users, serve')
+    .demandCommand(1, 'Name a command: validate, run, batches, status, sync, report, webhooks, simulator, users, serve')
     .strict()
     .help()
     .version(false)
@@ -204,6 +227,14 @@ function scopeOptions<T>(y: Argv<T>) {
   return y
     .option('batch', { type: 'string', describe: 'One batch id (printed in every summary)' })
     .option('all', { type: 'boolean', default: false, describe: 'Every batch in the ledger' });
+}
+
+/** The commands that only read the ledger: whose default ledger (--target), or which one. */
+function ledgerReadOptions<T>(y: Argv<T>) {
+  return y
+    .option('target', { choices: ['simulator', 'sandbox', 'live'] as const, default: 'simulator' as const, describe: 'Whose default ledger' })
+    .option('ledger', { type: 'string', describe: LEDGER_DESCRIPTION })
+    .option('config', { type: 'string', describe: 'Config file (its "ledger")' });
 }
 
 function targetOptions<T>(y: Argv<T>) {
