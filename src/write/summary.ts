@@ -8,7 +8,10 @@ import { formatMinorGrouped } from './format-amount.ts';
 export interface RunSummary {
   command: string;
   file: string;
+  /** --provider, or without it the one provider the rows name, or 'mixed'. */
   provider: string;
+  /** The providers the rows are routed to. */
+  providers?: string[];
   outDir: string;
   resultsCsv?: string;
   resultsXlsx?: string;
@@ -120,6 +123,7 @@ export function formatSummaryJson(summary: RunSummary): string {
     command: summary.command,
     file: summary.file,
     provider: summary.provider,
+    ...(summary.providers ? { providers: summary.providers } : {}),
     out_dir: summary.outDir,
     results_csv: summary.resultsCsv,
     results_xlsx: summary.resultsXlsx,

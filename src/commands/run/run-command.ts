@@ -37,7 +37,8 @@ import { DEFAULT_GRACE_SECONDS } from './run-defaults.ts';
 
 export interface RunArgs {
   file: string;
-  provider: ProviderId;
+  /** For rows whose provider cell is empty; optional when every row names its provider. */
+  provider?: ProviderId;
   target: Target;
   simulatorUrl?: string;
   ledger?: string;
@@ -90,13 +91,19 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // 1. Read and validate the whole file before anything else: a file that cannot be read costs nothing. The rows
     // are not kept: this pass learns the providers and the late conflicts; planning and writing read the file again.
     const fileOptions = { file: args.file, provider: args.provider, target: args.target, sheet: args.sheet, map: parseMapOption(args.map), encoding: args.encoding, limits: readLimitsOf(config.limits, args) };
-    const rowProviders = new Set<ProviderId>([args.provider]);
+    const rowProviders = new Set<ProviderId>(args.provider ? [args.provider] : []);
     const checked = await checkFile({
       ...fileOptions,
       onRow: (row) => void (row.payout && rowProviders.add(row.payout.provider)),
     });
     const rowCount = checked.tally.total;
     const providers = [...rowProviders];
+    // The provider the batch is filed under (its id and account): --provider, else the first the file names.
+    const batchProvider = args.provider ?? providers[0];
+    if (batchProvider === undefined) {
+      throw new RunError('PROVIDER_MISSING', 'no row names a provider we pay through, and no --provider was given; nothing was done', { hint: 'fix the provider column, or pass --provider' });
+    }
+    const providerLabel = args.provider ?? (providers.length > 1 ? 'mixed' : batchProvider);
     const chunkRows = planChunkRows();
 
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers });
@@ -136,15 +143,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // 2. Plan: dedupe against every earlier run, totals with fees, funds where the provider reports a balance.
     // A batch belongs to the target and the provider account it pays on: a rehearsal on the simulator and the live
     // run of the same file are two batches, and the live run pays every row there.
-    const account = providerAccount(args.provider, target.credentials);
-    if (account === undefined) throw new RunError('CREDENTIALS_MISSING', `no ${args.provider} credentials for ${args.target}`, { hint: 'set the provider keys in the environment' });
+    const account = providerAccount(batchProvider, target.credentials);
+    if (account === undefined) throw new RunError('CREDENTIALS_MISSING', `no ${batchProvider} credentials for ${args.target}`, { hint: 'set the provider keys in the environment' });
     const ledgerScope = { environment: args.target, account };
-    const batchId = batchIdFor(checked.fileHash, args.provider, ledgerScope);
+    const batchId = batchIdFor(checked.fileHash, batchProvider, ledgerScope);
     // The same bytes already run under another provider (on this target, or in a legacy batch whose target is not
     // known) are the same payouts routed elsewhere: refused before planning unless the operator says so (and even then
     // every order_id owned there stays a duplicate).
     const elsewhere = (await ledger.listBatches()).filter(
-      (b) => b.fileHash === checked.fileHash && b.provider !== args.provider && (b.environment === args.target || b.environment === 'unknown'),
+      (b) => b.fileHash === checked.fileHash && b.provider !== batchProvider && (b.environment === args.target || b.environment === 'unknown'),
     );
     if (elsewhere.length > 0 && !args.allowOtherProvider) {
       const [first] = elsewhere;
@@ -156,7 +163,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // Where the keys go, in the plan, the prompt and the log: every host is shown before any payout is sent (the balance
     // read for the plan already uses them; the config check keeps them to https or loopback).
     const hosts = new Map([...sessions].map(([id, session]) => [id, baseUrlOrigin(session.baseUrl)] as const));
-    logger.info({ event: 'start', batch: batchId, file: args.file, provider: args.provider, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: rowCount });
+    logger.info({ event: 'start', batch: batchId, file: args.file, provider: providerLabel, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: rowCount });
     const snapshot = await readPlanSnapshot({ ledger, batchId, providers, sessions });
     // The plan keeps counts and totals; the rows stream through it. A dry run of a batch not in the ledger writes its
     // results in the same pass (nothing else would hold the verdicts).
@@ -250,7 +257,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
       const summary: RunSummary = {
         command: 'run',
         file: args.file,
-        provider: args.provider,
+        provider: providerLabel,
+        providers,
         outDir,
         resultsCsv: files.csvPath,
         resultsXlsx: files.xlsxPath,
@@ -297,7 +305,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const applied = await applyRunPlan({
       ledger,
       plan,
-      batch: { fileHash: checked.fileHash, provider: args.provider, ...ledgerScope, fileName: basename(args.file), rowCount, operator: operatorOf(args.operator, config.operator) },
+      batch: { fileHash: checked.fileHash, provider: batchProvider, ...ledgerScope, fileName: basename(args.file), rowCount, operator: operatorOf(args.operator, config.operator) },
       writeRows: () => forEachPlannedChunk({ ...planStream, onChunk: async (rows) => void (await ledger.insertRows(batchId, rows.map(ledgerRowInput))) }),
       balances: snapshot.balances,
       capturedAt: startedAt,

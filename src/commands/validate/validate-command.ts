@@ -14,7 +14,8 @@ import { addCheckedRowIssues, IssueDigest } from '../shared/issue-digest.ts';
 
 export interface ValidateArgs {
   file: string;
-  provider: ProviderId;
+  /** For rows whose provider cell is empty; optional when every row names its provider. */
+  provider?: ProviderId;
   sheet?: string;
   map?: string[];
   out?: string;
@@ -86,7 +87,8 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
   const summary: RunSummary = {
     command: 'validate',
     file: args.file,
-    provider: args.provider,
+    provider: args.provider ?? (checked.providers.length > 1 ? 'mixed' : (checked.providers[0] ?? 'none')),
+    providers: checked.providers,
     outDir,
     resultsCsv: files.csvPath,
     resultsXlsx: files.xlsxPath,
