@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { DEFAULT_GRACE_SECONDS } from './commands/run/run-defaults.ts';
 import { PROVIDER_IDS } from './domain/provider-id.ts';
@@ -40,6 +41,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('dry-run', { type: 'boolean', default: false, describe: 'Stop after the plan; send nothing (never creates a ledger)' })
         .option('new-ledger', { type: 'boolean', default: false, describe: 'Start a new ledger where none is (sandbox/live refuse a missing ledger without it)' })
         .option('yes', { type: 'boolean', default: false, describe: 'Confirm a live run without the interactive prompt' })
+        .option('operator', { type: 'string', describe: 'Who runs the batch, recorded on it (default: the config\'s "operator", else your OS user name)' })
         .option('allow-other-provider', { type: 'boolean', default: false, describe: 'Plan a file already run under another provider (its order_ids stay duplicates)' }),
       async (args) => {
         const { runCommand } = await import('./commands/run/run-command.ts');
@@ -50,8 +52,8 @@ export async function runCli(argv: string[]): Promise<number> {
       'simulator',
       'Start the local simulator of the four provider APIs.',
       (y) => y
-        .option('port', { type: 'number', default: 4010 })
-        .option('host', { type: 'string', default: '127.0.0.1' })
+        .option('port', { type: 'number', default: 4010, describe: 'Port to listen on' })
+        .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
         .option('seed', { type: 'number', describe: 'Seed for deterministic fault injection' })
         .option('faults', { type: 'string', describe: 'e.g. http500=0.05,http429=0.05,timeout=0.01,drop_after_commit=0.02,settle_fail=0.05,latency=20..200' })
         .option('journal', { type: 'string', describe: 'Append every money movement to this JSONL file' })
@@ -74,7 +76,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('return-window-days', { type: 'number', default: DEFAULT_RETURN_WINDOW_DAYS, describe: 'Ask again about rows paid within this many days (returns, deletions, amount changes); 0: off' })
         .option('out', { type: 'string', describe: 'Folder for the reports (default: a new folder under output/); one holding files is refused without --force' })
         .option('force', { type: 'boolean', default: false, describe: 'Replace the files of an --out folder that already holds some' })
-        .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const })
+        .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results and report file format' })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
         .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' })
         .option('yes', { type: 'boolean', default: false, describe: 'On sandbox/live, re-send the payout request of unknown rows without the interactive prompt' }),
@@ -87,8 +89,8 @@ export async function runCli(argv: string[]): Promise<number> {
       'webhooks',
       'Receive provider events; follow each up at the provider and record what the provider shows.',
       (y) => targetOptions(y)
-        .option('port', { type: 'number', default: 4020 })
-        .option('host', { type: 'string', default: '127.0.0.1' })
+        .option('port', { type: 'number', default: 4020, describe: 'Port the providers post their events to' })
+        .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
         .option('unverified-rate', { type: 'number', default: 5, describe: 'Unverified events followed per second and provider; more are answered 429' })
         .option('config', { type: 'string', describe: 'Config file (base URLs, rates)' }),
       async (args) => {
@@ -107,12 +109,35 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('out', { type: 'string', describe: 'Output folder (default: a new folder under output/); one holding files is refused without --force' })
         .option('force', { type: 'boolean', default: false, describe: 'Replace the files of an --out folder that already holds some' })
         .option('opening-balance', { type: 'string', array: true, describe: 'Opening balance of an account, PROVIDER=AMOUNT (repeatable, e.g. zenrise=250000.00), or one AMOUNT when the scope has one account' })
-        .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const })
+        .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results and report file format' })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
         .option('config', { type: 'string', describe: 'Config file (fees, base URLs)' }),
       async (args) => {
         const { reportCommand } = await import('./commands/report/report-command.ts');
         setExit(await reportCommand(args));
+      },
+    )
+    .command(
+      'batches',
+      'List the batches in the ledger: file, providers, environment, state, counts, totals, who ran it.',
+      (y) => ledgerReadOptions(y)
+        .option('since', { type: 'string', describe: 'Only batches created on or after this day (YYYY-MM-DD, UTC) or time (ISO 8601)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object on stdout' }),
+      async (args) => {
+        const { batchesCommand } = await import('./commands/batches/batches-command.ts');
+        setExit(await batchesCommand(args));
+      },
+    )
+    .command(
+      'status <id>',
+      "Show a batch's rows by state, or one payout's whole history across batches (by its order_id).",
+      (y) => ledgerReadOptions(y)
+        .positional('id', { type: 'string', demandOption: true, describe: 'A batch id (or its first 6+ characters) or an order_id / externalReference' })
+        .option('limit', { type: 'number', default: 20, describe: 'Rows shown per state of a batch' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object on stdout' }),
+      async (args) => {
+        const { statusCommand } = await import('./commands/status/status-command.ts');
+        setExit(await statusCommand(args));
       },
     )
     .command(
@@ -135,8 +160,8 @@ export async function runCli(argv: string[]): Promise<number> {
       'serve',
       'Serve the upload page and its JSON API: upload, review, approve (two-person), pay, watch, download.',
       (y) => targetOptions(y)
-        .option('port', { type: 'number', default: 4030 })
-        .option('host', { type: 'string', default: '127.0.0.1' })
+        .option('port', { type: 'number', default: 4030, describe: 'Port of the upload page' })
+        .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (another than loopback needs https, or --insecure-http)' })
         .option('config', { type: 'string', describe: 'Config file (rates, fees, base URLs, approval rules)' })
         .option('data', { type: 'string', describe: 'Folder for uploads and results (default: serve-data beside the ledger)' })
         .option('tls-cert', { type: 'string', describe: 'PEM certificate file: serve https' })
@@ -148,25 +173,79 @@ export async function runCli(argv: string[]): Promise<number> {
         setExit(await serveCommand(args));
       },
     )
-    .demandCommand(1, 'Name a command: validate, run, sync, report, webhooks, simulator, users, serve')
+    .demandCommand(1, 'Name a command: validate, run, batches, status, sync, report, webhooks, simulator, users, serve')
     .strict()
+    .recommendCommands()
     .help()
-    .version(false)
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((message, error) => {
       if (error) throw error;
       // yargs breaks some messages over lines ("Invalid values:\n  Argument: …"); the user gets one line.
-      throw new RunError('USAGE', message.replace(/\s*\n\s*/g, ' ').trim(), { hint: 'see payout-batch --help' });
+      let line = message.replace(/\s*\n\s*/g, ' ').trim();
+      // yargs lists an unknown dashed flag twice, as typed and camelCased ("dry-rn, dryRn"): once is enough.
+      line = line.replace(/^(Unknown arguments?: )(.+)$/, (_, head: string, list: string) => {
+        const names = list.split(/,\s*/);
+        const camel = (n: string) => n.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+        const kept = names.filter((n) => !names.some((other) => other !== n && other.includes('-') && camel(other) === n));
+        return `${kept.length === 1 ? 'Unknown argument: ' : head}${kept.join(', ')}`;
+      });
+      // The instance holds the options of the command being parsed (yargs resets it per command).
+      const known = Object.keys((parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+      const hint = suggestFlags(line, known) ?? 'see payout-batch --help';
+      throw new RunError('USAGE', line, { hint });
     });
 
   await parser.parseAsync();
   return exitCode;
 }
 
+/** The version of the installed package (package.json sits one level above src/ and dist/). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * "did you mean --dry-run?" for yargs's `Unknown argument(s): dry-rn`: each unknown name against the options the
+ * command knows, by edit distance (at most 2, and less than half the name).
+ */
+export function suggestFlags(message: string, known: readonly string[]): string | undefined {
+  const match = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!match) return undefined;
+  const flags = known.filter((k) => k.length > 1 && !/[A-Z]/.test(k));
+  const hints: string[] = [];
+  for (const name of match[1]!.split(/,\s*/)) {
+    let best: { flag: string; distance: number } | undefined;
+    for (const flag of flags) {
+      const distance = levenshtein(name.replace(/^-+/, ''), flag);
+      if (distance <= 2 && distance < Math.max(name.length, 2) / 2 && (!best || distance < best.distance)) best = { flag, distance };
+    }
+    if (best) hints.push(`${name}: did you mean --${best.flag}?`);
+  }
+  return hints.length ? `${hints.join('; ')} (see --help)` : undefined;
+}
+
+/** Edit distance (insert, delete, substitute: 1 each), two rows at a time. */
+export function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 function fileOptions<T>(y: Argv<T>) {
   return y
     .positional('file', { type: 'string', demandOption: true, describe: 'CSV or XLSX payout file' })
-    .option('provider', { choices: PROVIDER_IDS, describe: 'Provider for rows without a provider column', demandOption: true })
+    .option('provider', { choices: PROVIDER_IDS, describe: 'Provider for rows without one in a provider column (needed only when some row names none)' })
     .option('sheet', { type: 'string', describe: 'XLSX sheet name (default: the first)' })
     .option('map', { type: 'string', array: true, describe: 'field=Header, to name a column the aliases do not catch' })
     .option('out', { type: 'string', describe: 'Output folder (default: a new folder under output/); one holding files is refused without --force' })
@@ -205,6 +284,14 @@ function scopeOptions<T>(y: Argv<T>) {
   return y
     .option('batch', { type: 'string', describe: 'One batch id (printed in every summary)' })
     .option('all', { type: 'boolean', default: false, describe: 'Every batch in the ledger' });
+}
+
+/** The commands that only read the ledger: whose default ledger (--target), or which one. */
+function ledgerReadOptions<T>(y: Argv<T>) {
+  return y
+    .option('target', { choices: ['simulator', 'sandbox', 'live'] as const, default: 'simulator' as const, describe: 'Whose default ledger' })
+    .option('ledger', { type: 'string', describe: LEDGER_DESCRIPTION })
+    .option('config', { type: 'string', describe: 'Config file (its "ledger")' });
 }
 
 function targetOptions<T>(y: Argv<T>) {

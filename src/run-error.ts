@@ -41,6 +41,10 @@ export type RunErrorCode =
   | 'FILE_RUN_UNDER_OTHER_PROVIDER'
   | 'BATCH_OF_OTHER_ENVIRONMENT'
   | 'CONFIRMATION_REQUIRED'
+  /** `status`: neither a batch nor a payout by that id in the ledger. */
+  | 'NOT_FOUND'
+  /** Some rows name no provider and --provider was not given: the message lists those rows. */
+  | 'PROVIDER_MISSING'
   /** --out names a folder that already holds files, and --force was not given (exit 1: nothing was done). */
   | 'OUTPUT_NOT_EMPTY'
   /** A folder an output would go into is a symbolic link (a per-batch folder under --out --force …): never followed (exit 1). */

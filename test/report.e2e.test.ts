@@ -523,7 +523,8 @@ describe('a ledger of two batches through two providers', () => {
     expect(all.summary).toMatchObject({ exceptions: 0, not_compared: [], warnings: [] });
     const results = (all.summary?.files as string[]).filter((f) => /results\.csv$/.test(f));
     expect(results).toHaveLength(2);
-    expect(results.every((f) => /results-[0-9a-f]+\/results\.csv$/.test(f))).toBe(true);
+    // One folder scheme for every command: <out>/<batch>/results.csv, as sync --all writes them.
+    expect(results.every((f) => /\/[0-9a-f]{16}\/results\.csv$/.test(f))).toBe(true);
 
     const balances = await simulatorBalances(sim);
     const closings = (out: string) => {

@@ -30,6 +30,8 @@ export interface AppConfig {
   /** Where the config came from, for messages ('defaults' when no file). */
   source: string;
   ledgerPath?: string;
+  /** "operator": who runs the batches from this config, recorded on each batch (else the OS user). */
+  operator?: string;
   providers: Record<ProviderId, ProviderConfig>;
   /** Who must approve a batch in `payout-batch serve` (approval-config.ts). */
   approval?: ApprovalConfig;

@@ -86,7 +86,7 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
     return config;
   }
   for (const key of Object.keys(raw)) {
-    if (key !== 'ledger' && key !== 'providers' && key !== 'approval' && key !== 'limits' && key !== 'timeZone' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
+    if (key !== 'ledger' && key !== 'operator' && key !== 'providers' && key !== 'approval' && key !== 'limits' && key !== 'timeZone' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
   }
   if (raw.ledger !== undefined) {
     if (typeof raw.ledger === 'string' && raw.ledger.trim()) {
@@ -102,6 +102,10 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
     const zone = typeof raw.timeZone === 'string' ? checkTimeZone(raw.timeZone) : undefined;
     if (zone) config.timeZone = zone;
     else errors.push(`${source}: "timeZone" must be an IANA time zone such as America/Mexico_City`);
+  }
+  if (raw.operator !== undefined) {
+    if (typeof raw.operator === 'string' && raw.operator.trim()) config.operator = raw.operator.trim();
+    else errors.push(`${source}: "operator" must be a name`);
   }
   if (raw.approval !== undefined) config.approval = parseApprovalConfig(raw.approval, source, errors, parseDecimal);
   if (raw.limits !== undefined) {

@@ -108,6 +108,55 @@ describe('batches', () => {
   });
 });
 
+describe('history queries', () => {
+  it('keeps who ran a batch (the first run wins) and none for a batch opened without one', async () => {
+    const { batch } = await ledger.openBatch({ ...openBatchInput('who'), operator: 'ana' });
+    expect(batch.operator).toBe('ana');
+    expect((await ledger.openBatch({ ...openBatchInput('who'), operator: 'luis' })).batch.operator).toBe('ana');
+    expect((await ledger.listBatches()).find((b) => b.id === batch.id)?.operator).toBe('ana');
+    expect((await ledger.openBatch(openBatchInput('nobody'))).batch.operator).toBeUndefined();
+  });
+
+  it("names the providers a batch's rows are routed to: one, or several for a mixed batch", async () => {
+    const { batch: single } = await ledger.openBatch(openBatchInput('single', 'openpay', 1));
+    await ledger.insertRows(single.id, [queuedRow(2, 'S-1')]);
+    const { batch: mixed } = await ledger.openBatch(openBatchInput('mixed', 'openpay', 2));
+    await ledger.insertRows(mixed.id, [queuedRow(2, 'M-1'), queuedRow(3, 'M-2', 5_000, { provider: 'conekta' })]);
+    expect(await ledger.batchProviders(single.id)).toEqual(['openpay']);
+    expect(await ledger.batchProviders(mixed.id)).toEqual(['conekta', 'openpay']);
+    expect(await ledger.batchProviders('nope')).toEqual([]);
+  });
+
+  it('totals a batch per status and currency, never adding one currency to another', async () => {
+    const { batch } = await ledger.openBatch(openBatchInput('totals', 'openpay', 4));
+    await ledger.insertRows(batch.id, [
+      queuedRow(2, 'T-1', 10_000),
+      queuedRow(3, 'T-2', 2_500),
+      queuedRow(4, 'T-3', 150_050, { provider: 'zenrise', currency: 'ARS', account: { kind: 'alias', alias: 'gato.perro.casa' } }),
+      { rowNumber: 5, status: 'invalid', errorCode: 'AMOUNT_FORMAT', input: { amount: 'diez' } },
+    ]);
+    expect(await ledger.totalsByStatus(batch.id)).toEqual([
+      { status: 'invalid', currency: null, count: 1, amountMinor: 0 },
+      { status: 'queued', currency: 'ARS', count: 1, amountMinor: 150_050 },
+      { status: 'queued', currency: 'MXN', count: 2, amountMinor: 12_500 },
+    ]);
+    expect(await ledger.totalsByStatus('nope')).toEqual([]);
+  });
+
+  it('finds every row of one order key across batches, oldest first, each with its own history', async () => {
+    const { batch: first, rows: [sent] } = await batchWithRows('first', ['K-1', 'K-2']);
+    await ledger.markSending([{ rowId: sent!.id }]);
+    await ledger.recordOutcomes([{ rowId: sent!.id, to: 'failed', cause: 'provider_rejected', attempt: 1, providerPayoutId: 'tr-1', providerStatus: 'failed', errorCode: 'ACCOUNT_REJECTED' }]);
+    clock.advance(60_000);
+    const { batch: second } = await ledger.openBatch(openBatchInput('second', 'openpay', 1));
+    await ledger.insertRows(second.id, [queuedRow(2, 'K-1')]);
+    const rows = await ledger.rowsByOrderKey('K-1');
+    expect(rows.map((r) => [r.batchId, r.status, r.providerPayoutId])).toEqual([[first.id, 'failed', 'tr-1'], [second.id, 'queued', undefined]]);
+    expect((await ledger.history(rows[0]!.id)).map((h) => h.to)).toEqual(['queued', 'sending', 'failed']);
+    expect(await ledger.rowsByOrderKey('K-404')).toEqual([]);
+  });
+});
+
 describe('insertRows', () => {
   it('stores every field, the full account for requests and a masked one for output', async () => {
     const { batch } = await ledger.openBatch(openBatchInput('fields'));

@@ -88,6 +88,15 @@ export interface LedgerStore {
   findRowByProviderPayoutId(provider: ProviderId, payoutId: string, environment?: BatchEnvironment): Promise<LedgerRow | undefined>;
   /** Every status, zero when absent, with the sum of amounts. */
   countsByStatus(batchId: string): Promise<Record<RowStatus, StatusCount>>;
+  /**
+   * Rows and amounts per status and currency (rows without a currency, e.g. unreadable ones, under currency null),
+   * by status then currency: totals that never add one currency to another.
+   */
+  totalsByStatus(batchId: string): Promise<StatusTotal[]>;
+  /** The providers the batch's rows are routed to, sorted (one for a single-provider batch; several: a mixed batch). */
+  batchProviders(batchId: string): Promise<ProviderId[]>;
+  /** Every row carrying this order key (order_id / externalReference), in every batch and environment, oldest first. */
+  rowsByOrderKey(orderKey: string): Promise<LedgerRow[]>;
 
   // Transitions
   /**
@@ -165,6 +174,8 @@ export interface OpenBatchInput {
   account: string;
   fileName: string;
   rowCount: number;
+  /** Who ran it (--operator, the config's "operator", else the OS user); kept as given, first run wins. */
+  operator?: string;
 }
 
 export interface BatchBalance {
@@ -186,6 +197,8 @@ export interface Batch {
   status: BatchStatus;
   /** When every row of the file was written (planning complete); absent while a crash left planning half done. */
   plannedAt?: Date;
+  /** Who started the batch; absent for a batch written before the ledger kept it. */
+  operator?: string;
   openingBalances: BatchBalance[];
   createdAt: Date;
   updatedAt: Date;
@@ -307,6 +320,13 @@ export interface RowsByStatusOptions {
 }
 
 export type ReportScope = { batchId: string } | { from: Date; to: Date };
+
+export interface StatusTotal {
+  status: RowStatus;
+  currency: Currency | null;
+  count: number;
+  amountMinor: Minor;
+}
 
 export interface StatusCount {
   count: number;

@@ -116,6 +116,6 @@ describe('compareWithProviders', () => {
 
   it('marks a provider without a session as not compared', async () => {
     const result = await compareWithProviders({ ledger: ledger(), rows: [], providers: ['conekta'], sessions: new Map(), period });
-    expect(result.coverage).toEqual([{ provider: 'conekta', compared: false, how: 'not compared: no conekta session' }]);
+    expect(result.coverage).toEqual([{ provider: 'conekta', compared: false, how: 'not compared: no conekta credentials or connection for this report' }]);
   });
 });

@@ -50,7 +50,7 @@ export async function compareWithProviders(options: {
   for (const id of options.providers) {
     const session = options.sessions.get(id);
     if (!session) {
-      const how = `not compared: no ${id} session`;
+      const how = `not compared: no ${id} credentials or connection for this report`;
       result.coverage.push({ provider: id, compared: false, how });
       result.warnings.push(`${id}: ${how}; the Exceptions sheet does not cover it`);
       continue;

@@ -54,7 +54,7 @@ export interface WriteReportsOptions {
   now?: () => Date;
   /** Shown on the Summary sheet (the store does not know its own path). */
   ledgerPath?: string;
-  /** Why `sessions` is absent, for the Summary and the warning (default: "no provider session was given"). */
+  /** Why `sessions` is absent, for the Summary and the warning (default: "the providers were not asked"). */
   notComparedReason?: string;
 }
 
@@ -136,7 +136,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
     coverage = compared.coverage;
     warnings.push(...compared.warnings);
   } else {
-    notCompared = options.notComparedReason ?? 'no provider session was given';
+    notCompared = options.notComparedReason ?? 'the providers were not asked (no credentials or connection)';
     warnings.push(`the Exceptions sheet could not compare the ledger with the providers: ${notCompared}`);
   }
 

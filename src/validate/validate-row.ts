@@ -15,8 +15,8 @@ import { stripControlCharacters } from './control-characters.ts';
 import { parseProviderName } from './provider-name.ts';
 
 export interface ValidateContext {
-  /** --provider; a `provider` column overrides it per row. */
-  defaultProvider: ProviderId;
+  /** --provider; a `provider` column overrides it per row. Absent when every row must name its own. */
+  defaultProvider: ProviderId | undefined;
   /** Zenrise DEV test accounts are accepted only when not live. */
   target: 'simulator' | 'sandbox' | 'live';
   /** field → header text, to fill RowIssue.column. */
@@ -167,7 +167,8 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   }
 
   // Amount: read in the row's currency style; when the currency is unusable, in the provider's.
-  const style: Currency = currency ?? providerCurrency ?? namedCurrency ?? getProviderModule(ctx.defaultProvider).currency;
+  // With no provider at all (an unknown name and no --provider), MXN's style: the amount is reported, never paid.
+  const style: Currency = currency ?? providerCurrency ?? namedCurrency ?? (ctx.defaultProvider ? getProviderModule(ctx.defaultProvider).currency : 'MXN');
   const amountText = trimmed(raw.cells.amount);
   const amount = parseAmountCell(raw.cells.amount, style);
   if (!amount.ok) {

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { formatMinor } from '../domain/money.ts';
 import type { Minor } from '../domain/money.ts';
 import { ROW_STATUSES } from '../domain/row-status.ts';
@@ -7,7 +8,10 @@ import { formatMinorGrouped } from './format-amount.ts';
 export interface RunSummary {
   command: string;
   file: string;
+  /** --provider, or without it the one provider the rows name, or 'mixed'. */
   provider: string;
+  /** The providers the rows are routed to. */
+  providers?: string[];
   outDir: string;
   resultsCsv?: string;
   resultsXlsx?: string;
@@ -26,6 +30,14 @@ export interface RunSummary {
    * paid → failed as a reversal; deleted / amount changed: still paid, flagged PROVIDER_DELETED / AMOUNT_CHANGED).
    */
   returnWindow?: { days: number; rechecked: number; returned: number; deleted: number; amountChanged: number };
+  /** Rows per error code and the first problem rows (commands/shared/issue-digest.ts). */
+  issues?: {
+    byCode: Record<string, number>;
+    first: Array<{ row: number; field?: string; code: string; message: string; status: string }>;
+    more: number;
+  };
+  /** run: a batch already finished before this run, with nothing left to send. */
+  alreadyFinished?: { at: string; sentNow: number };
   exitCode: number;
   startedAt: string;
   finishedAt: string;
@@ -36,6 +48,9 @@ export function formatSummaryText(summary: RunSummary): string {
   const lines: string[] = [];
   lines.push(`${summary.command} ${summary.file} (provider ${summary.provider})`);
   if (summary.batchId) lines.push(`batch ${summary.batchId}`);
+  if (summary.alreadyFinished) {
+    lines.push(`this batch was already finished at ${summary.alreadyFinished.at}; ${summary.alreadyFinished.sentNow} sent now`);
+  }
 
   const statuses = orderedStatuses(Object.keys(summary.counts));
   const total = statuses.reduce((sum, status) => sum + (summary.counts[status] ?? 0), 0);
@@ -58,6 +73,16 @@ export function formatSummaryText(summary: RunSummary): string {
         ['left', 'right', 'right'],
       ),
     );
+  }
+
+  if (summary.issues && Object.keys(summary.issues.byCode).length > 0) {
+    const issues = summary.issues;
+    lines.push('');
+    lines.push(...table(['code', 'rows'], Object.entries(issues.byCode).map(([code, n]) => [code, String(n)]), ['left', 'right']));
+    lines.push('');
+    lines.push('first problem rows:');
+    for (const i of issues.first) lines.push(`  row ${i.row} · ${i.field ? `${i.field} · ` : ''}${i.code} · ${i.message}`);
+    if (issues.more > 0) lines.push(`  and ${issues.more} more in ${basename(summary.resultsXlsx ?? summary.resultsCsv ?? 'the results file')}`);
   }
 
   const where: Array<[string, string | undefined]> = [
@@ -98,6 +123,7 @@ export function formatSummaryJson(summary: RunSummary): string {
     command: summary.command,
     file: summary.file,
     provider: summary.provider,
+    ...(summary.providers ? { providers: summary.providers } : {}),
     out_dir: summary.outDir,
     results_csv: summary.resultsCsv,
     results_xlsx: summary.resultsXlsx,
@@ -113,6 +139,14 @@ export function formatSummaryJson(summary: RunSummary): string {
       amount_minor: t.amountMinor,
     })),
     warnings: summary.warnings,
+    ...(summary.issues
+      ? {
+          issues_by_code: summary.issues.byCode,
+          first_issues: summary.issues.first.map((i) => ({ row: i.row, field: i.field ?? null, code: i.code, message: i.message, status: i.status })),
+          more_issues: summary.issues.more,
+        }
+      : {}),
+    ...(summary.alreadyFinished ? { already_finished: { at: summary.alreadyFinished.at, sent_now: summary.alreadyFinished.sentNow } } : {}),
     ...(summary.returnWindow
       ? {
           return_window: {

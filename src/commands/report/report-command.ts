@@ -129,11 +129,11 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
 
     const outDir = await createOutputDir({ command: 'report', out: args.out, force: args.force, now: command.startedAt });
     const files: string[] = [];
-    // results.csv needs one batch's rows in file order; a scope of several batches gets one folder per batch.
+    // results.csv needs one batch's rows in file order; a scope of several batches gets one folder per batch, <out>/<batch>/ as sync writes them.
     const several = resultsByBatch.size > 1;
     for (const [batchId, rows] of resultsByBatch) {
       rows.sort((a, b) => a.row - b.row);
-      const written = await writeResultsFile(several ? join(outDir, `results-${batchId}`) : outDir, args.format, rows);
+      const written = await writeResultsFile(several ? join(outDir, batchId) : outDir, args.format, rows);
       if (written.csvPath) files.push(written.csvPath);
       if (written.xlsxPath) files.push(written.xlsxPath);
     }

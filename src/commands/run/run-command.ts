@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { applyRunPlan } from '../../apply/apply-run-plan.ts';
 import { forEachPlannedChunk, ledgerPayable, readPlanSnapshot } from '../../apply/read-plan-snapshot.ts';
@@ -32,13 +33,15 @@ import { createSession } from '../shared/provider-sessions.ts';
 import { decideExitCode, type ExitFacts } from '../shared/exit-code.ts';
 import { GUARD_DIFFERS_CODE } from '../../dispatch/decide-pay-row.ts';
 import { Tally } from '../shared/tally.ts';
+import { addCheckedRowIssues, IssueDigest } from '../shared/issue-digest.ts';
 import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 import { createProgressReporter } from './progress.ts';
 import { DEFAULT_GRACE_SECONDS } from './run-defaults.ts';
 
 export interface RunArgs {
   file: string;
-  provider: ProviderId;
+  /** For rows whose provider cell is empty; optional when every row names its provider. */
+  provider?: ProviderId;
   target: Target;
   simulatorUrl?: string;
   ledger?: string;
@@ -64,6 +67,8 @@ export interface RunArgs {
   allowOtherProvider?: boolean;
   /** --encoding: read the CSV as told. */
   encoding?: string;
+  /** --operator: who runs the batch, recorded on it (default: the config's "operator", else the OS user). */
+  operator?: string;
 }
 
 /**
@@ -89,13 +94,19 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // 1. Read and validate the whole file before anything else: a file that cannot be read costs nothing. The rows
     // are not kept: this pass learns the providers and the late conflicts; planning and writing read the file again.
     const fileOptions = { file: args.file, provider: args.provider, target: args.target, sheet: args.sheet, map: parseMapOption(args.map), encoding: args.encoding, limits: readLimitsOf(config.limits, args) };
-    const rowProviders = new Set<ProviderId>([args.provider]);
+    const rowProviders = new Set<ProviderId>(args.provider ? [args.provider] : []);
     const checked = await checkFile({
       ...fileOptions,
       onRow: (row) => void (row.payout && rowProviders.add(row.payout.provider)),
     });
     const rowCount = checked.tally.total;
     const providers = [...rowProviders];
+    // The provider the batch is filed under (its id and account): --provider, else the first the file names.
+    const batchProvider = args.provider ?? providers[0];
+    if (batchProvider === undefined) {
+      throw new RunError('PROVIDER_MISSING', 'no row names a provider we pay through, and no --provider was given; nothing was done', { hint: 'fix the provider column, or pass --provider' });
+    }
+    const providerLabel = args.provider ?? (providers.length > 1 ? 'mixed' : batchProvider);
     const chunkRows = planChunkRows();
 
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers });
@@ -135,15 +146,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // 2. Plan: dedupe against every earlier run, totals with fees, funds where the provider reports a balance.
     // A batch belongs to the target and the provider account it pays on: a rehearsal on the simulator and the live
     // run of the same file are two batches, and the live run pays every row there.
-    const account = providerAccount(args.provider, target.credentials);
-    if (account === undefined) throw new RunError('CREDENTIALS_MISSING', `no ${args.provider} credentials for ${args.target}`, { hint: 'set the provider keys in the environment' });
+    const account = providerAccount(batchProvider, target.credentials);
+    if (account === undefined) throw new RunError('CREDENTIALS_MISSING', `no ${batchProvider} credentials for ${args.target}`, { hint: 'set the provider keys in the environment' });
     const ledgerScope = { environment: args.target, account };
-    const batchId = batchIdFor(checked.fileHash, args.provider, ledgerScope);
+    const batchId = batchIdFor(checked.fileHash, batchProvider, ledgerScope);
     // The same bytes already run under another provider (on this target, or in a legacy batch whose target is not
     // known) are the same payouts routed elsewhere: refused before planning unless the operator says so (and even then
     // every order_id owned there stays a duplicate).
     const elsewhere = (await ledger.listBatches()).filter(
-      (b) => b.fileHash === checked.fileHash && b.provider !== args.provider && (b.environment === args.target || b.environment === 'unknown'),
+      (b) => b.fileHash === checked.fileHash && b.provider !== batchProvider && (b.environment === args.target || b.environment === 'unknown'),
     );
     if (elsewhere.length > 0 && !args.allowOtherProvider) {
       const [first] = elsewhere;
@@ -155,11 +166,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // Where the keys go, in the plan, the prompt and the log: every host is shown before any payout is sent (the balance
     // read for the plan already uses them; the config check keeps them to https or loopback).
     const hosts = new Map([...sessions].map(([id, session]) => [id, baseUrlOrigin(session.baseUrl)] as const));
-    logger.info({ event: 'start', batch: batchId, file: args.file, provider: args.provider, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: rowCount });
+    logger.info({ event: 'start', batch: batchId, file: args.file, provider: providerLabel, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: rowCount });
     const snapshot = await readPlanSnapshot({ ledger, batchId, providers, sessions });
     // The plan keeps counts and totals; the rows stream through it. A dry run of a batch not in the ledger writes its
     // results in the same pass (nothing else would hold the verdicts).
     const planner = new RunPlanner(snapshot, feesOf(config));
+    // A batch an earlier run finished: this run only says so (and sends whatever is left, normally nothing).
+    const earlier = await ledger.getBatch(batchId);
+    const finishedBefore = earlier?.status === 'finished' ? earlier.updatedAt : undefined;
+    const digest = new IssueDigest();
     const dryResults = args.dryRun && !snapshot.resumed ? { writer: await createResultsWriter(outDir, args.format), tally: new Tally() } : undefined;
     const planStream = { check: fileOptions, lateConflicts: checked.lateConflicts, deduper: checked.deduper, fileHash: checked.fileHash, ledger, environment: args.target, batchId, chunkRows };
     try {
@@ -174,6 +189,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
             if (!dryResults) continue;
             const status = r.status === 'valid' ? 'queued' : r.status;
             dryResults.tally.add(status, r.payout?.currency ?? r.input.currency, r.payout?.amountMinor);
+            addCheckedRowIssues(digest, r);
             await dryResults.writer.write({ ...resultRowFromChecked(r), status, note: 'dry run: not sent' });
           }
         },
@@ -237,6 +253,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
             unknownWords.note(r);
             if (r.status === 'conflict' && r.errorCode === GUARD_DIFFERS_CODE) foundDiffering += 1;
             if (r.sentAt !== undefined && r.sentAt >= startedAt) sentThisRun += 1;
+            digest.addLedgerRow(r);
             if (!writer) continue;
             try {
               await writer.write(resultRowFromLedger(r));
@@ -303,7 +320,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
       const summary: RunSummary = {
         command: 'run',
         file: args.file,
-        provider: args.provider,
+        provider: providerLabel,
+        providers,
         outDir,
         ...(files.csvPath ? { resultsCsv: files.csvPath } : {}),
         ...(files.xlsxPath ? { resultsXlsx: files.xlsxPath } : {}),
@@ -314,6 +332,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
         reports: reports.files,
         warnings: [...checked.opened.warnings, ...scope.configWarnings, ...extraWarnings, ...reports.warnings],
         plan: plan.totals,
+        issues: digest.summary(),
+        ...(finishedBefore && !args.dryRun ? { alreadyFinished: { at: finishedBefore.toISOString(), sentNow: sentThisRun } } : {}),
         exitCode: code,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
@@ -349,7 +369,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       applied = await applyRunPlan({
         ledger,
         plan,
-        batch: { fileHash: checked.fileHash, provider: args.provider, ...ledgerScope, fileName: basename(args.file), rowCount },
+        batch: { fileHash: checked.fileHash, provider: batchProvider, ...ledgerScope, fileName: basename(args.file), rowCount, operator: operatorOf(args.operator, config.operator) },
         writeRows: () => forEachPlannedChunk({ ...planStream, onChunk: async (rows) => void (await ledger.insertRows(batchId, rows.map(ledgerRowInput))) }),
         balances: snapshot.balances,
         capturedAt: startedAt,
@@ -369,7 +389,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
               concurrency: args.concurrency ?? config.providers[id].concurrency,
             });
           }
-          const reporter = createProgressReporter({ tty, log: (record) => logger.info(record) });
+          // Nothing to send (a finished batch run again): no 0/0 bar; the summary says the batch was already finished.
+          const reporter = createProgressReporter({ tty: tty && (queued?.total ?? rows.length) > 0, log: (record) => logger.info(record) });
           progress = reporter;
           if (scope.interrupted()) reporter.stopping();
           const dispatchStarted = performance.now();
@@ -533,4 +554,15 @@ function formatPlan(
 async function confirmLive(totals: PlanTotal[], hosts: ReadonlyMap<ProviderId, string>): Promise<void> {
   const what = totals.map((t) => `${t.count} payouts ${t.currency} ${formatMinor(t.debitMinor)} via ${t.provider} (${hosts.get(t.provider) ?? '?'})`).join(', ');
   if (!(await confirmByTyping(`LIVE: pay ${what || 'nothing'}?`, 'pay'))) throw new RunError('CONFIRMATION_REQUIRED', 'live run not confirmed; nothing was sent');
+}
+
+/** Who runs the batch: --operator, the config's "operator", else the OS user (none when the OS cannot say). */
+function operatorOf(flag: string | undefined, configured: string | undefined): string | undefined {
+  if (flag?.trim()) return flag.trim();
+  if (configured) return configured;
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,6 +8,7 @@ import { hashFile } from '../../read/hash-file.ts';
 import { encodingNamed } from '../../read/detect-encoding.ts';
 import { resolveReadLimits, type ReadLimits } from '../../read/read-limits.ts';
 import { validateRow } from '../../validate/validate-row.ts';
+import { RunError } from '../../run-error.ts';
 import { Tally } from './tally.ts';
 
 /** The columns a file must have for a provider; a missing one is a run-level error (exit 1), not 1,000 row errors. */
@@ -15,9 +16,13 @@ export function requiredFieldsFor(provider: ProviderId): CanonicalField[] {
   return [...getProviderModule(provider).requiredColumns];
 }
 
+/** Without --provider the file must route every row itself: a provider column, and what every provider needs. */
+const SELF_ROUTED_FIELDS: CanonicalField[] = ['provider', 'order_id', 'amount'];
+
 export interface CheckFileOptions {
   file: string;
-  provider: ProviderId;
+  /** --provider: for rows whose provider cell is empty. Without it, every row must name its provider. */
+  provider: ProviderId | undefined;
   target: Target;
   sheet?: string;
   map?: Partial<Record<CanonicalField, string>>;
@@ -42,6 +47,8 @@ export interface CheckedFile {
   lateConflicts: Map<number, LateConflict>;
   /** The pass's deduper, for a later pass over the same file (replayOf). */
   deduper: InFileDeduper;
+  /** The providers the rows are routed to, in the order the file first names them. */
+  providers: ProviderId[];
 }
 
 /** The read limits in force: defaults, then the config's "limits", then the --max-… flags (yargs's camelCase keys). */
@@ -55,7 +62,7 @@ export async function checkFile(options: CheckFileOptions): Promise<CheckedFile>
     openBatch(options.file, {
       sheet: options.sheet,
       map: options.map,
-      requiredFields: requiredFieldsFor(options.provider),
+      requiredFields: options.provider ? requiredFieldsFor(options.provider) : SELF_ROUTED_FIELDS,
       ...(options.encoding !== undefined ? { encoding: encodingNamed(options.encoding) } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
     }),
@@ -65,16 +72,28 @@ export async function checkFile(options: CheckFileOptions): Promise<CheckedFile>
   const deduper = options.replayOf ?? createInFileDeduper();
   const dedupe = options.replayOf ? (row: CheckedRow) => deduper.replay(row) : (row: CheckedRow) => deduper.check(row);
   const tally = new Tally();
+  const providers = new Set<ProviderId>();
+  /** Rows whose provider cell is empty while no --provider was given (a run-level error once the file is read). */
+  const unrouted: number[] = [];
   for await (const batch of opened.rowBatches()) {
     // Synchronous within a chunk of the file: an await only where the output asks to wait.
     for (const raw of batch) {
+      if (!options.provider && (raw.cells.provider?.text ?? '').trim() === '') unrouted.push(raw.row);
       const checked = dedupe(validateRow(raw, context));
+      if (checked.payout) providers.add(checked.payout.provider);
       tally.add(checked.status, checked.payout?.currency ?? checked.input.currency, checked.payout?.amountMinor);
       const pending = options.onRow(checked);
       if (pending) await pending;
     }
   }
+  if (unrouted.length > 0) {
+    const shown = unrouted.slice(0, 20).join(', ');
+    const more = unrouted.length > 20 ? ` and ${unrouted.length - 20} more` : '';
+    throw new RunError('PROVIDER_MISSING', `${unrouted.length === 1 ? 'row' : 'rows'} ${shown}${more} name no provider, and no --provider was given; nothing was done`, {
+      hint: 'fill their provider cell, or pass --provider for the rows without one',
+    });
+  }
   const lateConflicts = deduper.lateConflicts();
   for (const late of lateConflicts.values()) tally.move(late.previousStatus, 'conflict', late.currency, late.amountMinor);
-  return { opened, fileHash, tally, lateConflicts, deduper };
+  return { opened, fileHash, tally, lateConflicts, deduper, providers: [...providers] };
 }

@@ -10,10 +10,12 @@ import { RunError } from '../../run-error.ts';
 import { checkFile, readLimitsOf } from '../shared/check-file.ts';
 import { decideExitCode } from '../shared/exit-code.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
+import { addCheckedRowIssues, IssueDigest } from '../shared/issue-digest.ts';
 
 export interface ValidateArgs {
   file: string;
-  provider: ProviderId;
+  /** For rows whose provider cell is empty; optional when every row names its provider. */
+  provider?: ProviderId;
   sheet?: string;
   map?: string[];
   out?: string;
@@ -44,6 +46,7 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
   let outDir = '';
   let madeOutDir = false;
   let checked: Awaited<ReturnType<typeof checkFile>>;
+  const digest = new IssueDigest();
   try {
     checked = await checkFile({
       file: args.file,
@@ -54,6 +57,7 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
       encoding: args.encoding,
       limits,
       onRow: async (row) => {
+        addCheckedRowIssues(digest, row);
         if (!writer) {
           madeOutDir = args.out === undefined || !existsSync(args.out);
           outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, force: args.force, now: startedAt });
@@ -74,6 +78,8 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
   }
   for (const [row, late] of checked.lateConflicts) {
     writer.patch(row, { status: 'conflict', error_code: late.issue.code, error_message: late.issue.message });
+    if (late.previousStatus === 'duplicate') digest.drop(row, 'DUPLICATE_ORDER_ID');
+    digest.add({ row, ...(late.issue.field ? { field: late.issue.field } : {}), code: late.issue.code, message: late.issue.message, status: 'conflict' });
   }
   const files = await writer.finish();
 
@@ -81,13 +87,15 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
   const summary: RunSummary = {
     command: 'validate',
     file: args.file,
-    provider: args.provider,
+    provider: args.provider ?? (checked.providers.length > 1 ? 'mixed' : (checked.providers[0] ?? 'none')),
+    providers: checked.providers,
     outDir,
     resultsCsv: files.csvPath,
     resultsXlsx: files.xlsxPath,
     counts: checked.tally.countsRecord(),
     totals: checked.tally.totals(),
     warnings: checked.opened.warnings,
+    issues: digest.summary(),
     exitCode,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),

@@ -160,4 +160,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX payout_rows_batch_id ON payout_rows (batch_id, id);
   `,
+  // A batch records who ran it, as SQLite's migration of the same name.
+  `
+  ALTER TABLE batches ADD COLUMN operator text;
+  `,
 ];

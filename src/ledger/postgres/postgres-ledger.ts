@@ -33,10 +33,12 @@ import {
   type RowsByStatusOptions,
   type SendingMark,
   type StatusCount,
+  type StatusTotal,
 } from '../ledger-store.ts';
 // The process's lock-holder identity is one per process, whichever store holds the lock.
 import { PROCESS_TOKEN } from '../sqlite/context.ts';
 // Both stores return the same record shape (pg-context.ts PG_TYPES), so rows map to LedgerRow in one place.
+import { sortedTotals, type TotalRecord } from '../sqlite/records.ts';
 import { facts, historyParams, iso, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
 import { ownedMessage } from '../sqlite/rows.ts';
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
@@ -95,9 +97,9 @@ export class PostgresLedger implements LedgerStore {
       if (existing) return { batch: await this.toBatch(q, existing), created: false };
       const at = iso(this.ctx.now());
       await q.run(
-        `INSERT INTO batches (id, provider, environment, account, file_name, file_hash, row_count, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $8::timestamptz, $8::timestamptz)`,
-        [id, input.provider, input.environment, input.account, input.fileName, input.fileHash, input.rowCount, at],
+        `INSERT INTO batches (id, provider, environment, account, file_name, file_hash, row_count, status, operator, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $9, $8::timestamptz, $8::timestamptz)`,
+        [id, input.provider, input.environment, input.account, input.fileName, input.fileHash, input.rowCount, at, input.operator ?? null],
       );
       return { batch: await this.toBatch(q, (await q.one<BatchRecord>('SELECT * FROM batches WHERE id = $1', [id]))!), created: true };
     });
@@ -555,6 +557,23 @@ export class PostgresLedger implements LedgerStore {
       }
       return result;
     });
+  }
+
+  async totalsByStatus(batchId: string): Promise<StatusTotal[]> {
+    const records = await read(this.ctx).all<TotalRecord>(
+      'SELECT status, currency, count(*) AS n, coalesce(sum(amount_minor), 0)::bigint AS amount FROM payout_rows WHERE batch_id = $1 GROUP BY status, currency',
+      [batchId],
+    );
+    return sortedTotals(records);
+  }
+
+  async batchProviders(batchId: string): Promise<ProviderId[]> {
+    const records = await read(this.ctx).all<{ provider: string }>('SELECT DISTINCT provider FROM payout_rows WHERE batch_id = $1 ORDER BY provider', [batchId]);
+    return records.map((r) => r.provider as ProviderId);
+  }
+
+  async rowsByOrderKey(orderKey: string): Promise<LedgerRow[]> {
+    return (await read(this.ctx).all<RowRecord>('SELECT * FROM payout_rows WHERE order_key = $1 ORDER BY id', [orderKey])).map(toRow);
   }
 
   async history(rowId: number): Promise<HistoryEntry[]> {

@@ -25,6 +25,7 @@ export function openBatch(ctx: SqliteContext, input: OpenBatchInput): { batch: B
       file_hash: input.fileHash,
       row_count: input.rowCount,
       status: 'planned',
+      operator: input.operator ?? null,
       at,
     });
     return { batch: toBatch(ctx, ctx.s.getBatch.get(id) as BatchRecord), created: true };

@@ -186,4 +186,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX payout_rows_batch_id ON payout_rows (batch_id, id);
   `,
+  // A batch records who ran it (`payout-batch batches` shows it): --operator, the config's "operator", else the OS
+  // user. Batches written before stay without one.
+  `
+  ALTER TABLE batches ADD COLUMN operator TEXT;
+  `,
 ];

@@ -2,7 +2,9 @@ import type { Account } from '../../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../../domain/provider-id.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import type { BatchLockOwner } from '../ledger-error.ts';
-import type { Batch, BatchEnvironment, BatchStatus, HistoryEntry, KeyOwner, LedgerRow } from '../ledger-store.ts';
+import type { Batch, BatchEnvironment, BatchStatus, HistoryEntry, KeyOwner, LedgerRow, StatusTotal } from '../ledger-store.ts';
+import { assertMinor } from '../../domain/money.ts';
+import { ROW_STATUSES } from '../../domain/row-status.ts';
 import { ownsKey, type TransitionCause } from '../transitions.ts';
 
 /** The ledger's tables as SQLite returns them, and their mapping to the LedgerStore's types. */
@@ -56,6 +58,8 @@ export interface BatchRecord {
   row_count: number;
   status: string;
   planned_at: Maybe<string>;
+  /** Absent before the migration that added it (a record read in the middle of migrating). */
+  operator?: Maybe<string>;
   created_at: string;
   updated_at: string;
 }
@@ -199,6 +203,7 @@ export function toBatch(r: BatchRecord, balances: readonly BalanceRecord[]): Bat
     rowCount: r.row_count,
     status: r.status as BatchStatus,
     ...(r.planned_at ? { plannedAt: new Date(r.planned_at) } : {}),
+    ...(r.operator ? { operator: r.operator } : {}),
     openingBalances: balances.map((b) => ({
       provider: b.provider as ProviderId,
       currency: b.currency as Currency,
@@ -268,4 +273,22 @@ export function toHistory(r: HistoryRecord): HistoryEntry {
 
 export function iso(date: Date): string {
   return date.toISOString();
+}
+
+export interface TotalRecord {
+  status: string;
+  currency: Maybe<string>;
+  n: number;
+  amount: number;
+}
+
+/** totalsByStatus's answer from either store's GROUP BY: checked minor units, in lifecycle order of status, then currency. */
+export function sortedTotals(records: readonly TotalRecord[]): StatusTotal[] {
+  const rank = (s: string) => (ROW_STATUSES as readonly string[]).indexOf(s);
+  return records
+    .map((r) => {
+      assertMinor(r.amount, `total of ${r.status} rows`);
+      return { status: r.status as RowStatus, currency: (r.currency ?? null) as Currency | null, count: Number(r.n), amountMinor: r.amount };
+    })
+    .sort((a, b) => rank(a.status) - rank(b.status) || (a.currency ?? '').localeCompare(b.currency ?? ''));
 }

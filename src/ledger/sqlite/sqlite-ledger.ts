@@ -22,6 +22,7 @@ import type {
 import { LedgerError } from '../ledger-error.ts';
 import * as batches from './batches.ts';
 import { ensureOpen, type SqliteContext } from './context.ts';
+import { sortedTotals, toRow, type RowRecord, type TotalRecord } from './records.ts';
 import * as locks from './locks.ts';
 import * as outcomes from './outcomes.ts';
 import * as queries from './queries.ts';
@@ -107,6 +108,15 @@ export class SqliteLedger implements LedgerStore {
   }
   async requeueNotSent(batchId: string) {
     return outcomes.requeueNotSent(this.ctx, batchId);
+  }
+  async totalsByStatus(batchId: string) {
+    return sortedTotals(ensureOpen(this.ctx).s.totalsByStatus.all(batchId) as TotalRecord[]);
+  }
+  async batchProviders(batchId: string) {
+    return (ensureOpen(this.ctx).s.batchProviders.all(batchId) as Array<{ provider: string }>).map((r) => r.provider as ProviderId);
+  }
+  async rowsByOrderKey(orderKey: string) {
+    return (ensureOpen(this.ctx).s.rowsByOrderKey.all(orderKey) as RowRecord[]).map(toRow);
   }
   async history(rowId: number) {
     return queries.history(this.ctx, rowId);

@@ -9,9 +9,14 @@ export function prepareStatements(db: Database.Database) {
     getBatch: db.prepare('SELECT * FROM batches WHERE id = ?'),
     listBatches: db.prepare('SELECT * FROM batches ORDER BY created_at DESC, id'),
     insertBatch: db.prepare(
-      `INSERT INTO batches (id, provider, environment, account, file_name, file_hash, row_count, status, created_at, updated_at)
-       VALUES (@id, @provider, @environment, @account, @file_name, @file_hash, @row_count, @status, @at, @at)`,
+      `INSERT INTO batches (id, provider, environment, account, file_name, file_hash, row_count, status, operator, created_at, updated_at)
+       VALUES (@id, @provider, @environment, @account, @file_name, @file_hash, @row_count, @status, @operator, @at, @at)`,
     ),
+    totalsByStatus: db.prepare(
+      'SELECT status, currency, count(*) AS n, coalesce(sum(amount_minor), 0) AS amount FROM payout_rows WHERE batch_id = ? GROUP BY status, currency',
+    ),
+    batchProviders: db.prepare('SELECT DISTINCT provider FROM payout_rows WHERE batch_id = ? ORDER BY provider'),
+    rowsByOrderKey: db.prepare('SELECT * FROM payout_rows WHERE order_key = ? ORDER BY id'),
     setBatchStatus: db.prepare('UPDATE batches SET status = @status, updated_at = @at WHERE id = @id'),
     markBatchPlanned: db.prepare('UPDATE batches SET planned_at = coalesce(planned_at, @at), updated_at = @at WHERE id = @id'),
     balances: db.prepare('SELECT * FROM batch_balances WHERE batch_id = ? ORDER BY provider, currency'),

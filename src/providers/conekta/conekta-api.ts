@@ -26,7 +26,7 @@ export const CONEKTA_LOOKUP_SLACK_MS = 5 * 60 * 1000;
 
 function privateKey(session: ProviderSession): string {
   const key = session.credentials.conekta?.privateKey;
-  if (!key) throw new ProviderError({ kind: 'authentication', message: 'conekta: no credentials in the session', retryable: false, outcomeUnknown: false });
+  if (!key) throw new ProviderError({ kind: 'authentication', message: 'conekta: no credentials set for this target', retryable: false, outcomeUnknown: false });
   return key;
 }
 

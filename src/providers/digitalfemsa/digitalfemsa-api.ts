@@ -18,7 +18,7 @@ export const FEMSA_LOOKUP_SLACK_MS = 5 * 60 * 1000;
 
 function privateKey(session: ProviderSession): string {
   const key = session.credentials.digitalfemsa?.privateKey;
-  if (!key) throw new ProviderError({ kind: 'authentication', message: 'digitalfemsa: no credentials in the session', retryable: false, outcomeUnknown: false });
+  if (!key) throw new ProviderError({ kind: 'authentication', message: 'digitalfemsa: no credentials set for this target', retryable: false, outcomeUnknown: false });
   return key;
 }
 

@@ -17,7 +17,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 function credentials(session: ProviderSession): { merchantId: string; privateKey: string } {
   const openpay = session.credentials.openpay;
-  if (!openpay) throw new ProviderError({ kind: 'authentication', message: 'openpay: no credentials in the session', retryable: false, outcomeUnknown: false });
+  if (!openpay) throw new ProviderError({ kind: 'authentication', message: 'openpay: no credentials set for this target', retryable: false, outcomeUnknown: false });
   return openpay;
 }
 

@@ -65,7 +65,7 @@ function finite(value: unknown): number | undefined {
 /** POST /users/api-login with {clientId, secretId}. */
 async function login(session: ProviderSession): Promise<ZenriseToken> {
   const credentials = session.credentials.zenrise;
-  if (!credentials) throw new ProviderError({ kind: 'authentication', message: 'zenrise: no credentials in the session', retryable: false, outcomeUnknown: false });
+  if (!credentials) throw new ProviderError({ kind: 'authentication', message: 'zenrise: no credentials set for this target', retryable: false, outcomeUnknown: false });
   const label = 'zenrise POST /users/api-login';
   const response = await sendHttp(session, {
     method: 'POST',
