@@ -435,7 +435,7 @@ export interface RowLeasing {
    * (never leased, lease expired, or held by a dead process on this host), in-flight rows first, with
    * `FOR UPDATE SKIP LOCKED`: two claimers never get the same row, and neither waits for the other.
    */
-  claimRows(batchId: string, limit: number): Promise<ClaimedRow[]>;
+  claimRows(batchId: string, limit: number, options?: ClaimOptions): Promise<ClaimedRow[]>;
   /** Pushes forward the lease of every row this store holds; rows no longer held are reported (and stay fenced). */
   renewLeases(): Promise<{ renewed: number; lost: number[] }>;
   /** Gives up the leases of these rows (done with them); writes for them are no longer fenced by this store. */
@@ -444,8 +444,15 @@ export interface RowLeasing {
   holdsLease(rowId: number): boolean;
   /** Rows of the batch still to be sent or settled (queued, sending, unknown), whoever holds them. */
   openRowCount(batchId: string): Promise<number>;
+  /** Of those, the rows another worker holds under a live lease (a worker with none left waits for these). */
+  heldElsewhere(batchId: string): Promise<number>;
   /** How long a lease lasts without renewal. */
   readonly leaseMs: number;
+}
+
+export interface ClaimOptions {
+  /** Rows not to claim (a worker's rows it already tried this run and left open, e.g. still unknown). */
+  exclude?: readonly number[];
 }
 
 export interface ClaimedRow extends LedgerRow {

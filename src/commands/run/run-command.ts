@@ -7,7 +7,7 @@ import { dispatchBatch, type ProviderLane } from '../../dispatch/dispatch-batch.
 import { formatMinor, type Minor } from '../../domain/money.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { batchIdFor } from '../../ledger/batch-identity.ts';
-import type { LedgerStore } from '../../ledger/ledger-store.ts';
+import { supportsRowLeases, type LedgerStore } from '../../ledger/ledger-store.ts';
 import type { PlanTotal } from '../../plan/plan-batch.ts';
 import { ledgerRowInput } from '../../plan/ledger-row-input.ts';
 import { RunPlanner } from '../../plan/plan-run.ts';
@@ -289,9 +289,11 @@ export async function runCommand(args: RunArgs): Promise<number> {
       capturedAt: startedAt,
       onInvalid: args.onInvalid,
       interrupted: () => scope.interrupted(),
-      dispatch: async (rows) => {
+      // On PostgreSQL several `run` workers on the same file share the batch (row leases); on SQLite one pays it.
+      shareBatch: supportsRowLeases(ledger),
+      dispatch: async (rows, source) => {
         const lanes = new Map<ProviderId, ProviderLane>();
-        for (const id of new Set(rows.map((r) => r.provider))) {
+        for (const id of source ? providers : new Set(rows.map((r) => r.provider))) {
           lanes.set(id, {
             provider: getProvider(id),
             session: sessions.get(id) ?? createSession(id, target, config),
@@ -303,8 +305,14 @@ export async function runCommand(args: RunArgs): Promise<number> {
         progress = reporter;
         if (scope.interrupted()) reporter.stopping();
         const dispatchStarted = performance.now();
+        let leaseLost = 0;
         const result = await dispatchBatch({
           rows,
+          ...(source ? { source } : {}),
+          onLeaseLost: (row, error) => {
+            leaseLost += 1;
+            logger.warn({ event: 'lease_lost', row: row.row, provider: row.provider, message: (error as Error).message }, 'another worker took this row (its lease ran out): the write was refused and the row is left to it');
+          },
           lanes,
           ledger,
           environment: args.target,
@@ -329,7 +337,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         });
         reporter.finish(result.progress, { interrupted: scope.interrupted() });
         checkLedgerFile();
-        logger.info({ event: 'dispatched', rows: rows.length, ms: Math.round(performance.now() - dispatchStarted), ...result.progress });
+        logger.info({ event: 'dispatched', rows: result.progress.total, ms: Math.round(performance.now() - dispatchStarted), ...result.progress, ...(source ? { lease_lost: leaseLost } : {}) });
         return result;
       },
     });

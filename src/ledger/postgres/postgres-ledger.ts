@@ -15,6 +15,7 @@ import {
   type BatchLock,
   type BatchStatus,
   type ClaimedRow,
+  type ClaimOptions,
   type DemotedRow,
   type Environment,
   type HistoryEntry,
@@ -100,19 +101,20 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
 
   // Row leases (cooperating workers; see RowLeasing in ledger-store.ts)
 
-  async claimRows(batchId: string, limit: number): Promise<ClaimedRow[]> {
+  async claimRows(batchId: string, limit: number, options: ClaimOptions = {}): Promise<ClaimedRow[]> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new LedgerError('INVALID_INPUT', 'limit must be an integer >= 1', { limit });
-    let claimed = await this.claimOnce(batchId, limit, []);
+    const exclude = options.exclude ?? [];
+    let claimed = await this.claimOnce(batchId, limit, [], exclude);
     if (claimed.length === 0) {
       // Rows held by a worker of this host that is gone (killed, then restarted) need not wait for their leases.
       const dead = await this.deadOwners(batchId);
-      if (dead.length > 0) claimed = await this.claimOnce(batchId, limit, dead);
+      if (dead.length > 0) claimed = await this.claimOnce(batchId, limit, dead, exclude);
     }
     if (claimed.length > 0) this.startLeaseHeartbeat();
     return claimed;
   }
 
-  private async claimOnce(batchId: string, limit: number, deadOwners: readonly string[]): Promise<ClaimedRow[]> {
+  private async claimOnce(batchId: string, limit: number, deadOwners: readonly string[], exclude: readonly number[]): Promise<ClaimedRow[]> {
     const ctx = ensureOpen(this.ctx);
     const client = await ctx.pool.connect();
     let broken: Error | undefined;
@@ -127,6 +129,7 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
              SELECT id FROM payout_rows
              WHERE batch_id = $1 AND status IN (${OPEN_STATUSES_SQL})
                AND (lease_until IS NULL OR lease_until < now() OR lease_owner = ANY($4::text[]))
+               AND id <> ALL($6::bigint[])
              ORDER BY (status = 'queued'), id
              LIMIT $2
              FOR UPDATE SKIP LOCKED
@@ -134,7 +137,7 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
            UPDATE payout_rows r SET lease_owner = $3, lease_until = now() + make_interval(secs => $5::double precision / 1000), lease_epoch = r.lease_epoch + 1
            FROM picked WHERE r.id = picked.id
            RETURNING r.*`,
-          [batchId, limit, this.owner, [...deadOwners], ctx.rowLeaseMs],
+          [batchId, limit, this.owner, [...deadOwners], ctx.rowLeaseMs, [...exclude]],
         )
       ).rows.sort((a, b) => a.id - b.id);
       const at = iso(ctx.now());
@@ -244,6 +247,14 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
 
   async openRowCount(batchId: string): Promise<number> {
     const r = await read(this.ctx).one<{ n: number }>(`SELECT count(*)::bigint AS n FROM payout_rows WHERE batch_id = $1 AND status IN (${OPEN_STATUSES_SQL})`, [batchId]);
+    return r?.n ?? 0;
+  }
+
+  async heldElsewhere(batchId: string): Promise<number> {
+    const r = await read(this.ctx).one<{ n: number }>(
+      `SELECT count(*)::bigint AS n FROM payout_rows WHERE batch_id = $1 AND status IN (${OPEN_STATUSES_SQL}) AND lease_until >= now() AND lease_owner <> $2`,
+      [batchId, this.owner],
+    );
     return r?.n ?? 0;
   }
 
