@@ -33,7 +33,7 @@ export function claimingRowSource(ledger: LedgerStore & RowLeasing, batchId: str
     await ledger.releaseRows(ids);
   };
   return {
-    pollMs: options.pollMs ?? Math.min(1000, Math.max(50, Math.floor(ledger.leaseMs / 10))),
+    pollMs: options.pollMs ?? Math.min(250, Math.max(25, Math.floor(ledger.leaseMs / 10))),
     async claim(limit) {
       await flush();
       const rows = await ledger.claimRows(batchId, limit, { exclude: [...tried] });
