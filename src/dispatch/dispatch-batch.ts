@@ -191,7 +191,8 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
       active.add(running);
     };
     while (!options.signal.aborted && failure === undefined && halted.size < lanes.size) {
-      if (active.size >= room) {
+      // A claim is a transaction: taken when half a group has room (or nothing runs), so its cost spreads over rows.
+      if (active.size >= room || (active.size > 0 && room - active.size < Math.ceil(group / 2))) {
         await Promise.race(active);
         continue;
       }
