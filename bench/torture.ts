@@ -4,14 +4,23 @@
  * simulator's journal (what was really paid) is compared with the ledger: every valid row paid exactly once, none
  * twice, none lost. Prints the figures; exits 1 on any violation.
  *
- *   npm run torture -- [--rows 4000] [--kills 12] [--seed 7] [--faults SPEC]
+ * With `--ledger postgres` the ledger is a throwaway PostgreSQL (test/support/throwaway-postgres.ts) and `--workers N`
+ * run processes share the batch: a random worker is SIGKILLed and restarted again and again; then the partition
+ * case: one worker is paused (SIGSTOP) past its row leases while the others take its rows, then resumed (SIGCONT) —
+ * its late writes must be refused by the fence (counted from its log's lease_lost events).
+ *
+ *   npm run torture -- [--rows 4000] [--kills 12] [--seed 7] [--faults SPEC] [--ledger sqlite|postgres] [--workers 4]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { parseArgs } from 'node:util';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/throwaway-postgres.ts';
+import { checkExactlyOnce, type JournalEntry, type LedgerPayoutRow } from './exactly-once.ts';
 import { generateBatch } from './generate-batch.ts';
 
 const { values } = parseArgs({
@@ -21,8 +30,18 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     faults: { type: 'string', default: 'http500=0.03,http503=0.03,http429=0.03,timeout=0.01,drop_after_commit=0.03' },
     keep: { type: 'boolean', default: false },
+    ledger: { type: 'string', default: 'sqlite' },
+    workers: { type: 'string', default: '1' },
+    /** Row lease of the PostgreSQL workers (PAYOUT_BATCH_ROW_LEASE_MS): short, so the partition case stays short. */
+    'lease-ms': { type: 'string', default: '6000' },
   },
 });
+if (values.ledger !== 'sqlite' && values.ledger !== 'postgres') throw new Error('--ledger is sqlite or postgres');
+const shared = values.ledger === 'postgres';
+const workers = Number(values.workers);
+if (!Number.isSafeInteger(workers) || workers < 1) throw new Error('--workers must be an integer >= 1');
+if (workers > 1 && !shared) throw new Error('--workers > 1 needs --ledger postgres (a SQLite batch has one dispatcher)');
+const leaseMs = Number(values['lease-ms']);
 const rows = Number(values.rows);
 const kills = Number(values.kills);
 const seed = Number(values.seed);
@@ -32,7 +51,8 @@ const bin = join(root, 'bin', 'payout-batch.js');
 if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
 const work = mkdtempSync(join(tmpdir(), 'payout-torture-'));
 const file = join(work, 'batch.csv');
-const ledger = join(work, 'ledger.sqlite');
+let ledger = join(work, 'ledger.sqlite');
+let postgres: ThrowawayPostgres | undefined;
 const journal = join(work, 'journal.jsonl');
 const config = join(work, 'config.json');
 
@@ -61,11 +81,24 @@ function startSimulator(): Promise<{ child: ChildProcess; url: string }> {
 
 let runNumber = 0;
 
+interface Worker {
+  child: ChildProcess;
+  out: string;
+  exited: Promise<{ code: number | null; killed: boolean }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
 function run(url: string, killAfterMs?: number): Promise<{ code: number | null; killed: boolean }> {
+  return startWorker(url, killAfterMs).exited;
+}
+
+function startWorker(url: string, killAfterMs?: number): Worker {
   // Each run writes into a folder of its own, as an operator re-running a file names a new --out (a used one is refused).
   runNumber += 1;
-  const child = spawn(process.execPath, [bin, 'run', file, '--provider', 'openpay', '--simulator-url', url, '--ledger', ledger, '--config', config, '--out', join(work, `out-${runNumber}`), '--format', 'csv', '--json', '--max-attempts', '6'], {
+  const out = join(work, `out-${runNumber}`);
+  const child = spawn(process.execPath, [bin, 'run', file, '--provider', 'openpay', '--simulator-url', url, '--ledger', ledger, '--config', config, '--out', out, '--format', 'csv', '--json', '--max-attempts', '6'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PAYOUT_BATCH_ROW_LEASE_MS: String(leaseMs) },
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -74,82 +107,137 @@ function run(url: string, killAfterMs?: number): Promise<{ code: number | null; 
     killed = true;
     child.kill('SIGKILL');
   }, killAfterMs);
-  return new Promise((resolveRun) =>
+  const exited = new Promise<{ code: number | null; killed: boolean }>((resolveRun) =>
     child.once('exit', (code) => {
       if (timer) clearTimeout(timer);
       if (!killed && code !== 0 && code !== 2) process.stderr.write(`run exited ${code}: ${stderr.slice(-2000)}\n`);
       resolveRun({ code, killed });
     }),
   );
+  return {
+    child,
+    out,
+    exited,
+    kill(signal) {
+      if (signal === 'SIGKILL') killed = true;
+      child.kill(signal);
+    },
+  };
 }
+
+function logHas(out: string, text: string): boolean {
+  try {
+    return readFileSync(join(out, 'run.log'), 'utf8').includes(text);
+  } catch {
+    return false;
+  }
+}
+
+/** lease_lost events in a worker's log: writes the fence refused. */
+function leaseLostIn(out: string): number {
+  try {
+    return readFileSync(join(out, 'run.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"event":"lease_lost"')).length;
+  } catch {
+    return 0;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const t0 = performance.now();
 // A short request timeout so the injected `timeout` fault (a request never answered) costs seconds, not minutes.
-writeFileSync(config, JSON.stringify({ providers: Object.fromEntries(['openpay', 'conekta', 'digitalfemsa', 'zenrise'].map((p) => [p, { timeoutMs: 1500, rate: 2000, concurrency: 32 }])) }));
+writeFileSync(config, JSON.stringify({ providers: Object.fromEntries(['openpay', 'conekta', 'digitalfemsa', 'zenrise'].map((p) => [p, { timeoutMs: 1500, rate: 2000, concurrency: shared ? 8 : 32 }])) }));
 await generateBatch({ path: file, rows, provider: 'mixed', seed, destinations: Math.ceil(rows / 3), prefix: `T${seed}` });
+if (shared) {
+  postgres = await startThrowawayPostgres();
+  ledger = postgres.url;
+}
 const sim = await startSimulator();
 let killed = 0;
 let runs = 0;
+let partition = undefined as { paused_ms: number; refused_writes: number } | undefined;
 try {
-  for (let i = 0; i < kills; i++) {
-    const r = await run(sim.url, 300 + Math.floor(next() * 2500));
-    runs++;
-    if (r.killed) killed++;
-    else if (r.code === 0) break;
+  if (workers === 1) {
+    for (let i = 0; i < kills; i++) {
+      const r = await run(sim.url, 300 + Math.floor(next() * 2500));
+      runs++;
+      if (r.killed) killed++;
+      else if (r.code === 0) break;
+    }
+  } else {
+    // N workers on the batch; a random one is killed, and restarted at once, again and again.
+    const live: Worker[] = [];
+    const spawnOne = () => {
+      const w = startWorker(sim.url);
+      runs++;
+      live.push(w);
+      void w.exited.then(() => live.splice(live.indexOf(w), 1));
+      return w;
+    };
+    for (let i = 0; i < workers; i++) spawnOne();
+    // Halfway through the kills, the partition: a worker that is paying is paused past its leases while the others
+    // take its rows, then resumed — its late writes must be refused by the fence (its log's lease_lost events).
+    const pausePartway = async () => {
+      const paying = () => live.filter((w) => logHas(w.out, '"event":"progress"'));
+      for (let waited = 0; paying().length === 0 && waited < 20_000; waited += 100) await sleep(100);
+      const paused = paying()[0];
+      if (!paused) return;
+      const started = performance.now();
+      paused.kill('SIGSTOP');
+      await sleep(leaseMs * 2 + 1000);
+      paused.kill('SIGCONT');
+      void paused.exited.then(() => {
+        partition = { paused_ms: Math.round(performance.now() - started), refused_writes: leaseLostIn(paused.out) };
+      });
+    };
+    for (let i = 0; i < kills && live.length > 0; i++) {
+      if (i === Math.floor(kills / 2)) await pausePartway();
+      await sleep(300 + Math.floor(next() * 2500));
+      const victim = live[Math.floor(next() * live.length)];
+      if (!victim) break;
+      victim.kill('SIGKILL');
+      killed++;
+      await victim.exited;
+      spawnOne();
+    }
+    await Promise.all(live.map((w) => w.exited));
   }
   // Resume to completion: rows left sending/unknown are settled first, not_sent rows requeued.
   let finalCode: number | null = null;
   for (let i = 0; i < 8; i++) {
-    const r = await run(sim.url);
-    runs++;
-    finalCode = r.code;
-    if (!openRows()) break;
+    const round = await Promise.all(Array.from({ length: workers }, () => run(sim.url)));
+    runs += round.length;
+    finalCode = round.find((r) => r.code !== 0)?.code ?? 0;
+    if (!(await openRows())) break;
   }
 
-  const journalEntries = (await (await fetch(`${sim.url}/__admin/journal`)).json()) as Array<{ provider: string; provider_id: string; amount_cents: number; status: string; reference: unknown }>;
+  const journalEntries = (await (await fetch(`${sim.url}/__admin/journal`)).json()) as JournalEntry[];
   const stats = (await (await fetch(`${sim.url}/__admin/stats`)).json()) as Record<string, unknown>;
-  const db = new Database(ledger, { readonly: true });
-  const ledgerRows = db.prepare(`SELECT provider, order_key, status, amount_minor, provider_payout_id FROM payout_rows`).all() as Array<{ provider: string; order_key: string; status: string; amount_minor: number; provider_payout_id: string | null }>;
-  db.close();
-
-  const byPayoutId = new Map<string, number>();
-  for (const e of journalEntries) byPayoutId.set(`${e.provider}:${e.provider_id}`, (byPayoutId.get(`${e.provider}:${e.provider_id}`) ?? 0) + 1);
-  const referenced = new Set<string>();
-  const problems: string[] = [];
-  let paidRows = 0;
-  for (const r of ledgerRows) {
-    if (['pending', 'paid', 'failed'].includes(r.status) && r.provider_payout_id) {
-      const key = `${r.provider}:${r.provider_payout_id}`;
-      if (referenced.has(key)) problems.push(`two ledger rows point at ${key}`);
-      referenced.add(key);
-      if (!byPayoutId.has(key) && r.status !== 'failed') problems.push(`row ${r.order_key} (${r.status}) points at ${key}, absent from the journal`);
-      const entry = journalEntries.find((e) => `${e.provider}:${e.provider_id}` === key);
-      if (entry && entry.amount_cents !== r.amount_minor) problems.push(`row ${r.order_key}: ledger ${r.amount_minor} vs journal ${entry.amount_cents}`);
-      if (r.status !== 'failed') paidRows++;
-    } else if (r.status !== 'failed') {
-      problems.push(`row ${r.order_key} ended ${r.status}`);
-    }
-  }
-  if (ledgerRows.length !== rows) problems.push(`the ledger holds ${ledgerRows.length} rows, the file ${rows}`);
+  const ledgerRows = await readLedgerRows();
+  const check = checkExactlyOnce(journalEntries, ledgerRows, rows);
+  const problems = [...check.problems];
   if (finalCode !== 0) problems.push(`the last run exited ${finalCode}, not 0`);
-  const unreferenced = journalEntries.filter((e) => !referenced.has(`${e.provider}:${e.provider_id}`));
-  for (const e of unreferenced) problems.push(`paid at ${e.provider} (${e.provider_id}, ${e.amount_cents}) but not in the ledger: a double payment or a lost row`);
   const seconds = (performance.now() - t0) / 1000;
 
   const faults = (stats as { faults?: unknown }).faults;
   console.log(
     JSON.stringify(
       {
+        ledger: values.ledger,
+        workers,
         rows,
         runs,
         killed,
+        ...(partition ? { partition } : {}),
         final_exit_code: finalCode,
         journal_entries: journalEntries.length,
         ledger_rows: ledgerRows.length,
-        paid_or_pending_rows: paidRows,
-        failed_rows: ledgerRows.filter((r) => r.status === 'failed').length,
-        paid_twice: unreferenced.length,
-        lost: ledgerRows.filter((r) => !['pending', 'paid', 'failed'].includes(r.status)).length,
+        paid_or_pending_rows: check.paidOrPending,
+        failed_rows: check.failed,
+        paid_twice: check.paidTwice,
+        lost: check.lost,
         faults_injected: faults,
         seconds: Math.round(seconds),
       },
@@ -165,17 +253,43 @@ try {
   }
 } finally {
   sim.child.kill('SIGTERM');
+  postgres?.stop();
   if (!values.keep) rmSync(work, { recursive: true, force: true });
   else console.log(`kept ${work}`);
 }
 
-function openRows(): number {
+async function pgQuery<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: ledger });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function readLedgerRows(): Promise<LedgerPayoutRow[]> {
+  const text = `SELECT provider, order_key, status, amount_minor, provider_payout_id FROM payout_rows`;
+  if (shared) return pgQuery<LedgerPayoutRow>(text);
   const db = new Database(ledger, { readonly: true });
   try {
-    return (db.prepare(`SELECT count(*) AS n FROM payout_rows WHERE status IN ('queued','sending','unknown','not_sent')`).get() as { n: number }).n;
-  } catch {
-    return 1;
+    return db.prepare(text).all() as LedgerPayoutRow[];
   } finally {
     db.close();
+  }
+}
+
+async function openRows(): Promise<number> {
+  const text = `SELECT count(*) AS n FROM payout_rows WHERE status IN ('queued','sending','unknown','not_sent')`;
+  try {
+    if (shared) return Number((await pgQuery<{ n: string }>(text))[0]?.n ?? 1);
+    const db = new Database(ledger, { readonly: true });
+    try {
+      return (db.prepare(text).get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 1;
   }
 }

@@ -1,10 +1,11 @@
+import { claimingRowSource, type RowSource } from '../dispatch/claiming-row-source.ts';
 import type { DispatchResult } from '../dispatch/dispatch-batch.ts';
 import type { DispatchRow } from '../dispatch/dispatch-types.ts';
 import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
 import type { Minor } from '../domain/money.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { isLedgerError } from '../ledger/ledger-error.ts';
-import type { BatchLock, LedgerRow, LedgerStore, OpenBatchInput } from '../ledger/ledger-store.ts';
+import { supportsRowLeases, type BatchLock, type LedgerRow, type LedgerStore, type OpenBatchInput, type RowLeasing } from '../ledger/ledger-store.ts';
 import type { RunPlan } from '../plan/plan-run.ts';
 import { RunError } from '../run-error.ts';
 import { storageFailureOf, type StorageFailure } from '../write/storage-failure.ts';
@@ -28,10 +29,17 @@ export interface ApplyRunOptions {
   /**
    * Pays the rows (dispatch/dispatch-batch.ts with the command's lanes). With `queuedPageRows`, `rows` holds only the
    * rows an earlier run left in flight, and `queued` pages through the queued ones from the ledger (`total`: both).
+   * With `source` (a shared batch) the rows are claimed from it instead, and `rows` is empty.
    */
-  dispatch: (rows: DispatchRow[], queued?: { pages: AsyncIterable<DispatchRow[]>; total: number }) => Promise<DispatchResult>;
+  dispatch: (rows: DispatchRow[], queued?: { pages: AsyncIterable<DispatchRow[]>; total: number }, source?: RowSource) => Promise<DispatchResult>;
   /** Queued rows are handed to `dispatch` in pages of this many, read from the ledger as the dispatch goes. */
   queuedPageRows?: number;
+  /**
+   * Share the batch with other workers on the same ledger (a store with row leases: PostgreSQL): the batch lock is
+   * held only while the batch is planned, then every worker claims rows. Without it (or on SQLite) one process holds
+   * the batch from planning to the end, and another is refused (BATCH_LOCKED).
+   */
+  shareBatch?: boolean;
   /** True when the run was interrupted (SIGINT / SIGTERM). */
   interrupted: () => boolean;
 }
@@ -59,6 +67,7 @@ export type ApplyRunResult =
  */
 export async function applyRunPlan(options: ApplyRunOptions): Promise<ApplyRunResult> {
   const { ledger, plan } = options;
+  if (options.shareBatch && supportsRowLeases(ledger)) return applySharedRunPlan(options, ledger);
   const batchId = plan.batchId;
   await ledger.openBatch(options.batch);
   const lock = await acquireLock(ledger, batchId);
@@ -119,6 +128,61 @@ async function releaseLock(lock: BatchLock): Promise<void> {
   } catch (error) {
     if (!storageFailureOf(error)) throw error;
   }
+}
+
+/** How often a worker waiting for another to finish planning the batch looks again. */
+const PLANNING_POLL_MS = 250;
+
+/**
+ * A batch several workers share. The plan is computed once: the first worker takes the batch lock and writes the rows
+ * (the others wait for its planning-complete marker, or take the lock over if it dies meanwhile); then every worker
+ * claims rows under leases until none is left. Rows are released as not_sent only when no other worker holds any.
+ */
+async function applySharedRunPlan(options: ApplyRunOptions, ledger: LedgerStore & RowLeasing): Promise<ApplyRunResult> {
+  const { plan } = options;
+  const batchId = plan.batchId;
+  await ledger.openBatch(options.batch);
+  for (;;) {
+    if ((await ledger.getBatch(batchId))?.plannedAt !== undefined) break;
+    let lock: BatchLock;
+    try {
+      lock = await ledger.acquireBatchLock(batchId);
+    } catch (error) {
+      if (!(isLedgerError(error) && error.code === 'BATCH_LOCKED')) throw error;
+      if (options.interrupted()) throw new RunError('INTERRUPTED', 'interrupted while another worker was planning the batch; nothing was sent');
+      await new Promise((resolve) => setTimeout(resolve, PLANNING_POLL_MS));
+      continue;
+    }
+    try {
+      if ((await ledger.getBatch(batchId))?.plannedAt === undefined) {
+        await options.writeRows();
+        await ledger.markBatchPlanned(batchId);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+  await ledger.requeueNotSent(batchId);
+  for (const [id, balance] of options.balances) {
+    const [provider, currency] = id.split('|') as [ProviderId, Currency];
+    await ledger.saveOpeningBalance(batchId, { provider, currency, amountMinor: balance, capturedAt: options.capturedAt });
+  }
+  const counts = await ledger.countsByStatus(batchId);
+  const notPayable = counts.invalid.count + counts.duplicate.count + counts.conflict.count;
+  if (options.onInvalid === 'abort' && notPayable > 0) {
+    await ledger.releaseQueued(batchId, 'aborted');
+    return { kind: 'aborted', notPayable };
+  }
+  await ledger.setBatchStatus(batchId, 'dispatching');
+  const dispatch = await options.dispatch([], undefined, claimingRowSource(ledger, batchId));
+
+  const interrupted = options.interrupted();
+  const halt = [...dispatch.halted.values()][0];
+  // Another live worker still paying: the rows nobody holds are its to claim, and the batch is not over.
+  const othersPaying = (await ledger.heldElsewhere(batchId)) > 0;
+  const released = othersPaying ? 0 : await ledger.releaseQueued(batchId, interrupted ? 'interrupted' : halt?.kind === 'insufficient_funds' ? 'insufficient_funds' : 'aborted');
+  if (!othersPaying) await ledger.setBatchStatus(batchId, interrupted ? 'interrupted' : 'finished');
+  return { kind: 'dispatched', rows: dispatch.progress.total, dispatch, released, interrupted };
 }
 
 async function acquireLock(ledger: LedgerStore, batchId: string): Promise<BatchLock> {

@@ -2,10 +2,12 @@ import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { ProviderId } from '../domain/provider-id.ts';
 import { createGroupCommitter } from '../ledger/group-commit.ts';
+import { isLedgerError, LedgerError } from '../ledger/ledger-error.ts';
 import type { Environment, MarkSendingItem, OutcomeInput, SendingMark } from '../ledger/ledger-store.ts';
 import { providerAccount } from '../providers/provider-account.ts';
 import type { PayoutInstruction, PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import type { ProviderError } from '../providers/provider-error.ts';
+import type { RowSource } from './claiming-row-source.ts';
 import type { DispatchLedger, DispatchProgress, DispatchRow, RowResult } from './dispatch-types.ts';
 import { payRow, type PayContext } from './pay-row.ts';
 import { createRateLimiter } from './rate-limiter.ts';
@@ -27,6 +29,7 @@ export interface ProviderLane {
 }
 
 export interface DispatchOptions {
+  /** The rows to pay; ignored with `source`. */
   rows: DispatchRow[];
   /**
    * Queued rows read from the ledger a page at a time, paid after `rows`, page after page: a million rows are never
@@ -35,6 +38,14 @@ export interface DispatchOptions {
   queued?: AsyncIterable<DispatchRow[]>;
   /** Rows in `rows` and `queued` together (default: rows.length). */
   total?: number;
+  /**
+   * Rows claimed a few at a time from a batch several workers share (claiming-row-source.ts), instead of `rows`:
+   * the loop claims while it has room, pays each row while it holds its lease, and ends when nothing is left to
+   * claim and no other live worker holds a row (a dead worker's rows are claimed once their leases run out).
+   */
+  source?: RowSource;
+  /** A row this worker lost to another (its lease expired): the ledger refused the write, the row is left alone. */
+  onLeaseLost?: (row: DispatchRow, error: unknown) => void;
   lanes: Map<ProviderId, ProviderLane>;
   ledger: DispatchLedger;
   /** The run's target: recipient ids are kept per environment and provider account. */
@@ -76,11 +87,31 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
   const progress: DispatchProgress = { total: options.total ?? options.rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 };
   const halted = new Map<ProviderId, ProviderError>();
 
-  const sending = createGroupCommitter<MarkSendingItem, SendingMark>((items) => options.ledger.markSending(items), { maxDelayMs: 2, maxItems: 256 });
+  const source = options.source;
+  // With claimed rows one row's lost lease must not refuse the others of its group: the group is tried row by row.
+  const sendingGroups = createGroupCommitter<MarkSendingItem, SendingMark | Error>(
+    (items) => (source ? markSendingEach(options.ledger, items) : options.ledger.markSending(items)),
+    { maxDelayMs: 2, maxItems: 256 },
+  );
+  const sending = {
+    submit: async (item: MarkSendingItem): Promise<SendingMark> => {
+      const result = await sendingGroups.submit(item);
+      if (result instanceof Error) throw result;
+      return result;
+    },
+    close: () => sendingGroups.close(),
+  };
+  let leaseLostOutcomes = 0;
   const outcomes = createGroupCommitter<OutcomeInput, void>(
-    (items) => recordOutcomesSafely(options.ledger, items, options.onLedgerError),
+    (items) =>
+      recordOutcomesSafely(options.ledger, items, (error) => {
+        if (isLedgerError(error) && error.code === 'LEASE_LOST') leaseLostOutcomes += 1;
+        else options.onLedgerError?.(error);
+      }),
     { maxDelayMs: 5, maxItems: 512 },
   );
+  /** Claimed rows by request key: a request leaves only while its row's lease is still held. */
+  const claimedByKey = new Map<string, number>();
 
   const lanes = new Map<ProviderId, { ctx: PayContext; limit: ReturnType<typeof pLimit> }>();
   for (const [id, lane] of options.lanes) {
@@ -94,7 +125,7 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
     const guard = lane.provider.payoutsByRequestKey ? guardFor(id, lane, options) : undefined;
     const ctx: PayContext = {
       ...(guard ? { guard } : {}),
-      provider: lane.provider,
+      provider: source ? fencedProvider(lane.provider, source, claimedByKey) : lane.provider,
       session: lane.session,
       maxAttempts: options.maxAttempts,
       signal: options.signal,
@@ -111,9 +142,8 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
     lanes.set(id, { ctx, limit: pLimit(lane.concurrency) });
   }
 
-  const runRows = (rows: DispatchRow[]) =>
-    Promise.all(
-      rows.map((row) => {
+  const runRows = (rows: DispatchRow[]) => Promise.all(rows.map((row) => runRow(row)));
+  const runRow = (row: DispatchRow): Promise<void> => {
         const lane = lanes.get(row.provider);
         if (!lane) throw new Error(`no provider lane for ${row.provider}`);
         return lane.limit(async () => {
@@ -121,11 +151,25 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
           let result: RowResult;
           try {
             result = await payRow(row, lane.ctx);
+          } catch (error) {
+            // A claimed row whose lease another worker took: the ledger refused the write; the row is theirs now.
+            if (!source || !isLedgerError(error) || error.code !== 'LEASE_LOST') throw error;
+            options.onLeaseLost?.(row, error);
+            source.done(row.rowId);
+            return;
           } finally {
             progress.inFlight -= 1;
           }
-          // Recorded with the next group commit; until then the row stays `sending`, which a restart settles.
-          if (result.outcome) void outcomes.submit(result.outcome).catch(() => undefined);
+          if (source) {
+            // The lease is given back only once the row's outcome is recorded (or refused: then it was lost).
+            const lostBefore = leaseLostOutcomes;
+            if (result.outcome) await outcomes.submit(result.outcome).catch(() => undefined);
+            source.done(row.rowId);
+            if (leaseLostOutcomes > lostBefore) options.onLeaseLost?.(row, new LedgerError('LEASE_LOST', `row ${row.rowId}: its outcome was refused, another worker holds it`));
+          } else if (result.outcome) {
+            // Recorded with the next group commit; until then the row stays `sending`, which a restart settles.
+            void outcomes.submit(result.outcome).catch(() => undefined);
+          }
           progress.done += 1;
           if (result.state === 'pending' || result.state === 'paid') progress.paidOrPending += 1;
           else if (result.state === 'failed') progress.failed += 1;
@@ -133,20 +177,121 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
           else progress.notSent += 1;
           options.onResult?.(result, row, progress);
         });
-      }),
-    );
+  };
+
+  /** Claims while there is room in the lanes, a few rows at a time, until the batch holds nothing more for this worker. */
+  const runClaimed = async (rowSource: RowSource) => {
+    const room = Math.max(1, [...options.lanes.values()].reduce((n, lane) => n + lane.concurrency, 0));
+    const group = Math.max(1, Math.min(CLAIM_GROUP, room));
+    const active = new Set<Promise<void>>();
+    let failure: unknown;
+    const start = (row: DispatchRow) => {
+      claimedByKey.set(row.instruction.requestKey, row.rowId);
+      progress.total += 1;
+      const running: Promise<void> = runRow(row)
+        .catch((error: unknown) => {
+          failure ??= error;
+        })
+        .finally(() => {
+          active.delete(running);
+          claimedByKey.delete(row.instruction.requestKey);
+        });
+      active.add(running);
+    };
+    while (!options.signal.aborted && failure === undefined && halted.size < lanes.size) {
+      // A claim is a transaction: taken when half a group has room (or nothing runs), so its cost spreads over rows.
+      if (active.size >= room || (active.size > 0 && room - active.size < Math.ceil(group / 2))) {
+        await Promise.race(active);
+        continue;
+      }
+      const rows = (await rowSource.claim(Math.min(group, room - active.size))).filter((row) => {
+        // A halted provider's rows are left to the ledger (released, still queued) for the next run.
+        if (!halted.has(row.provider)) return true;
+        rowSource.done(row.rowId);
+        return false;
+      });
+      for (const row of rows) start(row);
+      if (rows.length > 0) continue;
+      if (active.size > 0) {
+        await Promise.race([...active, sleep(rowSource.pollMs)]);
+        continue;
+      }
+      if ((await rowSource.heldElsewhere()) === 0) break;
+      // Other workers hold rows: wait, then claim what their leases leave behind if they die.
+      await sleep(rowSource.pollMs, options.signal);
+    }
+    await Promise.all(active);
+    if (failure !== undefined) throw failure;
+  };
 
   try {
-    await runRows(options.rows.filter((r) => r.status !== 'queued'));
-    await runRows(options.rows.filter((r) => r.status === 'queued'));
-    if (options.queued) for await (const page of options.queued) await runRows(page);
+    if (source) await runClaimed(source);
+    else {
+      await runRows(options.rows.filter((r) => r.status !== 'queued'));
+      await runRows(options.rows.filter((r) => r.status === 'queued'));
+      if (options.queued) for await (const page of options.queued) await runRows(page);
+    }
   } finally {
     // The sessions outlive the dispatch (reports read balances through them): the cut belongs to the dispatch.
     for (const lane of options.lanes.values()) delete lane.session.signal;
     await sending.close().catch((error) => options.onLedgerError?.(error));
     await outcomes.close().catch((error) => options.onLedgerError?.(error));
+    await source?.close().catch((error: unknown) => options.onLedgerError?.(error));
   }
   return { progress, halted };
+}
+
+/** Rows claimed per claim at most: small groups spread a batch across workers and keep each lease short-lived. */
+const CLAIM_GROUP = 16;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** markSending one row at a time after the group was refused: each item gets its own mark or its own error. */
+async function markSendingEach(ledger: DispatchLedger, items: MarkSendingItem[]): Promise<Array<SendingMark | Error>> {
+  try {
+    return await ledger.markSending(items);
+  } catch (error) {
+    if (items.length === 1) return [error as Error];
+    const results: Array<SendingMark | Error> = [];
+    for (const item of items) {
+      try {
+        const [mark] = await ledger.markSending([item]);
+        results.push(mark as SendingMark);
+      } catch (itemError) {
+        results.push(itemError as Error);
+      }
+    }
+    return results;
+  }
+}
+
+/**
+ * The lane's provider for claimed rows: a money-moving request leaves only while this worker still holds the row's
+ * lease by its own clock (a worker paused between marking a row and sending it must not send once the lease ran out:
+ * another worker may already be settling the row). Refused, the request performed nothing.
+ */
+function fencedProvider(provider: PayoutProvider, source: RowSource, claimedByKey: ReadonlyMap<string, number>): PayoutProvider {
+  const fenced: Pick<PayoutProvider, 'createPayout'> = {
+    createPayout: (session, instruction) => {
+      const rowId = claimedByKey.get(instruction.requestKey);
+      if (rowId !== undefined && !source.holds(rowId)) {
+        return Promise.reject(new LedgerError('LEASE_LOST', `row ${rowId}: its lease ran out before the request left; not sent`, { rowId }));
+      }
+      return provider.createPayout(session, instruction);
+    },
+  };
+  // Everything else is the provider's own (its prototype's methods included).
+  return Object.assign(Object.create(provider) as PayoutProvider, fenced);
 }
 
 /**

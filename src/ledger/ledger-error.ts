@@ -9,6 +9,11 @@ export type LedgerErrorCode =
   | 'ILLEGAL_TRANSITION'
   | 'BATCH_LOCKED'
   | 'BATCH_NOT_LOCKED'
+  /**
+   * A write for a row whose lease this worker no longer holds (it expired and another worker claimed the row): the
+   * write is refused and the worker must leave the row to its new holder.
+   */
+  | 'LEASE_LOST'
   | 'BATCH_NOT_FOUND'
   | 'ROW_NOT_FOUND'
   | 'INVALID_INPUT'

@@ -437,3 +437,50 @@ export interface HistoryEntry {
   providerEventAt?: Date;
   note?: string;
 }
+
+/**
+ * Row leases: how several workers pay one batch together (the PostgreSQL store; the SQLite store keeps one dispatcher
+ * per batch through its batch lock). A worker claims a few rows at a time; each claimed row carries the worker as
+ * `lease_owner`, a `lease_until` its heartbeat keeps pushing forward, and a `lease_epoch` that grows on every claim.
+ * While the store holds a row's lease, every write of the row through it (markSending, recordOutcomes) is conditional
+ * on that epoch and refused with LEASE_LOST once another worker claimed the row: the fence lives in the ledger's
+ * conditional update, since providers cannot check tokens. A claimed row that was `sending` under an expired lease
+ * becomes `unknown` in the claim's transaction: its request may have left, so it is settled by lookup, never resent
+ * blindly. markSending also needs the lease to have at least half its length left, so a request leaves only well
+ * inside its lease.
+ */
+export interface RowLeasing {
+  /**
+   * Claims up to `limit` rows of the batch that are `queued`, `sending` or `unknown` and that no live worker holds
+   * (never leased, lease expired, or held by a dead process on this host), in-flight rows first, with
+   * `FOR UPDATE SKIP LOCKED`: two claimers never get the same row, and neither waits for the other.
+   */
+  claimRows(batchId: string, limit: number, options?: ClaimOptions): Promise<ClaimedRow[]>;
+  /** Pushes forward the lease of every row this store holds; rows no longer held are reported (and stay fenced). */
+  renewLeases(): Promise<{ renewed: number; lost: number[] }>;
+  /** Gives up the leases of these rows (done with them); writes for them are no longer fenced by this store. */
+  releaseRows(rowIds: readonly number[]): Promise<void>;
+  /** True while this store holds the row's lease and its heartbeat has not failed past it. */
+  holdsLease(rowId: number): boolean;
+  /** Rows of the batch still to be sent or settled (queued, sending, unknown), whoever holds them. */
+  openRowCount(batchId: string): Promise<number>;
+  /** Of those, the rows another worker holds under a live lease (a worker with none left waits for these). */
+  heldElsewhere(batchId: string): Promise<number>;
+  /** How long a lease lasts without renewal. */
+  readonly leaseMs: number;
+}
+
+export interface ClaimOptions {
+  /** Rows not to claim (a worker's rows it already tried this run and left open, e.g. still unknown). */
+  exclude?: readonly number[];
+}
+
+export interface ClaimedRow extends LedgerRow {
+  leaseEpoch: number;
+  /** The row was `sending` under a lease that expired, and the claim recorded it `unknown`. */
+  tookOver: boolean;
+}
+
+export function supportsRowLeases(store: LedgerStore): store is LedgerStore & RowLeasing {
+  return typeof (store as Partial<RowLeasing>).claimRows === 'function';
+}

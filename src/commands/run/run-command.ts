@@ -8,7 +8,7 @@ import { dispatchBatch, type ProviderLane } from '../../dispatch/dispatch-batch.
 import { formatMinor, type Minor } from '../../domain/money.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { batchIdFor } from '../../ledger/batch-identity.ts';
-import type { LedgerStore } from '../../ledger/ledger-store.ts';
+import { supportsRowLeases, type LedgerStore } from '../../ledger/ledger-store.ts';
 import type { PlanTotal } from '../../plan/plan-batch.ts';
 import { ledgerRowInput } from '../../plan/ledger-row-input.ts';
 import { RunPlanner } from '../../plan/plan-run.ts';
@@ -377,7 +377,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
         interrupted: () => scope.interrupted(),
         // Queued rows are read from the ledger page by page as they are sent: never all in memory.
         queuedPageRows: DISPATCH_PAGE_ROWS,
-        dispatch: async (rows, queued) => {
+        // On PostgreSQL several `run` workers on the same file share the batch (row leases); on SQLite one pays it.
+        shareBatch: supportsRowLeases(ledger),
+        dispatch: async (rows, queued, source) => {
           dispatchBegan = true;
           const lanes = new Map<ProviderId, ProviderLane>();
           // Every provider a row of the file routes to (the queued rows are not all read yet), and any an earlier run left in flight.
@@ -390,7 +392,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
             });
           }
           // Nothing to send (a finished batch run again): no 0/0 bar; the summary says the batch was already finished.
-          const reporter = createProgressReporter({ tty: tty && (queued?.total ?? rows.length) > 0, log: (record) => logger.info(record) });
+          const reporter = createProgressReporter({ tty: tty && (source !== undefined || (queued?.total ?? rows.length) > 0), log: (record) => logger.info(record) });
           progress = reporter;
           if (scope.interrupted()) reporter.stopping();
           const dispatchStarted = performance.now();
@@ -401,9 +403,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
             logger.error({ event: 'ledger_write_failed', reason: first?.failure.reason, code: first?.failure.code, message: (first?.error as Error | undefined)?.message }, 'the ledger cannot be written: no new row is taken; requests in flight finish and are recorded where the ledger still can');
             reporter.stopping();
           }, { once: true });
+          let leaseLost = 0;
           const result = await dispatchBatch({
             rows,
             ...(queued ? { queued: queued.pages, total: queued.total } : {}),
+            ...(source ? { source } : {}),
+            onLeaseLost: (row, error) => {
+              leaseLost += 1;
+              logger.warn({ event: 'lease_lost', row: row.row, provider: row.provider, message: (error as Error).message }, 'another worker took this row (its lease ran out): the write was refused and the row is left to it');
+            },
             lanes,
             ledger: watched.ledger,
             environment: args.target,
@@ -428,7 +436,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
           });
           reporter.finish(result.progress, { interrupted: scope.interrupted() });
           checkLedgerFile();
-          logger.info({ event: 'dispatched', rows: queued?.total ?? rows.length, ms: Math.round(performance.now() - dispatchStarted), ...result.progress });
+          logger.info({ event: 'dispatched', rows: result.progress.total, ms: Math.round(performance.now() - dispatchStarted), ...result.progress, ...(source ? { lease_lost: leaseLost } : {}) });
           ledgerStorage ??= watched.failure()?.failure;
           return result;
         },

@@ -164,4 +164,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE batches ADD COLUMN operator text;
   `,
+  // Cooperating workers (row leases, see claimRows in postgres-ledger.ts): a worker claims rows of a batch still to be
+  // sent or settled, and holds each until lease_until (server clock), renewed by its heartbeat. lease_epoch grows on
+  // every claim: a write of the row's worker is conditional on the epoch it claimed, so a worker whose row was
+  // claimed again (its lease expired: killed, partitioned, paused) can write nothing more to it. The index serves
+  // the claim: only rows still open are searched.
+  `
+  ALTER TABLE payout_rows ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz, ADD COLUMN lease_epoch bigint NOT NULL DEFAULT 0;
+  CREATE INDEX payout_rows_claimable ON payout_rows (batch_id, id) WHERE status IN ('queued','sending','unknown');
+  `,
 ];

@@ -19,6 +19,11 @@ export interface PostgresLedgerOptions {
   lockExpiryMs?: number;
   /** How often a held lock's heartbeat is renewed (default 10 s). */
   heartbeatMs?: number;
+  /**
+   * How long a claimed row's lease lasts without renewal (default 60 s; PAYOUT_BATCH_ROW_LEASE_MS, internal, for
+   * tests). A worker that stops renewing (killed, partitioned, paused) loses its rows after this.
+   */
+  rowLeaseMs?: number;
   /** Errors of idle connections and heartbeats; default one line on stderr (never the URL's password). */
   onError?: (error: Error, where: string) => void;
 }
@@ -61,6 +66,8 @@ export async function openPostgresLedger(url: string, options: PostgresLedgerOpt
     heldLocks: new Map(),
     lockExpiryMs: options.lockExpiryMs ?? 120_000,
     heartbeatMs: options.heartbeatMs ?? 10_000,
+    leases: new Map(),
+    rowLeaseMs: options.rowLeaseMs ?? rowLeaseFromEnv() ?? 60_000,
     onError,
     closed: false,
   };
@@ -99,6 +106,14 @@ async function migrate(pool: pg.Pool, create: boolean, url: string): Promise<voi
     if (locked) await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, MIGRATION_LOCK]).catch(() => undefined);
     client.release();
   }
+}
+
+function rowLeaseFromEnv(): number | undefined {
+  const raw = process.env.PAYOUT_BATCH_ROW_LEASE_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isSafeInteger(ms) || ms < 100) throw new LedgerError('INVALID_INPUT', `PAYOUT_BATCH_ROW_LEASE_MS must be an integer >= 100, got ${JSON.stringify(raw)}`, { value: raw });
+  return ms;
 }
 
 function safePassword(url: string): string | undefined {

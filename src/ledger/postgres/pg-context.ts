@@ -16,8 +16,21 @@ export interface PgContext {
   /** A lock whose heartbeat is older than this (server clock) is free to take: its holder is gone or cut off. */
   readonly lockExpiryMs: number;
   readonly heartbeatMs: number;
+  /** Rows this store claimed (row leases), by id: the epoch it claimed, and whether it lost them since. */
+  readonly leases: Map<number, HeldLease>;
+  /** How long a row lease lasts without renewal; renewed every quarter of it while rows are held. */
+  readonly rowLeaseMs: number;
+  leaseTimer?: ReturnType<typeof setInterval>;
   readonly onError: (error: Error, where: string) => void;
   closed: boolean;
+}
+
+export interface HeldLease {
+  epoch: number;
+  /** performance.now() until which the lease is known held (the last renewal's start + the lease). */
+  until: number;
+  /** The row was claimed by another worker (or the renewal found it gone): every write for it is refused. */
+  lost: boolean;
 }
 
 export interface Query {

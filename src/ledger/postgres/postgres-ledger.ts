@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { assertMinor } from '../../domain/money.ts';
 import { accountValue, maskAccount } from '../../domain/mask-account.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
@@ -13,6 +14,8 @@ import {
   type BatchEnvironment,
   type BatchLock,
   type BatchStatus,
+  type ClaimedRow,
+  type ClaimOptions,
   type DemotedRow,
   type Environment,
   type HistoryEntry,
@@ -30,6 +33,7 @@ import {
   type ProviderStateEvent,
   type ReportScope,
   type RequeueResult,
+  type RowLeasing,
   type RowsByStatusOptions,
   type SendingMark,
   type StatusCount,
@@ -42,7 +46,7 @@ import { sortedTotals, type TotalRecord } from '../sqlite/records.ts';
 import { facts, historyParams, iso, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
 import { ownedMessage } from '../sqlite/rows.ts';
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
-import { ensureOpen, read, write, type PgContext, type Query } from './pg-context.ts';
+import { ensureOpen, read, write, type HeldLease, type PgContext, type Query } from './pg-context.ts';
 import { PG_KEY_OWNING_SQL } from './migrations.ts';
 import { createPostgresRateBudget } from './rate-budget.ts';
 import type { RateBudget } from '../../dispatch/rate-budget.ts';
@@ -77,8 +81,231 @@ function checkEnvironment(environment: string): void {
   }
 }
 
-export class PostgresLedger implements LedgerStore {
-  constructor(private readonly ctx: PgContext) {}
+const OPEN_STATUSES_SQL = `'queued','sending','unknown'`;
+
+/**
+ * This store as a row lease owner: host and pid (so a dead pid on this host is seen as gone), the process's token,
+ * and one of its own (two stores of one process are two workers).
+ */
+function leaseOwner(host: string): string {
+  return `${host}/${process.pid}/${PROCESS_TOKEN}/${randomUUID().slice(0, 8)}`;
+}
+
+type LeasedRecord = RowRecord & { lease_owner: string | null; lease_epoch: number; lease_fresh?: boolean };
+
+export class PostgresLedger implements LedgerStore, RowLeasing {
+  private readonly owner: string;
+  constructor(private readonly ctx: PgContext) {
+    this.owner = leaseOwner(ctx.host);
+  }
+
+  get leaseMs(): number {
+    return this.ctx.rowLeaseMs;
+  }
+
+  // Row leases (cooperating workers; see RowLeasing in ledger-store.ts)
+
+  async claimRows(batchId: string, limit: number, options: ClaimOptions = {}): Promise<ClaimedRow[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new LedgerError('INVALID_INPUT', 'limit must be an integer >= 1', { limit });
+    const exclude = options.exclude ?? [];
+    let claimed = await this.claimOnce(batchId, limit, [], exclude);
+    if (claimed.length === 0) {
+      // Rows held by a worker of this host that is gone (killed, then restarted) need not wait for their leases.
+      const dead = await this.deadOwners(batchId);
+      if (dead.length > 0) claimed = await this.claimOnce(batchId, limit, dead, exclude);
+    }
+    if (claimed.length > 0) this.startLeaseHeartbeat();
+    return claimed;
+  }
+
+  private async claimOnce(batchId: string, limit: number, deadOwners: readonly string[], exclude: readonly number[]): Promise<ClaimedRow[]> {
+    const ctx = ensureOpen(this.ctx);
+    const client = await ctx.pool.connect();
+    let broken: Error | undefined;
+    const started = performance.now();
+    try {
+      await client.query('BEGIN');
+      // SKIP LOCKED: rows another claimer (or a writer) has locked are passed over, never waited for, so two claimers
+      // never get the same row. In-flight rows first: they are settled before new ones are sent.
+      const rows = (
+        await client.query<LeasedRecord>(
+          `WITH picked AS (
+             SELECT id FROM payout_rows
+             WHERE batch_id = $1 AND status IN (${OPEN_STATUSES_SQL})
+               AND (lease_until IS NULL OR lease_until < now() OR lease_owner = ANY($4::text[]))
+               AND id <> ALL($6::bigint[])
+             ORDER BY (status = 'queued'), id
+             LIMIT $2
+             FOR UPDATE SKIP LOCKED
+           )
+           UPDATE payout_rows r SET lease_owner = $3, lease_until = now() + make_interval(secs => $5::double precision / 1000), lease_epoch = r.lease_epoch + 1
+           FROM picked WHERE r.id = picked.id
+           RETURNING r.*`,
+          [batchId, limit, this.owner, [...deadOwners], ctx.rowLeaseMs, [...exclude]],
+        )
+      ).rows.sort((a, b) => a.id - b.id);
+      const at = iso(ctx.now());
+      const claimed: ClaimedRow[] = [];
+      for (const row of rows) {
+        let record: RowRecord = row;
+        let tookOver = false;
+        if (row.status === 'sending') {
+          // Its worker lost it with the request possibly gone: not final, never resent blindly — a lookup settles it.
+          assertTransition(row.id, 'sending', 'unknown', 'outcome_unknown');
+          await client.query(`UPDATE payout_rows SET status = 'unknown', updated_at = $2::timestamptz WHERE id = $1`, [row.id, at]);
+          await client.query(
+            `INSERT INTO row_history (${HISTORY_COLUMNS}) VALUES (${HISTORY_VALUES(1)})`,
+            historyArgs(historyParams(row.id, row.batch_id, at, 'sending', 'unknown', 'outcome_unknown', row.attempts, { note: 'the lease of the worker that sent it expired; settled by lookup' })),
+          );
+          record = { ...row, status: 'unknown' };
+          tookOver = true;
+        }
+        claimed.push({ ...toRow(record), leaseEpoch: row.lease_epoch, tookOver });
+      }
+      await client.query('COMMIT');
+      for (const row of claimed) ctx.leases.set(row.id, { epoch: row.leaseEpoch, until: started + ctx.rowLeaseMs, lost: false });
+      return claimed;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError as Error;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Lease owners of this host holding rows of the batch whose process is gone (not this process). */
+  private async deadOwners(batchId: string): Promise<string[]> {
+    const prefix = `${this.ctx.host}/`;
+    const owners = await read(this.ctx).all<{ lease_owner: string }>(
+      `SELECT DISTINCT lease_owner FROM payout_rows WHERE batch_id = $1 AND status IN (${OPEN_STATUSES_SQL}) AND lease_until >= now() AND starts_with(lease_owner, $2)`,
+      [batchId, prefix],
+    );
+    return owners
+      .map((o) => o.lease_owner)
+      .filter((owner) => {
+        if (owner === this.owner) return false;
+        const pid = Number(owner.slice(prefix.length).split('/')[0]);
+        return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !this.ctx.isProcessAlive(pid);
+      });
+  }
+
+  async renewLeases(): Promise<{ renewed: number; lost: number[] }> {
+    const ctx = ensureOpen(this.ctx);
+    const held = [...ctx.leases].filter(([, l]) => !l.lost);
+    if (held.length === 0) return { renewed: 0, lost: [] };
+    const started = performance.now();
+    const ids = held.map(([id]) => id);
+    const epochs = held.map(([, l]) => l.epoch);
+    // Locked in id order, as every writer locks rows: a renewal and a write of the same rows cannot deadlock.
+    const renewed = new Set(
+      (
+        await ctx.pool.query<{ id: number }>(
+          `WITH mine AS (
+             SELECT r.id FROM payout_rows r JOIN unnest($1::bigint[], $2::bigint[]) AS h(id, epoch) ON r.id = h.id AND r.lease_epoch = h.epoch
+             WHERE r.lease_owner = $3 ORDER BY r.id FOR UPDATE OF r
+           )
+           UPDATE payout_rows r SET lease_until = now() + make_interval(secs => $4::double precision / 1000) FROM mine WHERE r.id = mine.id RETURNING r.id`,
+          [ids, epochs, this.owner, ctx.rowLeaseMs],
+        )
+      ).rows.map((r) => r.id),
+    );
+    const lost: number[] = [];
+    for (const [id, lease] of held) {
+      if (renewed.has(id)) lease.until = Math.max(lease.until, started + ctx.rowLeaseMs);
+      else {
+        lease.lost = true;
+        lost.push(id);
+      }
+    }
+    return { renewed: renewed.size, lost };
+  }
+
+  async releaseRows(rowIds: readonly number[]): Promise<void> {
+    const ctx = ensureOpen(this.ctx);
+    const held = rowIds.flatMap((id) => {
+      const lease = ctx.leases.get(id);
+      return lease ? [[id, lease] as const] : [];
+    });
+    for (const id of rowIds) ctx.leases.delete(id);
+    if (ctx.leases.size === 0) this.stopLeaseHeartbeat();
+    const live = held.filter(([, l]) => !l.lost);
+    if (live.length === 0) return;
+    await ctx.pool.query(
+      `WITH mine AS (
+         SELECT r.id FROM payout_rows r JOIN unnest($1::bigint[], $2::bigint[]) AS h(id, epoch) ON r.id = h.id AND r.lease_epoch = h.epoch
+         WHERE r.lease_owner = $3 ORDER BY r.id FOR UPDATE OF r
+       )
+       UPDATE payout_rows r SET lease_owner = NULL, lease_until = NULL FROM mine WHERE r.id = mine.id`,
+      [live.map(([id]) => id), live.map(([, l]) => l.epoch), this.owner],
+    );
+  }
+
+  holdsLease(rowId: number): boolean {
+    const lease = this.ctx.leases.get(rowId);
+    return lease !== undefined && !lease.lost && performance.now() < lease.until;
+  }
+
+  async openRowCount(batchId: string): Promise<number> {
+    const r = await read(this.ctx).one<{ n: number }>(`SELECT count(*)::bigint AS n FROM payout_rows WHERE batch_id = $1 AND status IN (${OPEN_STATUSES_SQL})`, [batchId]);
+    return r?.n ?? 0;
+  }
+
+  async heldElsewhere(batchId: string): Promise<number> {
+    const r = await read(this.ctx).one<{ n: number }>(
+      `SELECT count(*)::bigint AS n FROM payout_rows WHERE batch_id = $1 AND status IN (${OPEN_STATUSES_SQL}) AND lease_until >= now() AND lease_owner <> $2`,
+      [batchId, this.owner],
+    );
+    return r?.n ?? 0;
+  }
+
+  private startLeaseHeartbeat(): void {
+    const ctx = this.ctx;
+    if (ctx.leaseTimer !== undefined) return;
+    let renewing = false;
+    ctx.leaseTimer = setInterval(() => {
+      if (renewing || ctx.closed) return;
+      renewing = true;
+      this.renewLeases()
+        .then(({ lost }) => {
+          if (lost.length > 0) ctx.onError(new Error(`${lost.length} row lease(s) lost to another worker (rows ${lost.slice(0, 5).join(', ')}${lost.length > 5 ? ', …' : ''})`), 'row lease heartbeat');
+        })
+        .catch((error: unknown) => ctx.onError(error as Error, 'row lease heartbeat'))
+        .finally(() => {
+          renewing = false;
+        });
+    }, Math.max(25, Math.floor(ctx.rowLeaseMs / 4)));
+    ctx.leaseTimer.unref();
+  }
+
+  private stopLeaseHeartbeat(): void {
+    if (this.ctx.leaseTimer !== undefined) clearInterval(this.ctx.leaseTimer);
+    this.ctx.leaseTimer = undefined;
+  }
+
+  /**
+   * The fence of a row this store claimed: the row (read FOR UPDATE in the writer's transaction) must still carry
+   * this worker and the epoch it claimed — and, to send, half a lease still to run. Throws LEASE_LOST otherwise.
+   */
+  private checkLease(row: LeasedRecord, lease: HeldLease, toSend: boolean): void {
+    const held = !lease.lost && row.lease_owner === this.owner && row.lease_epoch === lease.epoch;
+    if (!held) lease.lost = true;
+    if (!held || (toSend && row.lease_fresh !== true)) {
+      throw new LedgerError('LEASE_LOST', `row ${row.id}: this worker no longer holds its lease (epoch ${lease.epoch}); the write is refused`, {
+        rowId: row.id,
+        epoch: lease.epoch,
+        currentEpoch: row.lease_epoch,
+      });
+    }
+  }
+
+  /** Locks the rows a write is about to touch, in id order (as renewals do), so concurrent writers cannot deadlock. */
+  private async lockRows(q: Query, rowIds: readonly number[]): Promise<void> {
+    await q.all('SELECT id FROM payout_rows WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [[...new Set(rowIds)]]);
+  }
 
   /** A provider's request budget, shared by every worker on this database (rate-budget.ts). */
   rateBudget(provider: ProviderId): RateBudget {
@@ -473,9 +700,13 @@ export class PostgresLedger implements LedgerStore {
       const at = iso(sentAt);
       const lockChecked = new Set<string>();
       const marks: SendingMark[] = [];
+      await this.lockRows(q, items.map((i) => i.rowId));
       for (const item of items) {
-        const row = await requireRow(q, item.rowId);
-        if (!lockChecked.has(row.batch_id)) {
+        const lease = this.ctx.leases.get(item.rowId);
+        const row = lease ? await requireLeasedRow(q, item.rowId, this.ctx.rowLeaseMs / 2) : await requireRow(q, item.rowId);
+        // A claimed row is fenced by its lease; any other row needs the batch lock (one dispatcher).
+        if (lease) this.checkLease(row as LeasedRecord, lease, true);
+        else if (!lockChecked.has(row.batch_id)) {
           await this.assertLockHeld(q, row.batch_id);
           lockChecked.add(row.batch_id);
         }
@@ -485,12 +716,13 @@ export class PostgresLedger implements LedgerStore {
         if (row.order_key === null || !ownsKey(status)) throw new IllegalTransitionError(row.id, status, 'sending', cause);
         const attempt = row.attempts + 1;
         const key = item.requestKey ?? deriveRequestKey(row.provider as ProviderId, row.order_key);
-        await q.run(
+        const changed = await q.run(
           `UPDATE payout_rows SET status = 'sending', attempts = $2, request_key = $3, recipient_id = coalesce($4, recipient_id),
              sent_at = $5::timestamptz, error_code = NULL, error_message = NULL, updated_at = $5::timestamptz
-           WHERE id = $1`,
-          [row.id, attempt, key, item.recipientId ?? null, at],
+           WHERE id = $1 AND ($6::bigint IS NULL OR (lease_owner = $7 AND lease_epoch = $6))`,
+          [row.id, attempt, key, item.recipientId ?? null, at, lease?.epoch ?? null, this.owner],
         );
+        if (changed !== 1) throw new LedgerError('LEASE_LOST', `row ${row.id}: its lease was taken; the write is refused`, { rowId: row.id });
         await insertHistory(q, historyParams(row.id, row.batch_id, at, status, 'sending', cause, attempt, {}));
         marks.push({ rowId: row.id, attempt, requestKey: key, sentAt });
       }
@@ -503,6 +735,7 @@ export class PostgresLedger implements LedgerStore {
     return write(this.ctx, async (q) => {
       const at = iso(this.ctx.now());
       const results: OutcomeResult[] = [];
+      await this.lockRows(q, items.map((i) => i.rowId));
       for (const item of items) results.push(await this.applyOutcome(q, item, at));
       return results;
     });
@@ -535,13 +768,17 @@ export class PostgresLedger implements LedgerStore {
     return write(this.ctx, async (q) => {
       await this.requireBatch(q, batchId);
       const at = iso(this.ctx.now());
-      await q.run(
-        `INSERT INTO row_history (row_id, batch_id, at, from_status, to_status, cause, attempt)
-         SELECT id, batch_id, $2::timestamptz, 'queued', 'not_sent', $3, attempts FROM payout_rows
-         WHERE batch_id = $1 AND status = 'queued' ORDER BY id`,
-        [batchId, at, cause],
+      // Rows another live worker has claimed are its to send: released are only the rows nobody (else) holds.
+      return q.run(
+        `WITH released AS (
+           UPDATE payout_rows SET status = 'not_sent', updated_at = $2::timestamptz
+           WHERE batch_id = $1 AND status = 'queued' AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $4)
+           RETURNING id, batch_id, attempts
+         )
+         INSERT INTO row_history (row_id, batch_id, at, from_status, to_status, cause, attempt)
+         SELECT id, batch_id, $2::timestamptz, 'queued', 'not_sent', $3, attempts FROM released ORDER BY id`,
+        [batchId, at, cause, this.owner],
       );
-      return q.run(`UPDATE payout_rows SET status = 'not_sent', updated_at = $2::timestamptz WHERE batch_id = $1 AND status = 'queued'`, [batchId, at]);
     });
   }
 
@@ -582,6 +819,10 @@ export class PostgresLedger implements LedgerStore {
 
   private async applyOutcome(q: Query, item: OutcomeInput, at: string): Promise<OutcomeResult> {
     const row = await requireRow(q, item.rowId);
+    // A row this worker claimed is written only while the worker still holds the epoch it claimed (the row is
+    // locked by lockRows, so no claim can move it between this check and the update).
+    const lease = this.ctx.leases.get(item.rowId);
+    if (lease) this.checkLease(row as LeasedRecord, lease, false);
     const status = row.status as RowStatus;
     const decision = decideOutcome(row.id, facts(row), item, this.ctx.now());
     if (decision.kind === 'ignore') return { rowId: row.id, changed: false, status, ignored: decision.reason };
@@ -714,7 +955,10 @@ export class PostgresLedger implements LedgerStore {
     for (const batchId of held) this.stopHeartbeat(batchId);
     try {
       if (held.length) await ctx.pool.query('DELETE FROM batch_locks WHERE batch_id = ANY($1::text[]) AND owner_token = $2', [held, PROCESS_TOKEN]);
+      // Rows still claimed go back to the batch at once rather than when their leases run out.
+      if (ctx.leases.size > 0) await this.releaseRows([...ctx.leases.keys()]);
     } finally {
+      this.stopLeaseHeartbeat();
       ctx.closed = true;
       await ctx.pool.end();
     }
@@ -744,6 +988,13 @@ export class PostgresLedger implements LedgerStore {
       after = last.id;
     }
   }
+}
+
+/** The row with its lease, and whether half a lease (`freshMs`) is still to run. */
+async function requireLeasedRow(q: Query, rowId: number, freshMs: number): Promise<RowRecord> {
+  const record = await q.one<RowRecord>('SELECT *, lease_until > now() + make_interval(secs => $2::double precision / 1000) AS lease_fresh FROM payout_rows WHERE id = $1', [rowId, freshMs]);
+  if (!record) throw new LedgerError('ROW_NOT_FOUND', `no row ${rowId}`, { rowId });
+  return record;
 }
 
 async function requireRow(q: Query, rowId: number): Promise<RowRecord> {
