@@ -1,45 +1,57 @@
-import { FEE_RETURNED_ON_FAILURE, type StatementSection } from '../report/statement.ts';
-import { XlsxFile, amount, date, int, text, type SheetRow } from '../report/xlsx-sheet.ts';
-import { openingNote } from './statement-csv.ts';
+import { ROW_STATUSES, type RowStatus } from '../domain/row-status.ts';
+import { FEE_RETURNED_ON_FAILURE, type OpeningBalance, type StatementSection } from '../report/statement.ts';
+import { bothLanguages as w, workbookWords, type WorkbookWords, type Words } from '../report/workbook-language.ts';
+import { XlsxFile, amount, date, heading, int, text, type SheetRow } from '../report/xlsx-sheet.ts';
 
-export const STATEMENT_TABLE_HEADER = [
-  'Date',
-  'Order ID',
-  'Beneficiary',
-  'Description',
-  'Amount',
-  'Fee',
-  'IVA',
-  'Debit',
-  'Credit',
-  'Balance',
-  'Provider payout ID',
-  'Status',
-  'Batch',
-  'Row',
-] as const;
+/** The table's headings, in both languages; money columns are right-aligned over their numbers. */
+const TABLE: ReadonlyArray<{ words: Words; money?: boolean }> = [
+  { words: w('Fecha', 'Date') },
+  { words: w('ID de orden', 'Order ID') },
+  { words: w('Beneficiario', 'Beneficiary') },
+  { words: w('Concepto', 'Description') },
+  { words: w('Importe', 'Amount'), money: true },
+  { words: w('Comisión', 'Fee'), money: true },
+  { words: w('IVA', 'IVA'), money: true },
+  { words: w('Cargo', 'Debit'), money: true },
+  { words: w('Abono', 'Credit'), money: true },
+  { words: w('Saldo', 'Balance'), money: true },
+  { words: w('ID del proveedor', 'Provider payout ID') },
+  { words: w('Estado', 'Status') },
+  { words: w('Lote', 'Batch') },
+  { words: w('Fila', 'Row'), money: true },
+];
+
+/** The English headings (kept for callers that look a column up by name). */
+export const STATEMENT_TABLE_HEADER = TABLE.map((c) => c.words.en);
+
+export interface StatementXlsxMeta {
+  scope: string;
+  generatedAt: Date;
+  words?: WorkbookWords;
+}
 
 /**
  * statement.xlsx: one sheet per provider account and currency ("openpay MXN"), laid out like the providers' own
  * estado de cuenta: a short block with the opening balance, the totals and the closing balance, then the table
- * (frozen header, autofilter) opening with "Saldo inicial", one line per movement with the running balance, and
- * "Saldo final" with the totals.
+ * (frozen header, autofilter) opening with the opening balance, one line per movement with the running balance,
+ * and the closing balance with the totals. Every word in the workbook's one language.
  */
-export async function writeStatementXlsx(path: string, sections: readonly StatementSection[], meta: { scope: string; generatedAt: Date }): Promise<void> {
-  const file = new XlsxFile(path);
+export async function writeStatementXlsx(path: string, sections: readonly StatementSection[], meta: StatementXlsxMeta): Promise<void> {
+  const words = meta.words ?? workbookWords();
+  const file = new XlsxFile(path, words.label('statement'), words);
   try {
     if (sections.length === 0) {
       file.addSheet({
-        name: 'Statement',
+        name: words.label('statement'),
         rows: [
-          { cells: [text('Statement', false)], bold: true },
-          { cells: [text('Scope'), text(meta.scope, false)] },
-          { cells: [text('Generated'), date(meta.generatedAt)] },
-          { cells: [text('No money moved in this scope, and no provider balance was captured.', false)] },
+          { cells: [text(words.label('statementTitle'), false)], bold: true },
+          { cells: [text(words.label('scope')), text(meta.scope, false)] },
+          { cells: [text(words.label('generated')), date(meta.generatedAt)] },
+          { cells: [text(words.label('noMovements'), false)] },
         ],
       });
     }
-    for (const section of sections) file.addSheet(statementSheet(section, meta));
+    for (const section of sections) file.addSheet(statementSheet(section, meta, words));
     await file.commit();
   } catch (error) {
     file.abort();
@@ -47,24 +59,50 @@ export async function writeStatementXlsx(path: string, sections: readonly Statem
   }
 }
 
-function statementSheet(s: StatementSection, meta: { scope: string; generatedAt: Date }) {
+const RETURN_WORDS: Record<string, Words> = { expired: w('vencido', 'expired'), cancelled: w('cancelado', 'cancelled') };
+
+/** A payout line's ledger status or a return line's reason, in the workbook's words. */
+function statusWord(status: string, words: WorkbookWords): string {
+  if ((ROW_STATUSES as readonly string[]).includes(status)) return words.statusName(status as RowStatus);
+  const known = RETURN_WORDS[status];
+  return known ? words.pick(known) : status;
+}
+
+function openingText(provider: string, opening: OpeningBalance, words: WorkbookWords): string {
+  switch (opening.source) {
+    case 'provider':
+      return words.pick(w(`saldo de ${provider} al iniciar el lote ${opening.batchId ?? ''}`, `${provider}'s balance when batch ${opening.batchId ?? ''} started`));
+    case 'operator':
+      return words.pick(w('indicado con --opening-balance', 'given with --opening-balance'));
+    case 'none':
+      return words.pick(
+        w(
+          `${words.label('openingNotGiven')}: ${provider} no informa saldo; la columna Saldo parte de 0.00 (indique --opening-balance)`,
+          `${words.label('openingNotGiven')}: ${provider} reports no balance; the Balance column starts at 0.00 (pass --opening-balance)`,
+        ),
+      );
+  }
+}
+
+function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: WorkbookWords) {
   const cur = s.currency;
   const t = s.totals;
+  const L = (key: Parameters<WorkbookWords['label']>[0]) => words.label(key);
   const rows: SheetRow[] = [
-    { cells: [text(`Estado de cuenta: ${s.provider} ${cur}`, false)], bold: true },
-    { cells: [text('Scope'), text(meta.scope, false)] },
-    { cells: [text('Generated'), date(meta.generatedAt)] },
-    { cells: [text('Opening balance'), amount(s.opening.amountMinor, cur), text(openingNote(s.provider, s.opening), false)] },
-    { cells: [text(`Payouts (${t.payouts})`), amount(t.amountMinor, cur)] },
-    { cells: [text('Fees'), amount(t.feeMinor, cur)] },
-    { cells: [text('IVA on fees'), amount(t.ivaMinor, cur)] },
-    { cells: [text(`Returns (${t.returns})`), amount(t.creditMinor, cur), text(FEE_RETURNED_ON_FAILURE ? 'failed, returned or expired payouts, fees included' : 'principal of failed, returned or expired payouts; their fees are not returned', false)] },
-    { cells: [text('Closing balance'), amount(s.closingMinor, cur)], bold: true },
+    { cells: [text(`${L('statementTitle')}: ${s.provider} ${cur}`, false)], bold: true },
+    { cells: [text(L('scope')), text(meta.scope, false)] },
+    { cells: [text(L('generated')), date(meta.generatedAt)] },
+    { cells: [text(L('openingBalance')), amount(s.opening.amountMinor, cur), text(openingText(s.provider, s.opening, words), false)] },
+    { cells: [text(`${L('payouts')} (${t.payouts})`), amount(t.amountMinor, cur)] },
+    { cells: [text(L('fees')), amount(t.feeMinor, cur)] },
+    { cells: [text(L('ivaOnFees')), amount(t.ivaMinor, cur)] },
+    { cells: [text(`${L('returns')} (${t.returns})`), amount(t.creditMinor, cur), text(FEE_RETURNED_ON_FAILURE ? L('returnsWithFees') : L('returnsPrincipal'), false)] },
+    { cells: [text(L('closingBalance')), amount(s.closingMinor, cur)], bold: true },
     { cells: [] },
   ];
   const headerRow = rows.length + 1;
-  rows.push({ cells: STATEMENT_TABLE_HEADER.map((h) => text(h)) });
-  rows.push({ cells: [date(s.opening.at), undefined, undefined, text('Saldo inicial'), undefined, undefined, undefined, undefined, undefined, amount(s.opening.amountMinor, cur)] });
+  rows.push({ cells: TABLE.map((c) => (c.money ? heading(words.pick(c.words)) : text(words.pick(c.words)))) });
+  rows.push({ cells: [date(s.opening.at), undefined, undefined, text(L('openingBalance')), undefined, undefined, undefined, undefined, undefined, amount(s.opening.amountMinor, cur)] });
   for (const l of s.lines) {
     rows.push({
       cells: [
@@ -79,7 +117,7 @@ function statementSheet(s: StatementSection, meta: { scope: string; generatedAt:
         l.creditMinor ? amount(l.creditMinor, cur) : undefined,
         amount(l.balanceMinor, cur),
         text(l.providerPayoutId),
-        text(l.status),
+        text(statusWord(l.status, words)),
         text(l.batchId),
         int(l.rowNumber),
       ],
@@ -90,7 +128,7 @@ function statementSheet(s: StatementSection, meta: { scope: string; generatedAt:
       date(meta.generatedAt),
       undefined,
       undefined,
-      text('Saldo final'),
+      text(L('closingBalance')),
       amount(t.amountMinor, cur),
       amount(t.feeMinor, cur),
       amount(t.ivaMinor, cur),

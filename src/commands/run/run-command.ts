@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import type { WorkbookLang } from '../../report/workbook-language.ts';
 import { applyRunPlan } from '../../apply/apply-run-plan.ts';
 import { forEachPlannedChunk, ledgerPayable, readPlanSnapshot } from '../../apply/read-plan-snapshot.ts';
 import type { loadConfig } from '../../config/load-config.ts';
@@ -46,6 +47,8 @@ export interface RunArgs {
   /** --force: use an --out folder that already holds files. */
   force?: boolean;
   format: 'csv' | 'xlsx' | 'both';
+  /** --lang: the workbooks' language (default es); the CSV columns never change. */
+  lang?: WorkbookLang;
   rate?: number;
   concurrency?: number;
   maxAttempts: number;
@@ -157,7 +160,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // The plan keeps counts and totals; the rows stream through it. A dry run of a batch not in the ledger writes its
     // results in the same pass (nothing else would hold the verdicts).
     const planner = new RunPlanner(snapshot, feesOf(config));
-    const dryResults = args.dryRun && !snapshot.resumed ? { writer: await createResultsWriter(outDir, args.format), tally: new Tally() } : undefined;
+    const dryResults = args.dryRun && !snapshot.resumed ? { writer: await createResultsWriter(outDir, args.format, { ...(args.lang ? { lang: args.lang } : {}) }), tally: new Tally() } : undefined;
     const planStream = { check: fileOptions, lateConflicts: checked.lateConflicts, deduper: checked.deduper, fileHash: checked.fileHash, ledger, environment: args.target, batchId, chunkRows };
     try {
       await forEachPlannedChunk({
@@ -208,7 +211,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       if (inLedger) {
         // Streamed from the ledger, page by page: the results of a million rows never sit in memory.
         await dryResults?.writer.abort();
-        const writer = await createResultsWriter(outDir, args.format);
+        const writer = await createResultsWriter(outDir, args.format, { ...(args.lang ? { lang: args.lang } : {}) });
         try {
           for await (const r of ledger.rowsForReport({ batchId })) {
             tally.add(r.status, r.currency, r.amountMinor);
@@ -226,7 +229,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         tally = dryResults.tally;
         files = await dryResults.writer.finish();
       } else {
-        files = await writeResultsFile(outDir, args.format, []);
+        files = await writeResultsFile(outDir, args.format, [], { ...(args.lang ? { lang: args.lang } : {}) });
       }
       const code = decideExitCode({
         ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows, exceptions: foundDiffering } : facts),
@@ -235,7 +238,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       extraWarnings = [...extraWarnings, ...unknownWords.warnings()];
       // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
       const reports = inLedger
-        ? await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath })
+        ? await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath, ...(args.lang ? { lang: args.lang } : {}) })
         : { files: [], warnings: [] };
       const summary: RunSummary = {
         command: 'run',
