@@ -26,6 +26,9 @@ function describeScopeEs(scope: ReportScopeOption): string {
   return `filas modificadas desde ${scope.from.toISOString()} hasta ${scope.to.toISOString()} (fin excluido)`;
 }
 
+/** Rows whose histories one historyOfRows call reads. */
+const HISTORY_PAGE = 500;
+
 export const STATEMENT_CSV = 'statement.csv';
 export const STATEMENT_XLSX = 'statement.xlsx';
 export const RECONCILIATION_XLSX = 'reconciliation.xlsx';
@@ -87,16 +90,33 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
   let unsettled = 0;
+  const waiting: LedgerRow[] = [];
+  const flushMovements = async (): Promise<void> => {
+    if (waiting.length === 0) return;
+    const histories = await ledger.historyOfRows(waiting.map((r) => r.id));
+    for (const r of waiting) {
+      const movement = movementOf(r, histories.get(r.id) ?? []);
+      if (movement) movements.push(movement);
+    }
+    waiting.length = 0;
+  };
   for await (const row of scopeRows(ledger, scope, options.environment)) {
     addToSheetTotals(totals, detailRecord(row, fees));
     batchIds.add(row.batchId);
     providers.add(row.provider);
-    const movement = movementOf(row, row.providerPayoutId !== undefined ? await ledger.history(row.id) : []);
-    if (movement) movements.push(movement);
+    // Histories are read a page of rows at a time, not with one query per row.
+    if (row.providerPayoutId !== undefined) {
+      waiting.push(row);
+      if (waiting.length === HISTORY_PAGE) await flushMovements();
+    } else {
+      const movement = movementOf(row, []);
+      if (movement) movements.push(movement);
+    }
     if (row.status === 'unknown' || row.status === 'sending') unsettled += 1;
     // Only a comparison needs the rows themselves.
     if (options.sessions && (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending')) comparable.push(row);
   }
+  await flushMovements();
   if ('batchId' in scope) batchIds.add(scope.batchId);
   const batches = batchesOldestFirst((await Promise.all([...batchIds].map((id) => ledger.getBatch(id)))).filter((b): b is Batch => b !== undefined));
   if (unsettled > 0) {
