@@ -101,7 +101,7 @@ function cents(value: unknown): Minor {
   return Math.round(v * 100);
 }
 
-/** The statement table of one account: the header row, then every line up to "Saldo final". */
+/** The statement table of one account (English workbook): the header row, then every line up to "Closing balance". */
 function statementTable(sheet: ExcelJS.Worksheet): { header: number; lines: ExcelJS.Row[]; closing: ExcelJS.Row; opening: ExcelJS.Row } {
   let header = 0;
   sheet.eachRow((row, n) => {
@@ -112,8 +112,8 @@ function statementTable(sheet: ExcelJS.Worksheet): { header: number; lines: Exce
   for (let n = header + 1; n <= sheet.rowCount; n++) rows.push(sheet.getRow(n));
   const opening = rows[0]!;
   const closing = rows.at(-1)!;
-  expect(opening.getCell(4).value).toBe('Saldo inicial');
-  expect(closing.getCell(4).value).toBe('Saldo final');
+  expect(opening.getCell(4).value).toBe('Opening balance');
+  expect(closing.getCell(4).value).toBe('Closing balance');
   return { header, lines: rows.slice(1, -1), closing, opening };
 }
 
@@ -166,7 +166,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
 
   it('closes the statement at opening − (amounts + fees + IVA) + returned principal, line by line and in total', async () => {
     const out = join(dir, 'fees');
-    const report = await writeReports({ ledger, scope: { batchId }, outDir: out, format: 'both', config, sessions: new Map([['openpay', simulatorSession(sim.url, 'openpay')]]), ledgerPath });
+    const report = await writeReports({ lang: 'en', ledger, scope: { batchId }, outDir: out, format: 'both', config, sessions: new Map([['openpay', simulatorSession(sim.url, 'openpay')]]), ledgerPath });
     expect(report.exceptions).toBe(0);
 
     const workbook = await openWorkbook(join(out, 'statement.xlsx'));
@@ -214,7 +214,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
 
   it('with fees of 0 closes at the simulator\'s own balance for the account', async () => {
     const out = join(dir, 'no-fees');
-    await writeReports({ ledger, scope: { batchId }, outDir: out, format: 'xlsx', config: withFees(config, ZERO_FEES) });
+    await writeReports({ lang: 'en', ledger, scope: { batchId }, outDir: out, format: 'xlsx', config: withFees(config, ZERO_FEES) });
     const sheet = (await openWorkbook(join(out, 'statement.xlsx'))).getWorksheet('openpay MXN')!;
     const closing = cents(statementTable(sheet).closing.getCell(10).value);
     const simulated = (await simulatorBalances(sim))['openpay:msimpayoutbatch00001'];
@@ -226,7 +226,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
 
   it('writes a Summary whose formulas count and sum the detail sheets, cached results included, agreeing with the ledger', async () => {
     const out = join(dir, 'recon');
-    await writeReports({ ledger, scope: { batchId }, outDir: out, format: 'xlsx', config, sessions: new Map([['openpay', simulatorSession(sim.url, 'openpay')]]), ledgerPath });
+    await writeReports({ lang: 'en', ledger, scope: { batchId }, outDir: out, format: 'xlsx', config, sessions: new Map([['openpay', simulatorSession(sim.url, 'openpay')]]), ledgerPath });
     const workbook = await openWorkbook(join(out, 'reconciliation.xlsx'));
     expect(workbook.worksheets.map((s) => s.name)).toEqual(['Summary', 'Paid', 'Pending', 'Failed', 'Unknown', 'Not sent', 'Invalid', 'Duplicates & conflicts', 'Exceptions']);
     const summary = workbook.getWorksheet('Summary')!;
@@ -257,7 +257,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
     expect(value(line('Invalid'), 3)).toBe(counts.invalid.count);
     expect(value(line('Duplicates & conflicts'), 3)).toBe(counts.duplicate.count + counts.conflict.count);
     const ledgerRows = Object.values(counts).reduce((sum, c) => sum + c.count, 0);
-    expect(value(line('Total'), 3)).toBe(ledgerRows);
+    expect(value(line('Total rows'), 3)).toBe(ledgerRows);
     const paidFees = counts.paid.count * (payoutFee(0, config.providers.openpay.fees).feeMinor);
     expect(cents(line('Paid').getCell(5).value)).toBe(paidFees);
     expect(value(rowOf('Total', rowOf('Exceptions').number), 3)).toBe(0);
@@ -277,7 +277,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
 
   it('writes workbooks a finance team keeps: bold frozen header, autofilter, currency formats, real dates, escaped text', async () => {
     const out = join(dir, 'style');
-    await writeReports({ ledger, scope: { batchId }, outDir: out, format: 'xlsx', config });
+    await writeReports({ lang: 'en', ledger, scope: { batchId }, outDir: out, format: 'xlsx', config });
     const recon = await openWorkbook(join(out, 'reconciliation.xlsx'));
     const paid = recon.getWorksheet('Paid')!;
     expect(paid.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
@@ -311,7 +311,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
 
   it('payout-batch report regenerates every file from the ledger, and says when it cannot compare with the provider', async () => {
     const out = join(dir, 'cli-ledger-only');
-    const alone = await runCli(['report', '--batch', batchId, '--ledger', ledgerPath, '--out', out, '--json']);
+    const alone = await runCli(['report', '--lang', 'en', '--batch', batchId, '--ledger', ledgerPath, '--out', out, '--json']);
     expect(alone.code, alone.stderr).toBe(3);
     expect(alone.summary?.warnings.join(' ')).toMatch(/could not compare/);
     // Not compared is never "no exceptions".
@@ -322,12 +322,12 @@ describe('report of an Openpay batch run against the simulator with settlement f
     const exceptions = (await openWorkbook(join(out, 'reconciliation.xlsx'))).getWorksheet('Exceptions')!;
     expect(String(exceptions.getRow(1).getCell(17).value)).toMatch(/^Not compared with the providers/);
 
-    const compared = await runCli(['report', '--batch', batchId, '--ledger', ledgerPath, '--out', join(dir, 'cli'), '--simulator-url', sim.url, '--format', 'csv', '--json']);
+    const compared = await runCli(['report', '--lang', 'en', '--batch', batchId, '--ledger', ledgerPath, '--out', join(dir, 'cli'), '--simulator-url', sim.url, '--format', 'csv', '--json']);
     expect(compared.code, compared.stderr).toBe(3); // compared, no exceptions, but the batch has failed payouts
     expect(compared.summary).toMatchObject({ command: 'report', batch_id: batchId, exceptions: 0, not_compared: [] });
     expect(compared.summary?.warnings).toEqual([]);
 
-    const usage = await runCli(['report', '--ledger', ledgerPath]);
+    const usage = await runCli(['report', '--lang', 'en', '--ledger', ledgerPath]);
     expect(usage.code).toBe(64);
     expect(usage.stderr).toMatch(/--batch ID, --all, or --from DATE --to DATE/);
   });
@@ -362,7 +362,7 @@ describe('the Exceptions sheet against a provider changed behind the ledger\'s b
 
     const out = join(dir, 'report');
     const config = loadConfig({ target: 'simulator', env: {} }).config;
-    const report = await writeReports({ ledger, scope: { batchId }, outDir: out, format: 'both', config, sessions: new Map([['openpay', simulatorSession(sim.url, 'openpay')]]) });
+    const report = await writeReports({ lang: 'en', ledger, scope: { batchId }, outDir: out, format: 'both', config, sessions: new Map([['openpay', simulatorSession(sim.url, 'openpay')]]) });
     expect(report.exceptions).toBe(3);
 
     const sheet = (await openWorkbook(join(out, 'reconciliation.xlsx'))).getWorksheet('Exceptions')!;
@@ -418,7 +418,7 @@ describe('Digital FEMSA cash-out orders left uncollected past 48 h', () => {
 
     const out = join(dir, 'report');
     const config = withFees(loadConfig({ target: 'simulator', env: {} }).config, ZERO_FEES);
-    const report = await writeReports({
+    const report = await writeReports({ lang: 'en',
       ledger,
       scope: { batchId },
       outDir: out,
@@ -475,7 +475,7 @@ describe('Zenrise, which has no list endpoint', () => {
     // Invisible to us: the API has no listing to find it in.
     await mutate(sim, { provider: 'zenrise', create: { amount_cents: 5_000, destination: 'ruben.monitor.po', reference: 'ZR-ELSEWHERE' } });
 
-    const report = await writeReports({
+    const report = await writeReports({ lang: 'en',
       ledger,
       scope: { batchId },
       outDir: join(dir, 'report'),
@@ -518,7 +518,7 @@ describe('a ledger of two batches through two providers', () => {
   it('--all and a date range give one statement section per account, closing at each simulator balance, and results per batch', async () => {
     const fees0 = join(dir, 'fees0.json');
     writeFileSync(fees0, JSON.stringify({ providers: Object.fromEntries(PROVIDER_IDS.map((p) => [p, { fees: { fixed: '0.00', percent: '0', iva: '0' } }])) }));
-    const all = await runCli(['report', '--all', '--ledger', ledgerPath, '--simulator-url', sim.url, '--config', fees0, '--out', join(dir, 'all'), '--json']);
+    const all = await runCli(['report', '--lang', 'en', '--all', '--ledger', ledgerPath, '--simulator-url', sim.url, '--config', fees0, '--out', join(dir, 'all'), '--json']);
     expect(all.code, all.stderr).toBe(3); // settle_fail: some payouts failed
     expect(all.summary).toMatchObject({ exceptions: 0, not_compared: [], warnings: [] });
     const results = (all.summary?.files as string[]).filter((f) => /results\.csv$/.test(f));
@@ -540,21 +540,21 @@ describe('a ledger of two batches through two providers', () => {
     await ledger.close();
     // Days as Mexico City lives them: report reads --from/--to in the providers' zone (both are Mexican).
     const utcDay = (ms: number) => localDay(new Date(ms), 'America/Mexico_City');
-    const range = await runCli(['report', '--from', utcDay(recorded[0]!), '--to', utcDay(recorded.at(-1)! + 86_400_000), '--ledger', ledgerPath, '--simulator-url', sim.url, '--config', fees0, '--out', join(dir, 'range'), '--format', 'csv', '--json']);
+    const range = await runCli(['report', '--lang', 'en', '--from', utcDay(recorded[0]!), '--to', utcDay(recorded.at(-1)! + 86_400_000), '--ledger', ledgerPath, '--simulator-url', sim.url, '--config', fees0, '--out', join(dir, 'range'), '--format', 'csv', '--json']);
     expect(range.code, range.stderr).toBe(3);
     expect(closings(join(dir, 'range'))).toEqual(closings(join(dir, 'all')));
     expect(range.summary?.warnings.join(' ')).toMatch(/date range: the opening balance is the one captured/);
 
-    const empty = await runCli(['report', '--from', '2020-01-01', '--to', '2020-01-31', '--ledger', ledgerPath, '--out', join(dir, 'empty'), '--json']);
+    const empty = await runCli(['report', '--lang', 'en', '--from', '2020-01-01', '--to', '2020-01-31', '--ledger', ledgerPath, '--out', join(dir, 'empty'), '--json']);
     expect(empty.code, empty.stderr).toBe(0);
     expect(existsSync(join(dir, 'empty', 'reconciliation.xlsx'))).toBe(true);
   });
 
   it('refuses one --opening-balance for two accounts, and an unknown batch', async () => {
-    const ambiguous = await runCli(['report', '--all', '--opening-balance', '1000.00', '--ledger', ledgerPath, '--out', join(dir, 'x')]);
+    const ambiguous = await runCli(['report', '--lang', 'en', '--all', '--opening-balance', '1000.00', '--ledger', ledgerPath, '--out', join(dir, 'x')]);
     expect(ambiguous.code).toBe(64);
     expect(ambiguous.stderr).toMatch(/--opening-balance is one amount, but this scope covers 2 provider accounts/);
-    const unknown = await runCli(['report', '--batch', 'nope', '--ledger', ledgerPath]);
+    const unknown = await runCli(['report', '--lang', 'en', '--batch', 'nope', '--ledger', ledgerPath]);
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toMatch(/no batch nope in the ledger/);
   });

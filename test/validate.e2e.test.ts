@@ -46,7 +46,13 @@ function resultsCsv(out: string): ResultRecord[] {
 
 const byOrder = (rows: ResultRecord[]) => rows.map((r) => `${r.row} ${r.order_id} ${r.status} ${r.error_code}`);
 
-/** Every cell of every sheet of results.xlsx, as exceljs reads it. */
+/** results.xlsx's headings in Spanish (the default --lang): RESULT_COLUMNS in words, and the amount as written. */
+const XLSX_HEADINGS_ES = [
+  'Fila', 'ID de orden', 'Proveedor', 'Estado', 'Código de error', 'Mensaje de error', 'Advertencia', 'Importe', 'Moneda', 'Cuenta',
+  'Beneficiario', 'ID del proveedor', 'Estado en el proveedor', 'Intentos', 'Nota', 'Actualizado', 'Importe según el archivo',
+];
+
+/** Every cell of every sheet of results.xlsx, as exceljs reads it: the Results sheets' rows, and every cell. */
 async function resultsXlsx(out: string): Promise<{ header: string[]; rows: ExcelJS.Row[]; cells: ExcelJS.Cell[] }> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(join(out, 'results.xlsx'));
@@ -54,6 +60,10 @@ async function resultsXlsx(out: string): Promise<{ header: string[]; rows: Excel
   const rows: ExcelJS.Row[] = [];
   let header: string[] = [];
   workbook.eachSheet((sheet) => {
+    if (sheet.name === 'Totales') {
+      sheet.eachRow((row) => row.eachCell((cell) => cells.push(cell)));
+      return;
+    }
     sheet.eachRow((row, n) => {
       if (n === 1) header = (row.values as unknown[]).slice(1).map(String);
       else rows.push(row);
@@ -137,7 +147,7 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     ]);
 
     const { header, rows, cells } = await resultsXlsx(result.out);
-    expect(header).toEqual(RESULT_COLUMNS);
+    expect(header).toEqual(XLSX_HEADINGS_ES);
     const nameColumn = RESULT_COLUMNS.indexOf('name') + 1;
     const xlsxNames = rows.slice(1, 4).map((row) => row.getCell(nameColumn));
     expect(xlsxNames.map((cell) => cell.value)).toEqual(names);
@@ -195,7 +205,7 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     expect(rows[3]!.name).toBe(`'=HYPERLINK("http://evil.example","Cobrar")`);
     const { rows: xlsxRows, cells } = await resultsXlsx(result.out);
     const statusColumn = RESULT_COLUMNS.indexOf('status') + 1;
-    expect(xlsxRows.map((row) => row.getCell(statusColumn).value)).toEqual(['valid', 'invalid', 'invalid', 'valid']);
+    expect(xlsxRows.map((row) => row.getCell(statusColumn).value)).toEqual(['válida', 'inválida', 'inválida', 'válida']);
     expect(cells.filter((cell) => cell.type === ExcelJS.ValueType.Formula)).toEqual([]);
     expect(result.summary!.counts).toEqual({ valid: 2, invalid: 2 });
   });
@@ -262,7 +272,7 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     expect(result.summary!.results_xlsx).toBe(files.includes('results.xlsx') ? join(result.out, 'results.xlsx') : undefined);
     if (format !== 'csv') {
       const { header, rows } = await resultsXlsx(result.out);
-      expect(header).toEqual(RESULT_COLUMNS);
+      expect(header).toEqual(XLSX_HEADINGS_ES);
       expect(rows.map((row) => row.getCell(2).value)).toEqual(['AV-1', 'AV-2', 'AV-3']);
     }
   });

@@ -5,7 +5,7 @@ import { batchIdFor } from './batch-identity.ts';
 import { collectRows } from './collect-rows.ts';
 import { createGroupCommitter } from './group-commit.ts';
 import { BatchLockedError, IllegalTransitionError, LedgerError } from './ledger-error.ts';
-import type { LedgerRow, LedgerStore } from './ledger-store.ts';
+import { HISTORY_ROWS_MAX, type LedgerRow, type LedgerStore } from './ledger-store.ts';
 import { hashOf, manualClock, openBatchInput, queuedRow, TEST_SCOPE } from './test-support/fixtures.ts';
 import { describeLedgerStores, type StoreOpenOptions } from './test-support/ledger-stores.ts';
 
@@ -281,6 +281,21 @@ describe('markSending', () => {
     const row = (await ledger.getRow(rows[0]!.id))!;
     expect(row).toMatchObject({ status: 'sending', attempts: 1, requestKey: requestKey('openpay', 's1'), recipientId: 'payee_9', sentAt: clock.now() });
     expect((await ledger.history(row.id)).at(-1)).toMatchObject({ from: 'queued', to: 'sending', cause: 'sent', attempt: 1 });
+  });
+
+  it('reads many rows\' histories in one call, each as history() gives it, and refuses more ids than one read takes', async () => {
+    const { rows } = await batchWithRows('histories', ['h1', 'h2', 'h3']);
+    clock.advance(1000);
+    await ledger.markSending([{ rowId: rows[0]!.id }, { rowId: rows[2]!.id }]);
+    const ids = [rows[2]!.id, rows[0]!.id, rows[1]!.id, rows[0]!.id, 999_999_999];
+    const histories = await ledger.historyOfRows(ids);
+    expect([...histories.keys()].sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
+    for (const row of rows) expect(histories.get(row.id)).toEqual(await ledger.history(row.id));
+    expect(histories.get(rows[0]!.id)!.map((h) => h.to)).toEqual(['queued', 'sending']);
+    expect(histories.get(rows[1]!.id)!.map((h) => h.to)).toEqual(['queued']);
+    expect(await ledger.historyOfRows([])).toEqual(new Map());
+    await expect(ledger.historyOfRows(Array.from({ length: HISTORY_ROWS_MAX + 1 }, (_, i) => i + 1))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(ledger.historyOfRows([1.5])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it('marks none when one item is illegal', async () => {

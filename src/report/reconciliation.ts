@@ -5,6 +5,8 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import type { LedgerRow } from '../ledger/ledger-store.ts';
 import { payoutFee } from '../plan/fees.ts';
+import { getProviderModule } from '../providers/registry.ts';
+import { parsedAmountOf } from '../write/format-amount.ts';
 import { isMovement } from './movements.ts';
 
 /**
@@ -42,9 +44,12 @@ export interface DetailRecord {
   status: RowStatus;
   /** The parsed currency, or what the file said for a row that did not parse. */
   currency: string;
-  /** Parsed amount: a number cell, summed by the Summary. */
+  /**
+   * Parsed amount: a number cell, summed by the Summary. For a row the ledger holds no amount for (invalid), the
+   * file's text read as validation reads it, when it parses in the row's currency.
+   */
   amountMinor?: Minor;
-  /** What the file said when the amount did not parse: a text cell, never summed. */
+  /** What the file said when the ledger holds no amount: a text cell of its own, never summed. */
   amountText?: string;
   /** Only for rows that moved money (see isMovement): what the provider charges, from the config. */
   feeMinor?: Minor;
@@ -84,7 +89,14 @@ export function detailRecord(row: LedgerRow, fees: Record<ProviderId, FeeSchedul
     updatedAt: row.updatedAt,
   };
   if (row.amountMinor !== undefined) record.amountMinor = row.amountMinor;
-  else if (input.amount) record.amountText = input.amount;
+  else if (input.amount) {
+    record.amountText = input.amount;
+    const parsed = parsedAmountOf(input.amount, record.currency, getProviderModule(row.provider).currency);
+    if (parsed) {
+      record.amountMinor = parsed.minor;
+      record.currency = parsed.currency;
+    }
+  }
   if (row.sentAt) record.sentAt = row.sentAt;
   if (isMovement(row)) {
     const { feeMinor, ivaMinor } = payoutFee(row.amountMinor!, fees[row.provider]);
@@ -115,27 +127,34 @@ export interface SheetTotals {
  * by the same rule the formulas state (COUNTA of the rows; SUMIFS of the number cells whose currency cell matches).
  */
 export function sheetTotals(records: Iterable<DetailRecord>): Map<DetailSheet, SheetTotals> {
-  const totals = new Map<DetailSheet, SheetTotals>(
+  const totals = emptySheetTotals();
+  for (const r of records) addToSheetTotals(totals, r);
+  return totals;
+}
+
+export function emptySheetTotals(): Map<DetailSheet, SheetTotals> {
+  return new Map<DetailSheet, SheetTotals>(
     DETAIL_SHEETS.map((s) => [s, { rows: 0, amountByCurrency: new Map(), feeByCurrency: new Map(), ivaByCurrency: new Map(), byProvider: new Map() }]),
   );
-  for (const r of records) {
-    const sheet = totals.get(r.sheet)!;
-    const provider = sheet.byProvider.get(r.provider) ?? { rows: 0, amountByCurrency: new Map<string, Minor>(), feeMinor: 0, ivaMinor: 0 };
-    sheet.byProvider.set(r.provider, provider);
-    sheet.rows += 1;
-    provider.rows += 1;
-    provider.feeMinor = addMinor(provider.feeMinor, r.feeMinor ?? 0);
-    provider.ivaMinor = addMinor(provider.ivaMinor, r.ivaMinor ?? 0);
-    if ((SUMMED_CURRENCIES as readonly string[]).includes(r.currency)) {
-      if (r.amountMinor !== undefined) {
-        addTo(sheet.amountByCurrency, r.currency, r.amountMinor);
-        addTo(provider.amountByCurrency, r.currency, r.amountMinor);
-      }
-      if (r.feeMinor !== undefined) addTo(sheet.feeByCurrency, r.currency, r.feeMinor);
-      if (r.ivaMinor !== undefined) addTo(sheet.ivaByCurrency, r.currency, r.ivaMinor);
+}
+
+/** Adds one line to the totals: a report counts as the rows stream past, and holds none of them. */
+export function addToSheetTotals(totals: Map<DetailSheet, SheetTotals>, r: DetailRecord): void {
+  const sheet = totals.get(r.sheet)!;
+  const provider = sheet.byProvider.get(r.provider) ?? { rows: 0, amountByCurrency: new Map<string, Minor>(), feeMinor: 0, ivaMinor: 0 };
+  sheet.byProvider.set(r.provider, provider);
+  sheet.rows += 1;
+  provider.rows += 1;
+  provider.feeMinor = addMinor(provider.feeMinor, r.feeMinor ?? 0);
+  provider.ivaMinor = addMinor(provider.ivaMinor, r.ivaMinor ?? 0);
+  if ((SUMMED_CURRENCIES as readonly string[]).includes(r.currency)) {
+    if (r.amountMinor !== undefined) {
+      addTo(sheet.amountByCurrency, r.currency, r.amountMinor);
+      addTo(provider.amountByCurrency, r.currency, r.amountMinor);
     }
+    if (r.feeMinor !== undefined) addTo(sheet.feeByCurrency, r.currency, r.feeMinor);
+    if (r.ivaMinor !== undefined) addTo(sheet.ivaByCurrency, r.currency, r.ivaMinor);
   }
-  return totals;
 }
 
 function addTo(map: Map<string, Minor>, key: string, amount: Minor): void {

@@ -14,9 +14,22 @@ import { writeStatementXlsx } from '../write/statement-xlsx.ts';
 import type { ReconciliationException } from './exceptions.ts';
 import { movementOf, type Movement } from './movements.ts';
 import { compareWithProviders, type ComparisonCoverage } from './provider-comparison.ts';
-import { detailRecord, type DetailRecord } from './reconciliation.ts';
+import { addToSheetTotals, detailRecord, emptySheetTotals, SHEET_OF_STATUS, type DetailRecord, type DetailSheet } from './reconciliation.ts';
+import { workbookWords, type WorkbookLang } from './workbook-language.ts';
 import { batchesOldestFirst, checkScope, describeScope, listingPeriod, scopeRows, type ReportScopeOption } from './report-scope.ts';
 import { accountKey, buildStatement, resolveOpenings } from './statement.ts';
+
+/** describeScope in Spanish, for the workbooks' title blocks. */
+function describeScopeEs(scope: ReportScopeOption, provider?: ProviderId): string {
+  const only = provider === undefined ? '' : `, solo ${provider}`;
+  if ('batchId' in scope) return `lote ${scope.batchId}${only}`;
+  if ('all' in scope) return `todos los lotes del libro${only}`;
+  if (scope.days) return `filas modificadas del ${scope.days.from} al ${scope.days.to} (días en ${scope.days.zone}, ambos incluidos)${only}`;
+  return `filas modificadas desde ${scope.from.toISOString()} hasta ${scope.to.toISOString()} (fin excluido)${only}`;
+}
+
+/** Rows whose histories one historyOfRows call reads. */
+const HISTORY_PAGE = 500;
 
 export const STATEMENT_CSV = 'statement.csv';
 export const STATEMENT_XLSX = 'statement.xlsx';
@@ -56,6 +69,8 @@ export interface WriteReportsOptions {
   ledgerPath?: string;
   /** Why `sessions` is absent, for the Summary and the warning (default: "the providers were not asked"). */
   notComparedReason?: string;
+  /** --lang: the language of the workbooks (default Spanish); the CSV files never change. */
+  lang?: WorkbookLang;
 }
 
 /**
@@ -72,22 +87,44 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   const fees = Object.fromEntries(PROVIDER_IDS.map((p) => [p, config.providers[p].fees])) as Record<ProviderId, AppConfig['providers'][ProviderId]['fees']>;
   const warnings: string[] = [];
 
-  // One pass over the ledger: detail lines, the movements with their history, and the rows to compare.
-  const records: DetailRecord[] = [];
+  const words = workbookWords(options.lang);
+
+  // A first pass over the ledger counts the detail lines (the Summary's cached results) and gathers the movements
+  // with their history and the rows to compare; the detail sheets read the ledger again as they are written, so
+  // no report holds its rows (a million-row scope stays within a few hundred MB).
+  const totals = emptySheetTotals();
   const movements: Movement[] = [];
   const comparable: LedgerRow[] = [];
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
   let unsettled = 0;
+  const waiting: LedgerRow[] = [];
+  const flushMovements = async (): Promise<void> => {
+    if (waiting.length === 0) return;
+    const histories = await ledger.historyOfRows(waiting.map((r) => r.id));
+    for (const r of waiting) {
+      const movement = movementOf(r, histories.get(r.id) ?? []);
+      if (movement) movements.push(movement);
+    }
+    waiting.length = 0;
+  };
   for await (const row of scopeRows(ledger, scope, options.environment, options.provider)) {
-    records.push(detailRecord(row, fees));
+    addToSheetTotals(totals, detailRecord(row, fees));
     batchIds.add(row.batchId);
     providers.add(row.provider);
-    const movement = movementOf(row, row.providerPayoutId !== undefined ? await ledger.history(row.id) : []);
-    if (movement) movements.push(movement);
+    // Histories are read a page of rows at a time, not with one query per row.
+    if (row.providerPayoutId !== undefined) {
+      waiting.push(row);
+      if (waiting.length === HISTORY_PAGE) await flushMovements();
+    } else {
+      const movement = movementOf(row, []);
+      if (movement) movements.push(movement);
+    }
     if (row.status === 'unknown' || row.status === 'sending') unsettled += 1;
-    if (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending') comparable.push(row);
+    // Only a comparison needs the rows themselves.
+    if (options.sessions && (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending')) comparable.push(row);
   }
+  await flushMovements();
   if ('batchId' in scope) batchIds.add(scope.batchId);
   const batches = batchesOldestFirst((await Promise.all([...batchIds].map((id) => ledger.getBatch(id)))).filter((b): b is Batch => b !== undefined));
   if (unsettled > 0) {
@@ -142,7 +179,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
 
   await makePrivateDir(options.outDir);
   const files: string[] = [];
-  const scopeLabel = describeScope(scope, options.provider);
+  const scopeLabel = words.lang === 'en' ? describeScope(scope, options.provider) : describeScopeEs(scope, options.provider);
   const write = async (name: string, writer: (path: string) => Promise<void>): Promise<void> => {
     const path = join(options.outDir, name);
     // A new file of its own (0600, never through a symlink), renamed into place once complete.
@@ -150,14 +187,18 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
     files.push(path);
   };
   if (options.format !== 'xlsx') await write(STATEMENT_CSV, (path) => writeStatementCsv(path, statement, now));
-  if (options.format !== 'csv') await write(STATEMENT_XLSX, (path) => writeStatementXlsx(path, statement, { scope: scopeLabel, generatedAt: now }));
+  if (options.format !== 'csv') await write(STATEMENT_XLSX, (path) => writeStatementXlsx(path, statement, { scope: scopeLabel, generatedAt: now, words }));
+  const rowsOf = async function* (sheet: DetailSheet): AsyncGenerator<DetailRecord> {
+    for await (const row of scopeRows(ledger, scope, options.environment)) if (SHEET_OF_STATUS[row.status] === sheet) yield detailRecord(row, fees);
+  };
   await write(RECONCILIATION_XLSX, (path) =>
     writeReconciliationXlsx(path, {
       generatedAt: now,
       scope: scopeLabel,
       ...(options.ledgerPath !== undefined ? { ledgerPath: options.ledgerPath } : {}),
       batches,
-      records,
+      detail: { totals, rowsOf },
+      words,
       exceptions,
       ...(coverage ? { coverage } : {}),
       ...(notCompared !== undefined ? { notCompared } : {}),

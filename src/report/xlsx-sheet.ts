@@ -7,6 +7,9 @@ import { formatMinor } from '../domain/money.ts';
 import type { Minor } from '../domain/money.ts';
 import { escapeCell } from '../write/escape-cell.ts';
 import { amountNumFmt, formatMinorGrouped, spreadsheetAmount } from '../write/format-amount.ts';
+import { THROTTLE_EVERY_ROWS, zipCaughtUp } from '../write/xlsx-backpressure.ts';
+import type { RowStatus } from '../domain/row-status.ts';
+import { workbookWords, type WorkbookWords } from './workbook-language.ts';
 
 /**
  * The house style of the statement and reconciliation workbooks (the same as results.xlsx): bold header, frozen
@@ -24,6 +27,8 @@ export type SheetCell =
       fit?: boolean;
       /** A heading over a column of numbers sits on the same side as they do. */
       right?: boolean;
+      /** A row status shown in words: the cell is filled with the status's colour. */
+      status?: RowStatus;
     }
   | { kind: 'amount'; minor: Minor; currency: string }
   | { kind: 'date'; at: Date; /** Shown on this zone's wall clock (the column or a line names it); else UTC, labelled. */ zone?: string }
@@ -45,9 +50,14 @@ export interface SheetSpec {
    * Rows after `rows`, produced as they are written so a large table is never held as cells all at once. They do
    * not size the columns: `rows` is the sample that does (the header and the first few thousand lines).
    */
-  more?: Iterable<SheetRow>;
+  more?: Iterable<SheetRow> | AsyncIterable<SheetRow>;
   /** 0-based columns of sentences a reader must see whole (suggested actions): up to WIDE_WIDTH instead of MAX_WIDTH. */
   wideColumns?: readonly number[];
+  /**
+   * 0-based columns of messages (error messages, notes): a fixed WRAP_WIDTH and wrapped, so the whole message shows
+   * on screen and on paper instead of being cut at the next column.
+   */
+  wrapColumns?: readonly number[];
 }
 
 export const text = (value: string | undefined, fit = true): SheetCell =>
@@ -59,6 +69,63 @@ export const date = (at: Date | undefined): SheetCell => (at === undefined ? und
 /** A date on the wall clock of `zone`: the sheet must name the zone (a column header or a line). */
 export const localDate = (at: Date | undefined, zone: string): SheetCell => (at === undefined ? undefined : { kind: 'date', at, zone });
 export const int = (value: number | undefined): SheetCell => (value === undefined ? undefined : { kind: 'int', value });
+/** A row status in the workbook's words, filled with its colour. */
+export const statusCell = (status: RowStatus, words: WorkbookWords): SheetCell => ({ kind: 'text', text: words.statusName(status), status });
+
+/**
+ * Status colours, as finance reads a traffic light (Excel's own "good / neutral / bad" cell styles): paid green;
+ * on its way (queued, sending, pending) yellow; not known yet orange; refused or failed red; set aside grey.
+ * Printed in colour or grey, the fill still tells the groups apart from plain rows.
+ */
+const STATUS_COLOURS: Record<RowStatus, { fill: string; font: string }> = {
+  valid: { fill: 'FFDDEBF7', font: 'FF1F4E78' },
+  paid: { fill: 'FFC6EFCE', font: 'FF006100' },
+  queued: { fill: 'FFFFEB9C', font: 'FF9C5700' },
+  sending: { fill: 'FFFFEB9C', font: 'FF9C5700' },
+  pending: { fill: 'FFFFEB9C', font: 'FF9C5700' },
+  unknown: { fill: 'FFFCD5B4', font: 'FF974706' },
+  failed: { fill: 'FFFFC7CE', font: 'FF9C0006' },
+  invalid: { fill: 'FFFFC7CE', font: 'FF9C0006' },
+  conflict: { fill: 'FFFFC7CE', font: 'FF9C0006' },
+  duplicate: { fill: 'FFEDEDED', font: 'FF404040' },
+  not_sent: { fill: 'FFEDEDED', font: 'FF404040' },
+};
+const statusStyles = new Map<RowStatus, Partial<ExcelJS.Style>>();
+/** One shared style object per status (exceljs caches the style id per object). */
+export function statusStyle(status: RowStatus): Partial<ExcelJS.Style> {
+  let style = statusStyles.get(status);
+  if (!style) {
+    const c = STATUS_COLOURS[status];
+    style = { font: { name: 'Calibri', size: 11, color: { argb: c.font } }, fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: c.fill } }, alignment: { vertical: 'top', horizontal: 'left', indent: 1 } };
+    statusStyles.set(status, style);
+  }
+  return style;
+}
+
+/**
+ * Print setup of every sheet, the way finance files it: landscape, every column on the page width, as many
+ * pages as the rows need, the header row repeated on each page, and "page n of N" with the title in the footer.
+ * Left and right margins of 1.5 cm leave room to punch or bind.
+ */
+export function printSetup(words: WorkbookWords, title: string, headerRow: number | undefined): Pick<Partial<ExcelJS.AddWorksheetOptions>, 'pageSetup' | 'headerFooter'> {
+  return {
+    pageSetup: {
+      paperSize: 9, // A4, the paper of Mexico and Argentina.
+      orientation: 'landscape',
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      margins: { left: 0.6, right: 0.6, top: 0.75, bottom: 0.75, header: 0.3, footer: 0.3 },
+      ...(headerRow ? { printTitlesRow: `${headerRow}:${headerRow}` } : {}),
+    },
+    headerFooter: { oddFooter: `&L${footerText(title)}&R${words.label('page')}`, evenFooter: `&L${footerText(title)}&R${words.label('page')}` },
+  };
+}
+
+/** "&" starts a code in a header or footer: doubled, it prints itself. */
+function footerText(text: string): string {
+  return text.replace(/&/g, '&&').slice(0, 100);
+}
 
 /** Excel's own limits: sheet names ≤ 31 characters without : \ / ? * [ ]; text cells ≤ 32,767 characters. */
 const SHEET_NAME_FORBIDDEN = /[:\\/?*[\]]/;
@@ -71,6 +138,8 @@ const DATE_WIDTH = 'yyyy-mm-dd hh:mm:ss UTC'.length;
 const MIN_WIDTH = 6;
 const MAX_WIDTH = 60;
 const WIDE_WIDTH = 120;
+/** Messages wrap at this width: wide enough for a short message on one line, narrow enough to print. */
+export const WRAP_WIDTH = 42;
 
 /** A sheet name a formula may reference: quoted, since ours have spaces and "&". */
 export function sheetRef(sheet: string, column: string): string {
@@ -96,10 +165,15 @@ export function checkSheetName(name: string): string {
 const FONT = { name: 'Calibri', size: 11 } as const;
 const BOLD = { ...FONT, bold: true } as const;
 // Numbers right-aligned one indent in from the edge: flush right, they would touch the next column's text.
-const RIGHT = { horizontal: 'right', indent: 1 } as const;
-const HEADER_STYLE: Partial<ExcelJS.Style> = { font: BOLD };
+// Every cell sits at the top of its row, so a row grown for a wrapped message still reads as one line.
+const RIGHT = { horizontal: 'right', indent: 1, vertical: 'top' } as const;
+// Text one indent in from the left, so a right-aligned number or date before it never touches it.
+const TOP = { vertical: 'top', horizontal: 'left', indent: 1 } as const;
+const HEADER_STYLE: Partial<ExcelJS.Style> = { font: BOLD, alignment: TOP };
 const HEADER_RIGHT_STYLE: Partial<ExcelJS.Style> = { font: BOLD, alignment: RIGHT };
-const PLAIN_STYLE: Partial<ExcelJS.Style> = {};
+const PLAIN_STYLE: Partial<ExcelJS.Style> = { font: FONT, alignment: TOP };
+const WRAP_STYLE: Partial<ExcelJS.Style> = { font: FONT, alignment: { ...TOP, wrapText: true } };
+const WRAP_BOLD_STYLE: Partial<ExcelJS.Style> = { font: BOLD, alignment: { ...TOP, wrapText: true } };
 // One style object per format and weight: exceljs caches the style id per object.
 const styles = new Map<string, Partial<ExcelJS.Style>>();
 function styleFor(numFmt: string | undefined, bold: boolean): Partial<ExcelJS.Style> {
@@ -115,12 +189,13 @@ function styleFor(numFmt: string | undefined, bold: boolean): Partial<ExcelJS.St
 
 type CellValue = string | number | Date | ExcelJS.CellFormulaValue | undefined;
 
-function cellValue(cell: SheetCell): { value: CellValue; numFmt?: string; right?: boolean } {
+function cellValue(cell: SheetCell): { value: CellValue; numFmt?: string; right?: boolean; status?: RowStatus } {
   if (cell === undefined) return { value: undefined };
   switch (cell.kind) {
     case 'text': {
       const safe = escapeCell(cell.text);
       const value = safe.length > EXCEL_MAX_CELL_CHARS ? safe.slice(0, EXCEL_MAX_CELL_CHARS) : safe;
+      if (cell.status) return { value, status: cell.status };
       return cell.right ? { value, right: true } : { value };
     }
     case 'amount':
@@ -146,12 +221,14 @@ function displayWidth(cell: SheetCell): number {
   if (cell === undefined) return 0;
   switch (cell.kind) {
     case 'text':
-      return cell.fit === false ? 0 : textWidth(escapeCell(cell.text)) + 1;
+      // One for the indent, one of air.
+      return cell.fit === false ? 0 : textWidth(escapeCell(cell.text)) + 2;
     case 'amount':
       // "MXN 1,234,567.89" (negatives add a sign).
       return formatMinorGrouped(cell.minor).length + 4 + 3;
     case 'date':
-      return DATE_WIDTH + 3;
+      // Digits and the UTC label are wider than the width unit in most viewers' fonts.
+      return DATE_WIDTH + 5;
     case 'int':
       return String(cell.value).length + 3;
     case 'formula':
@@ -176,7 +253,8 @@ function columnWidths(spec: SheetSpec): number[] {
     });
   });
   const wide = new Set(spec.wideColumns ?? []);
-  return Array.from(widths, (w = 0, c) => Math.min(wide.has(c) ? WIDE_WIDTH : MAX_WIDTH, Math.max(MIN_WIDTH, w + 1)));
+  const wrap = new Set(spec.wrapColumns ?? []);
+  return Array.from(widths, (w = 0, c) => (wrap.has(c) ? Math.min(WRAP_WIDTH, Math.max(MIN_WIDTH, w + 1)) : Math.min(wide.has(c) ? WIDE_WIDTH : MAX_WIDTH, Math.max(MIN_WIDTH, w + 1))));
 }
 
 /** Columns whose filled cells in the sample are all numbers or dates: their headings align right. */
@@ -193,6 +271,24 @@ function numericColumns(sample: readonly SheetRow[]): Set<number> {
   return numeric;
 }
 
+/** Calibri 11's line, in points. */
+export const LINE_HEIGHT_PT = 15;
+
+/** Lines the longest wrapped text of a row takes in its column (a width unit is about one character). */
+function wrappedLines(cells: ReadonlyArray<{ value: CellValue }>, wrap: ReadonlySet<number>, widths: readonly number[]): number {
+  let lines = 1;
+  for (const col of wrap) {
+    const value = cells[col]?.value;
+    if (typeof value !== 'string') continue;
+    // Words wrap whole, so a line holds fewer characters than the width.
+    const perLine = Math.max(1, Math.floor(((widths[col] ?? WRAP_WIDTH) - 2) * 0.85));
+    let n = 0;
+    for (const part of value.split('\n')) n += Math.max(1, Math.ceil(part.length / perLine));
+    if (n > lines) lines = n;
+  }
+  return Math.min(lines, 20);
+}
+
 /** A workbook written as a stream, sheet by sheet, to a path. */
 export class XlsxFile {
   private readonly out: WriteStream;
@@ -200,8 +296,15 @@ export class XlsxFile {
   private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter;
   private failure: unknown;
   private readonly names = new Set<string>();
+  private readonly words: WorkbookWords;
 
-  constructor(path: string) {
+  /** `title` goes in every page's footer (the workbook's name); `words` give its language. */
+  constructor(
+    path: string,
+    private readonly title = '',
+    words: WorkbookWords = workbookWords(),
+  ) {
+    this.words = words;
     this.out = exclusiveWriteStream(path);
     this.closed = once(this.out, 'close');
     // A write error (disk full) must reject commit(), not crash the process as an unhandled 'error'.
@@ -211,46 +314,82 @@ export class XlsxFile {
     this.workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: this.out, useSharedStrings: false, useStyles: true });
   }
 
+  /** A sheet whose rows are all at hand (`more`, if given, must be a plain iterable). */
   addSheet(spec: SheetSpec): void {
+    if (spec.more && !(Symbol.iterator in spec.more)) throw new TypeError('addSheet: use addStreamedSheet for asynchronous rows');
+    const writer = this.startSheet(spec);
+    for (const row of spec.rows) writer.add(row);
+    if (spec.more) for (const row of spec.more as Iterable<SheetRow>) writer.add(row);
+    writer.sheet.commit();
+  }
+
+  /**
+   * A sheet whose rows come as they are read (from the ledger, page by page): each row is committed to the zip as
+   * it is added, and the producer waits whenever the zip falls behind, so memory stays bounded whatever the count.
+   */
+  async addStreamedSheet(spec: SheetSpec): Promise<void> {
+    const writer = this.startSheet(spec);
+    for (const row of spec.rows) writer.add(row);
+    let n = 0;
+    if (spec.more) {
+      for await (const row of spec.more) {
+        writer.add(row);
+        if (++n % THROTTLE_EVERY_ROWS === 0) {
+          if (this.failure !== undefined) throw this.failure;
+          await zipCaughtUp(writer.sheet);
+        }
+      }
+    }
+    writer.sheet.commit();
+  }
+
+  private startSheet(spec: SheetSpec): { sheet: ExcelJS.Worksheet; add: (row: SheetRow) => void } {
     const name = checkSheetName(spec.name);
     if (this.names.has(name.toLowerCase())) throw new TypeError(`two sheets named ${JSON.stringify(name)}`);
     this.names.add(name.toLowerCase());
     const header = spec.headerRow;
-    // Views go in with the sheet: the streaming writer writes them before the first row.
+    // Views and print setup go in with the sheet: the streaming writer writes them before the first row.
     const sheet = this.workbook.addWorksheet(name, {
       ...(header ? { views: [{ state: 'frozen', xSplit: 0, ySplit: header, topLeftCell: `A${header + 1}`, activeCell: `A${header + 1}` }] } : {}),
-      // Printed (or saved as PDF) the way finance files it: landscape, every column on the page, as many pages as
-      // the rows need, the header repeated on each.
-      pageSetup: {
-        orientation: 'landscape',
-        fitToPage: true,
-        fitToWidth: 1,
-        fitToHeight: 0,
-        ...(header ? { printTitlesRow: `${header}:${header}` } : {}),
-      },
+      ...printSetup(this.words, this.title ? `${this.title} · ${name}` : name, header),
     });
-    sheet.columns = columnWidths(spec).map((width) => ({ width }));
+    const widths = columnWidths(spec);
+    sheet.columns = widths.map((width) => ({ width }));
     if (header) {
       const columns = spec.rows[header - 1]?.cells.length ?? 1;
       sheet.autoFilter = { from: { row: header, column: 1 }, to: { row: header, column: Math.max(1, columns) } };
     }
     const numeric = header ? numericColumns(spec.rows.slice(header)) : new Set<number>();
+    const wrap = new Set(spec.wrapColumns ?? []);
     let n = 0;
     const add = (spec: SheetRow): void => {
       n += 1;
-      const bold = spec.bold === true || header === n;
+      const isHeader = header === n;
+      const bold = spec.bold === true || isHeader;
       const converted = spec.cells.map(cellValue);
-      if (header === n) converted.forEach((c, col) => numeric.has(col) && (c.right = true));
+      if (isHeader) converted.forEach((c, col) => numeric.has(col) && (c.right = true));
       const row = sheet.addRow(converted.map((c) => c.value));
+      // Viewers do not grow a row for wrapped text on opening (LibreOffice draws it over the next row).
+      if (!isHeader && wrap.size > 0) {
+        const lines = wrappedLines(converted, wrap, widths);
+        if (lines > 1) row.height = lines * LINE_HEIGHT_PT + 2;
+      }
       converted.forEach((c, col) => {
         if (c.value === undefined) return;
-        row.getCell(col + 1).style = c.right ? HEADER_RIGHT_STYLE : styleFor(c.numFmt, bold);
+        const style = c.status
+          ? statusStyle(c.status)
+          : c.right
+            ? HEADER_RIGHT_STYLE
+            : wrap.has(col) && c.numFmt === undefined && (header === undefined || n > header)
+              ? bold
+                ? WRAP_BOLD_STYLE
+                : WRAP_STYLE
+              : styleFor(c.numFmt, bold);
+        row.getCell(col + 1).style = style;
       });
       row.commit();
     };
-    for (const row of spec.rows) add(row);
-    if (spec.more) for (const row of spec.more) add(row);
-    sheet.commit();
+    return { sheet, add };
   }
 
   async commit(): Promise<void> {

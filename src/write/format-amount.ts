@@ -1,5 +1,6 @@
 import { formatMinor, parseCanonicalMinor } from '../domain/money.ts';
 import type { Minor } from '../domain/money.ts';
+import { parseAmountText } from '../validate/parse-amount.ts';
 
 const CANONICAL_AMOUNT = /^-?\d+\.\d{2}$/;
 
@@ -34,4 +35,16 @@ export function spreadsheetAmount(canonical: string): number {
 export function amountNumFmt(currency: string): string {
   if (currency === 'MXN' || currency === 'ARS') return `[$${currency}] #,##0.00;[Red]-[$${currency}] #,##0.00`;
   return '#,##0.00;[Red]-#,##0.00';
+}
+
+/**
+ * An amount the file wrote that was not kept as minor units (the row was invalid for this or another reason),
+ * read the way validation reads it, for display only: the number when it parses in a known currency, else
+ * nothing. The original text is always shown beside it.
+ */
+export function parsedAmountOf(text: string, currency: string, providerCurrency?: string): { minor: Minor; currency: string } | undefined {
+  const code = currency.trim().toUpperCase() || providerCurrency || '';
+  if (code !== 'MXN' && code !== 'ARS') return undefined;
+  const parsed = parseAmountText(text, code);
+  return parsed.ok ? { minor: parsed.minor, currency: code } : undefined;
 }

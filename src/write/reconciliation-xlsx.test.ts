@@ -8,6 +8,7 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import { payoutNotInLedger } from '../report/exceptions.ts';
 import { detailRecord } from '../report/reconciliation.ts';
 import { T0, ledgerRow } from '../report/test-support/rows.ts';
+import { workbookWords } from '../report/workbook-language.ts';
 import { DETAIL_COLUMNS, EXCEPTION_COLUMNS, writeReconciliationXlsx } from './reconciliation-xlsx.ts';
 
 let dir: string;
@@ -50,6 +51,7 @@ describe('writeReconciliationXlsx', () => {
       exceptions: [payoutNotInLedger('openpay', { payoutId: 'x1', state: 'paid', providerStatus: 'completed', amountMinor: 999, currency: 'MXN', reference: '+1 555' })],
       notCompared: 'no sessions',
       statement: [],
+      words: workbookWords('en'),
     });
     const book = new ExcelJS.Workbook();
     await book.xlsx.readFile(path);
@@ -57,8 +59,9 @@ describe('writeReconciliationXlsx', () => {
 
     const summary = book.getWorksheet('Summary')!;
     const formulas = formulaCells(summary);
-    // 7 sheets × (count + 2 currencies × 3) + total line, 2 providers × 7 sheets × 4, 7 types + total.
-    expect(formulas).toHaveLength(7 * 7 + 7 + 2 * 7 * 4 + 8);
+    // 7 sheets × (count + 2 currencies × 3) + the row count (amounts of different statuses are never summed
+    // together), 2 providers × 7 sheets × 4, 7 types + total.
+    expect(formulas).toHaveLength(7 * 7 + 1 + 2 * 7 * 4 + 8);
     for (const { address, formula, result } of formulas) {
       const value = evaluateFormula(book, summary, formula);
       // exceljs reads a cached 0 back as undefined; the file holds <v>0</v>.
@@ -71,7 +74,9 @@ describe('writeReconciliationXlsx', () => {
     });
     const result = (label: string, col: number) => (byLabel.get(label)!.getCell(col).value as { result?: number }).result ?? 0;
     expect([result('Paid', 3), result('Failed', 3), result('Unknown', 3), result('Not sent', 3), result('Invalid', 3), result('Duplicates & conflicts', 3)]).toEqual([3, 2, 2, 1, 1, 2]);
-    expect(result('Total', 3)).toBe(rows.length);
+    expect(result('Total rows', 3)).toBe(rows.length);
+    // Only the count: no amount across statuses.
+    for (let c = 4; c <= 9; c++) expect(byLabel.get('Total rows')!.getCell(c).value).toBeNull();
     // MXN then ARS: amount, fees, IVA of each.
     expect(result('Paid', 4)).toBe(3500.5);
     expect(result('Paid', 5)).toBe(16);
@@ -83,7 +88,9 @@ describe('writeReconciliationXlsx', () => {
 
     const invalid = book.getWorksheet('Invalid')!;
     expect(invalid.getRow(1).values).toEqual([undefined, ...DETAIL_COLUMNS.map(([, h]) => h)]);
-    expect(invalid.getCell('G2').value).toBe('12,5');
+    // Not an amount in pesos: no number, the file's words in their own column.
+    expect(invalid.getCell('G2').value).toBeNull();
+    expect(invalid.getCell('U2').value).toBe('12,5');
     expect(invalid.getCell('K2').value).toBe(`'=cmd|"/c calc"!A0`);
     const exceptions = book.getWorksheet('Exceptions')!;
     expect(exceptions.getRow(1).values).toEqual([undefined, ...EXCEPTION_COLUMNS, undefined, 'Not compared with the providers: no sessions']);

@@ -1,15 +1,79 @@
-import type { ProviderId } from '../domain/provider-id.ts';
 import { getProviderModule } from '../providers/registry.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
 import { EXCEPTION_TYPES, type ReconciliationException } from '../report/exceptions.ts';
 import type { ComparisonCoverage } from '../report/provider-comparison.ts';
 import { DETAIL_SHEETS, SHEET_OF_STATUS, sheetTotals, type DetailRecord, type DetailSheet, type SheetTotals } from '../report/reconciliation.ts';
 import type { StatementSection } from '../report/statement.ts';
-import { XlsxFile, amount, criterion, date, heading, int, sheetRef, text, type SheetCell, type SheetRow } from '../report/xlsx-sheet.ts';
+import { bothLanguages as w, workbookWords, type WorkbookWords, type Words } from '../report/workbook-language.ts';
+import { XlsxFile, amount, criterion, date, heading, int, sheetRef, statusCell, text, type SheetCell, type SheetRow } from '../report/xlsx-sheet.ts';
 import { OPENING_NOT_GIVEN } from './statement-csv.ts';
+import type { ProviderId as Provider } from '../domain/provider-id.ts';
 
 export const SUMMARY_SHEET = 'Summary';
 export const EXCEPTIONS_SHEET = 'Exceptions';
+
+/** Sheet names in the workbook's language; the formulas are built from these, so they always match. */
+const SHEET_NAMES: Record<DetailSheet | 'Summary' | 'Exceptions', Words> = {
+  Summary: w('Resumen', 'Summary'),
+  Paid: w('Pagadas', 'Paid'),
+  Pending: w('Pendientes', 'Pending'),
+  Failed: w('Fallidas', 'Failed'),
+  Unknown: w('Desconocidas', 'Unknown'),
+  'Not sent': w('No enviadas', 'Not sent'),
+  Invalid: w('Inválidas', 'Invalid'),
+  'Duplicates & conflicts': w('Duplicadas y conflictos', 'Duplicates & conflicts'),
+  Exceptions: w('Excepciones', 'Exceptions'),
+};
+export function reconciliationSheetName(sheet: DetailSheet | 'Summary' | 'Exceptions', words: WorkbookWords): string {
+  return words.pick(SHEET_NAMES[sheet]);
+}
+
+/** Headings of DETAIL_COLUMNS, in the same order. */
+const DETAIL_HEADINGS: readonly Words[] = [
+  w('Fila', 'Row'),
+  w('Lote', 'Batch'),
+  w('Proveedor', 'Provider'),
+  w('ID de orden', 'Order ID'),
+  w('Estado', 'Status'),
+  w('Moneda', 'Currency'),
+  w('Importe', 'Amount'),
+  w('Comisión', 'Fee'),
+  w('IVA', 'IVA'),
+  w('Cuenta', 'Account'),
+  w('Beneficiario', 'Beneficiary'),
+  w('ID del proveedor', 'Provider payout ID'),
+  w('Estado en el proveedor', 'Provider status'),
+  w('Intentos', 'Attempts'),
+  w('Código de error', 'Error code'),
+  w('Mensaje de error', 'Error message'),
+  w('Advertencia', 'Warning'),
+  w('Nota', 'Note'),
+  w('Enviado', 'Sent at'),
+  w('Actualizado', 'Updated at'),
+  w('Importe según el archivo', 'Amount as written'),
+];
+/** Detail columns whose numbers align right under a right-aligned heading. */
+const DETAIL_NUMERIC = new Set([0, 6, 7, 8, 13, 18, 19]);
+/** Detail columns of messages: wrapped. */
+const DETAIL_WRAP = [15, 16, 17];
+
+const EXCEPTION_HEADINGS: readonly Words[] = [
+  w('Tipo', 'Type'),
+  w('Proveedor', 'Provider'),
+  w('ID de orden', 'Order ID'),
+  w('ID del proveedor', 'Provider payout ID'),
+  w('Estado en el libro', 'Ledger status'),
+  w('Estado en el proveedor', 'Provider status'),
+  w('Moneda', 'Currency'),
+  w('Importe en el libro', 'Ledger amount'),
+  w('Importe en el proveedor', 'Provider amount'),
+  w('Destino en el libro', 'Ledger destination'),
+  w('Destino en el proveedor', 'Provider destination'),
+  w('Lote', 'Batch'),
+  w('Fila', 'Row'),
+  w('Acción sugerida', 'Suggested action'),
+  w('Detalle', 'Detail'),
+];
 
 /**
  * Columns of every detail sheet, the same in each so one formula shape reads them all. A (Row) is never empty:
@@ -36,6 +100,7 @@ export const DETAIL_COLUMNS = [
   ['R', 'Note'],
   ['S', 'Sent at'],
   ['T', 'Updated at'],
+  ['U', 'Amount as written'],
 ] as const;
 const COL = { row: 'A', provider: 'C', currency: 'F', amount: 'G', fee: 'H', iva: 'I' } as const;
 
@@ -62,13 +127,30 @@ export interface ReconciliationInput {
   scope: string;
   ledgerPath?: string;
   batches: readonly Batch[];
-  /** Every ledger row of the scope, in ledger order. */
-  records: readonly DetailRecord[];
+  /**
+   * The scope's detail lines: every ledger row, in ledger order, either at hand or as `detail`, which gives the
+   * totals (counted beforehand) and reads each sheet's lines as they are written (a million rows never held).
+   */
+  records?: readonly DetailRecord[];
+  detail?: DetailSource;
+  /** The language of every sheet name, heading and label (default Spanish). */
+  words?: WorkbookWords;
   exceptions: readonly ReconciliationException[];
   /** Absent: the providers were not read (ledger-only report); `notCompared` says why. */
   coverage?: readonly ComparisonCoverage[];
   notCompared?: string;
   statement: readonly StatementSection[];
+}
+
+/** Where the detail sheets' lines come from when they are not all at hand. */
+export interface DetailSource {
+  totals: Map<DetailSheet, SheetTotals>;
+  rowsOf(sheet: DetailSheet): AsyncIterable<DetailRecord> | Iterable<DetailRecord>;
+}
+
+/** Lines already in memory (tests, small scopes) as a DetailSource. */
+export function detailFromRecords(records: readonly DetailRecord[]): DetailSource {
+  return { totals: sheetTotals(records), rowsOf: (sheet) => records.filter((r) => r.sheet === sheet) };
 }
 
 /** Rows that size a table's columns; the rest stream after them. */
@@ -80,20 +162,36 @@ const WIDTH_SAMPLE = 2_000;
  * show it; one detail sheet per group of statuses; and the Exceptions found against the providers' own view.
  */
 export async function writeReconciliationXlsx(path: string, input: ReconciliationInput): Promise<void> {
-  const totals = sheetTotals(input.records);
-  const file = new XlsxFile(path);
+  const words = input.words ?? workbookWords();
+  const detail = input.detail ?? detailFromRecords(input.records ?? []);
+  const totals = detail.totals;
+  const file = new XlsxFile(path, words.label('reconciliation'), words);
   try {
-    file.addSheet(summarySheet(input, totals));
+    file.addSheet(summarySheet(input, totals, words));
+    const header: SheetRow = { cells: DETAIL_HEADINGS.map((h, i) => (DETAIL_NUMERIC.has(i) ? heading(words.pick(h)) : text(words.pick(h)))) };
     for (const sheet of DETAIL_SHEETS) {
-      const records = input.records.filter((r) => r.sheet === sheet);
-      file.addSheet({
-        name: sheet,
+      const lines = detail.rowsOf(sheet);
+      const iterator: AsyncIterator<DetailRecord> | Iterator<DetailRecord> = Symbol.asyncIterator in lines ? lines[Symbol.asyncIterator]() : lines[Symbol.iterator]();
+      // The first lines size the columns; the rest stream after them.
+      const sample: SheetRow[] = [];
+      let done = false;
+      while (sample.length < WIDTH_SAMPLE) {
+        const next = await iterator.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
+        sample.push(detailRow(next.value, words));
+      }
+      await file.addStreamedSheet({
+        name: reconciliationSheetName(sheet, words),
         headerRow: 1,
-        rows: [{ cells: DETAIL_COLUMNS.map(([, h]) => text(h)) }, ...records.slice(0, WIDTH_SAMPLE).map(detailRow)],
-        more: mapIterable(records.slice(WIDTH_SAMPLE), detailRow),
+        rows: [header, ...sample],
+        wrapColumns: DETAIL_WRAP,
+        ...(done ? {} : { more: rest(iterator, (r) => detailRow(r, words)) }),
       });
     }
-    file.addSheet(exceptionsSheet(input));
+    file.addSheet(exceptionsSheet(input, words));
     await file.commit();
   } catch (error) {
     file.abort();
@@ -101,20 +199,20 @@ export async function writeReconciliationXlsx(path: string, input: Reconciliatio
   }
 }
 
-function* mapIterable<T, U>(items: readonly T[], f: (item: T) => U): Generator<U> {
-  for (const item of items) yield f(item);
+async function* rest<T, U>(iterator: AsyncIterator<T> | Iterator<T>, f: (item: T) => U): AsyncGenerator<U> {
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield f(next.value);
 }
 
-function detailRow(r: DetailRecord): SheetRow {
+function detailRow(r: DetailRecord, words: WorkbookWords): SheetRow {
   return {
     cells: [
       int(r.rowNumber),
       text(r.batchId),
       text(r.provider),
       text(r.orderId),
-      text(r.status),
+      statusCell(r.status, words),
       text(r.currency),
-      r.amountMinor !== undefined ? amount(r.amountMinor, r.currency) : text(r.amountText),
+      amount(r.amountMinor, r.currency),
       amount(r.feeMinor, r.currency),
       amount(r.ivaMinor, r.currency),
       text(r.account),
@@ -128,15 +226,16 @@ function detailRow(r: DetailRecord): SheetRow {
       text(r.note),
       date(r.sentAt),
       date(r.updatedAt),
+      text(r.amountText),
     ],
   };
 }
 
-function exceptionsSheet(input: ReconciliationInput) {
-  const header: SheetCell[] = EXCEPTION_COLUMNS.map((h) => text(h));
+function exceptionsSheet(input: ReconciliationInput, words: WorkbookWords) {
+  const header: SheetCell[] = EXCEPTION_HEADINGS.map((h, i) => (i === 7 || i === 8 || i === 12 ? heading(words.pick(h)) : text(words.pick(h))));
   // Outside the table (column Q, past the autofilter), so the row count stays COUNTA(A:A) - 1: an empty sheet
   // must not read as "no exceptions" when nothing was compared.
-  if (input.notCompared) header.push(undefined, text(`Not compared with the providers: ${input.notCompared}`, false));
+  if (input.notCompared) header.push(undefined, text(`${words.label('notComparedWith')}: ${input.notCompared}`, false));
   const rows: SheetRow[] = [{ cells: header }];
   for (const e of input.exceptions) {
     const cur = e.currency ?? '';
@@ -156,93 +255,87 @@ function exceptionsSheet(input: ReconciliationInput) {
         text(e.batchId),
         int(e.rowNumber),
         text(e.action),
-        text(e.detail, false),
+        text(e.detail),
       ],
     });
   }
-  return { name: EXCEPTIONS_SHEET, rows, headerRow: 1, wideColumns: [EXCEPTION_COLUMNS.indexOf('Suggested action')] };
+  return { name: reconciliationSheetName('Exceptions', words), rows, headerRow: 1, wrapColumns: [EXCEPTION_COLUMNS.indexOf('Suggested action'), EXCEPTION_COLUMNS.indexOf('Detail')] };
 }
 
-function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, SheetTotals>) {
+function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, SheetTotals>, words: WorkbookWords) {
+  const L = (key: Parameters<WorkbookWords['label']>[0]) => words.label(key);
+  const name = (sheet: DetailSheet | 'Exceptions') => reconciliationSheetName(sheet, words);
   const rows: SheetRow[] = [];
   const push = (cells: SheetCell[], bold = false) => rows.push(bold ? { cells, bold } : { cells });
   const blank = () => push([]);
 
-  push([text('Reconciliation', false)], true);
-  push([text('Scope'), text(input.scope, false)]);
-  push([text('Generated'), date(input.generatedAt)]);
-  push([text('Ledger'), text(input.ledgerPath ?? '(not given)', false)]);
+  push([text(L('reconciliation'), false)], true);
+  push([text(L('scope')), text(input.scope, false)]);
+  push([text(L('generated')), date(input.generatedAt)]);
+  push([text(L('ledger')), text(input.ledgerPath ?? L('notGiven'), false)]);
   if (input.coverage) {
-    for (const c of input.coverage) push([text(`Compared: ${c.provider}`), text(c.how, false)]);
+    for (const c of input.coverage) push([text(`${L('compared')}: ${c.provider}`), text(c.how, false)]);
   } else {
-    push([text('Compared'), text(`no: ${input.notCompared ?? 'the providers were not read'}`, false)]);
+    push([text(L('compared')), text(`${L('notCompared')}: ${input.notCompared ?? 'the providers were not read'}`, false)]);
   }
   blank();
 
   // The tables share columns: counts in C, amounts from D on, so a column reads the same all the way down.
-  push([text('Batches')], true);
-  push([text('Batch'), text('Provider'), heading('Rows'), heading('Created'), heading('Updated'), text('Status'), text('File'), text('File SHA-256')], true);
+  push([text(L('batches'))], true);
+  push([text(L('batch')), text(L('provider')), heading(L('rows')), heading(L('created')), heading(L('updated')), text(L('status')), text(L('file')), text(L('fileHash'))], true);
   for (const b of input.batches) {
     push([text(b.id), text(b.provider), int(b.rowCount), date(b.createdAt), date(b.updatedAt), text(b.status), text(b.fileName), text(b.fileHash, false)]);
   }
   blank();
 
-  const providers = providersOf(input);
-  const currencies = currenciesOf(input, providers, totals);
+  const providers = providersOf(input, totals);
+  const currencies = currenciesOf(providers, totals);
 
-  // Rows by status: one line per detail sheet, then a total that must equal the ledger's row count.
-  push([text('Rows by status', false)], true);
-  push([text('Sheet'), text('Statuses'), heading('Rows'), ...currencies.flatMap((c) => [heading(`Amount ${c}`), heading(`Fees ${c}`), heading(`IVA ${c}`)])], true);
+  // Rows by status: one line per detail sheet, each with its own amounts (paid, pending, failed… are different
+  // money and are never added together), then the row count alone, which must equal the ledger's.
+  push([text(L('rowsByStatus'), false)], true);
+  push([text(L('sheet')), text(L('statuses')), heading(L('rows')), ...currencies.flatMap((c) => [heading(`${L('amount')} ${c}`), heading(`${L('fees')} ${c}`), heading(`IVA ${c}`)])], true);
   const firstStatusRow = rows.length + 1;
   for (const sheet of DETAIL_SHEETS) {
     const t = totals.get(sheet)!;
     push([
-      text(sheet),
-      text(statusesOf(sheet)),
-      countFormula(sheet, t.rows),
+      text(name(sheet)),
+      text(statusesOf(sheet, words)),
+      countFormula(name(sheet), t.rows),
       ...currencies.flatMap((c) => [
-        sumIfs(sheet, COL.amount, [[COL.currency, c]], t.amountByCurrency.get(c) ?? 0, c),
-        sumIfs(sheet, COL.fee, [[COL.currency, c]], t.feeByCurrency.get(c) ?? 0, c),
-        sumIfs(sheet, COL.iva, [[COL.currency, c]], t.ivaByCurrency.get(c) ?? 0, c),
+        sumIfs(name(sheet), COL.amount, [[COL.currency, c]], t.amountByCurrency.get(c) ?? 0, c),
+        sumIfs(name(sheet), COL.fee, [[COL.currency, c]], t.feeByCurrency.get(c) ?? 0, c),
+        sumIfs(name(sheet), COL.iva, [[COL.currency, c]], t.ivaByCurrency.get(c) ?? 0, c),
       ]),
     ]);
   }
   const lastStatusRow = rows.length;
-  const totalCells: SheetCell[] = [text('Total'), undefined];
-  for (let col = 2; col < 3 + currencies.length * 3; col++) {
-    const letter = columnLetter(col + 1);
-    let result = 0;
-    for (let r = firstStatusRow; r <= lastStatusRow; r++) {
-      const cell = rows[r - 1]?.cells[col];
-      if (cell?.kind === 'formula') result += cell.result;
-    }
-    const currency = col === 2 ? undefined : currencies[Math.floor((col - 3) / 3)];
-    totalCells.push({ kind: 'formula', formula: `SUM(${letter}${firstStatusRow}:${letter}${lastStatusRow})`, result, ...(currency ? { currency } : {}) });
-  }
-  push(totalCells, true);
+  let totalRows = 0;
+  for (const sheet of DETAIL_SHEETS) totalRows += totals.get(sheet)!.rows;
+  push([text(L('totalRows')), undefined, { kind: 'formula', formula: `SUM(C${firstStatusRow}:C${lastStatusRow})`, result: totalRows }], true);
   blank();
 
   // Rows by provider and status, in the provider's own currency.
-  push([text('Rows by provider', false)], true);
-  push([text('Provider'), text('Sheet'), heading('Rows'), heading('Amount'), heading('Fees'), heading('IVA')], true);
+  push([text(L('rowsByProvider'), false)], true);
+  push([text(L('provider')), text(L('sheet')), heading(L('rows')), heading(L('amount')), heading(L('fees')), heading('IVA')], true);
   for (const provider of providers) {
     const cur = getProviderModule(provider).currency;
     for (const sheet of DETAIL_SHEETS) {
       const p = totals.get(sheet)!.byProvider.get(provider);
       push([
         text(provider),
-        text(sheet),
-        { kind: 'formula', formula: `COUNTIFS(${sheetRef(sheet, COL.provider)},${criterion(provider)})`, result: p?.rows ?? 0 },
-        sumIfs(sheet, COL.amount, [[COL.provider, provider], [COL.currency, cur]], p?.amountByCurrency.get(cur) ?? 0, cur),
-        sumIfs(sheet, COL.fee, [[COL.provider, provider]], p?.feeMinor ?? 0, cur),
-        sumIfs(sheet, COL.iva, [[COL.provider, provider]], p?.ivaMinor ?? 0, cur),
+        text(name(sheet)),
+        { kind: 'formula', formula: `COUNTIFS(${sheetRef(name(sheet), COL.provider)},${criterion(provider)})`, result: p?.rows ?? 0 },
+        sumIfs(name(sheet), COL.amount, [[COL.provider, provider], [COL.currency, cur]], p?.amountByCurrency.get(cur) ?? 0, cur),
+        sumIfs(name(sheet), COL.fee, [[COL.provider, provider]], p?.feeMinor ?? 0, cur),
+        sumIfs(name(sheet), COL.iva, [[COL.provider, provider]], p?.ivaMinor ?? 0, cur),
       ]);
     }
   }
   blank();
 
-  push([text('Statement (statement.xlsx)', false)], true);
-  push([text('Provider'), text('Currency'), undefined, heading('Opening balance'), heading('Debits'), heading('Returns'), heading('Closing balance')], true);
+  push([text(L('statementRef'), false)], true);
+  push([text(L('provider')), text(L('currency')), undefined, heading(L('openingBalance')), heading(L('debits')), heading(L('returns')), heading(L('closingBalance'))], true);
   for (const s of input.statement) {
     push([
       text(s.provider),
@@ -252,19 +345,20 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
       amount(s.totals.debitMinor, s.currency),
       amount(s.totals.creditMinor, s.currency),
       amount(s.closingMinor, s.currency),
+      ...(s.opening.source === 'none' ? [text(L('openingNotGiven'), false)] : []),
     ]);
   }
   blank();
 
-  push([text('Exceptions')], true);
-  push([text('Type'), undefined, heading('Count')], true);
+  push([text(L('exceptions'))], true);
+  push([text(L('type')), undefined, heading(L('count'))], true);
   for (const type of EXCEPTION_TYPES) {
     const n = input.exceptions.filter((e) => e.type === type).length;
-    push([text(type), undefined, { kind: 'formula', formula: `COUNTIFS(${sheetRef(EXCEPTIONS_SHEET, 'A')},${criterion(type)})`, result: n }]);
+    push([text(type), undefined, { kind: 'formula', formula: `COUNTIFS(${sheetRef(name('Exceptions'), 'A')},${criterion(type)})`, result: n }]);
   }
-  push([text('Total'), undefined, countFormula(EXCEPTIONS_SHEET, input.exceptions.length)], true);
+  push([text(L('total')), undefined, countFormula(name('Exceptions'), input.exceptions.length)], true);
 
-  return { name: SUMMARY_SHEET, rows };
+  return { name: reconciliationSheetName('Summary', words), rows };
 }
 
 function countFormula(sheet: string, result: number): SheetCell {
@@ -276,30 +370,25 @@ function sumIfs(sheet: string, sumColumn: string, criteria: Array<[string, strin
   return { kind: 'formula', formula: `SUMIFS(${sheetRef(sheet, sumColumn)},${conditions})`, result: resultMinor, currency };
 }
 
-function providersOf(input: ReconciliationInput): ProviderId[] {
-  const seen = new Set<ProviderId>(input.records.map((r) => r.provider));
+function providersOf(input: ReconciliationInput, totals: Map<DetailSheet, SheetTotals>): Provider[] {
+  const seen = new Set<Provider>();
+  for (const t of totals.values()) for (const p of t.byProvider.keys()) seen.add(p);
   for (const b of input.batches) seen.add(b.provider);
   return [...seen].sort();
 }
 
 /** The currencies of the providers in scope, and any other currency an amount was summed under. */
-function currenciesOf(input: ReconciliationInput, providers: readonly ProviderId[], totals: Map<DetailSheet, SheetTotals>): string[] {
+function currenciesOf(providers: readonly Provider[], totals: Map<DetailSheet, SheetTotals>): string[] {
   const set = new Set<string>(providers.map((p) => getProviderModule(p).currency));
   for (const t of totals.values()) for (const c of t.amountByCurrency.keys()) set.add(c);
   if (set.size === 0) set.add('MXN');
   return [...set].sort((a, b) => (a === 'MXN' ? -1 : b === 'MXN' ? 1 : a.localeCompare(b)));
 }
 
-function statusesOf(sheet: DetailSheet): string {
+function statusesOf(sheet: DetailSheet, words: WorkbookWords): string {
   // `valid` is validate's verdict; the ledger never holds it.
   return Object.entries(SHEET_OF_STATUS)
     .filter(([status, s]) => s === sheet && status !== 'valid')
-    .map(([status]) => status)
+    .map(([status]) => words.statusName(status as keyof typeof SHEET_OF_STATUS))
     .join(', ');
-}
-
-function columnLetter(n: number): string {
-  let s = '';
-  for (let x = n; x > 0; x = Math.floor((x - 1) / 26)) s = String.fromCharCode(65 + ((x - 1) % 26)) + s;
-  return s;
 }

@@ -48,12 +48,15 @@ async function readCsv(path: string): Promise<{ raw: Buffer; records: string[][]
 async function readXlsx(path: string): Promise<ExcelJS.Worksheet> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(path);
-  const sheet = workbook.getWorksheet('Results');
-  if (!sheet) throw new Error('no Results sheet');
+  // Spanish by default: the first sheet is "Resultados" (the workbook test checks the names in both languages).
+  const sheet = workbook.getWorksheet('Resultados');
+  if (!sheet) throw new Error('no Resultados sheet');
   return sheet;
 }
 
 const col = (name: (typeof RESULT_COLUMNS)[number]): number => RESULT_COLUMNS.indexOf(name) + 1;
+/** results.xlsx has one column more than the CSV, last: the amount as the file wrote it, when it was not ours. */
+const AMOUNT_TEXT = RESULT_COLUMNS.length + 1;
 
 const DANGEROUS = ['=HYPERLINK("http://evil.example","x")', '+1+cmd|" /C calc"!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
 
@@ -116,7 +119,8 @@ describe('results.xlsx', () => {
     const sheet = await readXlsx(files.xlsxPath ?? '');
     DANGEROUS.forEach((text, i) => {
       for (const c of ['name', 'order_id', 'amount'] as const) {
-        const cell = sheet.getRow(i + 2).getCell(col(c));
+        // The amount the file wrote sits in its own column.
+        const cell = sheet.getRow(i + 2).getCell(c === 'amount' ? AMOUNT_TEXT : col(c));
         expect(cell.type).toBe(ExcelJS.ValueType.String);
         expect(cell.formula).toBeUndefined();
         // XML reads a carriage return back as a line feed; the quote still comes first.
@@ -130,11 +134,15 @@ describe('results.xlsx', () => {
     const files = await writeResultsFile(dir, 'xlsx', [resultRow(2)]);
     const sheet = await readXlsx(files.xlsxPath ?? '');
     const header = sheet.getRow(1);
-    expect(RESULT_COLUMNS.map((_, i) => header.getCell(i + 1).value)).toEqual([...RESULT_COLUMNS]);
+    expect(RESULT_COLUMNS.map((_, i) => header.getCell(i + 1).value)).toEqual([
+      'Fila', 'ID de orden', 'Proveedor', 'Estado', 'Código de error', 'Mensaje de error', 'Advertencia', 'Importe', 'Moneda', 'Cuenta',
+      'Beneficiario', 'ID del proveedor', 'Estado en el proveedor', 'Intentos', 'Nota', 'Actualizado',
+    ]);
+    expect(header.getCell(AMOUNT_TEXT).value).toBe('Importe según el archivo');
     RESULT_COLUMNS.forEach((_, i) => expect(header.getCell(i + 1).font?.bold).toBe(true));
     expect(sheet.getRow(2).getCell(1).font?.bold).not.toBe(true);
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-    expect(sheet.autoFilter).toBe('A1:P1');
+    expect(sheet.autoFilter).toBe('A1:Q1');
   });
 
   it('types cells: row and attempts as numbers, amount as a currency number, updated_at as a date', async () => {
@@ -142,6 +150,7 @@ describe('results.xlsx', () => {
       resultRow(2, { amount: '1234567.89', attempts: 3, updated_at: '2025-03-04T05:06:07.000Z' }),
       resultRow(3, { amount: '-12.50', currency: 'ARS', provider: 'zenrise' }),
       resultRow(4, { amount: '12,50', status: 'invalid', updated_at: '2025-03-04T05:06:07' }),
+      resultRow(5, { amount: '$ 1,234.50', status: 'invalid', error_code: 'ACCOUNT_LENGTH' }),
     ]);
     const sheet = await readXlsx(files.xlsxPath ?? '');
     const first = sheet.getRow(2);
@@ -157,8 +166,14 @@ describe('results.xlsx', () => {
     expect(negative.value).toBe(-12.5);
     expect(negative.numFmt).toContain('[$ARS]');
 
-    // What the file said, not an amount we parsed: shown as text.
-    expect(sheet.getRow(4).getCell(col('amount')).value).toBe('12,50');
+    // What the file said, not an amount we parsed: shown as written in its own column; no number, as it does not
+    // read as pesos.
+    expect(sheet.getRow(4).getCell(col('amount')).value).toBeNull();
+    expect(sheet.getRow(4).getCell(AMOUNT_TEXT).value).toBe('12,50');
+    // An invalid row whose amount reads as one: the number too, in the currency's format.
+    expect(sheet.getRow(5).getCell(col('amount')).value).toBe(1234.5);
+    expect(sheet.getRow(5).getCell(col('amount')).numFmt).toContain('[$MXN]');
+    expect(sheet.getRow(5).getCell(AMOUNT_TEXT).value).toBe('$ 1,234.50');
     expect(sheet.getRow(4).getCell(col('attempts')).value).toBeNull();
     // No zone, so no honest UTC date: left as the text it is.
     expect(sheet.getRow(4).getCell(col('updated_at')).value).toBe('2025-03-04T05:06:07');
@@ -197,9 +212,9 @@ describe('patch', () => {
     for (const i of [1, 2, 4, 5]) expect(records[i]?.[col('status') - 1]).toBe('valid');
 
     const sheet = await readXlsx(files.xlsxPath ?? '');
-    expect(sheet.getRow(4).getCell(col('status')).value).toBe('conflict');
+    expect(sheet.getRow(4).getCell(col('status')).value).toBe('en conflicto');
     expect(sheet.getRow(4).getCell(col('error_message')).value).toBe("'=same order_id, other amount");
-    expect(sheet.getRow(5).getCell(col('status')).value).toBe('valid');
+    expect(sheet.getRow(5).getCell(col('status')).value).toBe('válida');
     expect(await readdir(dir)).toEqual(['results.csv', 'results.xlsx']);
   });
 

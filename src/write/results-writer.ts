@@ -11,6 +11,7 @@ import { csvLine, QUOTE_ALSO } from './csv-line.ts';
 import { exclusiveWriteStream, makePrivateDir, partialPathFor } from './output-file.ts';
 import { patchRecord, resultLine } from './result-record.ts';
 import { writeResultsXlsx } from './results-xlsx.ts';
+import { workbookWords, type WorkbookLang } from '../report/workbook-language.ts';
 
 export { resultRowFromChecked } from './result-row-from-checked.ts';
 
@@ -45,7 +46,13 @@ export interface ResultsWriter {
  * Windows opens the file as ANSI and "Peña" shows as "PeÃ±a"), then results.xlsx built from the finished CSV.
  * For 'xlsx' the CSV is only the streaming intermediate and is removed at the end.
  */
-export async function createResultsWriter(outDir: string, format: ResultsFormat): Promise<ResultsWriter> {
+export interface ResultsWriterOptions {
+  /** The language of results.xlsx (default Spanish); results.csv keeps its columns whatever it is. */
+  lang?: WorkbookLang;
+}
+
+export async function createResultsWriter(outDir: string, format: ResultsFormat, options: ResultsWriterOptions = {}): Promise<ResultsWriter> {
+  const words = workbookWords(options.lang);
   if (!FORMATS.includes(format)) {
     throw new TypeError(`results format must be one of ${FORMATS.join(', ')}, got ${String(format)}`);
   }
@@ -134,7 +141,7 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
       if (format !== 'csv') {
         const xlsxPartial = partialPathFor(xlsxPath);
         try {
-          await writeResultsXlsx(complete, xlsxPartial);
+          await writeResultsXlsx(complete, xlsxPartial, { words });
         } catch (error) {
           // The CSV stays (as .partial) for whoever investigates; half a zip is of no use to anyone.
           await rm(xlsxPartial, { force: true });
@@ -167,13 +174,14 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat)
   };
 }
 
-/** Convenience for small sets (run, report): writes every row and finishes. */
+/** Writes every row and finishes; rows may come as they are read (report, sync: from the ledger, page by page). */
 export async function writeResultsFile(
   outDir: string,
   format: ResultsFormat,
   rows: Iterable<ResultRow> | AsyncIterable<ResultRow>,
+  options: ResultsWriterOptions = {},
 ): Promise<ResultsFiles> {
-  const writer = await createResultsWriter(outDir, format);
+  const writer = await createResultsWriter(outDir, format, options);
   for await (const row of rows) await writer.write(row);
   return writer.finish();
 }

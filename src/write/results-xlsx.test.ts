@@ -27,12 +27,12 @@ describe('writeResultsXlsx', () => {
 
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(xlsx);
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Results', 'Results 2', 'Results 3']);
-    const rowsPerSheet = workbook.worksheets.map((sheet) => {
-      expect(sheet.getRow(1).getCell(1).value).toBe('row');
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Resultados', 'Resultados 2', 'Resultados 3', 'Totales']);
+    const rowsPerSheet = workbook.worksheets.slice(0, 3).map((sheet) => {
+      expect(sheet.getRow(1).getCell(1).value).toBe('Fila');
       expect(sheet.getRow(1).getCell(1).font?.bold).toBe(true);
       expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-      expect(sheet.autoFilter).toBe('A1:P1');
+      expect(sheet.autoFilter).toBe('A1:Q1');
       const numbers: unknown[] = [];
       sheet.eachRow((row, n) => {
         if (n > 1) numbers.push(row.getCell(1).value);

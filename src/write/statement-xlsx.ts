@@ -1,24 +1,36 @@
-import { FEE_RETURNED_ON_FAILURE, type StatementSection } from '../report/statement.ts';
+import { ROW_STATUSES, type RowStatus } from '../domain/row-status.ts';
 import { formatMinor } from '../domain/money.ts';
-import { XlsxFile, amount, date, int, localDate, text, type SheetRow } from '../report/xlsx-sheet.ts';
-import { closingNote, openingNote } from './statement-csv.ts';
+import { FEE_RETURNED_ON_FAILURE, type OpeningBalance, type StatementSection } from '../report/statement.ts';
+import { bothLanguages as w, workbookWords, type WorkbookWords, type Words } from '../report/workbook-language.ts';
+import { XlsxFile, amount, date, heading, int, localDate, text, type SheetRow } from '../report/xlsx-sheet.ts';
+import { closingNote } from './statement-csv.ts';
 
-export const STATEMENT_TABLE_HEADER = [
-  'Date',
-  'Order ID',
-  'Beneficiary',
-  'Description',
-  'Amount',
-  'Fee',
-  'IVA',
-  'Debit',
-  'Credit',
-  'Balance',
-  'Provider payout ID',
-  'Status',
-  'Batch',
-  'Row',
-] as const;
+/** The table's headings, in both languages; money columns are right-aligned over their numbers. */
+const TABLE: ReadonlyArray<{ words: Words; money?: boolean }> = [
+  { words: w('Fecha', 'Date') },
+  { words: w('ID de orden', 'Order ID') },
+  { words: w('Beneficiario', 'Beneficiary') },
+  { words: w('Concepto', 'Description') },
+  { words: w('Importe', 'Amount'), money: true },
+  { words: w('Comisión', 'Fee'), money: true },
+  { words: w('IVA', 'IVA'), money: true },
+  { words: w('Cargo', 'Debit'), money: true },
+  { words: w('Abono', 'Credit'), money: true },
+  { words: w('Saldo', 'Balance'), money: true },
+  { words: w('ID del proveedor', 'Provider payout ID') },
+  { words: w('Estado', 'Status') },
+  { words: w('Lote', 'Batch') },
+  { words: w('Fila', 'Row'), money: true },
+];
+
+/** The English headings (kept for callers that look a column up by name). */
+export const STATEMENT_TABLE_HEADER = TABLE.map((c) => c.words.en);
+
+export interface StatementXlsxMeta {
+  scope: string;
+  generatedAt: Date;
+  words?: WorkbookWords;
+}
 
 /** The table's header for a sheet whose dates are in `zone`: the first column names it. */
 export function statementTableHeader(zone: string): string[] {
@@ -28,25 +40,27 @@ export function statementTableHeader(zone: string): string[] {
 /**
  * statement.xlsx: one sheet per provider account and currency ("openpay MXN"), laid out like the providers' own
  * estado de cuenta: a short block with the opening balance, the totals and the closing balance, then the table
- * (frozen header, autofilter) opening with "Saldo inicial", one line per movement with the running balance, and
- * "Saldo final" with the totals. Dates are on the wall clock of the section's zone, named in the block and in the
- * table's Date header. Without an opening balance the balance cells stay empty and the sheet says why.
+ * (frozen header, autofilter) opening with the opening balance, one line per movement with the running balance,
+ * and the closing balance with the totals. Every word in the workbook's one language. Dates are on the wall clock of
+ * the section's zone, named in the block and in the table's date header. Without an opening balance the balance
+ * cells stay empty and the sheet says why.
  */
-export async function writeStatementXlsx(path: string, sections: readonly StatementSection[], meta: { scope: string; generatedAt: Date }): Promise<void> {
-  const file = new XlsxFile(path);
+export async function writeStatementXlsx(path: string, sections: readonly StatementSection[], meta: StatementXlsxMeta): Promise<void> {
+  const words = meta.words ?? workbookWords();
+  const file = new XlsxFile(path, words.label('statement'), words);
   try {
     if (sections.length === 0) {
       file.addSheet({
-        name: 'Statement',
+        name: words.label('statement'),
         rows: [
-          { cells: [text('Statement', false)], bold: true },
-          { cells: [text('Scope'), text(meta.scope, false)] },
-          { cells: [text('Generated'), date(meta.generatedAt)] },
-          { cells: [text('No money moved in this scope, and no provider balance was captured.', false)] },
+          { cells: [text(words.label('statementTitle'), false)], bold: true },
+          { cells: [text(words.label('scope')), text(meta.scope, false)] },
+          { cells: [text(words.label('generated')), date(meta.generatedAt)] },
+          { cells: [text(words.label('noMovements'), false)] },
         ],
       });
     }
-    for (const section of sections) file.addSheet(statementSheet(section, meta));
+    for (const section of sections) file.addSheet(statementSheet(section, meta, words));
     await file.commit();
   } catch (error) {
     file.abort();
@@ -54,29 +68,62 @@ export async function writeStatementXlsx(path: string, sections: readonly Statem
   }
 }
 
-function statementSheet(s: StatementSection, meta: { scope: string; generatedAt: Date }) {
+const RETURN_WORDS: Record<string, Words> = { expired: w('vencido', 'expired'), cancelled: w('cancelado', 'cancelled') };
+
+/** A payout line's ledger status or a return line's reason, in the workbook's words. */
+function statusWord(status: string, words: WorkbookWords): string {
+  if ((ROW_STATUSES as readonly string[]).includes(status)) return words.statusName(status as RowStatus);
+  const known = RETURN_WORDS[status];
+  return known ? words.pick(known) : status;
+}
+
+function openingText(provider: string, opening: OpeningBalance, words: WorkbookWords): string {
+  switch (opening.source) {
+    case 'provider':
+      return words.pick(w(`saldo de ${provider} al iniciar el lote ${opening.batchId ?? ''}`, `${provider}'s balance when batch ${opening.batchId ?? ''} started`));
+    case 'operator':
+      return words.pick(w('indicado con --opening-balance', 'given with --opening-balance'));
+    case 'none':
+      return words.pick(
+        w(
+          `${words.label('openingNotGiven')}: ${provider} no informa saldo; la columna Saldo parte de 0.00 (indique --opening-balance)`,
+          `${words.label('openingNotGiven')}: ${provider} reports no balance; the Balance column starts at 0.00 (pass --opening-balance)`,
+        ),
+      );
+  }
+}
+
+function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: WorkbookWords) {
   const cur = s.currency;
   const t = s.totals;
   const zone = s.timeZone;
   const known = s.opening.source !== 'none';
+  const L = (key: Parameters<WorkbookWords['label']>[0]) => words.label(key);
   const rows: SheetRow[] = [
-    { cells: [text(`Estado de cuenta: ${s.provider} ${cur}`, false)], bold: true },
-    { cells: [text('Scope'), text(meta.scope, false)] },
-    { cells: [text('Generated'), date(meta.generatedAt)] },
-    { cells: [text('Time zone'), text(`${zone} (dates below are local time there)`, false)] },
-    { cells: [text('Opening balance'), known ? amount(s.opening.amountMinor, cur) : undefined, text(openingNote(s.provider, s.opening), false)] },
-    { cells: [text(`Payouts (${t.payouts})`), amount(t.amountMinor, cur)] },
-    { cells: [text('Fees'), amount(t.feeMinor, cur)] },
-    { cells: [text('IVA on fees'), amount(t.ivaMinor, cur)] },
-    { cells: [text(`Returns (${t.returns})`), amount(t.creditMinor, cur), text(FEE_RETURNED_ON_FAILURE ? 'failed, returned or expired payouts, fees included' : 'principal of failed, returned or expired payouts; their fees are not returned', false)] },
+    { cells: [text(`${L('statementTitle')}: ${s.provider} ${cur}`, false)], bold: true },
+    { cells: [text(L('scope')), text(meta.scope, false)] },
+    { cells: [text(L('generated')), date(meta.generatedAt)] },
+    { cells: [text(words.pick(w('Zona horaria', 'Time zone'))), text(words.pick(w(`${zone} (las fechas de abajo son la hora local de allí)`, `${zone} (dates below are local time there)`)), false)] },
+    { cells: [text(L('openingBalance')), known ? amount(s.opening.amountMinor, cur) : undefined, text(openingText(s.provider, s.opening, words), false)] },
+    { cells: [text(`${L('payouts')} (${t.payouts})`), amount(t.amountMinor, cur)] },
+    { cells: [text(L('fees')), amount(t.feeMinor, cur)] },
+    { cells: [text(L('ivaOnFees')), amount(t.ivaMinor, cur)] },
+    { cells: [text(`${L('returns')} (${t.returns})`), amount(t.creditMinor, cur), text(FEE_RETURNED_ON_FAILURE ? L('returnsWithFees') : L('returnsPrincipal'), false)] },
     known
-      ? { cells: [text('Closing balance'), amount(s.closingMinor, cur)], bold: true }
-      : { cells: [text('Closing balance'), undefined, text(`not shown: opening balance not given; net change ${cur} ${formatMinor(s.netMinor)}`, false)], bold: true },
+      ? { cells: [text(L('closingBalance')), amount(s.closingMinor, cur)], bold: true }
+      : {
+          cells: [
+            text(L('closingBalance')),
+            undefined,
+            text(words.pick(w(`no se muestra: ${L('openingNotGiven')}; variación neta ${cur} ${formatMinor(s.netMinor)}`, `not shown: ${L('openingNotGiven')}; net change ${cur} ${formatMinor(s.netMinor)}`)), false),
+          ],
+          bold: true,
+        },
     { cells: [] },
   ];
   const headerRow = rows.length + 1;
-  rows.push({ cells: statementTableHeader(zone).map((h) => text(h)) });
-  rows.push({ cells: [localDate(s.opening.at, zone), undefined, undefined, text('Saldo inicial'), undefined, undefined, undefined, undefined, undefined, known ? amount(s.opening.amountMinor, cur) : undefined, undefined, text(known ? undefined : 'opening balance not given', false)] });
+  rows.push({ cells: TABLE.map((c, i) => { const label = i === 0 ? `${words.pick(c.words)} (${zone})` : words.pick(c.words); return c.money ? heading(label) : text(label); }) });
+  rows.push({ cells: [localDate(s.opening.at, zone), undefined, undefined, text(L('openingBalance')), undefined, undefined, undefined, undefined, undefined, known ? amount(s.opening.amountMinor, cur) : undefined, undefined, text(known ? undefined : L('openingNotGiven'), false)] });
   for (const l of s.lines) {
     rows.push({
       cells: [
@@ -91,7 +138,7 @@ function statementSheet(s: StatementSection, meta: { scope: string; generatedAt:
         l.creditMinor ? amount(l.creditMinor, cur) : undefined,
         amount(l.balanceMinor, cur),
         text(l.providerPayoutId),
-        text(l.status),
+        text(statusWord(l.status, words)),
         text(l.batchId),
         int(l.rowNumber),
       ],
@@ -102,7 +149,7 @@ function statementSheet(s: StatementSection, meta: { scope: string; generatedAt:
       localDate(meta.generatedAt, zone),
       undefined,
       undefined,
-      text('Saldo final'),
+      text(L('closingBalance')),
       amount(t.amountMinor, cur),
       amount(t.feeMinor, cur),
       amount(t.ivaMinor, cur),

@@ -16,6 +16,8 @@ import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
 import { Tally } from '../shared/tally.ts';
 import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
+import type { WorkbookLang } from '../../report/workbook-language.ts';
+import type { LedgerRow, LedgerStore } from '../../ledger/ledger-store.ts';
 
 export interface ReportArgs {
   batch?: string;
@@ -36,6 +38,8 @@ export interface ReportArgs {
   ledger?: string;
   config?: string;
   format: ResultsFormat;
+  /** --lang: the workbooks' language (default es). */
+  lang?: WorkbookLang;
   json: boolean;
 }
 
@@ -86,18 +90,17 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       throw error;
     }
 
-    // Which providers the scope touches, and the results rows of each batch, in one pass.
+    // Which providers and batches the scope touches, in one pass that keeps no row: the results files read the
+    // ledger again, batch by batch, as they are written.
     const providers = new Set<ProviderId>();
-    const resultsByBatch = new Map<string, ResultRow[]>();
+    const batchIds = new Set<string>();
     const tally = new Tally();
     const unknownWords = new UnknownStatusWords();
     for await (const row of scopeRows(ledger, reportScope, args.target, provider)) {
       providers.add(row.provider);
+      batchIds.add(row.batchId);
       tally.add(row.status, undefined, undefined);
       unknownWords.note(row);
-      const list = resultsByBatch.get(row.batchId) ?? [];
-      list.push(resultRowFromLedger(row));
-      resultsByBatch.set(row.batchId, list);
     }
 
     const warnings = [...command.configWarnings];
@@ -130,10 +133,9 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     const outDir = await createOutputDir({ command: 'report', out: args.out, force: args.force, now: command.startedAt });
     const files: string[] = [];
     // results.csv needs one batch's rows in file order; a scope of several batches gets one folder per batch, <out>/<batch>/ as sync writes them.
-    const several = resultsByBatch.size > 1;
-    for (const [batchId, rows] of resultsByBatch) {
-      rows.sort((a, b) => a.row - b.row);
-      const written = await writeResultsFile(several ? join(outDir, batchId) : outDir, args.format, rows);
+    const several = batchIds.size > 1;
+    for (const batchId of batchIds) {
+      const written = await writeResultsFile(several ? join(outDir, batchId) : outDir, args.format, batchResults(ledger, batchId, reportScope, args.target), { ...(args.lang ? { lang: args.lang } : {}) });
       if (written.csvPath) files.push(written.csvPath);
       if (written.xlsxPath) files.push(written.xlsxPath);
     }
@@ -154,6 +156,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
         ...(timeZone !== undefined ? { timeZone } : {}),
         ledgerPath,
         ...(notComparedReason !== undefined ? { notComparedReason } : {}),
+        ...(args.lang ? { lang: args.lang } : {}),
       });
     } catch (error) {
       if (error instanceof ReportOptionError) throw new RunError('USAGE', error.message, { hint: 'give one per account, as --opening-balance PROVIDER=AMOUNT, or report one --provider' });
@@ -180,6 +183,16 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     process.stdout.write(args.json ? `${formatJson(summary, reportScope)}\n` : formatText(summary));
     return exitCode;
   });
+}
+
+/**
+ * One batch's results rows of the scope, read page by page in row order (a batch's rows are stored in file order),
+ * so results.csv streams from the ledger whatever the batch's size.
+ */
+async function* batchResults(ledger: LedgerStore, batchId: string, scope: ReportScopeOption, environment: Target): AsyncGenerator<ResultRow> {
+  const inScope = (row: LedgerRow): boolean =>
+    row.environment === environment && (!('from' in scope) || (row.updatedAt.getTime() >= scope.from.getTime() && row.updatedAt.getTime() < scope.to.getTime()));
+  for await (const row of ledger.rowsForReport({ batchId })) if (inScope(row)) yield resultRowFromLedger(row);
 }
 
 interface ReportSummary {

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
+import type { WorkbookLang } from '../../report/workbook-language.ts';
 import { applyRunPlan } from '../../apply/apply-run-plan.ts';
 import { forEachPlannedChunk, ledgerPayable, readPlanSnapshot } from '../../apply/read-plan-snapshot.ts';
 import type { loadConfig } from '../../config/load-config.ts';
@@ -52,6 +53,8 @@ export interface RunArgs {
   /** --force: use an --out folder that already holds files. */
   force?: boolean;
   format: 'csv' | 'xlsx' | 'both';
+  /** --lang: the workbooks' language (default es); the CSV columns never change. */
+  lang?: WorkbookLang;
   rate?: number;
   concurrency?: number;
   maxAttempts: number;
@@ -175,7 +178,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     const earlier = await ledger.getBatch(batchId);
     const finishedBefore = earlier?.status === 'finished' ? earlier.updatedAt : undefined;
     const digest = new IssueDigest();
-    const dryResults = args.dryRun && !snapshot.resumed ? { writer: await createResultsWriter(outDir, args.format), tally: new Tally() } : undefined;
+    const dryResults = args.dryRun && !snapshot.resumed ? { writer: await createResultsWriter(outDir, args.format, { ...(args.lang ? { lang: args.lang } : {}) }), tally: new Tally() } : undefined;
     const planStream = { check: fileOptions, lateConflicts: checked.lateConflicts, deduper: checked.deduper, fileHash: checked.fileHash, ledger, environment: args.target, batchId, chunkRows };
     try {
       await forEachPlannedChunk({
@@ -243,7 +246,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         await dryResults?.writer.abort();
         let writer: ResultsWriter | undefined;
         try {
-          writer = await createResultsWriter(outDir, args.format);
+          writer = await createResultsWriter(outDir, args.format, { ...(args.lang ? { lang: args.lang } : {}) });
         } catch (error) {
           if (!outputFailed(error, resultsPath)) throw error;
         }
@@ -283,7 +286,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         }
       } else {
         try {
-          files = await writeResultsFile(outDir, args.format, []);
+          files = await writeResultsFile(outDir, args.format, [], { ...(args.lang ? { lang: args.lang } : {}) });
         } catch (error) {
           if (!outputFailed(error, resultsPath)) throw error;
         }
@@ -293,7 +296,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       let reports: { files: string[]; warnings: string[] } = { files: [], warnings: [] };
       if (inLedger && !outputStorage) {
         try {
-          reports = await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath });
+          reports = await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath, ...(args.lang ? { lang: args.lang } : {}) });
         } catch (error) {
           if (!outputFailed(error, outDir)) throw error;
         }

@@ -7,6 +7,7 @@ import { baseUrlOrigin } from '../../providers/base-urls.ts';
 import { getProvider } from '../../providers/registry.ts';
 import { describeOtherEnvironments } from '../../report/report-scope.ts';
 import { writeReports } from '../../report/write-reports.ts';
+import type { WorkbookLang } from '../../report/workbook-language.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { lookupWouldResend } from '../../sync/lookup-resends.ts';
 import { DEFAULT_RETURN_WINDOW_DAYS, returnWindowStart } from '../../sync/return-window.ts';
@@ -37,6 +38,8 @@ export interface SyncArgs {
   /** --force: use an --out folder that already holds files. */
   force?: boolean;
   format: 'csv' | 'xlsx' | 'both';
+  /** --lang: the workbooks' language (default es). */
+  lang?: WorkbookLang;
   json: boolean;
   /** On sandbox/live, lets a lookup resend a row's payout request without asking. */
   yes: boolean;
@@ -160,7 +163,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
         unknownWords.note(row);
       }
       const dir = single ? outDir : join(outDir, batch.id);
-      const written = await writeResultsFile(dir, args.format, mapRows(ledger.rowsForReport({ batchId: batch.id }), resultRowFromLedger));
+      const written = await writeResultsFile(dir, args.format, mapRows(ledger.rowsForReport({ batchId: batch.id }), resultRowFromLedger), { ...(args.lang ? { lang: args.lang } : {}) });
       if (single) files = written;
     }
     if (!single) warnings.push(`one results file per batch under ${outDir}/<batch id>/`);
@@ -174,6 +177,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       config,
       sessions: new Map([...new Set(batches.map((b) => b.provider))].map((id) => [id, createSession(id, target, config)])),
       ledgerPath,
+      ...(args.lang ? { lang: args.lang } : {}),
     });
     warnings.push(...reports.warnings, ...unknownWords.warnings());
 

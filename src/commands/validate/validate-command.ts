@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { WorkbookLang } from '../../report/workbook-language.ts';
 import { rmdir } from 'node:fs/promises';
 import type { CanonicalField } from '../../domain/payout-row.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
@@ -22,6 +23,8 @@ export interface ValidateArgs {
   /** --force: use an --out folder that already holds files. */
   force?: boolean;
   format: 'csv' | 'xlsx' | 'both';
+  /** --lang: the workbooks' language (default es); the CSV columns never change. */
+  lang?: WorkbookLang;
   json: boolean;
   target?: 'simulator' | 'sandbox' | 'live';
   config?: string;
@@ -61,7 +64,7 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
         if (!writer) {
           madeOutDir = args.out === undefined || !existsSync(args.out);
           outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, force: args.force, now: startedAt });
-          writer = await createResultsWriter(outDir, args.format);
+          writer = await createResultsWriter(outDir, args.format, { ...(args.lang ? { lang: args.lang } : {}) });
         }
         return writer.write(resultRowFromChecked(row));
       },
@@ -74,7 +77,7 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
   }
   if (!writer) {
     outDir = await createOutputDir({ command: 'validate', file: args.file, out: args.out, force: args.force, now: startedAt });
-    writer = await createResultsWriter(outDir, args.format);
+    writer = await createResultsWriter(outDir, args.format, { ...(args.lang ? { lang: args.lang } : {}) });
   }
   for (const [row, late] of checked.lateConflicts) {
     writer.patch(row, { status: 'conflict', error_code: late.issue.code, error_message: late.issue.message });

@@ -43,6 +43,7 @@ import {
 import { PROCESS_TOKEN } from '../sqlite/context.ts';
 // Both stores return the same record shape (pg-context.ts PG_TYPES), so rows map to LedgerRow in one place.
 import { sortedTotals, type TotalRecord } from '../sqlite/records.ts';
+import { checkHistoryIds } from '../sqlite/queries.ts';
 import { facts, historyParams, iso, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
 import { ownedMessage } from '../sqlite/rows.ts';
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
@@ -815,6 +816,21 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
 
   async history(rowId: number): Promise<HistoryEntry[]> {
     return (await read(this.ctx).all<HistoryRecord>('SELECT * FROM row_history WHERE row_id = $1 ORDER BY id', [rowId])).map(toHistory);
+  }
+
+  async historyOfRows(rowIds: readonly number[]): Promise<Map<number, HistoryEntry[]>> {
+    checkHistoryIds(rowIds);
+    const out = new Map<number, HistoryEntry[]>();
+    if (rowIds.length === 0) return out;
+    // One array parameter, whatever the count.
+    const records = await read(this.ctx).all<HistoryRecord>('SELECT * FROM row_history WHERE row_id = ANY($1::bigint[]) ORDER BY row_id, id', [[...new Set(rowIds)]]);
+    for (const record of records) {
+      const entry = toHistory(record);
+      const list = out.get(entry.rowId);
+      if (list) list.push(entry);
+      else out.set(entry.rowId, [entry]);
+    }
+    return out;
   }
 
   private async applyOutcome(q: Query, item: OutcomeInput, at: string): Promise<OutcomeResult> {

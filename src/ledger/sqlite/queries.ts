@@ -2,6 +2,7 @@ import { assertMinor } from '../../domain/money.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { ROW_STATUSES, type RowStatus } from '../../domain/row-status.ts';
 import { LedgerError } from '../ledger-error.ts';
+import { HISTORY_ROWS_MAX } from '../ledger-store.ts';
 import type { BatchEnvironment, HistoryEntry, LedgerRow, ReportScope, RowsByStatusOptions, StatusCount } from '../ledger-store.ts';
 import { ensureOpen, inStatement, type SqliteContext } from './context.ts';
 import { iso, toHistory, toRow, type HistoryRecord, type RowRecord } from './records.ts';
@@ -70,6 +71,28 @@ export function countsByStatus(ctx: SqliteContext, batchId: string): Record<RowS
 
 export function history(ctx: SqliteContext, rowId: number): HistoryEntry[] {
   return (ensureOpen(ctx).s.history.all(rowId) as HistoryRecord[]).map(toHistory);
+}
+
+export function historyOfRows(ctx: SqliteContext, rowIds: readonly number[]): Map<number, HistoryEntry[]> {
+  checkHistoryIds(rowIds);
+  const out = new Map<number, HistoryEntry[]>();
+  const ids = [...new Set(rowIds)];
+  if (ids.length === 0) return out;
+  ensureOpen(ctx);
+  const stmt = inStatement(ctx, 'historyOfRows', ids.length, (list) => `SELECT * FROM row_history WHERE row_id IN (${list}) ORDER BY row_id, id`);
+  for (const record of stmt.all(...ids) as HistoryRecord[]) {
+    const entry = toHistory(record);
+    const list = out.get(entry.rowId);
+    if (list) list.push(entry);
+    else out.set(entry.rowId, [entry]);
+  }
+  return out;
+}
+
+/** Ids must be row ids, at most HISTORY_ROWS_MAX of them (one statement's parameters). */
+export function checkHistoryIds(rowIds: readonly number[]): void {
+  if (rowIds.length > HISTORY_ROWS_MAX) throw new LedgerError('INVALID_INPUT', `historyOfRows takes at most ${HISTORY_ROWS_MAX} row ids, got ${rowIds.length}`, { count: rowIds.length });
+  for (const id of rowIds) if (!Number.isSafeInteger(id) || id < 1) throw new LedgerError('INVALID_INPUT', `not a row id: ${String(id)}`, { rowId: id });
 }
 
 /** Keyset pages by id: each page is read completely before rows are yielded, so the caller may write meanwhile. */

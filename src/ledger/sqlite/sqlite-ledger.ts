@@ -121,6 +121,10 @@ export class SqliteLedger implements LedgerStore {
   async history(rowId: number) {
     return queries.history(this.ctx, rowId);
   }
+
+  async historyOfRows(rowIds: readonly number[]) {
+    return queries.historyOfRows(this.ctx, rowIds);
+  }
   async getRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string) {
     return recipients.getRecipient(this.ctx, scope, provider, recipientKey);
   }
