@@ -98,7 +98,8 @@ describe('the files of a paid batch', () => {
     const xlsx = await sheets((await download(ana, 'results.xlsx')).body);
     const [first] = [...xlsx.values()];
     const header = first![0]!.map(String);
-    const orderCol = header.indexOf('order_id');
+    // The workbooks are in Spanish by default (the CSV columns stay snake_case English for programs).
+    const orderCol = header.indexOf('ID de orden');
     expect(orderCol).toBeGreaterThanOrEqual(0);
     expect(first!.slice(1).map((r) => String(r[orderCol])).filter((o) => o.startsWith('DL-0')).sort()).toEqual(['DL-0001', 'DL-0002', 'DL-0003']);
   });
@@ -109,7 +110,7 @@ describe('the files of a paid batch', () => {
     for (const o of ['DL-0001', 'DL-0002', 'DL-0003']) expect(text).toContain(o);
     expect(text).not.toContain('DL-BAD1');
     const recon = await sheets((await download(ana, 'reconciliation.xlsx')).body);
-    expect([...recon.keys()]).toContain('Summary');
+    expect([...recon.keys()]).toContain('Resumen');
     expect(JSON.stringify([...recon.values()])).toContain('DL-0001');
   });
 

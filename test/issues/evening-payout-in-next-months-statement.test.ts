@@ -68,7 +68,7 @@ describe('issue 13: a Mexico City evening payout is reported on its local day', 
 
   it("is in November's statement, dated 30 November 21:30 Mexico City time, with the UTC instant kept", async () => {
     const out = join(dir, 'november');
-    const nov = await runCli(['report', '--from', '2026-11-01', '--to', '2026-11-30', '--ledger', ledger, '--out', out, '--json']);
+    const nov = await runCli(['report', '--lang', 'en', '--from', '2026-11-01', '--to', '2026-11-30', '--ledger', ledger, '--out', out, '--json']);
     expect(nov.code, nov.stderr).toBe(3); // not compared with the provider (no --simulator-url), never "no exceptions"
     expect(nov.summary?.scope).toBe('rows changed from 2026-11-01 to 2026-11-30 (days in America/Mexico_City, both included)');
     const lines = statementLines(out);

@@ -78,7 +78,7 @@ describe('issue 13: statements per provider account, with opening balances', () 
 
   it('without opening balances, FEMSA and Zenrise list movements and totals, say "opening balance not given", and never close negative', async () => {
     const out = join(dir, 'plain');
-    const report = await runCli(['report', '--batch', batchId, '--ledger', ledger, '--config', fees0, '--simulator-url', sim.url, '--out', out, '--format', 'both', '--json']);
+    const report = await runCli(['report', '--batch', batchId, '--lang', 'en', '--ledger', ledger, '--config', fees0, '--simulator-url', sim.url, '--out', out, '--format', 'both', '--json']);
     expect([0, 3], report.stderr).toContain(report.code);
     const lines = statement(out);
     const opening = byAccount(lines, 'opening');

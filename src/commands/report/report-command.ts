@@ -135,7 +135,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     // results.csv needs one batch's rows in file order; a scope of several batches gets one folder per batch, <out>/<batch>/ as sync writes them.
     const several = batchIds.size > 1;
     for (const batchId of batchIds) {
-      const written = await writeResultsFile(several ? join(outDir, batchId) : outDir, args.format, batchResults(ledger, batchId, reportScope, args.target), { ...(args.lang ? { lang: args.lang } : {}) });
+      const written = await writeResultsFile(several ? join(outDir, batchId) : outDir, args.format, batchResults(ledger, batchId, reportScope, args.target, provider), { ...(args.lang ? { lang: args.lang } : {}) });
       if (written.csvPath) files.push(written.csvPath);
       if (written.xlsxPath) files.push(written.xlsxPath);
     }
@@ -189,9 +189,9 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
  * One batch's results rows of the scope, read page by page in row order (a batch's rows are stored in file order),
  * so results.csv streams from the ledger whatever the batch's size.
  */
-async function* batchResults(ledger: LedgerStore, batchId: string, scope: ReportScopeOption, environment: Target): AsyncGenerator<ResultRow> {
+async function* batchResults(ledger: LedgerStore, batchId: string, scope: ReportScopeOption, environment: Target, provider?: ProviderId): AsyncGenerator<ResultRow> {
   const inScope = (row: LedgerRow): boolean =>
-    row.environment === environment && (!('from' in scope) || (row.updatedAt.getTime() >= scope.from.getTime() && row.updatedAt.getTime() < scope.to.getTime()));
+    row.environment === environment && (provider === undefined || row.provider === provider) && (!('from' in scope) || (row.updatedAt.getTime() >= scope.from.getTime() && row.updatedAt.getTime() < scope.to.getTime()));
   for await (const row of ledger.rowsForReport({ batchId })) if (inScope(row)) yield resultRowFromLedger(row);
 }
 
