@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkTimeZone, formatLocal, localDay, offsetMs, startOfLocalDay, wallClockDate, zoneOf } from './local-time.ts';
+import { zoneOf } from '../report/statement.ts';
+import { checkTimeZone, formatLocal, localDay, offsetMs, startOfLocalDay, wallClockDate } from './local-time.ts';
 
 describe('local time', () => {
   it('dates a Mexico City evening payout on its local day, not the UTC one', () => {

@@ -1,16 +1,9 @@
-import type { ProviderId } from './provider-id.ts';
-
 /**
- * Dates as the operators read them: in the provider's country. Times are stored and compared in UTC; only what is
+ * Dates as the operators read them: in the provider's country (each provider module's `timeZone`; see zoneOf in
+ * report/statement.ts). Times are stored and compared in UTC; only what is
  * shown or typed (statement dates, `report --from/--to` days) is local. Intl carries the zone rules (Mexico has had
  * no summer time since 2022, Argentina none since 2009, but a zone database knows history better than a constant).
  */
-export const PROVIDER_TIME_ZONES: Record<ProviderId, string> = {
-  openpay: 'America/Mexico_City',
-  conekta: 'America/Mexico_City',
-  digitalfemsa: 'America/Mexico_City',
-  zenrise: 'America/Argentina/Buenos_Aires',
-};
 
 /** When no provider names the zone (a report over several providers, no --tz): 3 of the 4 providers are Mexican. */
 export const DEFAULT_TIME_ZONE = 'America/Mexico_City';
@@ -29,11 +22,6 @@ export function checkTimeZone(name: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The zone a provider's dates are shown in: the operator's choice (--tz or config "timeZone"), else its country's. */
-export function zoneOf(provider: ProviderId, override?: string): string {
-  return override ?? PROVIDER_TIME_ZONES[provider];
 }
 
 export interface WallClock {

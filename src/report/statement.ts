@@ -3,11 +3,15 @@ import type { Minor } from '../domain/money.ts';
 import { addMinor, assertMinor } from '../domain/money.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { PROVIDER_IDS } from '../domain/provider-id.ts';
-import { zoneOf } from '../domain/local-time.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
 import { payoutFee } from '../plan/fees.ts';
 import { getProviderModule } from '../providers/registry.ts';
 import type { Movement, ReturnReason } from './movements.ts';
+
+/** The zone a provider's dates are shown in: the operator's choice (--tz or config "timeZone"), else its country's. */
+export function zoneOf(provider: ProviderId, override?: string): string {
+  return override ?? getProviderModule(provider).timeZone;
+}
 
 /**
  * What a failed, returned or expired payout gives back to the balance. The providers return the principal (every

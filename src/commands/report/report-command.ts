@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Target } from '../../config/config-types.ts';
-import { DEFAULT_TIME_ZONE, PROVIDER_TIME_ZONES } from '../../domain/local-time.ts';
+import { DEFAULT_TIME_ZONE } from '../../domain/local-time.ts';
+import { zoneOf } from '../../report/statement.ts';
 import { isProviderId, PROVIDER_IDS, type ProviderId } from '../../domain/provider-id.ts';
 import type { ResultRow } from '../../domain/result-row.ts';
 import type { ProviderSession } from '../../providers/payout-provider.ts';
@@ -75,7 +76,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     const { config } = command;
     // --from/--to are days where the operators live: --tz, the config's zone, the provider's country, else Mexico's.
     const timeZone = tz ?? config.timeZone;
-    const rangeZone = timeZone ?? (provider ? PROVIDER_TIME_ZONES[provider] : DEFAULT_TIME_ZONE);
+    const rangeZone = timeZone ?? (provider ? zoneOf(provider) : DEFAULT_TIME_ZONE);
     const scopeParsed = parseReportScope(args, rangeZone);
     if ('issue' in scopeParsed) throw new RunError('USAGE', scopeParsed.message, { hint: 'see payout-batch report --help' });
     const reportScope = scopeParsed.value;
@@ -105,8 +106,8 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
 
     const warnings = [...command.configWarnings];
     if ('days' in reportScope && reportScope.days && timeZone === undefined) {
-      const elsewhere = [...providers].filter((p) => PROVIDER_TIME_ZONES[p] !== rangeZone).sort();
-      if (elsewhere.length > 0) warnings.push(`--from/--to were read as ${rangeZone} days; ${elsewhere.join(', ')} dates are shown in ${elsewhere.map((p) => PROVIDER_TIME_ZONES[p]).join(', ')}: pass --provider or --tz to read the range there`);
+      const elsewhere = [...providers].filter((p) => zoneOf(p) !== rangeZone).sort();
+      if (elsewhere.length > 0) warnings.push(`--from/--to were read as ${rangeZone} days; ${elsewhere.join(', ')} dates are shown in ${elsewhere.map((p) => zoneOf(p)).join(', ')}: pass --provider or --tz to read the range there`);
     }
     // A ledger shared by several targets: this report covers --target's batches only.
     const others = 'batchId' in reportScope ? new Map<string, number>() : await otherEnvironmentBatches(ledger, args.target);
@@ -165,7 +166,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     files.push(...report.files);
     warnings.push(...report.warnings, ...unknownWords.warnings());
     const exitCode = decideExitCode({ counts: tally.countsRecord(), exceptions: report.exceptions, notCompared: report.notCompared.length, unknownProviderStatuses: unknownWords.rows });
-    const zones = Object.fromEntries([...providers].sort().map((p) => [p, timeZone ?? PROVIDER_TIME_ZONES[p]] as const));
+    const zones = Object.fromEntries([...providers].sort().map((p) => [p, timeZone ?? zoneOf(p)] as const));
     const summary = {
       command: 'report',
       scope: describeScope(reportScope, provider),
