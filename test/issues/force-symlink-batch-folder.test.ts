@@ -26,7 +26,8 @@ describe('--force with a symlink where a per-batch folder goes', () => {
     mkdirSync(out);
     mkdirSync(victim);
     writeFileSync(join(out, 'old.txt'), 'an earlier report\n');
-    for (const id of ids) symlinkSync(victim, join(out, `results-${id}`));
+    // report --all writes <out>/<batch>/, as sync does.
+    for (const id of ids) symlinkSync(victim, join(out, id));
 
     const result = await runCli(['report', '--all', '--ledger', ledger, '--out', out, '--force', '--format', 'csv', '--json']);
     expect(result.code, result.stderr).toBe(1);

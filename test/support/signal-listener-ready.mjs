@@ -9,6 +9,9 @@ let told = false;
 for (const method of ['on', 'addListener', 'prependListener', 'once']) {
   const original = /** @type {AddListener} */ (methods[method]).bind(process);
   methods[method] = (event, listener) => {
+    // The listener first, then the word: told before it was in place, a loaded machine could deliver the signal in
+    // between and the default action would end the process (a test race, not the program's).
+    const result = original(event, listener);
     if (event === 'SIGTERM' && !told) {
       told = true;
       try {
@@ -17,6 +20,6 @@ for (const method of ['on', 'addListener', 'prependListener', 'once']) {
         // fd 3 not open: nobody is timing this process.
       }
     }
-    return original(event, listener);
+    return result;
   };
 }
