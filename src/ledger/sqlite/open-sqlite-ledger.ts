@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LedgerError } from '../ledger-error.ts';
+import { fileIdentity } from '../ledger-file-identity.ts';
+import { FULL_CHECK_PERIOD_MS, readStamp, removeStamp, settledFileState, stampVouches } from './integrity-stamp.ts';
 import { migrate } from './migrate.ts';
 import { SqliteLedger } from './sqlite-ledger.ts';
 import { prepareStatements } from './statements.ts';
@@ -15,6 +17,11 @@ export interface SqliteLedgerOptions {
   isProcessAlive?: (pid: number) => boolean;
   /** Create the folder and the file when missing (default true); false: a missing file is LEDGER_MISSING. */
   create?: boolean;
+  /**
+   * How long a clean close's stamp vouches for an untouched file before the full check runs again (default 24 h;
+   * 0: check at every open). See integrity-stamp.ts.
+   */
+  fullCheckPeriodMs?: number;
 }
 
 /** Folder 0700 and ledger file 0600, before SQLite would create it 0644 (its -wal and -shm take the file's mode). */
@@ -42,6 +49,13 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   const create = options.create ?? true;
   if (path !== ':memory:' && create) createPrivateFile(path);
   const timeoutMs = options.busyTimeoutMs ?? 10_000;
+  const now = options.now ?? (() => new Date());
+  const onDisk = path !== ':memory:';
+  // Read before SQLite opens the file (opening creates the -wal); removed at once, so a process that dies with the
+  // ledger open leaves no stamp behind.
+  const stamp = onDisk ? readStamp(path) : undefined;
+  const vouched = onDisk && stampVouches(stamp, settledFileState(path), now(), options.fullCheckPeriodMs ?? FULL_CHECK_PERIOD_MS);
+  if (onDisk) removeStamp(path);
   let db: Database.Database;
   try {
     // fileMustExist: the check and the open are one step, so nothing creates the file between them.
@@ -54,7 +68,9 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     throw asCorrupt(error, path);
   }
   try {
-    checkIntegrity(db, path);
+    if (!vouched) checkIntegrity(db, path);
+    const opened = onDisk ? fileIdentity(path) : undefined;
+    const integrity = { check: vouched ? ('skipped' as const) : ('full' as const), checkedAt: vouched && stamp ? stamp.checkedAt : now() };
     enableWal(db, timeoutMs);
     // FULL: a committed transaction is on disk (WAL fsynced) before commit returns; a row marked `sending` must
     // survive a power cut, since its request leaves right after.
@@ -64,12 +80,12 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     return new SqliteLedger({
       db,
       s: prepareStatements(db),
-      now: options.now ?? (() => new Date()),
+      now,
       isProcessAlive: options.isProcessAlive ?? processIsAlive,
       host: hostname(),
       heldLocks: new Set(),
       inCache: new Map(),
-    });
+    }, opened ? { path, opened, ...integrity } : undefined);
   } catch (error) {
     db.close();
     throw asCorrupt(error, path);

@@ -20,7 +20,9 @@ import type {
   RowsByStatusOptions,
 } from '../ledger-store.ts';
 import { LedgerError } from '../ledger-error.ts';
+import type { FileIdentity } from '../ledger-file-identity.ts';
 import * as batches from './batches.ts';
+import { writeStamp } from './integrity-stamp.ts';
 import { ensureOpen, type SqliteContext } from './context.ts';
 import { sortedTotals, toRow, type RowRecord, type TotalRecord } from './records.ts';
 import * as locks from './locks.ts';
@@ -29,12 +31,29 @@ import * as queries from './queries.ts';
 import * as recipients from './recipients.ts';
 import * as payoutRows from './rows.ts';
 
+export interface IntegrityAtOpen {
+  readonly check: 'full' | 'skipped';
+  /** When the last full check of the file passed. */
+  readonly checkedAt: Date;
+}
+
 /**
  * The SQLite ledger as the async LedgerStore: each method performs one synchronous, committed better-sqlite3
  * transaction; rows are read page by page, so a caller may write between pages.
  */
 export class SqliteLedger implements LedgerStore {
-  constructor(private readonly ctx: SqliteContext) {}
+  /**
+   * How the file was checked at open: `full` (PRAGMA quick_check ran) or `skipped` (a clean close's stamp vouched
+   * for the untouched file; see integrity-stamp.ts); undefined for an in-memory ledger.
+   */
+  readonly integrity: IntegrityAtOpen | undefined;
+
+  constructor(
+    private readonly ctx: SqliteContext,
+    private readonly file?: { path: string; opened: FileIdentity } & IntegrityAtOpen,
+  ) {
+    this.integrity = file ? { check: file.check, checkedAt: file.checkedAt } : undefined;
+  }
 
   async openBatch(input: OpenBatchInput) {
     return batches.openBatch(this.ctx, input);
@@ -142,5 +161,8 @@ export class SqliteLedger implements LedgerStore {
     if (!this.ctx.db.open) return;
     locks.releaseHeldLocks(this.ctx);
     this.ctx.db.close();
+    // The last connection folded the WAL back into the file: stamp it for the next open (none when others have it open).
+    // Only for the file this store opened: a ledger replaced at its path while open is not vouched for.
+    if (this.file) writeStamp(this.file.path, this.file.checkedAt, this.file.opened);
   }
 }
