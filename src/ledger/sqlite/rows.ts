@@ -116,8 +116,10 @@ export function findKeyOwners(ctx: SqliteContext, environment: Environment, orde
       'owners',
       chunk.length,
       // This environment's rows, and legacy rows (environment 'unknown'), which own their keys in every environment.
+      // `+status`: the status filter must not be used as the index. With a long IN list of keys and no statistics,
+      // SQLite otherwise walks payout_rows_status — every paid row ever — for each chunk, a cost growing with the ledger.
       (list) => `SELECT id, batch_id, row_number, provider, environment, status, fingerprint, provider_payout_id, order_key FROM payout_rows
-        WHERE order_key IN (${list}) AND status IN (${KEY_OWNING_SQL}, 'failed', 'not_sent')
+        WHERE order_key IN (${list}) AND +status IN (${KEY_OWNING_SQL}, 'failed', 'not_sent')
           AND environment IN (@environment, 'unknown') ORDER BY id`,
     );
     for (const r of stmt.all(...chunk, { environment }) as (OwnerRecord & { order_key: string })[]) {
