@@ -641,6 +641,27 @@ describe('the return window: paidRowsSince and flagPaidRow', () => {
     expect(await ledger.history(id)).toHaveLength(entries);
   });
 
+  it('clears a flag only while the row still carries it, with its own history entry after the flag\'s', async () => {
+    const { rows } = await paidAt('clear', [0]);
+    const id = rows[0]!.id;
+    await ledger.flagPaidRow(id, { errorCode: 'AMOUNT_CHANGED', errorMessage: 'other amount', cause: 'sync', providerStatus: 'completed' });
+    // Another flag than the one seen: nothing cleared (compare-and-clear).
+    expect(await ledger.clearPaidRowFlag(id, { errorCode: 'PROVIDER_DELETED', cause: 'sync', note: 'n' })).toMatchObject({ changed: false, ignored: 'no_change' });
+    expect(await ledger.clearPaidRowFlag(id, { errorCode: 'AMOUNT_CHANGED', cause: 'sync', providerStatus: 'paid_again', note: 'AMOUNT_CHANGED cleared' })).toEqual({ rowId: id, changed: true, status: 'paid' });
+    const row = await ledger.getRow(id);
+    expect(row).toMatchObject({ status: 'paid', providerStatus: 'paid_again' });
+    expect(row?.errorCode).toBeUndefined();
+    expect(row?.errorMessage).toBeUndefined();
+    const history = await ledger.history(id);
+    expect(history.at(-2)).toMatchObject({ from: 'paid', to: 'paid', errorCode: 'AMOUNT_CHANGED' });
+    expect(history.at(-1)).toMatchObject({ from: 'paid', to: 'paid', cause: 'sync', note: 'AMOUNT_CHANGED cleared' });
+    expect(history.at(-1)?.errorCode).toBeUndefined();
+    expect(await ledger.clearPaidRowFlag(id, { errorCode: 'AMOUNT_CHANGED', cause: 'sync', note: 'n' })).toMatchObject({ changed: false, ignored: 'no_change' });
+    expect(await ledger.history(id)).toHaveLength(history.length);
+    const { rows: pending } = await paidAt('clear-pending', [undefined]);
+    expect(await ledger.clearPaidRowFlag(pending[0]!.id, { errorCode: 'AMOUNT_CHANGED', cause: 'sync', note: 'n' })).toMatchObject({ changed: false, status: 'pending' });
+  });
+
   it('does not flag a row that is no longer paid', async () => {
     const { rows } = await paidAt('moved', [undefined]);
     expect(await ledger.flagPaidRow(rows[0]!.id, { errorCode: 'AMOUNT_CHANGED', errorMessage: 'x', cause: 'sync' })).toMatchObject({ changed: false, status: 'pending' });

@@ -120,6 +120,13 @@ export interface LedgerStore {
    * or is no longer paid (another writer moved it).
    */
   flagPaidRow(rowId: number, flag: PaidRowFlag): Promise<OutcomeResult>;
+  /**
+   * Clears the flag of a `paid` row once the provider shows its payout again as the ledger paid it: error_code /
+   * error_message become empty, and a history entry paid → paid (no error code, the note naming the flag cleared)
+   * keeps the change beside the entry that set the flag. Compare-and-clear: `changed` is false when the row no longer
+   * carries `clear.errorCode` (another writer flagged it otherwise meanwhile) or is no longer paid.
+   */
+  clearPaidRowFlag(rowId: number, clear: PaidRowFlagClear): Promise<OutcomeResult>;
   /** Interrupt / abort: every `queued` row of the batch becomes `not_sent` (releasing its key). Returns how many. */
   releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): Promise<number>;
   /**
@@ -411,6 +418,14 @@ export interface PaidRowFlag {
   providerCode?: string;
   providerMessage?: string;
   note?: string;
+}
+
+export interface PaidRowFlagClear {
+  /** The flag the caller saw on the row and found no longer true. */
+  errorCode: PaidRowFlagCode;
+  cause: TransitionCause;
+  providerStatus?: string;
+  note: string;
 }
 
 export interface OutcomeResult {

@@ -127,7 +127,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       ...(deps.pauseMs !== undefined ? { pauseMs: deps.pauseMs } : {}),
       signal: scope.signal,
       onRow: (r) => {
-        const record = { event: 'row', batch: r.batchId, row: r.rowNumber, provider: r.provider, via: r.via, verdict: r.verdict, from: r.before, to: r.after, changed: r.changed, providerStatus: r.providerStatus, code: r.errorCode, message: r.errorMessage, ...(r.recheck ? { recheck: true } : {}), ...(r.finding ? { finding: r.finding } : {}) };
+        const record = { event: 'row', batch: r.batchId, row: r.rowNumber, provider: r.provider, via: r.via, verdict: r.verdict, from: r.before, to: r.after, changed: r.changed, providerStatus: r.providerStatus, code: r.errorCode, message: r.errorMessage, ...(r.recheck ? { recheck: true } : {}), ...(r.finding ? { finding: r.finding } : {}), ...(r.cleared ? { cleared: r.cleared } : {}) };
         if (r.finding || r.verdict === 'unknown' || r.verdict === 'skipped') log.warn(record);
         else if (r.changed) log.info(record);
         else log.debug(record);
@@ -211,7 +211,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       counts: tally.countsRecord(),
       totals: tally.totals(),
       warnings,
-      ...(windowDays > 0 ? { returnWindow: { days: windowDays, rechecked: report.rechecked.size, ...found } } : {}),
+      ...(windowDays > 0 ? { returnWindow: { days: windowDays, rechecked: report.rechecked.size, ...found, cleared: report.cleared.size } } : {}),
       exitCode: code,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),

@@ -30,6 +30,7 @@ import {
   type OutcomeInput,
   type OutcomeResult,
   type PaidRowFlag,
+  type PaidRowFlagClear,
   type ProviderStateEvent,
   type ReportScope,
   type RequeueResult,
@@ -760,6 +761,23 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
         [rowId, flag.errorCode, flag.errorMessage, flag.providerStatus ?? null, at],
       );
       await insertHistory(q, historyParams(row.id, row.batch_id, at, 'paid', 'paid', flag.cause, row.attempts, flag));
+      return { rowId, changed: true, status };
+    });
+  }
+
+  async clearPaidRowFlag(rowId: number, clear: PaidRowFlagClear): Promise<OutcomeResult> {
+    return write(this.ctx, async (q) => {
+      const row = await requireRow(q, rowId);
+      const status = row.status as RowStatus;
+      if (status !== 'paid') return { rowId, changed: false, status, ignored: 'superseded' };
+      if (row.error_code !== clear.errorCode) return { rowId, changed: false, status, ignored: 'no_change' };
+      const at = iso(this.ctx.now());
+      await q.run(
+        `UPDATE payout_rows SET error_code = NULL, error_message = NULL, provider_status = coalesce($3, provider_status), updated_at = $4::timestamptz
+         WHERE id = $1 AND status = 'paid' AND error_code = $2`,
+        [rowId, clear.errorCode, clear.providerStatus ?? null, at],
+      );
+      await insertHistory(q, historyParams(row.id, row.batch_id, at, 'paid', 'paid', clear.cause, row.attempts, { providerStatus: clear.providerStatus, note: clear.note }));
       return { rowId, changed: true, status };
     });
   }

@@ -15,6 +15,7 @@ import type {
   OpenBatchInput,
   OutcomeInput,
   PaidRowFlag,
+  PaidRowFlagClear,
   ProviderStateEvent,
   ReportScope,
   RowsByStatusOptions,
@@ -102,6 +103,10 @@ export class SqliteLedger implements LedgerStore {
   }
   async flagPaidRow(rowId: number, flag: PaidRowFlag) {
     return outcomes.flagPaidRow(this.ctx, rowId, flag);
+  }
+
+  async clearPaidRowFlag(rowId: number, clear: PaidRowFlagClear) {
+    return outcomes.clearPaidRowFlag(this.ctx, rowId, clear);
   }
   async releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds') {
     return outcomes.releaseQueued(this.ctx, batchId, cause);

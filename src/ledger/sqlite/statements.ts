@@ -117,6 +117,11 @@ export function prepareStatements(db: Database.Database) {
          provider_status = coalesce(@provider_status, provider_status), updated_at = @at
        WHERE id = @id AND status = 'paid'`,
     ),
+    clearPaidRowFlag: db.prepare(
+      `UPDATE payout_rows SET error_code = NULL, error_message = NULL,
+         provider_status = coalesce(@provider_status, provider_status), updated_at = @at
+       WHERE id = @id AND status = 'paid' AND error_code = @error_code`,
+    ),
     reportByBatch: db.prepare('SELECT * FROM payout_rows WHERE batch_id = @batchId AND id > @after ORDER BY id LIMIT @limit'),
     reportByTime: db.prepare(
       'SELECT * FROM payout_rows WHERE updated_at >= @from AND updated_at < @to AND id > @after ORDER BY id LIMIT @limit',
