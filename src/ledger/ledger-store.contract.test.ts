@@ -548,6 +548,37 @@ describe('recipients', () => {
   });
 });
 
+describe('unaccounted payouts', () => {
+  it('keeps one entry per environment, provider and payout id, refreshed by a later sighting, across reopenings', async () => {
+    const row = await sentRow('unaccounted');
+    const payout = {
+      environment: TEST_SCOPE.environment,
+      provider: 'openpay' as const,
+      providerPayoutId: 'tr_second',
+      reference: row.orderKey!,
+      rowId: row.id,
+      batchId: row.batchId,
+      state: 'pending' as const,
+      providerStatus: 'in_progress',
+      amountMinor: 10_000,
+      currency: 'MXN' as const,
+      source: 'webhook' as const,
+    };
+    expect(await ledger.recordUnaccountedPayout(payout)).toEqual({ recorded: true });
+    const first = clock.now();
+    clock.advance(60_000);
+    expect(await ledger.recordUnaccountedPayout({ ...payout, state: 'paid', providerStatus: 'completed' })).toEqual({ recorded: false });
+    expect(await ledger.recordUnaccountedPayout({ ...payout, provider: 'conekta' })).toEqual({ recorded: true });
+    await ledger.close();
+    ledger = await open();
+    const kept = await ledger.unaccountedPayouts(TEST_SCOPE.environment);
+    expect(kept).toHaveLength(2);
+    expect(kept.find((p) => p.provider === 'openpay')).toEqual({ ...payout, state: 'paid', providerStatus: 'completed', firstSeenAt: first, lastSeenAt: clock.now() });
+    expect(await ledger.unaccountedPayouts(TEST_SCOPE.environment === 'live' ? 'sandbox' : 'live')).toEqual([]);
+    expect(await errorCode(() => ledger.recordUnaccountedPayout({ ...payout, amountMinor: 0.5 }))).toBeDefined();
+  });
+});
+
 describe('batch lock (one process)', () => {
   it('refuses a second holder and names the owner; the lock is free again after release', async () => {
     const { batch } = await ledger.openBatch(openBatchInput('lock'));

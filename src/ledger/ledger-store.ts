@@ -142,6 +142,17 @@ export interface LedgerStore {
    */
   historyOfRows(rowIds: readonly number[]): Promise<Map<number, HistoryEntry[]>>;
 
+  // Payouts at a provider that no row accounts for (a provider event under one of our order ids, for a payout id no row
+  // holds): kept so that report lists them among its exceptions, whatever listing window it reads.
+  /**
+   * Records (or refreshes: last_seen_at, state, status word, amount) a payout the provider confirmed it has, under
+   * the order id of row `rowId`, that no row holds. One entry per environment, provider and payout id; `recorded`
+   * is true when the entry is new.
+   */
+  recordUnaccountedPayout(payout: UnaccountedPayoutInput): Promise<{ recorded: boolean }>;
+  /** Every such payout of the environment, oldest first. */
+  unaccountedPayouts(environment: Environment): Promise<UnaccountedPayout[]>;
+
   // Recipients (Conekta payee per CLABE, Digital FEMSA customer per email, Zenrise bank account per CBU/CVU/alias)
   // — per environment and provider account: an id made on the simulator or another merchant means nothing here.
   getRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string): Promise<string | undefined>;
@@ -418,6 +429,30 @@ export interface PaidRowFlag {
   providerCode?: string;
   providerMessage?: string;
   note?: string;
+}
+
+/** A payout the provider has under one of our order ids, and no row holds (see recordUnaccountedPayout). */
+export interface UnaccountedPayoutInput {
+  environment: Environment;
+  provider: ProviderId;
+  providerPayoutId: string;
+  /** The order id it was made under, as the provider shows it. */
+  reference?: string;
+  /** The row that owns (or released) that order id, and what it holds. */
+  rowId: number;
+  batchId: string;
+  state: 'pending' | 'paid' | 'failed';
+  providerStatus: string;
+  amountMinor: Minor;
+  currency: Currency;
+  destination?: string;
+  /** How it was learnt: 'webhook' (an event, confirmed by fetching the payout). */
+  source: 'webhook';
+}
+
+export interface UnaccountedPayout extends UnaccountedPayoutInput {
+  firstSeenAt: Date;
+  lastSeenAt: Date;
 }
 
 export interface PaidRowFlagClear {

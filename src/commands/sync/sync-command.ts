@@ -195,6 +195,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       lockedBatches: report.lockedBatches.size,
       // Paid rows deleted or changed in amount at the provider: ledger and provider disagree (returns count as failed).
       exceptions: found.deleted + found.amountChanged,
+      // Payouts a provider event showed under the batches' order ids that no row holds (the reconciliation lists them).
+      unaccountedPayouts: reports.unaccounted,
       notFinalInTime: args.untilFinal && (report.timedOut || tally.count('pending') > 0),
     });
     if (code === EXIT.FATAL) warnings.push('no provider answered: check the network, the credentials and --simulator-url, then run sync again');

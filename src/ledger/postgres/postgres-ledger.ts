@@ -39,6 +39,8 @@ import {
   type SendingMark,
   type StatusCount,
   type StatusTotal,
+  type UnaccountedPayout,
+  type UnaccountedPayoutInput,
 } from '../ledger-store.ts';
 // The process's lock-holder identity is one per process, whichever store holds the lock.
 import { PROCESS_TOKEN } from '../sqlite/context.ts';
@@ -47,6 +49,7 @@ import { sortedTotals, type TotalRecord } from '../sqlite/records.ts';
 import { checkHistoryIds } from '../sqlite/queries.ts';
 import { facts, historyParams, iso, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
 import { ownedMessage } from '../sqlite/rows.ts';
+import { checkUnaccountedInput, toUnaccounted, type UnaccountedRecord } from '../sqlite/unaccounted.ts';
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
 import { ensureOpen, read, write, type HeldLease, type PgContext, type Query } from './pg-context.ts';
 import { PG_KEY_OWNING_SQL } from './migrations.ts';
@@ -953,6 +956,45 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
     );
     await insertHistory(q, historyParams(row.id, row.batch_id, at, 'not_sent', status, 'key_owned', row.attempts, { errorCode }));
     return { rowId: row.id, rowNumber: row.row_number, status, owner };
+  }
+
+  // Payouts no row accounts for
+
+  async recordUnaccountedPayout(payout: UnaccountedPayoutInput): Promise<{ recorded: boolean }> {
+    checkUnaccountedInput(payout);
+    return write(this.ctx, async (q) => {
+      const r = await q.one<{ inserted: boolean }>(
+        `INSERT INTO unaccounted_payouts (environment, provider, provider_payout_id, reference, row_id, batch_id, state, provider_status,
+           amount_minor, currency, destination, source, first_seen_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::timestamptz, $13::timestamptz)
+         ON CONFLICT (environment, provider, provider_payout_id) DO UPDATE SET reference = coalesce(excluded.reference, unaccounted_payouts.reference),
+           row_id = excluded.row_id, batch_id = excluded.batch_id, state = excluded.state, provider_status = excluded.provider_status,
+           amount_minor = excluded.amount_minor, currency = excluded.currency,
+           destination = coalesce(excluded.destination, unaccounted_payouts.destination), last_seen_at = excluded.last_seen_at
+         RETURNING (xmax = 0) AS inserted`,
+        [
+          payout.environment,
+          payout.provider,
+          payout.providerPayoutId,
+          payout.reference ?? null,
+          payout.rowId,
+          payout.batchId,
+          payout.state,
+          payout.providerStatus,
+          payout.amountMinor,
+          payout.currency,
+          payout.destination ?? null,
+          payout.source,
+          iso(this.ctx.now()),
+        ],
+      );
+      return { recorded: r?.inserted === true };
+    });
+  }
+
+  async unaccountedPayouts(environment: Environment): Promise<UnaccountedPayout[]> {
+    const records = await read(this.ctx).all<UnaccountedRecord>('SELECT * FROM unaccounted_payouts WHERE environment = $1 ORDER BY first_seen_at, provider, provider_payout_id', [environment]);
+    return records.map(toUnaccounted);
   }
 
   // Recipients

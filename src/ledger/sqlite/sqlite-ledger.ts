@@ -19,6 +19,7 @@ import type {
   ProviderStateEvent,
   ReportScope,
   RowsByStatusOptions,
+  UnaccountedPayoutInput,
 } from '../ledger-store.ts';
 import { LedgerError } from '../ledger-error.ts';
 import * as batches from './batches.ts';
@@ -29,6 +30,7 @@ import * as outcomes from './outcomes.ts';
 import * as queries from './queries.ts';
 import * as recipients from './recipients.ts';
 import * as payoutRows from './rows.ts';
+import * as unaccounted from './unaccounted.ts';
 
 /**
  * The SQLite ledger as the async LedgerStore: each method performs one synchronous, committed better-sqlite3
@@ -130,6 +132,14 @@ export class SqliteLedger implements LedgerStore {
   async historyOfRows(rowIds: readonly number[]) {
     return queries.historyOfRows(this.ctx, rowIds);
   }
+  async recordUnaccountedPayout(payout: UnaccountedPayoutInput) {
+    return unaccounted.recordUnaccountedPayout(this.ctx, payout);
+  }
+
+  async unaccountedPayouts(environment: Environment) {
+    return unaccounted.unaccountedPayouts(this.ctx, environment);
+  }
+
   async getRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string) {
     return recipients.getRecipient(this.ctx, scope, provider, recipientKey);
   }
