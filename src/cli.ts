@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
-import { DEFAULT_GRACE_SECONDS } from './commands/run/run-defaults.ts';
+import { DEFAULT_GRACE_SECONDS, DEFAULT_RETURN_WINDOW_DAYS } from './config/watch-periods.ts';
 import { PROVIDER_IDS } from './domain/provider-id.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimit } from './read/read-limits.ts';
 import { RunError } from './run-error.ts';
-import { DEFAULT_RETURN_WINDOW_DAYS } from './sync/return-window.ts';
 
 /**
  * yargs wiring only. Each command's module is imported when that command runs, so `--help` and the cheap
@@ -36,7 +35,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('concurrency', { type: 'number', describe: 'Requests in flight at once, per provider' })
         .option('rate', { type: 'number', describe: 'Requests per second per provider (all its endpoints together)' })
         .option('max-attempts', { type: 'number', describe: 'Attempts per request for retryable errors', default: 5 })
-        .option('grace-seconds', { type: 'number', default: DEFAULT_GRACE_SECONDS, describe: 'After Ctrl-C / SIGTERM: seconds the requests in flight have to finish (a second signal cuts them)' })
+        .option('grace-seconds', { type: 'number', describe: `After Ctrl-C / SIGTERM: seconds the requests in flight have to finish (a second signal cuts them; default: the config's "graceSeconds", else ${DEFAULT_GRACE_SECONDS})` })
         .option('on-invalid', { choices: ['skip', 'abort'] as const, default: 'skip' as const, describe: 'skip: pay the valid rows; abort: send nothing if any row is invalid' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'Stop after the plan; send nothing (never creates a ledger)' })
         .option('new-ledger', { type: 'boolean', default: false, describe: 'Start a new ledger where none is (sandbox/live refuse a missing ledger without it)' })
@@ -73,7 +72,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('until-final', { type: 'boolean', default: false, describe: 'Keep polling until every row is final (or --timeout)' })
         .option('timeout', { type: 'number', default: 600, describe: 'Seconds --until-final may take' })
         .option('max-attempts', { type: 'number', default: 5, describe: 'Attempts per request for retryable errors' })
-        .option('return-window-days', { type: 'number', default: DEFAULT_RETURN_WINDOW_DAYS, describe: 'Ask again about rows paid within this many days (returns, deletions, amount changes); 0: off' })
+        .option('return-window-days', { type: 'number', describe: `Ask again about rows paid within this many days (returns, deletions, amount changes); 0: off (default: the config's "returnWindowDays", else ${DEFAULT_RETURN_WINDOW_DAYS})` })
         .option('out', { type: 'string', describe: 'Folder for the reports (default: a new folder under output/); one holding files is refused without --force' })
         .option('force', { type: 'boolean', default: false, describe: 'Replace the files of an --out folder that already holds some' })
         .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results and report file format' })

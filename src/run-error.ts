@@ -54,6 +54,11 @@ export type RunErrorCode =
    * nothing was sent. After: the run ends with its summary and exit 3 instead (commands/shared/exit-code.ts).
    */
   | 'STORAGE_FAILED'
+  /**
+   * `webhooks --target simulator` without --simulator-url: a simulator started in-process would hold none of the
+   * payouts the events are about (exit 1).
+   */
+  | 'SIMULATOR_URL_REQUIRED'
   /** A signal stopped the command and what it was doing then failed (exit 130). */
   | 'INTERRUPTED'
   | 'USAGE';

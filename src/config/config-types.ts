@@ -39,6 +39,10 @@ export interface AppConfig {
   limits: Partial<ReadLimits>;
   /** "timeZone": the IANA zone of every date shown and of report's --from/--to days; else each provider's country's. */
   timeZone?: string;
+  /** "returnWindowDays": days after payment sync asks a paid row again (config/watch-periods.ts); else the default. */
+  returnWindowDays?: number;
+  /** "graceSeconds": seconds run's requests in flight get after the first signal (config/watch-periods.ts). */
+  graceSeconds?: number;
 }
 
 export interface ConfigResult {

@@ -173,3 +173,34 @@ describe('"ledger" in the config', () => {
     expect(refused.errors[0]).not.toContain('secret');
   });
 });
+
+describe('"returnWindowDays" and "graceSeconds"', () => {
+  it('keeps values from 0 to the maximum, absent when not given', () => {
+    const errors: string[] = [];
+    expect(normalizeConfig({ returnWindowDays: 0, graceSeconds: 0 }, 'simulator', 'c.json', errors, [])).toMatchObject({ returnWindowDays: 0, graceSeconds: 0 });
+    expect(normalizeConfig({ returnWindowDays: 3650, graceSeconds: 2.5 }, 'simulator', 'c.json', errors, [])).toMatchObject({ returnWindowDays: 3650, graceSeconds: 2.5 });
+    const none = normalizeConfig({}, 'simulator', 'c.json', errors, []);
+    expect(none.returnWindowDays).toBeUndefined();
+    expect(none.graceSeconds).toBeUndefined();
+    expect(errors).toEqual([]);
+  });
+
+  it.each([-1, 3651, Number.POSITIVE_INFINITY, Number.NaN, '30', null, true, {}, [30]])('refuses %j in one line naming the key, and keeps the default', (value) => {
+    for (const key of ['returnWindowDays', 'graceSeconds'] as const) {
+      if (key === 'graceSeconds' && value === 3651) continue;
+      const errors: string[] = [];
+      const config = normalizeConfig({ [key]: value }, 'simulator', 'c.json', errors, []);
+      expect(config[key]).toBeUndefined();
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`"${key}"`);
+      expect(errors[0]).not.toContain('\n');
+    }
+  });
+
+  it('refuses a grace period beyond an hour, and a long hostile string is cut short', () => {
+    const errors: string[] = [];
+    normalizeConfig({ graceSeconds: 3601, returnWindowDays: 'x'.repeat(10_000) }, 'simulator', 'c.json', errors, []);
+    expect(errors).toHaveLength(2);
+    for (const error of errors) expect(error.length).toBeLessThan(200);
+  });
+});

@@ -9,6 +9,7 @@ import { parseApprovalConfig } from './approval-config.ts';
 import type { AppConfig, ConfigResult, ProviderConfig, Target } from './config-types.ts';
 import { defaultProviderConfig } from './default-config.ts';
 import { isLimitValue, LIMIT_NAMES, type ReadLimit } from '../read/read-limits.ts';
+import { checkWatchPeriod, describeWatchPeriod, type WatchPeriod } from './watch-periods.ts';
 
 export const DEFAULT_CONFIG_FILE = 'payout-batch.config.json';
 
@@ -73,6 +74,17 @@ export function loadConfig(options: ConfigLookup): ConfigResult {
   return { config, warnings, errors };
 }
 
+const TOP_LEVEL_KEYS = ['ledger', 'operator', 'providers', 'approval', 'limits', 'timeZone', 'returnWindowDays', 'graceSeconds', '$schema'] as const;
+
+/**
+ * A config value as the error line shows it: JSON (control characters escaped, so the message stays one line), cut
+ * short so a hostile value cannot flood it. 1e400 parses as Infinity, which JSON.stringify would show as null.
+ */
+function shownValue(value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 function nonBlank(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== '' ? value : undefined;
 }
@@ -86,7 +98,7 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
     return config;
   }
   for (const key of Object.keys(raw)) {
-    if (key !== 'ledger' && key !== 'operator' && key !== 'providers' && key !== 'approval' && key !== 'limits' && key !== 'timeZone' && key !== '$schema') errors.push(`${source}: unknown key "${key}"`);
+    if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) errors.push(`${source}: unknown key "${key}"`);
   }
   if (raw.ledger !== undefined) {
     if (typeof raw.ledger === 'string' && raw.ledger.trim()) {
@@ -102,6 +114,12 @@ export function normalizeConfig(raw: unknown, target: Target, source: string, er
     const zone = typeof raw.timeZone === 'string' ? checkTimeZone(raw.timeZone) : undefined;
     if (zone) config.timeZone = zone;
     else errors.push(`${source}: "timeZone" must be an IANA time zone such as America/Mexico_City`);
+  }
+  for (const period of ['returnWindowDays', 'graceSeconds'] as const satisfies readonly WatchPeriod[]) {
+    if (raw[period] === undefined) continue;
+    const value = checkWatchPeriod(period, raw[period]);
+    if (value !== undefined) config[period] = value;
+    else errors.push(`${source}: "${period}" must be ${describeWatchPeriod(period)}, got ${shownValue(raw[period])}`);
   }
   if (raw.operator !== undefined) {
     if (typeof raw.operator === 'string' && raw.operator.trim()) config.operator = raw.operator.trim();

@@ -548,6 +548,37 @@ describe('recipients', () => {
   });
 });
 
+describe('unaccounted payouts', () => {
+  it('keeps one entry per environment, provider and payout id, refreshed by a later sighting, across reopenings', async () => {
+    const row = await sentRow('unaccounted');
+    const payout = {
+      environment: TEST_SCOPE.environment,
+      provider: 'openpay' as const,
+      providerPayoutId: 'tr_second',
+      reference: row.orderKey!,
+      rowId: row.id,
+      batchId: row.batchId,
+      state: 'pending' as const,
+      providerStatus: 'in_progress',
+      amountMinor: 10_000,
+      currency: 'MXN' as const,
+      source: 'webhook' as const,
+    };
+    expect(await ledger.recordUnaccountedPayout(payout)).toEqual({ recorded: true });
+    const first = clock.now();
+    clock.advance(60_000);
+    expect(await ledger.recordUnaccountedPayout({ ...payout, state: 'paid', providerStatus: 'completed' })).toEqual({ recorded: false });
+    expect(await ledger.recordUnaccountedPayout({ ...payout, provider: 'conekta' })).toEqual({ recorded: true });
+    await ledger.close();
+    ledger = await open();
+    const kept = await ledger.unaccountedPayouts(TEST_SCOPE.environment);
+    expect(kept).toHaveLength(2);
+    expect(kept.find((p) => p.provider === 'openpay')).toEqual({ ...payout, state: 'paid', providerStatus: 'completed', firstSeenAt: first, lastSeenAt: clock.now() });
+    expect(await ledger.unaccountedPayouts(TEST_SCOPE.environment === 'live' ? 'sandbox' : 'live')).toEqual([]);
+    expect(await errorCode(() => ledger.recordUnaccountedPayout({ ...payout, amountMinor: 0.5 }))).toBeDefined();
+  });
+});
+
 describe('batch lock (one process)', () => {
   it('refuses a second holder and names the owner; the lock is free again after release', async () => {
     const { batch } = await ledger.openBatch(openBatchInput('lock'));
@@ -639,6 +670,27 @@ describe('the return window: paidRowsSince and flagPaidRow', () => {
     const entries = (await ledger.history(id)).length;
     expect(await ledger.flagPaidRow(id, flag)).toMatchObject({ changed: false, ignored: 'no_change' });
     expect(await ledger.history(id)).toHaveLength(entries);
+  });
+
+  it('clears a flag only while the row still carries it, with its own history entry after the flag\'s', async () => {
+    const { rows } = await paidAt('clear', [0]);
+    const id = rows[0]!.id;
+    await ledger.flagPaidRow(id, { errorCode: 'AMOUNT_CHANGED', errorMessage: 'other amount', cause: 'sync', providerStatus: 'completed' });
+    // Another flag than the one seen: nothing cleared (compare-and-clear).
+    expect(await ledger.clearPaidRowFlag(id, { errorCode: 'PROVIDER_DELETED', cause: 'sync', note: 'n' })).toMatchObject({ changed: false, ignored: 'no_change' });
+    expect(await ledger.clearPaidRowFlag(id, { errorCode: 'AMOUNT_CHANGED', cause: 'sync', providerStatus: 'paid_again', note: 'AMOUNT_CHANGED cleared' })).toEqual({ rowId: id, changed: true, status: 'paid' });
+    const row = await ledger.getRow(id);
+    expect(row).toMatchObject({ status: 'paid', providerStatus: 'paid_again' });
+    expect(row?.errorCode).toBeUndefined();
+    expect(row?.errorMessage).toBeUndefined();
+    const history = await ledger.history(id);
+    expect(history.at(-2)).toMatchObject({ from: 'paid', to: 'paid', errorCode: 'AMOUNT_CHANGED' });
+    expect(history.at(-1)).toMatchObject({ from: 'paid', to: 'paid', cause: 'sync', note: 'AMOUNT_CHANGED cleared' });
+    expect(history.at(-1)?.errorCode).toBeUndefined();
+    expect(await ledger.clearPaidRowFlag(id, { errorCode: 'AMOUNT_CHANGED', cause: 'sync', note: 'n' })).toMatchObject({ changed: false, ignored: 'no_change' });
+    expect(await ledger.history(id)).toHaveLength(history.length);
+    const { rows: pending } = await paidAt('clear-pending', [undefined]);
+    expect(await ledger.clearPaidRowFlag(pending[0]!.id, { errorCode: 'AMOUNT_CHANGED', cause: 'sync', note: 'n' })).toMatchObject({ changed: false, status: 'pending' });
   });
 
   it('does not flag a row that is no longer paid', async () => {

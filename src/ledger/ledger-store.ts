@@ -120,6 +120,13 @@ export interface LedgerStore {
    * or is no longer paid (another writer moved it).
    */
   flagPaidRow(rowId: number, flag: PaidRowFlag): Promise<OutcomeResult>;
+  /**
+   * Clears the flag of a `paid` row once the provider shows its payout again as the ledger paid it: error_code /
+   * error_message become empty, and a history entry paid → paid (no error code, the note naming the flag cleared)
+   * keeps the change beside the entry that set the flag. Compare-and-clear: `changed` is false when the row no longer
+   * carries `clear.errorCode` (another writer flagged it otherwise meanwhile) or is no longer paid.
+   */
+  clearPaidRowFlag(rowId: number, clear: PaidRowFlagClear): Promise<OutcomeResult>;
   /** Interrupt / abort: every `queued` row of the batch becomes `not_sent` (releasing its key). Returns how many. */
   releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): Promise<number>;
   /**
@@ -134,6 +141,17 @@ export interface LedgerStore {
    * unknown, is absent. A report over a million rows reads them a page at a time instead of a query per row.
    */
   historyOfRows(rowIds: readonly number[]): Promise<Map<number, HistoryEntry[]>>;
+
+  // Payouts at a provider that no row accounts for (a provider event under one of our order ids, for a payout id no row
+  // holds): kept so that report lists them among its exceptions, whatever listing window it reads.
+  /**
+   * Records (or refreshes: last_seen_at, state, status word, amount) a payout the provider confirmed it has, under
+   * the order id of row `rowId`, that no row holds. One entry per environment, provider and payout id; `recorded`
+   * is true when the entry is new.
+   */
+  recordUnaccountedPayout(payout: UnaccountedPayoutInput): Promise<{ recorded: boolean }>;
+  /** Every such payout of the environment, oldest first. */
+  unaccountedPayouts(environment: Environment): Promise<UnaccountedPayout[]>;
 
   // Recipients (Conekta payee per CLABE, Digital FEMSA customer per email, Zenrise bank account per CBU/CVU/alias)
   // — per environment and provider account: an id made on the simulator or another merchant means nothing here.
@@ -411,6 +429,38 @@ export interface PaidRowFlag {
   providerCode?: string;
   providerMessage?: string;
   note?: string;
+}
+
+/** A payout the provider has under one of our order ids, and no row holds (see recordUnaccountedPayout). */
+export interface UnaccountedPayoutInput {
+  environment: Environment;
+  provider: ProviderId;
+  providerPayoutId: string;
+  /** The order id it was made under, as the provider shows it. */
+  reference?: string;
+  /** The row that owns (or released) that order id, and what it holds. */
+  rowId: number;
+  batchId: string;
+  state: 'pending' | 'paid' | 'failed';
+  providerStatus: string;
+  amountMinor: Minor;
+  currency: Currency;
+  destination?: string;
+  /** How it was learnt: 'webhook' (an event, confirmed by fetching the payout). */
+  source: 'webhook';
+}
+
+export interface UnaccountedPayout extends UnaccountedPayoutInput {
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
+export interface PaidRowFlagClear {
+  /** The flag the caller saw on the row and found no longer true. */
+  errorCode: PaidRowFlagCode;
+  cause: TransitionCause;
+  providerStatus?: string;
+  note: string;
 }
 
 export interface OutcomeResult {

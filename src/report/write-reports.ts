@@ -11,13 +11,14 @@ import { writeReconciliationXlsx } from '../write/reconciliation-xlsx.ts';
 import type { ResultsFormat } from '../write/results-writer.ts';
 import { writeStatementCsv } from '../write/statement-csv.ts';
 import { writeStatementXlsx } from '../write/statement-xlsx.ts';
-import type { ReconciliationException } from './exceptions.ts';
+import { EXCEPTION_TYPES, type ReconciliationException } from './exceptions.ts';
 import { movementOf, type Movement } from './movements.ts';
 import { compareWithProviders, type ComparisonCoverage } from './provider-comparison.ts';
 import { addToSheetTotals, detailRecord, emptySheetTotals, SHEET_OF_STATUS, type DetailRecord, type DetailSheet } from './reconciliation.ts';
 import { workbookWords, type WorkbookLang } from './workbook-language.ts';
 import { batchesOldestFirst, checkScope, describeScope, listingPeriod, scopeRows, type ReportScopeOption } from './report-scope.ts';
 import { accountKey, buildStatement, resolveOpenings } from './statement.ts';
+import { unaccountedExceptions } from './unaccounted-exceptions.ts';
 
 /** describeScope in Spanish, for the workbooks' title blocks. */
 function describeScopeEs(scope: ReportScopeOption, provider?: ProviderId): string {
@@ -80,7 +81,7 @@ export interface WriteReportsOptions {
  * same files on demand. Results files are not written here: run writes them itself, report through
  * writeResultsFile.
  */
-export async function writeReports(options: WriteReportsOptions): Promise<{ files: string[]; exceptions: number; notCompared: ProviderId[]; warnings: string[] }> {
+export async function writeReports(options: WriteReportsOptions): Promise<{ files: string[]; exceptions: number; unaccounted: number; notCompared: ProviderId[]; warnings: string[] }> {
   const now = (options.now ?? (() => new Date()))();
   const { ledger, scope, config } = options;
   await checkScope(ledger, scope, options.environment);
@@ -176,6 +177,26 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
     notCompared = options.notComparedReason ?? 'the providers were not asked (no credentials or connection)';
     warnings.push(`the Exceptions sheet could not compare the ledger with the providers: ${notCompared}`);
   }
+  // Payouts a provider event showed under one of the scope's order ids that no row holds: exceptions whatever the
+  // listing window (and also when the providers could not be compared, as last seen).
+  let unaccountedCount = 0;
+  if (options.environment) {
+    const unaccounted = await unaccountedExceptions({
+      ledger,
+      environment: options.environment,
+      batchIds,
+      ...(options.provider !== undefined ? { provider: options.provider } : {}),
+      ...(options.sessions ? { sessions: options.sessions } : {}),
+      already: exceptions,
+    });
+    unaccountedCount = unaccounted.exceptions.length;
+    if (unaccounted.exceptions.length > 0) {
+      // Grouped by kind as the comparison sorts them (a stable sort keeps the rest of its order).
+      exceptions = [...exceptions, ...unaccounted.exceptions].sort((a, b) => EXCEPTION_TYPES.indexOf(a.type) - EXCEPTION_TYPES.indexOf(b.type));
+      warnings.push(`${unaccounted.exceptions.length} payout(s) at the provider under order ids of this scope are accounted for by no ledger row (reported by provider events): see NOT_IN_LEDGER in the Exceptions sheet`);
+    }
+    warnings.push(...unaccounted.warnings);
+  }
 
   await makePrivateDir(options.outDir);
   const files: string[] = [];
@@ -209,5 +230,5 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
 
   // Providers the Exceptions sheet does not cover: every one when no session was given.
   const uncovered = coverage ? coverage.filter((c) => !c.compared).map((c) => c.provider) : [...providers].sort();
-  return { files, exceptions: exceptions.length, notCompared: uncovered, warnings };
+  return { files, exceptions: exceptions.length, unaccounted: unaccountedCount, notCompared: uncovered, warnings };
 }

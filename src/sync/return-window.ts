@@ -1,9 +1,6 @@
 import type { LedgerRow } from '../ledger/ledger-store.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
 
-/** SPEI returns arrive days after payment: a paid row is asked about again for this long after it became paid. */
-export const DEFAULT_RETURN_WINDOW_DAYS = 30;
-
 const DAY_MS = 86_400_000;
 
 /** The earliest paid time still inside a window of `days` ending at `now`. */

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { createRateLimiter } from '../dispatch/rate-limiter.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import { BatchLockedError, type BatchLockOwner } from '../ledger/ledger-error.ts';
-import type { BatchLock, Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import type { BatchLock, Environment, LedgerRow, LedgerStore, PaidRowFlagCode } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
 import { lookupWouldResend } from './lookup-resends.ts';
 import type { PaidFindingKind } from './return-window.ts';
@@ -25,7 +25,7 @@ export interface ProviderLaneConfig {
 
 export type SyncLedgerStore = Pick<
   LedgerStore,
-  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock' | 'paidRowsSince' | 'flagPaidRow'
+  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock' | 'paidRowsSince' | 'flagPaidRow' | 'clearPaidRowFlag'
 >;
 
 export interface SyncBatchesOptions {
@@ -91,6 +91,8 @@ export interface SyncReport {
   rechecked: Set<number>;
   /** Rechecked rows the ledger now shows returned, deleted at the provider or with another amount: money needs attention. */
   findings: Map<number, PaidFindingKind>;
+  /** Rechecked rows whose flag (deleted, amount changed) was cleared: the provider shows them as the ledger paid them again. */
+  cleared: Map<number, PaidRowFlagCode>;
 }
 
 /**
@@ -129,7 +131,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
     return lane;
   };
 
-  const report: SyncReport = { rounds: 0, rowIds: new Set(), answered: 0, neverAnswered: 0, changed: 0, timedOut: false, interrupted: false, lockedBatches: new Map(), withheld: new Set(), rechecked: new Set(), findings: new Map() };
+  const report: SyncReport = { rounds: 0, rowIds: new Set(), answered: 0, neverAnswered: 0, changed: 0, timedOut: false, interrupted: false, lockedBatches: new Map(), withheld: new Set(), rechecked: new Set(), findings: new Map(), cleared: new Map() };
   const lastVerdict = new Map<number, SyncRowResult['verdict']>();
   const everAnswered = new Set<number>();
 
@@ -171,6 +173,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
             const result = recheck ? await recheckPaidRow(row, lane.ctx) : await syncRow(row, lane.ctx);
             if (recheck) report.rechecked.add(row.id);
             if (result.finding) report.findings.set(row.id, result.finding);
+            if (result.cleared) report.cleared.set(row.id, result.cleared);
             report.rowIds.add(row.id);
             lastVerdict.set(row.id, result.verdict);
             if (result.verdict === 'found' || result.verdict === 'absent') everAnswered.add(row.id);

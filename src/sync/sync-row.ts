@@ -1,7 +1,7 @@
 import { withRetries } from '../dispatch/retry-policy.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger/ledger-error.ts';
-import type { Environment, LedgerRow, LedgerStore, OutcomeInput } from '../ledger/ledger-store.ts';
+import { PAID_ROW_FLAGS, type Environment, type LedgerRow, type LedgerStore, type OutcomeInput, type PaidRowFlagCode } from '../ledger/ledger-store.ts';
 import { providerAccount } from '../providers/provider-account.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
@@ -9,7 +9,7 @@ import { errorFields, providerStateEvent } from '../dispatch/outcome-fields.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import { judgePaidRow, type PaidFindingKind } from './return-window.ts';
 
-export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'flagPaidRow'>;
+export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'flagPaidRow' | 'clearPaidRowFlag'>;
 
 export interface SyncRowContext {
   provider: PayoutProvider;
@@ -48,6 +48,8 @@ export interface SyncRowResult {
   /** A paid row asked about again inside the return window (recheckPaidRow), and what it was found to need. */
   recheck?: boolean;
   finding?: PaidFindingKind;
+  /** The flag the row carried, cleared because the provider shows the payout as the ledger paid it again. */
+  cleared?: PaidRowFlagCode;
 }
 
 const NOT_FOUND_NOTE = 'the provider has no payout for this order: it was never performed; run the batch again to send it';
@@ -129,8 +131,11 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
  *    status word and failure message;
  *  - not found under the row's payout id → the row stays `paid` (the money left) flagged PROVIDER_DELETED;
  *  - another amount → stays `paid`, flagged AMOUNT_CHANGED;
- *  - otherwise the answer is applied as any sync answer (a newer status word is kept).
- * `finding` is set only when the ledger now shows it (a reversal the ledger ignored as older is not one).
+ *  - otherwise the answer is applied as any sync answer (a newer status word is kept), and a flag the row carries
+ *    from an earlier sync (PROVIDER_DELETED, AMOUNT_CHANGED) is cleared: the provider has the payout again, for the
+ *    ledger's amount. The flag's history entry stays; the clearing gets its own.
+ * `finding` is set only when the ledger now shows it (a reversal the ledger ignored as older is not one). Each
+ * re-check leaves the row's flag saying what the provider shows now, not what it once showed.
  */
 export async function recheckPaidRow(row: LedgerRow, ctx: SyncRowContext): Promise<SyncRowResult> {
   const base = { rowId: row.id, batchId: row.batchId, rowNumber: row.rowNumber, provider: row.provider, before: row.status, recheck: true, via: 'status' as const };
@@ -188,10 +193,24 @@ export async function recheckPaidRow(row: LedgerRow, ctx: SyncRowContext): Promi
   }
   const recorded = await record(row, () => ctx.ledger.applyProviderState(row.id, answer.state, event));
   const returned = finding.kind === 'returned' && recorded.after === 'failed';
+  const flag = finding.kind === 'unchanged' ? paidRowFlagOf(row) : undefined;
+  let cleared: PaidRowFlagCode | undefined;
+  if (flag && recorded.after === 'paid') {
+    const clearing = await record(row, () =>
+      ctx.ledger.clearPaidRowFlag(row.id, {
+        errorCode: flag,
+        cause: 'sync',
+        providerStatus: answer.providerStatus,
+        note: `${flag} cleared: the provider shows payout ${payoutId} again for the ledger's amount (${answer.amountMinor} ${answer.currency}), provider status ${answer.providerStatus}`,
+      }),
+    );
+    if (clearing.changed) cleared = flag;
+  }
   return {
     ...base,
     verdict: 'found',
     ...recorded,
+    ...(cleared ? { changed: true, cleared } : {}),
     providerStatus: answer.providerStatus,
     ...(returned ? { finding: 'returned' as const, errorCode: finding.errorCode, errorMessage: finding.errorMessage } : {}),
   };
@@ -209,6 +228,11 @@ async function record(row: LedgerRow, write: () => Promise<{ changed: boolean; s
     if (error instanceof IllegalTransitionError) return { after: error.from ?? row.status, changed: false };
     throw error;
   }
+}
+
+/** The flag a paid row carries from an earlier re-check, if any. */
+function paidRowFlagOf(row: LedgerRow): PaidRowFlagCode | undefined {
+  return (PAID_ROW_FLAGS as readonly string[]).includes(row.errorCode ?? '') ? (row.errorCode as PaidRowFlagCode) : undefined;
 }
 
 async function recipientOf(row: LedgerRow, ctx: SyncRowContext): Promise<string | undefined> {

@@ -122,15 +122,36 @@ describe('followPayoutEvent', () => {
     expect(api.calls).toEqual([]);
   });
 
-  it('flags a second payout under a reference whose row holds another payout id', async () => {
-    expect(await follow(provider({}).fetch, event('tr_other', 'paid', 'completed', { reference: 'OP-1' }))).toEqual({
+  it('keeps a second payout the provider confirms under a reference whose row holds another payout id', async () => {
+    const api = provider({ tr_other: { state: 'paid', providerStatus: 'completed', reference: 'OP-1', amountMinor: 12_345 } });
+    expect(await follow(api.fetch, event('tr_other', 'paid', 'completed', { reference: 'OP-1' }))).toEqual({
       kind: 'unaccounted_payout',
       rowId: rowId['OP-1'],
       batchId,
       status: 'pending',
       rowPayoutId: 'tr_1',
+      providerPayoutId: 'tr_other',
+      providerStatus: 'completed',
+      recorded: true,
     });
+    expect(api.calls).toEqual(['openpay:tr_other']);
     expect((await ledger.getRow(rowId['OP-1']!))!.status).toBe('pending');
+    expect(await ledger.unaccountedPayouts('simulator')).toMatchObject([
+      { provider: 'openpay', providerPayoutId: 'tr_other', reference: 'OP-1', rowId: rowId['OP-1'], batchId, state: 'paid', amountMinor: 12_345, source: 'webhook' },
+    ]);
+    // Seen again: one entry, refreshed.
+    await follow(api.fetch, event('tr_other', 'paid', 'completed', { reference: 'OP-1' }));
+    expect(await ledger.unaccountedPayouts('simulator')).toHaveLength(1);
+  });
+
+  it('keeps nothing the provider does not confirm: no such payout, another reference, or failed (no money moved)', async () => {
+    const api = provider({ tr_theirs: { state: 'paid', reference: 'SOMEONE-ELSE' }, tr_failed: { state: 'failed', providerStatus: 'failed', reference: 'OP-1' } });
+    expect(await follow(api.fetch, event('tr_forged', 'paid', 'completed', { reference: 'OP-1' }))).toEqual({ kind: 'unknown_payout' });
+    expect(await follow(api.fetch, event('tr_theirs', 'paid', 'completed', { reference: 'OP-1' }))).toEqual({ kind: 'unknown_payout' });
+    expect(await follow(api.fetch, event('tr_failed', 'failed', 'failed', { reference: 'OP-1' }))).toMatchObject({ kind: 'unaccounted_payout', recorded: false });
+    const down = provider({ tr_down: new ProviderError({ kind: 'network', message: 'down', retryable: true, outcomeUnknown: false }) });
+    expect(await follow(down.fetch, event('tr_down', 'paid', 'completed', { reference: 'OP-1' }))).toMatchObject({ kind: 'provider_unavailable', rowId: rowId['OP-1'] });
+    expect(await ledger.unaccountedPayouts('simulator')).toEqual([]);
   });
 
   it('reports a state the ledger refuses for the row instead of throwing', async () => {

@@ -2,7 +2,7 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import { providerStateEvent } from '../dispatch/outcome-fields.ts';
 import { IllegalTransitionError } from '../ledger/ledger-error.ts';
-import type { Environment, KeyOwner, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import type { Environment, KeyOwner, LedgerRow, LedgerStore, UnaccountedPayoutInput } from '../ledger/ledger-store.ts';
 import type { IgnoreReason } from '../ledger/transitions.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
 import { isProviderError } from '../providers/provider-error.ts';
@@ -13,14 +13,20 @@ export interface EventLedger {
   findRowByProviderPayoutId(provider: ProviderId, payoutId: string): Promise<LedgerRow | undefined>;
   findKeyOwners(orderKeys: readonly string[]): Promise<Map<string, KeyOwner>>;
   applyProviderState: LedgerStore['applyProviderState'];
+  /** Keeps a payout the provider confirmed under one of our order ids that no row holds, for report's exceptions. */
+  recordUnaccountedPayout(payout: Omit<UnaccountedPayoutInput, 'environment'>): Promise<{ recorded: boolean }>;
 }
 
 /** The ledger scoped to the receiver's --target: an event about a simulator payout never moves a live row. */
-export function eventLedgerFor(ledger: Pick<LedgerStore, 'findRowByProviderPayoutId' | 'findKeyOwners' | 'applyProviderState'>, environment: Environment): EventLedger {
+export function eventLedgerFor(
+  ledger: Pick<LedgerStore, 'findRowByProviderPayoutId' | 'findKeyOwners' | 'applyProviderState' | 'recordUnaccountedPayout'>,
+  environment: Environment,
+): EventLedger {
   return {
     findRowByProviderPayoutId: (provider, payoutId) => ledger.findRowByProviderPayoutId(provider, payoutId, environment),
     findKeyOwners: (orderKeys) => ledger.findKeyOwners(environment, orderKeys),
     applyProviderState: (rowId, state, event) => ledger.applyProviderState(rowId, state, event),
+    recordUnaccountedPayout: (payout) => ledger.recordUnaccountedPayout({ ...payout, environment }),
   };
 }
 
@@ -39,13 +45,18 @@ export type FollowOutcome =
    * in groups, so a provider's event can overtake it. Ask the provider to deliver it again.
    */
   | { kind: 'not_recorded_yet'; rowId: number; batchId: string; status: RowStatus }
-  /** No row has this payout id or reference: not a payout this tool made. Nothing is fetched. */
+  /**
+   * No row has this payout id or reference: not a payout this tool made (nothing is fetched); or the reference is
+   * ours but the provider has no such payout under it (a forged or stale event: nothing is recorded).
+   */
   | { kind: 'unknown_payout' }
   /**
-   * The reference is one of our rows, but the row holds another payout id, or released its key (failed / not_sent):
-   * the provider may have a payout the ledger does not account for. Redelivery cannot fix that; an operator must look.
+   * The reference is one of our rows, but the row holds another payout id, or released its key (failed / not_sent),
+   * and the provider confirms it has the event's payout under that reference: a payout the ledger does not account
+   * for. Redelivery cannot fix that; an operator must look. `recorded`: kept in the ledger for report's exceptions
+   * (false when the provider shows it failed: it moved no money).
    */
-  | { kind: 'unaccounted_payout'; rowId: number; batchId: string; status: RowStatus; rowPayoutId?: string }
+  | { kind: 'unaccounted_payout'; rowId: number; batchId: string; status: RowStatus; rowPayoutId?: string; providerPayoutId: string; providerStatus: string; recorded: boolean }
   /** The provider could not be asked (errors after retries): nothing was recorded; the event must come again. */
   | { kind: 'provider_unavailable'; rowId: number; batchId: string; message: string }
   /** The provider answers that it has no payout with this id although the ledger holds it: an operator must look. */
@@ -60,7 +71,7 @@ export type FollowOutcome =
  */
 export async function followPayoutEvent(ledger: EventLedger, fetchPayout: PayoutFetcher, event: PayoutEvent): Promise<FollowOutcome> {
   const row = await ledger.findRowByProviderPayoutId(event.provider, event.payoutId);
-  if (!row) return withoutRow(ledger, event);
+  if (!row) return withoutRow(ledger, fetchPayout, event);
 
   let payout: ProviderPayout;
   try {
@@ -71,7 +82,8 @@ export async function followPayoutEvent(ledger: EventLedger, fetchPayout: Payout
   }
   // The id the ledger holds is the one the provider answered for; anything else is not this row's payout.
   if (payout.payoutId !== event.payoutId) {
-    return { kind: 'unaccounted_payout', rowId: row.id, batchId: row.batchId, status: row.status, rowPayoutId: event.payoutId };
+    if (await ledger.findRowByProviderPayoutId(event.provider, payout.payoutId)) return { kind: 'unknown_payout' };
+    return unaccounted(ledger, event.provider, payout, { rowId: row.id, batchId: row.batchId, status: row.status, rowPayoutId: event.payoutId });
   }
   try {
     const result = await ledger.applyProviderState(row.id, payout.state, providerStateEvent(payout, 'webhook'));
@@ -90,7 +102,7 @@ export async function followPayoutEvent(ledger: EventLedger, fetchPayout: Payout
   }
 }
 
-async function withoutRow(ledger: EventLedger, event: PayoutEvent): Promise<FollowOutcome> {
+async function withoutRow(ledger: EventLedger, fetchPayout: PayoutFetcher, event: PayoutEvent): Promise<FollowOutcome> {
   if (event.reference === undefined) return { kind: 'unknown_payout' };
   const owner = (await ledger.findKeyOwners([event.reference])).get(event.reference);
   // The reference names a payout of another provider: not one this provider's event can be about.
@@ -98,11 +110,48 @@ async function withoutRow(ledger: EventLedger, event: PayoutEvent): Promise<Foll
   if (owner.ownsKey && owner.providerPayoutId === undefined) {
     return { kind: 'not_recorded_yet', rowId: owner.rowId, batchId: owner.batchId, status: owner.status };
   }
-  return {
-    kind: 'unaccounted_payout',
+  // A hint still: the provider is asked whether it has this payout under our reference before anything is kept.
+  let payout: ProviderPayout;
+  try {
+    payout = await fetchPayout(event.provider, event.payoutId);
+  } catch (error) {
+    if (isProviderError(error) && error.kind === 'not_found') return { kind: 'unknown_payout' };
+    return { kind: 'provider_unavailable', rowId: owner.rowId, batchId: owner.batchId, message: error instanceof Error ? error.message : String(error) };
+  }
+  // Made under another order id than the event claims: not a payout of this row's key.
+  if (payout.reference !== undefined && payout.reference !== event.reference) return { kind: 'unknown_payout' };
+  if (payout.payoutId !== event.payoutId && (await ledger.findRowByProviderPayoutId(event.provider, payout.payoutId))) return { kind: 'unknown_payout' };
+  return unaccounted(ledger, event.provider, { ...payout, reference: payout.reference ?? event.reference }, {
     rowId: owner.rowId,
     batchId: owner.batchId,
     status: owner.status,
     ...(owner.providerPayoutId !== undefined ? { rowPayoutId: owner.providerPayoutId } : {}),
-  };
+  });
+}
+
+/** Keeps the payout in the ledger (unless the provider shows it failed: no money moved) and says so. */
+async function unaccounted(
+  ledger: EventLedger,
+  provider: ProviderId,
+  payout: ProviderPayout,
+  row: { rowId: number; batchId: string; status: RowStatus; rowPayoutId?: string },
+): Promise<FollowOutcome> {
+  let recorded = false;
+  if (payout.state !== 'failed') {
+    await ledger.recordUnaccountedPayout({
+      provider,
+      providerPayoutId: payout.payoutId,
+      ...(payout.reference !== undefined ? { reference: payout.reference } : {}),
+      rowId: row.rowId,
+      batchId: row.batchId,
+      state: payout.state,
+      providerStatus: payout.providerStatus,
+      amountMinor: payout.amountMinor,
+      currency: payout.currency,
+      ...(payout.destination !== undefined ? { destination: payout.destination } : {}),
+      source: 'webhook',
+    });
+    recorded = true;
+  }
+  return { kind: 'unaccounted_payout', ...row, providerPayoutId: payout.payoutId, providerStatus: payout.providerStatus, recorded };
 }

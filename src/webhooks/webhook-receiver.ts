@@ -205,8 +205,19 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
         break;
       case 'unaccounted_payout':
         logger.error(
-          { event: 'webhook_unaccounted_payout', ...fields, reference: event.reference, row: outcome.rowId, batch: outcome.batchId, status: outcome.status, rowPayoutId: outcome.rowPayoutId },
-          'the provider reports a payout under this reference that the ledger does not account for; check it at the provider',
+          {
+            event: 'webhook_unaccounted_payout',
+            ...fields,
+            reference: event.reference,
+            row: outcome.rowId,
+            batch: outcome.batchId,
+            status: outcome.status,
+            rowPayoutId: outcome.rowPayoutId,
+            providerPayoutId: outcome.providerPayoutId,
+            providerStatus: outcome.providerStatus,
+            recorded: outcome.recorded,
+          },
+          'the provider has a payout under this reference that the ledger does not account for; kept for report\'s exceptions, check it at the provider',
         );
         break;
       case 'illegal':

@@ -29,7 +29,8 @@ export interface RunSummary {
    * sync: paid rows asked about again inside the return window, and what the ledger now shows of them (returned:
    * paid → failed as a reversal; deleted / amount changed: still paid, flagged PROVIDER_DELETED / AMOUNT_CHANGED).
    */
-  returnWindow?: { days: number; rechecked: number; returned: number; deleted: number; amountChanged: number };
+  /** `cleared`: flags of earlier syncs (deleted, amount changed) the provider no longer bears out. */
+  returnWindow?: { days: number; rechecked: number; returned: number; deleted: number; amountChanged: number; cleared: number };
   /** Rows per error code and the first problem rows (commands/shared/issue-digest.ts). */
   issues?: {
     byCode: Record<string, number>;
@@ -99,7 +100,7 @@ export function formatSummaryText(summary: RunSummary): string {
   if (summary.returnWindow) {
     const w = summary.returnWindow;
     lines.push('');
-    lines.push(`paid rows re-checked (return window ${w.days} d): ${w.rechecked}; returned ${w.returned}, deleted at the provider ${w.deleted}, amount changed ${w.amountChanged}`);
+    lines.push(`paid rows re-checked (return window ${w.days} d): ${w.rechecked}; returned ${w.returned}, deleted at the provider ${w.deleted}, amount changed ${w.amountChanged}${w.cleared ? `; flags cleared ${w.cleared} (the provider agrees again)` : ''}`);
   }
 
   if (summary.warnings.length > 0) {
@@ -155,6 +156,7 @@ export function formatSummaryJson(summary: RunSummary): string {
             returned: summary.returnWindow.returned,
             deleted: summary.returnWindow.deleted,
             amount_changed: summary.returnWindow.amountChanged,
+            cleared: summary.returnWindow.cleared,
           },
         }
       : {}),

@@ -165,7 +165,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     }
     files.push(...report.files);
     warnings.push(...report.warnings, ...unknownWords.warnings());
-    const exitCode = decideExitCode({ counts: tally.countsRecord(), exceptions: report.exceptions, notCompared: report.notCompared.length, unknownProviderStatuses: unknownWords.rows });
+    const exitCode = decideExitCode({ counts: tally.countsRecord(), exceptions: report.exceptions, unaccountedPayouts: report.unaccounted, notCompared: report.notCompared.length, unknownProviderStatuses: unknownWords.rows });
     const zones = Object.fromEntries([...providers].sort().map((p) => [p, timeZone ?? zoneOf(p)] as const));
     const summary = {
       command: 'report',

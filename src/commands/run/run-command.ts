@@ -4,7 +4,7 @@ import type { WorkbookLang } from '../../report/workbook-language.ts';
 import { applyRunPlan } from '../../apply/apply-run-plan.ts';
 import { forEachPlannedChunk, ledgerPayable, readPlanSnapshot } from '../../apply/read-plan-snapshot.ts';
 import type { loadConfig } from '../../config/load-config.ts';
-import type { Target } from '../../config/config-types.ts';
+import type { AppConfig, Target } from '../../config/config-types.ts';
 import { dispatchBatch, type ProviderLane } from '../../dispatch/dispatch-batch.ts';
 import { formatMinor, type Minor } from '../../domain/money.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
@@ -37,7 +37,7 @@ import { Tally } from '../shared/tally.ts';
 import { addCheckedRowIssues, IssueDigest } from '../shared/issue-digest.ts';
 import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 import { createProgressReporter } from './progress.ts';
-import { DEFAULT_GRACE_SECONDS } from './run-defaults.ts';
+import { checkWatchPeriod, DEFAULT_GRACE_SECONDS, describeWatchPeriod } from '../../config/watch-periods.ts';
 
 export interface RunArgs {
   file: string;
@@ -84,12 +84,16 @@ export async function runCommand(args: RunArgs): Promise<number> {
   for (const [flag, value] of [['--rate', args.rate], ['--concurrency', args.concurrency]] as const) {
     if (value !== undefined && !(value > 0)) throw new RunError('USAGE', `${flag} must be a positive number`);
   }
-  const graceSeconds = args.graceSeconds ?? DEFAULT_GRACE_SECONDS;
-  if (!(graceSeconds >= 0) || !Number.isFinite(graceSeconds)) throw new RunError('USAGE', '--grace-seconds must be a number ≥ 0');
+  if (args.graceSeconds !== undefined && checkWatchPeriod('graceSeconds', args.graceSeconds) === undefined) {
+    throw new RunError('USAGE', `--grace-seconds must be ${describeWatchPeriod('graceSeconds')}`);
+  }
+  // The flag, else the config's "graceSeconds", else the default: known once the scope has read the config.
+  const graceOf = (config: AppConfig) => args.graceSeconds ?? config.graceSeconds ?? DEFAULT_GRACE_SECONDS;
   // Until the batch is taken for dispatch nothing is in flight: a signal then ends the run at once (exit 130, one line).
   // From there on it stops the dispatch gracefully, and the run still writes what it recorded.
-  return withCommandScope({ config: args.config, target: args.target, graceMs: graceSeconds * 1000, signals: 'when-held' }, async (scope) => {
+  return withCommandScope({ config: args.config, target: args.target, graceMs: (config) => graceOf(config) * 1000, signals: 'when-held' }, async (scope) => {
     const { config, startedAt } = scope;
+    const graceSeconds = graceOf(config);
     if (args.target === 'live' && !args.yes && !canPrompt()) {
       throw new RunError('CONFIRMATION_REQUIRED', 'a live run needs confirmation', { hint: 'pass --yes to pay without the interactive prompt' });
     }

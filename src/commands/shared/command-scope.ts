@@ -108,8 +108,11 @@ export interface CommandScopeOptions {
    * nothing is in flight yet); false — not listened to.
    */
   signals?: boolean | 'when-held';
-  /** Milliseconds requests in flight may take to finish after the first signal (default 0: cut at once). */
-  graceMs?: number;
+  /**
+   * Milliseconds requests in flight may take to finish after the first signal (default 0: cut at once); a function
+   * reads it from the config (its "graceSeconds") once loaded.
+   */
+  graceMs?: number | ((config: AppConfig) => number);
 }
 
 /**
@@ -191,7 +194,7 @@ export async function withCommandScope<T>(options: CommandScopeOptions, body: (s
 
   const cleanups: Array<() => unknown> = [];
   const interruption = createInterruptSignals({
-    graceMs: options.graceMs ?? 0,
+    graceMs: typeof options.graceMs === 'function' ? options.graceMs(config) : (options.graceMs ?? 0),
     setTimer: (callback, ms) => {
       const handle = setTimeout(() => {
         for (const handler of cutHandlers) handler('grace_elapsed');

@@ -17,6 +17,7 @@ describe('decideExitCode', () => {
     ['failed beats invalid', { counts: { invalid: 2, failed: 1 } }, 3],
     ['a batch held by another process', { counts: { paid: 1 }, lockedBatches: 1 }, 3],
     ['reconciliation exceptions', { counts: { paid: 1 }, exceptions: 2 }, 3],
+    ['payouts at a provider no row accounts for', { counts: { paid: 1 }, unaccountedPayouts: 1 }, 3],
     ['a provider not compared', { counts: { paid: 1 }, notCompared: 1 }, 3],
     ['an unknown provider status word', { counts: { pending: 1 }, unknownProviderStatuses: 1 }, 3],
     ['--until-final ran out of time', { counts: { pending: 1 }, notFinalInTime: true }, 3],

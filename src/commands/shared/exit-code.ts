@@ -22,6 +22,11 @@ export interface ExitFacts {
   lockedBatches?: number;
   /** Reconciliation exceptions (ledger and provider disagree). */
   exceptions?: number;
+  /**
+   * Payouts at a provider under an order id of the scope that no ledger row accounts for (reported by provider
+   * events; report counts them among its exceptions too): money may have left twice.
+   */
+  unaccountedPayouts?: number;
   /** Providers the reconciliation could not compare with (unreachable, no credentials, no provider state). */
   notCompared?: number;
   /** Provider answers with a status word the adapter does not know (kept not final). */
@@ -50,6 +55,7 @@ export function decideExitCode(facts: ExitFacts): number {
     count(MONEY_ATTENTION) > 0 ||
     (facts.lockedBatches ?? 0) > 0 ||
     (facts.exceptions ?? 0) > 0 ||
+    (facts.unaccountedPayouts ?? 0) > 0 ||
     (facts.notCompared ?? 0) > 0 ||
     (facts.unknownProviderStatuses ?? 0) > 0 ||
     facts.notFinalInTime === true ||

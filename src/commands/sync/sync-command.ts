@@ -10,7 +10,8 @@ import { writeReports } from '../../report/write-reports.ts';
 import type { WorkbookLang } from '../../report/workbook-language.ts';
 import { EXIT, RunError } from '../../run-error.ts';
 import { lookupWouldResend } from '../../sync/lookup-resends.ts';
-import { DEFAULT_RETURN_WINDOW_DAYS, returnWindowStart } from '../../sync/return-window.ts';
+import { checkWatchPeriod, DEFAULT_RETURN_WINDOW_DAYS, describeWatchPeriod } from '../../config/watch-periods.ts';
+import { returnWindowStart } from '../../sync/return-window.ts';
 import { SYNC_STATUSES, syncBatches, type SyncReport } from '../../sync/sync-batches.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { writeResultsFile, type ResultsFiles } from '../../write/results-writer.ts';
@@ -43,7 +44,10 @@ export interface SyncArgs {
   json: boolean;
   /** On sandbox/live, lets a lookup resend a row's payout request without asking. */
   yes: boolean;
-  /** Paid rows that became paid within this many days are asked about again (returns); 0 turns it off. Default 30. */
+  /**
+   * Paid rows that became paid within this many days are asked about again (returns); 0 turns it off. Default: the
+   * config's "returnWindowDays", else 30.
+   */
   returnWindowDays?: number;
 }
 
@@ -59,7 +63,7 @@ export interface SyncDeps {
 /**
  * `payout-batch sync`: asks the providers for the state of every pending, unknown (and dead run's sending) row of a
  * batch (--batch, --all, or the most recent), records each change in the ledger's history, and writes the batch's
- * results. Paid rows that became paid within --return-window-days (default 30) are asked about again, once: a return
+ * results. Paid rows that became paid within --return-window-days (else the config's "returnWindowDays", else 30) are asked about again, once: a return
  * is recorded as the ledger's reversal (paid → failed, RETURNED), a payout the provider no longer has or shows with
  * another amount stays paid flagged PROVIDER_DELETED / AMOUNT_CHANGED. The exit code judges every row of the
  * batches in scope, however it got there (a webhook may have failed a row no sync asked about): 0 when all are paid
@@ -70,8 +74,9 @@ export interface SyncDeps {
 export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<number> {
   if (!(args.maxAttempts >= 1)) throw new RunError('USAGE', '--max-attempts must be at least 1');
   if (!(Number.isFinite(args.timeout) && args.timeout >= 0)) throw new RunError('USAGE', '--timeout must be a number of seconds ≥ 0');
-  const windowDays = args.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS;
-  if (!(Number.isFinite(windowDays) && windowDays >= 0)) throw new RunError('USAGE', '--return-window-days must be a number of days ≥ 0');
+  if (args.returnWindowDays !== undefined && checkWatchPeriod('returnWindowDays', args.returnWindowDays) === undefined) {
+    throw new RunError('USAGE', `--return-window-days must be ${describeWatchPeriod('returnWindowDays')}`);
+  }
   if (args.batch !== undefined && args.all) throw new RunError('USAGE', '--batch and --all cannot be used together');
   if (args.target === 'simulator' && !args.simulatorUrl) {
     // A simulator started here would be empty: it has none of the payouts the ledger asks about.
@@ -81,6 +86,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
   }
   return withCommandScope({ config: args.config, target: args.target, signal: deps.signal }, async (scope) => {
     const { config, startedAt } = scope;
+    const windowDays = args.returnWindowDays ?? config.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS;
     const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger, mustExist: { hint: 'pass --ledger of the run that paid the batch' } });
     // Assigned once the output folder exists; the interrupt handler, registered first, may run before that.
     // eslint-disable-next-line prefer-const
@@ -121,7 +127,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       ...(deps.pauseMs !== undefined ? { pauseMs: deps.pauseMs } : {}),
       signal: scope.signal,
       onRow: (r) => {
-        const record = { event: 'row', batch: r.batchId, row: r.rowNumber, provider: r.provider, via: r.via, verdict: r.verdict, from: r.before, to: r.after, changed: r.changed, providerStatus: r.providerStatus, code: r.errorCode, message: r.errorMessage, ...(r.recheck ? { recheck: true } : {}), ...(r.finding ? { finding: r.finding } : {}) };
+        const record = { event: 'row', batch: r.batchId, row: r.rowNumber, provider: r.provider, via: r.via, verdict: r.verdict, from: r.before, to: r.after, changed: r.changed, providerStatus: r.providerStatus, code: r.errorCode, message: r.errorMessage, ...(r.recheck ? { recheck: true } : {}), ...(r.finding ? { finding: r.finding } : {}), ...(r.cleared ? { cleared: r.cleared } : {}) };
         if (r.finding || r.verdict === 'unknown' || r.verdict === 'skipped') log.warn(record);
         else if (r.changed) log.info(record);
         else log.debug(record);
@@ -189,6 +195,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       lockedBatches: report.lockedBatches.size,
       // Paid rows deleted or changed in amount at the provider: ledger and provider disagree (returns count as failed).
       exceptions: found.deleted + found.amountChanged,
+      // Payouts a provider event showed under the batches' order ids that no row holds (the reconciliation lists them).
+      unaccountedPayouts: reports.unaccounted,
       notFinalInTime: args.untilFinal && (report.timedOut || tally.count('pending') > 0),
     });
     if (code === EXIT.FATAL) warnings.push('no provider answered: check the network, the credentials and --simulator-url, then run sync again');
@@ -205,7 +213,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       counts: tally.countsRecord(),
       totals: tally.totals(),
       warnings,
-      ...(windowDays > 0 ? { returnWindow: { days: windowDays, rechecked: report.rechecked.size, ...found } } : {}),
+      ...(windowDays > 0 ? { returnWindow: { days: windowDays, rechecked: report.rechecked.size, ...found, cleared: report.cleared.size } } : {}),
       exitCode: code,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),

@@ -75,14 +75,17 @@ describe('webhooksCommand', () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as { port: number }).port;
+    const sim = await startSimulator({ port: 0, seed: 3 });
     try {
-      await expect(webhooksCommand({ port, host: '127.0.0.1', ledger: join(dir, 'l.sqlite') })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(webhooksCommand({ port, host: '127.0.0.1', ledger: join(dir, 'l.sqlite'), simulatorUrl: sim.url })).rejects.toMatchObject({ code: 'USAGE' });
     } finally {
       await new Promise((resolve) => taken.close(resolve));
+      await sim.close();
     }
     const config = join(dir, 'bad.json');
     writeFileSync(config, '{"nope": 1}');
-    const error = await webhooksCommand({ port: 0, host: '127.0.0.1', ledger: join(dir, 'l.sqlite'), config }).catch((e: unknown) => e);
+    // Port 9 (discard): the config is refused before anything is asked.
+    const error = await webhooksCommand({ port: 0, host: '127.0.0.1', ledger: join(dir, 'l.sqlite'), config, simulatorUrl: 'http://127.0.0.1:9' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunError);
     expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
   });

@@ -52,6 +52,13 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
   const targetName: Target = args.target ?? 'simulator';
   const unverifiedPerSecond = args.unverifiedRate ?? DEFAULT_UNVERIFIED_PER_SECOND;
   if (!(unverifiedPerSecond >= 0) || !Number.isFinite(unverifiedPerSecond)) throw new RunError('USAGE', `--unverified-rate must be a number >= 0, got ${args.unverifiedRate}`);
+  if (targetName === 'simulator' && !args.simulatorUrl) {
+    // A simulator started here would be private and empty: no run pays into it, so every event would be checked
+    // against a provider that has none of the ledger's payouts.
+    throw new RunError('SIMULATOR_URL_REQUIRED', 'webhooks against the simulator needs the simulator the batches are paid against', {
+      hint: 'pass --simulator-url of that simulator (e.g. http://127.0.0.1:4010)',
+    });
+  }
   // Signals are handled below: they stop the receiver, which lets requests in flight reach the ledger first.
   return withCommandScope({ config: args.config, target: targetName, signals: false }, async (scope) => {
     const logger = scope.createLogger({ ...(io.logFile ? { file: io.logFile } : {}), base: { command: 'webhooks' } });

@@ -173,4 +173,24 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE payout_rows ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz, ADD COLUMN lease_epoch bigint NOT NULL DEFAULT 0;
   CREATE INDEX payout_rows_claimable ON payout_rows (batch_id, id) WHERE status IN ('queued','sending','unknown');
   `,
+  // Payouts at a provider under one of our order ids that no row holds, as SQLite's migration of the same name.
+  `
+  CREATE TABLE unaccounted_payouts (
+    environment        text NOT NULL CHECK (environment IN ('simulator','sandbox','live')),
+    provider           text NOT NULL,
+    provider_payout_id text NOT NULL,
+    reference          text,
+    row_id             bigint NOT NULL REFERENCES payout_rows(id),
+    batch_id           text NOT NULL,
+    state              text NOT NULL CHECK (state IN ('pending','paid','failed')),
+    provider_status    text NOT NULL,
+    amount_minor       bigint NOT NULL,
+    currency           text NOT NULL,
+    destination        text,
+    source             text NOT NULL,
+    first_seen_at      timestamptz NOT NULL,
+    last_seen_at       timestamptz NOT NULL,
+    PRIMARY KEY (environment, provider, provider_payout_id)
+  );
+  `,
 ];

@@ -30,6 +30,7 @@ import {
   type OutcomeInput,
   type OutcomeResult,
   type PaidRowFlag,
+  type PaidRowFlagClear,
   type ProviderStateEvent,
   type ReportScope,
   type RequeueResult,
@@ -38,6 +39,8 @@ import {
   type SendingMark,
   type StatusCount,
   type StatusTotal,
+  type UnaccountedPayout,
+  type UnaccountedPayoutInput,
 } from '../ledger-store.ts';
 // The process's lock-holder identity is one per process, whichever store holds the lock.
 import { PROCESS_TOKEN } from '../sqlite/context.ts';
@@ -46,6 +49,7 @@ import { sortedTotals, type TotalRecord } from '../sqlite/records.ts';
 import { checkHistoryIds } from '../sqlite/queries.ts';
 import { facts, historyParams, iso, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
 import { ownedMessage } from '../sqlite/rows.ts';
+import { checkUnaccountedInput, toUnaccounted, type UnaccountedRecord } from '../sqlite/unaccounted.ts';
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
 import { ensureOpen, read, write, type HeldLease, type PgContext, type Query } from './pg-context.ts';
 import { PG_KEY_OWNING_SQL } from './migrations.ts';
@@ -764,6 +768,23 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
     });
   }
 
+  async clearPaidRowFlag(rowId: number, clear: PaidRowFlagClear): Promise<OutcomeResult> {
+    return write(this.ctx, async (q) => {
+      const row = await requireRow(q, rowId);
+      const status = row.status as RowStatus;
+      if (status !== 'paid') return { rowId, changed: false, status, ignored: 'superseded' };
+      if (row.error_code !== clear.errorCode) return { rowId, changed: false, status, ignored: 'no_change' };
+      const at = iso(this.ctx.now());
+      await q.run(
+        `UPDATE payout_rows SET error_code = NULL, error_message = NULL, provider_status = coalesce($3, provider_status), updated_at = $4::timestamptz
+         WHERE id = $1 AND status = 'paid' AND error_code = $2`,
+        [rowId, clear.errorCode, clear.providerStatus ?? null, at],
+      );
+      await insertHistory(q, historyParams(row.id, row.batch_id, at, 'paid', 'paid', clear.cause, row.attempts, { providerStatus: clear.providerStatus, note: clear.note }));
+      return { rowId, changed: true, status };
+    });
+  }
+
   async releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): Promise<number> {
     assertTransition(0, 'queued', 'not_sent', cause);
     return write(this.ctx, async (q) => {
@@ -935,6 +956,45 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
     );
     await insertHistory(q, historyParams(row.id, row.batch_id, at, 'not_sent', status, 'key_owned', row.attempts, { errorCode }));
     return { rowId: row.id, rowNumber: row.row_number, status, owner };
+  }
+
+  // Payouts no row accounts for
+
+  async recordUnaccountedPayout(payout: UnaccountedPayoutInput): Promise<{ recorded: boolean }> {
+    checkUnaccountedInput(payout);
+    return write(this.ctx, async (q) => {
+      const r = await q.one<{ inserted: boolean }>(
+        `INSERT INTO unaccounted_payouts (environment, provider, provider_payout_id, reference, row_id, batch_id, state, provider_status,
+           amount_minor, currency, destination, source, first_seen_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::timestamptz, $13::timestamptz)
+         ON CONFLICT (environment, provider, provider_payout_id) DO UPDATE SET reference = coalesce(excluded.reference, unaccounted_payouts.reference),
+           row_id = excluded.row_id, batch_id = excluded.batch_id, state = excluded.state, provider_status = excluded.provider_status,
+           amount_minor = excluded.amount_minor, currency = excluded.currency,
+           destination = coalesce(excluded.destination, unaccounted_payouts.destination), last_seen_at = excluded.last_seen_at
+         RETURNING (xmax = 0) AS inserted`,
+        [
+          payout.environment,
+          payout.provider,
+          payout.providerPayoutId,
+          payout.reference ?? null,
+          payout.rowId,
+          payout.batchId,
+          payout.state,
+          payout.providerStatus,
+          payout.amountMinor,
+          payout.currency,
+          payout.destination ?? null,
+          payout.source,
+          iso(this.ctx.now()),
+        ],
+      );
+      return { recorded: r?.inserted === true };
+    });
+  }
+
+  async unaccountedPayouts(environment: Environment): Promise<UnaccountedPayout[]> {
+    const records = await read(this.ctx).all<UnaccountedRecord>('SELECT * FROM unaccounted_payouts WHERE environment = $1 ORDER BY first_seen_at, provider, provider_payout_id', [environment]);
+    return records.map(toUnaccounted);
   }
 
   // Recipients

@@ -2,7 +2,7 @@ import type { ProviderId } from '../../domain/provider-id.ts';
 import { requestKey as deriveRequestKey } from '../../domain/request-key.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger-error.ts';
-import type { BatchEnvironment, DemotedRow, MarkSendingItem, OutcomeInput, OutcomeResult, PaidRowFlag, ProviderStateEvent, RequeueResult, SendingMark } from '../ledger-store.ts';
+import type { BatchEnvironment, DemotedRow, MarkSendingItem, OutcomeInput, OutcomeResult, PaidRowFlag, PaidRowFlagClear, ProviderStateEvent, RequeueResult, SendingMark } from '../ledger-store.ts';
 import { assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
 import { iso, facts, historyParams, type RowRecord } from './records.ts';
 import { write, type SqliteContext } from './context.ts';
@@ -66,6 +66,19 @@ export function flagPaidRow(ctx: SqliteContext, rowId: number, flag: PaidRowFlag
     const at = iso(ctx.now());
     ctx.s.flagPaidRow.run({ id: rowId, error_code: flag.errorCode, error_message: flag.errorMessage, provider_status: flag.providerStatus ?? null, at });
     ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, 'paid', 'paid', flag.cause, row.attempts, flag));
+    return { rowId, changed: true, status };
+  });
+}
+
+export function clearPaidRowFlag(ctx: SqliteContext, rowId: number, clear: PaidRowFlagClear): OutcomeResult {
+  return write(ctx, () => {
+    const row = requireRow(ctx, rowId);
+    const status = row.status as RowStatus;
+    if (status !== 'paid') return { rowId, changed: false, status, ignored: 'superseded' };
+    if (row.error_code !== clear.errorCode) return { rowId, changed: false, status, ignored: 'no_change' };
+    const at = iso(ctx.now());
+    ctx.s.clearPaidRowFlag.run({ id: rowId, error_code: clear.errorCode, provider_status: clear.providerStatus ?? null, at });
+    ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, 'paid', 'paid', clear.cause, row.attempts, { providerStatus: clear.providerStatus, note: clear.note }));
     return { rowId, changed: true, status };
   });
 }

@@ -15,9 +15,11 @@ import type {
   OpenBatchInput,
   OutcomeInput,
   PaidRowFlag,
+  PaidRowFlagClear,
   ProviderStateEvent,
   ReportScope,
   RowsByStatusOptions,
+  UnaccountedPayoutInput,
 } from '../ledger-store.ts';
 import { LedgerError } from '../ledger-error.ts';
 import type { FileIdentity } from '../ledger-file-identity.ts';
@@ -30,6 +32,7 @@ import * as outcomes from './outcomes.ts';
 import * as queries from './queries.ts';
 import * as recipients from './recipients.ts';
 import * as payoutRows from './rows.ts';
+import * as unaccounted from './unaccounted.ts';
 
 export interface IntegrityAtOpen {
   readonly check: 'full' | 'skipped';
@@ -122,6 +125,10 @@ export class SqliteLedger implements LedgerStore {
   async flagPaidRow(rowId: number, flag: PaidRowFlag) {
     return outcomes.flagPaidRow(this.ctx, rowId, flag);
   }
+
+  async clearPaidRowFlag(rowId: number, clear: PaidRowFlagClear) {
+    return outcomes.clearPaidRowFlag(this.ctx, rowId, clear);
+  }
   async releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds') {
     return outcomes.releaseQueued(this.ctx, batchId, cause);
   }
@@ -144,6 +151,14 @@ export class SqliteLedger implements LedgerStore {
   async historyOfRows(rowIds: readonly number[]) {
     return queries.historyOfRows(this.ctx, rowIds);
   }
+  async recordUnaccountedPayout(payout: UnaccountedPayoutInput) {
+    return unaccounted.recordUnaccountedPayout(this.ctx, payout);
+  }
+
+  async unaccountedPayouts(environment: Environment) {
+    return unaccounted.unaccountedPayouts(this.ctx, environment);
+  }
+
   async getRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string) {
     return recipients.getRecipient(this.ctx, scope, provider, recipientKey);
   }

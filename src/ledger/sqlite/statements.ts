@@ -117,6 +117,23 @@ export function prepareStatements(db: Database.Database) {
          provider_status = coalesce(@provider_status, provider_status), updated_at = @at
        WHERE id = @id AND status = 'paid'`,
     ),
+    clearPaidRowFlag: db.prepare(
+      `UPDATE payout_rows SET error_code = NULL, error_message = NULL,
+         provider_status = coalesce(@provider_status, provider_status), updated_at = @at
+       WHERE id = @id AND status = 'paid' AND error_code = @error_code`,
+    ),
+    getUnaccounted: db.prepare('SELECT 1 FROM unaccounted_payouts WHERE environment = @environment AND provider = @provider AND provider_payout_id = @provider_payout_id'),
+    upsertUnaccounted: db.prepare(
+      `INSERT INTO unaccounted_payouts (environment, provider, provider_payout_id, reference, row_id, batch_id, state, provider_status,
+         amount_minor, currency, destination, source, first_seen_at, last_seen_at)
+       VALUES (@environment, @provider, @provider_payout_id, @reference, @row_id, @batch_id, @state, @provider_status,
+         @amount_minor, @currency, @destination, @source, @at, @at)
+       ON CONFLICT (environment, provider, provider_payout_id) DO UPDATE SET reference = coalesce(excluded.reference, reference),
+         row_id = excluded.row_id, batch_id = excluded.batch_id, state = excluded.state, provider_status = excluded.provider_status,
+         amount_minor = excluded.amount_minor, currency = excluded.currency, destination = coalesce(excluded.destination, destination),
+         last_seen_at = excluded.last_seen_at`,
+    ),
+    unaccountedOf: db.prepare('SELECT * FROM unaccounted_payouts WHERE environment = ? ORDER BY first_seen_at, provider, provider_payout_id'),
     reportByBatch: db.prepare('SELECT * FROM payout_rows WHERE batch_id = @batchId AND id > @after ORDER BY id LIMIT @limit'),
     reportByTime: db.prepare(
       'SELECT * FROM payout_rows WHERE updated_at >= @from AND updated_at < @to AND id > @after ORDER BY id LIMIT @limit',
