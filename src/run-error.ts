@@ -58,7 +58,6 @@ export type RunErrorCode =
    * `webhooks --target simulator` without --simulator-url: a simulator started in-process would hold none of the
    * payouts the events are about (exit 1).
    */
-  | 'SIMULATOR_URL_REQUIRED'
   /** A signal stopped the command and what it was doing then failed (exit 130). */
   | 'INTERRUPTED'
   | 'USAGE';

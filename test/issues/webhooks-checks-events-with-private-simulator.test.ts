@@ -24,11 +24,11 @@ function listening(port: number): Promise<boolean> {
 }
 
 describe('webhooks against the simulator needs --simulator-url', () => {
-  it.each([[[]], [['--target', 'simulator']]])('refuses %j without it: exit 1 (SIMULATOR_URL_REQUIRED), one line, no ledger, no port', async (target) => {
+  it.each([[[]], [['--target', 'simulator']]])('refuses %j without it: exit 64 (usage, as sync), one line, no ledger, no port', async (target) => {
     const dir = tempDir('payout-webhooks-sim-');
     const ledger = join(dir, 'ledger.sqlite');
     const result = await runCli(['webhooks', ...target, '--ledger', ledger, '--port', String(PORT)]);
-    expect(result.code).toBe(EXIT.FATAL);
+    expect(result.code).toBe(EXIT.USAGE);
     expect(result.stdout).toBe('');
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('--simulator-url');
@@ -37,7 +37,7 @@ describe('webhooks against the simulator needs --simulator-url', () => {
     // The command's own error code, as main.ts maps it to exit 1.
     const error = await webhooksCommand({ port: PORT, host: '127.0.0.1', ledger, ...(target.length ? { target: 'simulator' as const } : {}) }, { out: () => {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunError);
-    expect(error).toMatchObject({ code: 'SIMULATOR_URL_REQUIRED', exitCode: EXIT.FATAL });
+    expect(error).toMatchObject({ code: 'USAGE', exitCode: EXIT.USAGE });
     expect(existsSync(ledger)).toBe(false);
   });
 });

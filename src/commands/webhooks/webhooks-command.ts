@@ -55,7 +55,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
   if (targetName === 'simulator' && !args.simulatorUrl) {
     // A simulator started here would be private and empty: no run pays into it, so every event would be checked
     // against a provider that has none of the ledger's payouts.
-    throw new RunError('SIMULATOR_URL_REQUIRED', 'webhooks against the simulator needs the simulator the batches are paid against', {
+    throw new RunError('USAGE', 'webhooks against the simulator needs the simulator the batches are paid against', {
       hint: 'pass --simulator-url of that simulator (e.g. http://127.0.0.1:4010)',
     });
   }
