@@ -10,7 +10,7 @@ import type { ProviderError } from '../providers/provider-error.ts';
 import type { RowSource } from './claiming-row-source.ts';
 import type { DispatchLedger, DispatchProgress, DispatchRow, RowResult } from './dispatch-types.ts';
 import { payRow, type PayContext } from './pay-row.ts';
-import { createRateLimiter } from './rate-limiter.ts';
+import { providerLimiter } from './provider-limiter.ts';
 import { withRetries } from './retry-policy.ts';
 
 /**
@@ -18,15 +18,6 @@ import { withRetries } from './retry-policy.ts';
  * would say is the one that was lost. A re-run after a lost ledger comes within days; a month covers it with margin.
  */
 export const GUARD_LOOKBACK_MS = 31 * 24 * 60 * 60 * 1000;
-
-/**
- * The widest jitter margin a limiter on a shared budget may take (rate-limiter.ts; 50 ms in one process). A grant
- * made by the database reaches the provider after the database's answer has travelled to its worker, on that worker's
- * host: how long that takes differs from worker to worker, and from one moment to the next on a loaded host (100 ms
- * measured with three workers on two busy cores). The margin is still twice the jitter the limiter measures, its
- * database round trips included, so a quiet database keeps it at its floor and the pace near the rate.
- */
-export const SHARED_BUDGET_MAX_MARGIN_MS = 150;
 
 export interface ProviderLane {
   provider: PayoutProvider;
@@ -123,10 +114,8 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
 
   const lanes = new Map<ProviderId, { ctx: PayContext; limit: ReturnType<typeof pLimit> }>();
   for (const [id, lane] of options.lanes) {
-    // One limiter per provider over all its endpoints; its budget is the ledger's when the ledger keeps one, shared by
-    // every worker on it (PostgreSQL), else this process's own (SQLite).
-    const budget = options.ledger.rateBudget(id);
-    const limiter = createRateLimiter({ ratePerSecond: lane.rate, ...(budget ? { budget, maxMarginMs: SHARED_BUDGET_MAX_MARGIN_MS } : {}) });
+    // One limiter per provider over all its endpoints, on the ledger's shared budget when it keeps one.
+    const limiter = providerLimiter(options.ledger, id, lane.rate);
     // After the first signal no money-moving request leaves: one still waiting for its slot is not sent (the row goes
     // back to the queue). A read (a lookup, a follow-up GET) may still take its turn until the cut.
     lane.session.beforeRequest = (call) => limiter.take(call.moneyMoving ? options.signal : cutSignal);
