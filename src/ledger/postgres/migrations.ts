@@ -173,4 +173,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE payout_rows ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz, ADD COLUMN lease_epoch bigint NOT NULL DEFAULT 0;
   CREATE INDEX payout_rows_claimable ON payout_rows (batch_id, id) WHERE status IN ('queued','sending','unknown');
   `,
+  // A send slot also keeps when the worker that took it last lets it go (free_ms: its grant + that worker's window,
+  // a second plus the jitter margin it measured). A slot is taken again only once the windows of both that worker and
+  // the one asking have passed: a worker measuring little jitter cannot shorten the window of one measuring much
+  // (rate-budget.ts). Slots written before this are free at once, as they were.
+  `
+  ALTER TABLE rate_slots ADD COLUMN free_ms bigint NOT NULL DEFAULT 0;
+  `,
 ];

@@ -84,6 +84,20 @@ describe.skipIf(server.url === undefined)(`shared rate budget on PostgreSQL${ser
     expect((await workerA.rateBudget('digitalfemsa')!.tryTake({ limit: 5, windowMs: 60_000 })).granted).toBe(true);
   });
 
+  it("takes a slot again only once the window of the worker that took it has passed too, however narrow the asker's", async () => {
+    // Openpay's budget has granted nothing yet in this database.
+    const a = workerA.rateBudget('openpay')!;
+    const b = workerB.rateBudget('openpay')!;
+    expect((await a.tryTake({ limit: 1, windowMs: 3000 })).granted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const narrow = await b.tryTake({ limit: 1, windowMs: 1000 });
+    expect(narrow.granted).toBe(false);
+    if (!narrow.granted) {
+      expect(narrow.waitMs).toBeGreaterThan(1500);
+      expect(narrow.waitMs).toBeLessThanOrEqual(1900);
+    }
+  });
+
   it('pauses every worker when one records a 429 with Retry-After', async () => {
     const a = workerA.rateBudget('openpay')!;
     const b = workerB.rateBudget('openpay')!;
