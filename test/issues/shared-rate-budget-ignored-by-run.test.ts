@@ -42,28 +42,49 @@ async function ledgerRows(url: string): Promise<LedgerPayoutRow[]> {
   }
 }
 
-describe.skipIf(server.url === undefined)(`three run workers told --rate ${RATE} on one PostgreSQL ledger${server.skip ? ` (skipped: ${server.skip})` : ''}`, () => {
-  it('send no more than the rate together in any second: no 429 from the limit, every row paid once', async () => {
-    db = await createTestDatabase('shared_rate');
-    sim = await startRecordingSimulator({ rate: RATE, faults: 'latency=50..50' });
-    const dir = tempDir('payout-shared-rate-');
-    const file = join(dir, 'batch.csv');
-    await generateBatch({ path: file, rows: ROWS, provider: 'openpay', seed: 20, prefix: 'SR' });
+describe.skipIf(server.url === undefined)(
+  `three run workers told --rate ${RATE} on one PostgreSQL ledger${server.skip ? ` (skipped: ${server.skip})` : ''}`,
+  () => {
+    it('send no more than the rate together in any second: no 429 from the limit, every row paid once', async () => {
+      db = await createTestDatabase('shared_rate');
+      sim = await startRecordingSimulator({ rate: RATE, faults: 'latency=50..50' });
+      const dir = tempDir('payout-shared-rate-');
+      const file = join(dir, 'batch.csv');
+      await generateBatch({ path: file, rows: ROWS, provider: 'openpay', seed: 20, prefix: 'SR' });
 
-    const worker = (n: number) =>
-      runCli(['run', file, '--provider', 'openpay', '--simulator-url', sim!.url, '--ledger', db!.url, '--rate', String(RATE), '--concurrency', '8', '--out', join(dir, `out-${n}`), '--format', 'csv', '--json']);
-    const results = await Promise.all([worker(1), worker(2), worker(3)]);
-    for (const r of results) expect(r.code, r.stderr).toBe(0);
+      const worker = (n: number) =>
+        runCli([
+          'run',
+          file,
+          '--provider',
+          'openpay',
+          '--simulator-url',
+          sim!.url,
+          '--ledger',
+          db!.url,
+          '--rate',
+          String(RATE),
+          '--concurrency',
+          '8',
+          '--out',
+          join(dir, `out-${n}`),
+          '--format',
+          'csv',
+          '--json',
+        ]);
+      const results = await Promise.all([worker(1), worker(2), worker(3)]);
+      for (const r of results) expect(r.code, r.stderr).toBe(0);
 
-    const stats = ((await (await fetch(`${sim.url}/__admin/stats`)).json()) as { providers: Record<string, ProviderStats> }).providers.openpay!;
-    // The simulator counts every arrival, refused or not, on a sliding second (SimStats.arrived).
-    expect(stats.peak_requests_per_second, JSON.stringify(stats)).toBeLessThanOrEqual(RATE);
-    expect(stats.rate_limited).toBe(0);
-    expect(stats.responses_429).toBe(0);
+      const stats = ((await (await fetch(`${sim.url}/__admin/stats`)).json()) as { providers: Record<string, ProviderStats> }).providers.openpay!;
+      // The simulator counts every arrival, refused or not, on a sliding second (SimStats.arrived).
+      expect(stats.peak_requests_per_second, JSON.stringify(stats)).toBeLessThanOrEqual(RATE);
+      expect(stats.rate_limited).toBe(0);
+      expect(stats.responses_429).toBe(0);
 
-    const journal = (await sim.journal()) as unknown as JournalEntry[];
-    const check = checkExactlyOnce(journal, await ledgerRows(db.url), ROWS);
-    expect(check).toMatchObject({ problems: [], paidTwice: 0, lost: 0, paidOrPending: ROWS });
-    expect(journal).toHaveLength(ROWS);
-  }, 120_000);
-});
+      const journal = (await sim.journal()) as unknown as JournalEntry[];
+      const check = checkExactlyOnce(journal, await ledgerRows(db.url), ROWS);
+      expect(check).toMatchObject({ problems: [], paidTwice: 0, lost: 0, paidOrPending: ROWS });
+      expect(journal).toHaveLength(ROWS);
+    }, 120_000);
+  },
+);
