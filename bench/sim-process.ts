@@ -21,8 +21,9 @@ export interface SimStats {
   faults: Record<string, number>;
 }
 
-export function startSimulatorProcess(args: string[]): Promise<SimProcess> {
-  const child = spawn(process.execPath, [BIN, 'simulator', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `port` 0 (the default) picks a free one. */
+export function startSimulatorProcess(args: string[], port: number | string = 0): Promise<SimProcess> {
+  const child = spawn(process.execPath, [BIN, 'simulator', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolveSim, reject) => {
     let out = '';
     const onExit = (code: number | null) => reject(new Error(`simulator exited with ${code}: ${out}`));

@@ -2,7 +2,7 @@ import type { DispatchLedger } from '../dispatch/dispatch-types.ts';
 import { storageFailureOf, type StorageFailure } from '../write/storage-failure.ts';
 
 export interface WatchedLedger {
-  /** The same ledger for the dispatcher; every write refused by the storage is noted, and aborts `stop`. */
+  /** The same ledger for the dispatcher (its rate budget too); every write refused by the storage is noted, and aborts `stop`. */
   ledger: DispatchLedger;
   /** Aborted on the first write the storage refused: no new row is taken (requests in flight go on). */
   stop: AbortSignal;
@@ -38,6 +38,8 @@ export function watchLedgerWrites(ledger: DispatchLedger): WatchedLedger {
       recordOutcomes: watched((items) => ledger.recordOutcomes(items)),
       getRecipient: (scope, provider, key) => ledger.getRecipient(scope, provider, key),
       saveRecipient: watched((scope, provider, key, id) => ledger.saveRecipient(scope, provider, key, id)),
+      // The shared budget (PostgreSQL) is the ledger's own, so that `--rate` holds for every worker on it together.
+      rateBudget: (provider) => ledger.rateBudget(provider),
     },
     stop: stop.signal,
     failure: () => first,

@@ -10,9 +10,8 @@ import type { ProviderError } from '../providers/provider-error.ts';
 import type { RowSource } from './claiming-row-source.ts';
 import type { DispatchLedger, DispatchProgress, DispatchRow, RowResult } from './dispatch-types.ts';
 import { payRow, type PayContext } from './pay-row.ts';
-import { createRateLimiter } from './rate-limiter.ts';
+import { providerLimiter } from './provider-limiter.ts';
 import { withRetries } from './retry-policy.ts';
-import { sharedRateBudget } from './shared-rate-budget.ts';
 
 /**
  * How far back the provider-side guard lists payouts when nothing says when the batch was first run: the ledger that
@@ -115,7 +114,8 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
 
   const lanes = new Map<ProviderId, { ctx: PayContext; limit: ReturnType<typeof pLimit> }>();
   for (const [id, lane] of options.lanes) {
-    const limiter = createRateLimiter({ ratePerSecond: lane.rate, budget: sharedRateBudget(options.ledger, id) });
+    // One limiter per provider over all its endpoints, on the ledger's shared budget when it keeps one.
+    const limiter = providerLimiter(options.ledger, id, lane.rate);
     // After the first signal no money-moving request leaves: one still waiting for its slot is not sent (the row goes
     // back to the queue). A read (a lookup, a follow-up GET) may still take its turn until the cut.
     lane.session.beforeRequest = (call) => limiter.take(call.moneyMoving ? options.signal : cutSignal);

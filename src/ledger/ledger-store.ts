@@ -1,3 +1,4 @@
+import type { RateBudget } from '../dispatch/rate-budget.ts';
 import type { Minor } from '../domain/money.ts';
 import type { Account } from '../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
@@ -158,6 +159,15 @@ export interface LedgerStore {
   getRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string): Promise<string | undefined>;
   /** The latest id wins: it was just created at the provider and is known to be valid. */
   saveRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string, recipientId: string): Promise<void>;
+
+  // Rate budget
+  /**
+   * The request budget of a provider kept in the ledger, which every worker on it shares, so that `--rate N` holds
+   * for all of them together (PostgreSQL: rate_slots, rate_pauses); undefined when the ledger keeps none (SQLite:
+   * one process pays a batch, and its limiter keeps the budget in memory). A member of the interface rather than
+   * found by looking at the object, so that a store wrapped on its way to the dispatcher must carry it along.
+   */
+  rateBudget(provider: ProviderId): RateBudget | undefined;
 
   /**
    * Writes a consistent copy of the whole ledger, as this connection sees it, to a new file at `path` (SQLite's online

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { createRateLimiter } from '../dispatch/rate-limiter.ts';
+import { providerLimiter } from '../dispatch/provider-limiter.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import { BatchLockedError, type BatchLockOwner } from '../ledger/ledger-error.ts';
 import type { BatchLock, Environment, LedgerRow, LedgerStore, PaidRowFlagCode } from '../ledger/ledger-store.ts';
@@ -25,7 +25,7 @@ export interface ProviderLaneConfig {
 
 export type SyncLedgerStore = Pick<
   LedgerStore,
-  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock' | 'paidRowsSince' | 'flagPaidRow' | 'clearPaidRowFlag'
+  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock' | 'paidRowsSince' | 'flagPaidRow' | 'clearPaidRowFlag' | 'rateBudget'
 >;
 
 export interface SyncBatchesOptions {
@@ -119,7 +119,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
     let lane = lanes.get(id);
     if (!lane) {
       const config = options.lane(id);
-      const limiter = createRateLimiter({ ratePerSecond: config.rate });
+      const limiter = providerLimiter(options.ledger, id, config.rate);
       config.session.beforeRequest = () => limiter.take(signal);
       config.session.onRateLimited = (ms) => limiter.onRateLimited(ms);
       lane = {

@@ -6,6 +6,7 @@ import { forEachPlannedChunk, ledgerPayable, readPlanSnapshot } from '../../appl
 import type { loadConfig } from '../../config/load-config.ts';
 import type { AppConfig, Target } from '../../config/config-types.ts';
 import { dispatchBatch, type ProviderLane } from '../../dispatch/dispatch-batch.ts';
+import { providerLimiter } from '../../dispatch/provider-limiter.ts';
 import { formatMinor, type Minor } from '../../domain/money.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { batchIdFor } from '../../ledger/batch-identity.ts';
@@ -170,6 +171,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
       });
     }
     const sessions = new Map(providers.map((id) => [id, createSession(id, target, config)] as const));
+    // The plan's balance reads take their turn like every other request: on a shared ledger a worker joining a batch
+    // being paid would otherwise send one above the rate. The dispatch wires its own limiter to these sessions.
+    for (const [id, session] of sessions) {
+      const limiter = providerLimiter(ledger, id, args.rate ?? config.providers[id].rate);
+      session.beforeRequest = () => limiter.take(scope.signal);
+      session.onRateLimited = (ms) => limiter.onRateLimited(ms);
+    }
     // Where the keys go, in the plan, the prompt and the log: every host is shown before any payout is sent (the balance
     // read for the plan already uses them; the config check keeps them to https or loopback).
     const hosts = new Map([...sessions].map(([id, session]) => [id, baseUrlOrigin(session.baseUrl)] as const));

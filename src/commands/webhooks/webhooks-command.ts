@@ -1,5 +1,5 @@
 import type { Target } from '../../config/config-types.ts';
-import { createRateLimiter } from '../../dispatch/rate-limiter.ts';
+import { providerLimiter } from '../../dispatch/provider-limiter.ts';
 import { withRetries } from '../../dispatch/retry-policy.ts';
 import { PROVIDER_IDS, type ProviderId } from '../../domain/provider-id.ts';
 import type { ProviderSession } from '../../providers/payout-provider.ts';
@@ -75,7 +75,8 @@ export async function webhooksCommand(args: WebhooksArgs, io: WebhooksIo = {}): 
     const sessions = new Map<ProviderId, ProviderSession>();
     for (const id of providers) {
       const session = createSession(id, target, scope.config);
-      const limiter = createRateLimiter({ ratePerSecond: scope.config.providers[id].rate });
+      // On a shared ledger the provider's budget is shared with the workers paying through it.
+      const limiter = providerLimiter(ledger, id, scope.config.providers[id].rate);
       session.beforeRequest = () => limiter.take(scope.signal);
       session.onRateLimited = (ms) => limiter.onRateLimited(ms);
       sessions.set(id, session);

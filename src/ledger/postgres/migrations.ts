@@ -193,4 +193,11 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (environment, provider, provider_payout_id)
   );
   `,
+  // A send slot also keeps when the worker that took it last lets it go (free_ms: its grant + that worker's window,
+  // a second plus the jitter margin it measured). A slot is taken again only once the windows of both that worker and
+  // the one asking have passed: a worker measuring little jitter cannot shorten the window of one measuring much
+  // (rate-budget.ts). Slots written before this are free at once, as they were.
+  `
+  ALTER TABLE rate_slots ADD COLUMN free_ms bigint NOT NULL DEFAULT 0;
+  `,
 ];

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testPgServer, type TestDatabase } from '../../../test/support/pg-database.ts';
 import { createRateLimiter } from '../../dispatch/rate-limiter.ts';
-import { sharedRateBudget } from '../../dispatch/shared-rate-budget.ts';
 import type { LedgerStore } from '../ledger-store.ts';
 import { openPostgresLedger } from './open-postgres-ledger.ts';
 
@@ -35,14 +34,14 @@ describe.skipIf(server.url === undefined)(`shared rate budget on PostgreSQL${ser
   });
 
   it('is the budget a PostgreSQL ledger hands the dispatcher', () => {
-    expect(sharedRateBudget(workerA, 'openpay')).toBeDefined();
+    expect(workerA.rateBudget('openpay')).toBeDefined();
   });
 
   it('grants two workers together no more than the rate in any second, and shares it between them', async () => {
     const rate = 10;
     // The margin is fixed above this machine's round trips, so the grants seen here are the grants made there.
     const limiter = (worker: LedgerStore) =>
-      createRateLimiter({ ratePerSecond: rate, budget: sharedRateBudget(worker, 'conekta'), minMarginMs: 100, maxMarginMs: 100 });
+      createRateLimiter({ ratePerSecond: rate, budget: worker.rateBudget('conekta'), minMarginMs: 100, maxMarginMs: 100 });
     const a = limiter(workerA);
     const b = limiter(workerB);
     const grants: Array<{ worker: 'a' | 'b'; at: number }> = [];
@@ -70,8 +69,8 @@ describe.skipIf(server.url === undefined)(`shared rate budget on PostgreSQL${ser
   });
 
   it('counts grants per slot: a full window refuses with the wait until its oldest grant leaves', async () => {
-    const a = sharedRateBudget(workerA, 'zenrise')!;
-    const b = sharedRateBudget(workerB, 'zenrise')!;
+    const a = workerA.rateBudget('zenrise')!;
+    const b = workerB.rateBudget('zenrise')!;
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).tryTake({ limit: 5, windowMs: 60_000 })));
     expect(answers.filter((x) => x.granted)).toHaveLength(5);
     const refused = await b.tryTake({ limit: 5, windowMs: 60_000 });
@@ -82,12 +81,26 @@ describe.skipIf(server.url === undefined)(`shared rate budget on PostgreSQL${ser
     }
     // Another provider's budget is its own.
     expect((await a.tryTake({ limit: 5, windowMs: 60_000 })).granted).toBe(false);
-    expect((await sharedRateBudget(workerA, 'digitalfemsa')!.tryTake({ limit: 5, windowMs: 60_000 })).granted).toBe(true);
+    expect((await workerA.rateBudget('digitalfemsa')!.tryTake({ limit: 5, windowMs: 60_000 })).granted).toBe(true);
+  });
+
+  it("takes a slot again only once the window of the worker that took it has passed too, however narrow the asker's", async () => {
+    // Openpay's budget has granted nothing yet in this database.
+    const a = workerA.rateBudget('openpay')!;
+    const b = workerB.rateBudget('openpay')!;
+    expect((await a.tryTake({ limit: 1, windowMs: 3000 })).granted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const narrow = await b.tryTake({ limit: 1, windowMs: 1000 });
+    expect(narrow.granted).toBe(false);
+    if (!narrow.granted) {
+      expect(narrow.waitMs).toBeGreaterThan(1500);
+      expect(narrow.waitMs).toBeLessThanOrEqual(1900);
+    }
   });
 
   it('pauses every worker when one records a 429 with Retry-After', async () => {
-    const a = sharedRateBudget(workerA, 'openpay')!;
-    const b = sharedRateBudget(workerB, 'openpay')!;
+    const a = workerA.rateBudget('openpay')!;
+    const b = workerB.rateBudget('openpay')!;
     expect((await b.tryTake({ limit: 100, windowMs: 1000 })).granted).toBe(true);
     await a.pauseFor(30_000);
     const answer = await b.tryTake({ limit: 100, windowMs: 1000 });

@@ -6,10 +6,13 @@ import { checkRequest, type BudgetAnswer, type BudgetRequest, type RateBudget } 
  * A provider's request budget kept in PostgreSQL, so that `--rate N` holds for every worker on the ledger together
  * (as Temporal's task-queue rate limit: one limit across all workers, enforced before work is handed out).
  *
- * A slot table: slot i < limit holds the time of its last grant. A send takes the slot whose grant is oldest, if that
- * grant left the window, in one atomic UPDATE … RETURNING (SKIP LOCKED: two workers asking at once take two different
- * slots, neither waits on the other). Consecutive grants of one slot are a window apart, so no window sees more than
- * `limit` grants, whatever the number of workers. Times are the database server's clock (clock_timestamp()), the one
+ * A slot table: slot i < limit holds the time of its last grant and when the worker that took it lets it go (that
+ * grant + its window). A send takes the slot whose grant is oldest, if both that worker's window and its own have
+ * passed since, in one atomic UPDATE … RETURNING (SKIP LOCKED: two workers asking at once take two different slots,
+ * neither waits on the other). Consecutive grants of one slot are then the wider of the two workers' windows apart:
+ * no window sees more than `limit` grants, whatever the number of workers, and the margin for jitter between them is
+ * the wider of their two (a request granted to a worker on a slow host may arrive late; the next grant of its slot,
+ * to a worker on a quick one, may arrive early). Times are the database server's clock (clock_timestamp()), the one
  * clock all workers share; a worker's own clock is never compared with another's. The pause (a 429's Retry-After) is
  * one row per provider that every grant checks.
  */
@@ -57,20 +60,23 @@ WITH clock AS MATERIALIZED (SELECT (extract(epoch FROM clock_timestamp()) * 1000
 paused AS MATERIALIZED (SELECT COALESCE(max(paused_until_ms), 0) AS until_ms FROM rate_pauses WHERE provider = $1),
 pick AS (
   SELECT s.slot FROM rate_slots s, clock, paused
-  WHERE s.provider = $1 AND s.slot < $2::int AND s.granted_ms <= clock.now_ms - $3::bigint AND paused.until_ms <= clock.now_ms
+  WHERE s.provider = $1 AND s.slot < $2::int AND s.granted_ms <= clock.now_ms - $3::bigint AND s.free_ms <= clock.now_ms
+    AND paused.until_ms <= clock.now_ms
   ORDER BY s.granted_ms, s.slot
   LIMIT 1
   FOR UPDATE OF s SKIP LOCKED
 ),
 taken AS (
-  UPDATE rate_slots s SET granted_ms = clock.now_ms FROM pick, clock
+  UPDATE rate_slots s SET granted_ms = clock.now_ms, free_ms = clock.now_ms + $3::bigint FROM pick, clock
   WHERE s.provider = $1 AND s.slot = pick.slot
   RETURNING s.slot
-)
+),
+granted AS MATERIALIZED (SELECT count(*)::int AS n FROM taken)
 SELECT
-  (SELECT count(*) FROM taken)::int AS granted,
-  GREATEST(
+  (SELECT n FROM granted) AS granted,
+  -- Only when refused: the slot that frees first under both windows (a pass over the provider's slots).
+  CASE WHEN (SELECT n FROM granted) > 0 THEN 0 ELSE GREATEST(
     (SELECT until_ms FROM paused) - (SELECT now_ms FROM clock),
-    (SELECT min(granted_ms) FROM rate_slots WHERE provider = $1 AND slot < $2::int) + $3::bigint - (SELECT now_ms FROM clock)
-  )::float8 AS wait_ms
+    (SELECT min(GREATEST(granted_ms + $3::bigint, free_ms)) FROM rate_slots WHERE provider = $1 AND slot < $2::int) - (SELECT now_ms FROM clock)
+  ) END::float8 AS wait_ms
 `;

@@ -165,6 +165,10 @@ export class SqliteLedger implements LedgerStore {
   async saveRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string, recipientId: string) {
     recipients.saveRecipient(this.ctx, scope, provider, recipientKey, recipientId);
   }
+  /** None: one process pays a SQLite batch (the batch lock), so its limiter keeps the budget in memory. */
+  rateBudget(): undefined {
+    return undefined;
+  }
   async saveCopy(path: string) {
     ensureOpen(this.ctx);
     if (existsSync(path)) throw new LedgerError('INVALID_INPUT', `${path} exists: a copy never overwrites a file`, { path });
