@@ -12,11 +12,13 @@ import type { ResultsFormat } from '../write/results-writer.ts';
 import { writeStatementCsv } from '../write/statement-csv.ts';
 import { writeStatementXlsx } from '../write/statement-xlsx.ts';
 import type { ReconciliationException } from './exceptions.ts';
-import { movementOf, type Movement } from './movements.ts';
+import { movementOf } from './movements.ts';
+import { MovementTable } from './movement-table.ts';
 import { compareWithProviders, type ComparisonCoverage } from './provider-comparison.ts';
 import { addToSheetTotals, detailRecord, emptySheetTotals, SHEET_OF_STATUS, type DetailRecord, type DetailSheet } from './reconciliation.ts';
 import { workbookWords, type WorkbookLang } from './workbook-language.ts';
-import { batchesOldestFirst, checkScope, describeScope, listingPeriod, scopeRows, type ReportScopeOption } from './report-scope.ts';
+import { batchesOldestFirst, checkScope, describeScope, listingPeriod, scopeRows, scopeRowsIn, type ReportScopeOption } from './report-scope.ts';
+import { ROW_STATUSES } from '../domain/row-status.ts';
 import { accountKey, buildStatement, resolveOpenings } from './statement.ts';
 
 /** describeScope in Spanish, for the workbooks' title blocks. */
@@ -93,7 +95,8 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   // with their history and the rows to compare; the detail sheets read the ledger again as they are written, so
   // no report holds its rows (a million-row scope stays within a few hundred MB).
   const totals = emptySheetTotals();
-  const movements: Movement[] = [];
+  // The statement needs every movement of the scope before its first line (time order): kept in columns.
+  const movements = new MovementTable();
   const comparable: LedgerRow[] = [];
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
@@ -132,7 +135,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   }
 
   // Statement.
-  const accounts = [...movements.map((m) => ({ provider: m.provider, currency: m.currency })), ...batches.flatMap((b) => b.openingBalances)].filter(
+  const accounts = [...movements.accounts(), ...batches.flatMap((b) => b.openingBalances)].filter(
     (a) => options.provider === undefined || a.provider === options.provider,
   );
   const distinct = new Set(accounts.map((a) => accountKey(a.provider, a.currency)));
@@ -188,8 +191,10 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   };
   if (options.format !== 'xlsx') await write(STATEMENT_CSV, (path) => writeStatementCsv(path, statement, now));
   if (options.format !== 'csv') await write(STATEMENT_XLSX, (path) => writeStatementXlsx(path, statement, { scope: scopeLabel, generatedAt: now, words }));
+  // Each detail sheet reads its own statuses only (scopeRowsIn): seven sheets, one read of the scope in all.
   const rowsOf = async function* (sheet: DetailSheet): AsyncGenerator<DetailRecord> {
-    for await (const row of scopeRows(ledger, scope, options.environment)) if (SHEET_OF_STATUS[row.status] === sheet) yield detailRecord(row, fees);
+    const statuses = ROW_STATUSES.filter((s) => SHEET_OF_STATUS[s] === sheet);
+    for await (const row of scopeRowsIn(ledger, scope, statuses, options.environment)) yield detailRecord(row, fees);
   };
   await write(RECONCILIATION_XLSX, (path) =>
     writeReconciliationXlsx(path, {
