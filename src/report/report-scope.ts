@@ -55,6 +55,14 @@ export async function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption, 
   }
 }
 
+/** Whether a row is one scopeRows(ledger, scope, environment, provider) gives, told from the row alone. */
+export function rowInScope(scope: ReportScopeOption, environment?: Environment, provider?: ProviderId): (row: LedgerRow) => boolean {
+  return (row) =>
+    (environment === undefined || row.environment === environment) &&
+    (provider === undefined || row.provider === provider) &&
+    ('batchId' in scope ? row.batchId === scope.batchId : 'from' in scope ? row.updatedAt.getTime() >= scope.from.getTime() && row.updatedAt.getTime() < scope.to.getTime() : true);
+}
+
 /**
  * The scope's rows in some statuses, in the order scopeRows gives them (a batch by row id; --all batch after batch).
  * A batch's rows come from the ledger's batch + status index, one status at a time, merged by row id: a detail

@@ -17,7 +17,7 @@ import { MovementTable } from './movement-table.ts';
 import { compareWithProviders, type ComparisonCoverage } from './provider-comparison.ts';
 import { addToSheetTotals, detailRecord, emptySheetTotals, SHEET_OF_STATUS, type DetailRecord, type DetailSheet } from './reconciliation.ts';
 import { workbookWords, type WorkbookLang } from './workbook-language.ts';
-import { batchesOldestFirst, checkScope, describeScope, listingPeriod, scopeRows, scopeRowsIn, type ReportScopeOption } from './report-scope.ts';
+import { batchesOldestFirst, checkScope, describeScope, listingPeriod, rowInScope, scopeRows, scopeRowsIn, type ReportScopeOption } from './report-scope.ts';
 import { ROW_STATUSES } from '../domain/row-status.ts';
 import { accountKey, buildStatement, resolveOpenings } from './statement.ts';
 
@@ -97,7 +97,6 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   const totals = emptySheetTotals();
   // The statement needs every movement of the scope before its first line (time order): kept in columns.
   const movements = new MovementTable();
-  const comparable: LedgerRow[] = [];
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
   let unsettled = 0;
@@ -124,8 +123,6 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
       if (movement) movements.push(movement);
     }
     if (row.status === 'unknown' || row.status === 'sending') unsettled += 1;
-    // Only a comparison needs the rows themselves.
-    if (options.sessions && (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending')) comparable.push(row);
   }
   await flushMovements();
   if ('batchId' in scope) batchIds.add(scope.batchId);
@@ -166,7 +163,13 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   if (options.sessions) {
     const compared = await compareWithProviders({
       ledger,
-      rows: comparable,
+      // Read again as the comparison needs them, not held: a million rows are a few GB as objects.
+      rows: {
+        rows: async function* () {
+          for await (const row of scopeRows(ledger, scope, options.environment, options.provider)) if (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending') yield row;
+        },
+        inScope: rowInScope(scope, options.environment, options.provider),
+      },
       providers: [...providers].sort(),
       sessions: options.sessions,
       period: listingPeriod(scope, batches, now),
