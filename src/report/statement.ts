@@ -157,7 +157,7 @@ export function buildStatement(input: {
 }): StatementSection[] {
   const table = input.movements instanceof MovementTable ? input.movements : MovementTable.of(input.movements);
   // Per account, the movements' line codes: movement index × 2, + 1 for its return line.
-  const codes = new Map<string, number[] | Uint32Array>();
+  const codes = new Map<string, Uint32Array>();
   const counts = new Array<number>(table.accounts().length).fill(0);
   for (let i = 0; i < table.length; i++) counts[table.accountOf(i)]! += Number.isNaN(table.returnedAtOf(i)) ? 1 : 2;
   const byAccount = table.accounts().map((_, a) => new Uint32Array(counts[a]!));
@@ -175,7 +175,7 @@ export function buildStatement(input: {
     const [provider, currency] = key.split('|') as [ProviderId, Currency];
     const opening = input.openings.get(key) ?? { amountMinor: 0, source: 'none' as const };
     const zone = (input.timeZoneOf ?? ((p: ProviderId) => zoneOf(p)))(provider);
-    sections.push(buildSection(provider, currency, opening, table, Uint32Array.from(codes.get(key) ?? []), input.fees[provider], zone));
+    sections.push(buildSection(provider, currency, opening, table, codes.get(key) ?? new Uint32Array(0), input.fees[provider], zone));
   }
   return sections;
 }
