@@ -34,4 +34,18 @@ describe('local time', () => {
     expect(zoneOf('digitalfemsa')).toBe('America/Mexico_City');
     expect(zoneOf('zenrise', 'UTC')).toBe('UTC');
   });
+
+  it('keeps the offset exact around a summer-time change, second by second, however often it is asked', () => {
+    // Mexico City left summer time at 2021-10-31 02:00 local (07:00 UTC): UTC−5 until then, UTC−6 after.
+    const change = Date.parse('2021-10-31T07:00:00Z');
+    for (let pass = 0; pass < 2; pass++) {
+      for (let s = -900; s <= 900; s += 1) {
+        const at = new Date(change + s * 1000);
+        expect(offsetMs(at, 'America/Mexico_City'), at.toISOString()).toBe(s < 0 ? -5 * 3_600_000 : -6 * 3_600_000);
+      }
+    }
+    expect(formatLocal(new Date(change - 1000), 'America/Mexico_City')).toBe('2021-10-31 01:59:59');
+    expect(formatLocal(new Date(change), 'America/Mexico_City')).toBe('2021-10-31 01:00:00');
+    expect(formatLocal(new Date('2026-12-01T03:30:15.999Z'), 'America/Mexico_City')).toBe('2026-11-30 21:30:15');
+  });
 });

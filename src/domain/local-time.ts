@@ -53,9 +53,32 @@ export function wallClock(at: Date, zone: string): WallClock {
 
 /** How far `zone` is ahead of UTC at `at`, in ms (Mexico City: −6 h). */
 export function offsetMs(at: Date, zone: string): number {
-  const w = wallClock(at, zone);
+  // A statement of a million lines asks for the offset a million times, nearly always within the same few hours:
+  // Intl's formatToParts costs microseconds a call. The offset is kept per quarter hour of UTC when it is the same
+  // at both ends of it (a zone's rules change it at most once in a quarter hour, so equal ends mean no change
+  // between); a quarter hour holding a change is worked out for every instant.
+  const ms = at.getTime();
+  const slot = Math.floor(ms / SLOT_MS);
+  let byZone = offsetCache.get(zone);
+  if (!byZone) offsetCache.set(zone, (byZone = new Map()));
+  const cached = byZone.get(slot);
+  if (cached !== undefined && !Number.isNaN(cached)) return cached;
+  const here = exactOffsetMs(ms, zone);
+  if (cached !== undefined || Number.isNaN(ms)) return here;
+  if (byZone.size >= OFFSET_CACHE_MAX) byZone.clear();
+  byZone.set(slot, exactOffsetMs(slot * SLOT_MS, zone) === here && exactOffsetMs((slot + 1) * SLOT_MS - 1000, zone) === here ? here : Number.NaN);
+  return here;
+}
+
+const SLOT_MS = 15 * 60_000;
+const OFFSET_CACHE_MAX = 10_000;
+/** zone → quarter hour of UTC → its offset, or NaN for a quarter hour holding a change. */
+const offsetCache = new Map<string, Map<number, number>>();
+
+function exactOffsetMs(ms: number, zone: string): number {
+  const w = wallClock(new Date(ms), zone);
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
+  return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
 /**
@@ -70,8 +93,12 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /** "2026-11-30 21:30:00", the wall clock in `zone`; the zone is named by the column or line that holds it. */
 export function formatLocal(at: Date, zone: string): string {
-  const w = wallClock(at, zone);
+  const w = Number.isNaN(at.getTime()) ? wallClock(at, zone) : utcFields(new Date(Math.floor(at.getTime() / 1000) * 1000 + offsetMs(at, zone)));
   return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+}
+
+function utcFields(d: Date): WallClock {
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
 }
 
 /** "2026-11-30": the local day of `at`. */

@@ -118,4 +118,43 @@ describe('compareWithProviders', () => {
     const result = await compareWithProviders({ ledger: ledger(), rows: [], providers: ['conekta'], sessions: new Map(), period });
     expect(result.coverage).toEqual([{ provider: 'conekta', compared: false, how: 'not compared: no conekta credentials or connection for this report' }]);
   });
+
+  it('finds the same exceptions reading the scope from the ledger as from held rows', async () => {
+    const ours = ledgerRow(1);
+    const unknown = ledgerRow(2, { status: 'unknown', providerPayoutId: undefined });
+    const missing = ledgerRow(3);
+    const otherBatch = ledgerRow(4, { batchId: 'b0' });
+    const all = [ours, unknown, missing, otherBatch];
+    const store = {
+      findRowByProviderPayoutId: async (_p: string, id: string) => all.filter((r) => r.providerPayoutId === id).at(-1),
+      rowsByOrderKey: async (key: string) => all.filter((r) => r.orderKey === key),
+    } as unknown as LedgerStore;
+    const inScope = (r: LedgerRow) => r.batchId !== 'b0';
+    const run = (rows: readonly LedgerRow[] | { rows: () => AsyncIterable<LedgerRow>; inScope: (r: LedgerRow) => boolean }) =>
+      compareWithProviders({
+        ledger: store,
+        rows,
+        providers: ['openpay'],
+        sessions: new Map([['openpay', session]]),
+        period,
+        providerOf: () =>
+          adapter(
+            () => listed(paid('tr1', 'OP-1'), paid('tr1-again', 'OP-1'), paid('tr9', 'OP-2'), paid('tr4', 'OP-4')),
+            (id) => Promise.reject(new ProviderError({ kind: 'not_found', message: `no ${id}`, retryable: false, outcomeUnknown: false })),
+          ),
+      });
+    const held = await run(all.filter(inScope));
+    const streamed = await run({
+      rows: async function* () {
+        yield* all.filter(inScope);
+      },
+      inScope,
+    });
+    expect(streamed).toEqual(held);
+    expect(held.exceptions.map((e) => [e.type, e.providerPayoutId])).toEqual([
+      ['NOT_IN_LEDGER', 'tr1-again'],
+      ['UNKNOWN_TO_PROVIDER', 'tr3'],
+      ['UNSETTLED_IN_LEDGER', 'tr9'],
+    ]);
+  });
 });

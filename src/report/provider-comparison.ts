@@ -35,8 +35,11 @@ const UNSETTLED: readonly string[] = ['unknown', 'sending'];
  */
 export async function compareWithProviders(options: {
   ledger: LedgerStore;
-  /** Scope rows that reached (or may have reached) a provider: with a payout id, or unknown / sending. */
-  rows: readonly LedgerRow[];
+  /**
+   * Scope rows that reached (or may have reached) a provider: with a payout id, or unknown / sending. Either the rows
+   * (a small scope, tests), or the scope to read them from as they are needed (a million-row scope is never held).
+   */
+  rows: readonly LedgerRow[] | ScopeSource;
   providers: readonly ProviderId[];
   sessions: ReadonlyMap<ProviderId, ProviderSession>;
   period: { from: Date; to: Date };
@@ -69,21 +72,69 @@ export async function compareWithProviders(options: {
   return result;
 }
 
+/**
+ * The scope, read from the ledger instead of held: its comparable rows streamed (with a payout id, or unknown /
+ * sending), and whether a row is one of them. A listed payout is matched through the ledger's payout-id and
+ * order-key indexes, then checked against the scope.
+ */
+export interface ScopeSource {
+  rows: () => AsyncIterable<LedgerRow>;
+  inScope: (row: LedgerRow) => boolean;
+}
+
+/** How one provider's listing finds the scope's rows: maps over held rows, or the ledger's indexes for a source. */
+interface ScopeIndex {
+  byPayoutId(payoutId: string): Promise<LedgerRow | undefined>;
+  /** The scope's last row with this order id, if any. */
+  byOrder(orderId: string): Promise<LedgerRow | undefined>;
+  rows(): AsyncIterable<LedgerRow>;
+}
+
+function scopeIndex(id: ProviderId, rows: readonly LedgerRow[] | ScopeSource, ledger: LedgerStore, environment: Environment | undefined): ScopeIndex {
+  if (!Array.isArray(rows)) {
+    const source = rows as ScopeSource;
+    const ours = (row: LedgerRow | undefined): row is LedgerRow => row !== undefined && row.provider === id && source.inScope(row);
+    return {
+      byPayoutId: async (payoutId) => {
+        const row = await ledger.findRowByProviderPayoutId(id, payoutId, environment);
+        return ours(row) && row.providerPayoutId === payoutId ? row : undefined;
+      },
+      byOrder: async (orderId) => (await ledger.rowsByOrderKey(orderId)).filter(ours).at(-1),
+      rows: async function* () {
+        for await (const row of source.rows()) if (row.provider === id) yield row;
+      },
+    };
+  }
+  const held = (rows as readonly LedgerRow[]).filter((r) => r.provider === id);
+  const byPayoutId = new Map<string, LedgerRow>();
+  const byOrder = new Map<string, LedgerRow>();
+  for (const row of held) {
+    if (row.providerPayoutId !== undefined) byPayoutId.set(row.providerPayoutId, row);
+    if (row.orderKey !== undefined) byOrder.set(row.orderKey, row);
+  }
+  return {
+    byPayoutId: async (payoutId) => byPayoutId.get(payoutId),
+    byOrder: async (orderId) => byOrder.get(orderId),
+    rows: async function* () {
+      // A payout id held by two rows is compared once, as the map above keeps the last.
+      for (const row of held) if (row.providerPayoutId === undefined || byPayoutId.get(row.providerPayoutId) === row) yield row;
+    },
+  };
+}
+
+/** Lookups in flight at most, and rows waiting for one: the rows the listing missed are looked up as they stream. */
+const LOOKUP_BATCH = 256;
+
 async function compareProvider(
   id: ProviderId,
   adapter: PayoutProvider,
   session: ProviderSession,
-  options: { ledger: LedgerStore; rows: readonly LedgerRow[]; period: { from: Date; to: Date }; environment?: Environment },
+  options: { ledger: LedgerStore; rows: readonly LedgerRow[] | ScopeSource; period: { from: Date; to: Date }; environment?: Environment },
   result: ComparisonResult,
 ): Promise<void> {
-  const rows = options.rows.filter((r) => r.provider === id);
-  const byPayoutId = new Map<string, LedgerRow>();
-  const byOrder = new Map<string, LedgerRow>();
-  for (const row of rows) {
-    if (row.providerPayoutId !== undefined) byPayoutId.set(row.providerPayoutId, row);
-    if (row.orderKey !== undefined) byOrder.set(row.orderKey, row);
-  }
-  const seen = new Set<string>();
+  const index = scopeIndex(id, options.rows, options.ledger, options.environment);
+  // Row ids the listing showed (numbers: a million of them cost a few MB, payout-id strings many more).
+  const seen = new Set<number>();
   const behind = { count: 0 };
   let listed = 0;
   // A provider whose API lists no payouts (Zenrise) has each ledger row looked up on its own instead.
@@ -93,7 +144,7 @@ async function compareProvider(
     try {
       for await (const payout of adapter.listPayouts(session, options.period)) {
         listed += 1;
-        await matchListed(id, payout, { byPayoutId, byOrder, seen, behind, ledger: options.ledger, environment: options.environment }, result);
+        await matchListed(id, payout, { index, seen, behind, ledger: options.ledger, environment: options.environment }, result);
       }
     } catch (error) {
       const how = `not compared: the ${id} payout listing could not be read (${describe(error)})`;
@@ -103,34 +154,47 @@ async function compareProvider(
     }
   }
 
-  // Ledger payouts the listing did not show: outside its window, or unknown to the provider. Looked up one by one.
-  const missing = [...byPayoutId.values()].filter((r) => !seen.has(r.providerPayoutId!));
+  // Ledger payouts the listing did not show: outside its window, or unknown to the provider. Looked up one by one,
+  // a few at a time, as the scope streams past.
   const limit = pLimit(LOOKUP_CONCURRENCY);
+  let missing = 0;
+  let unsettled = 0;
   let failedLookups = 0;
   let lastError = '';
-  await Promise.all(
-    missing.map((row) =>
-      limit(async () => {
-        try {
-          const payout = await withRetries(() => adapter.getPayout(session, row.providerPayoutId!), RETRY);
-          if (ledgerIsBehind(row, payout)) behind.count += 1;
-          result.exceptions.push(...compareRowWithPayout(row, payout));
-        } catch (error) {
-          if (isProviderError(error) && error.kind === 'not_found') result.exceptions.push(rowUnknownToProvider(row));
-          else {
-            failedLookups += 1;
-            lastError = describe(error);
-          }
+  const lookUp = (row: LedgerRow) =>
+    limit(async () => {
+      try {
+        const payout = await withRetries(() => adapter.getPayout(session, row.providerPayoutId!), RETRY);
+        if (ledgerIsBehind(row, payout)) behind.count += 1;
+        result.exceptions.push(...compareRowWithPayout(row, payout));
+      } catch (error) {
+        if (isProviderError(error) && error.kind === 'not_found') result.exceptions.push(rowUnknownToProvider(row));
+        else {
+          failedLookups += 1;
+          lastError = describe(error);
         }
-      }),
-    ),
-  );
+      }
+    });
+  let waiting: LedgerRow[] = [];
+  for await (const row of index.rows()) {
+    if (row.providerPayoutId === undefined) {
+      if (UNSETTLED.includes(row.status)) unsettled += 1;
+      continue;
+    }
+    if (seen.has(row.id)) continue;
+    missing += 1;
+    waiting.push(row);
+    if (waiting.length === LOOKUP_BATCH) {
+      await Promise.all(waiting.map(lookUp));
+      waiting = [];
+    }
+  }
+  await Promise.all(waiting.map(lookUp));
 
-  const unsettled = rows.filter((r) => r.providerPayoutId === undefined && UNSETTLED.includes(r.status)).length;
   const period = `${options.period.from.toISOString()} to ${options.period.to.toISOString()}`;
   let how = lists
-    ? `listing ${period}: ${listed} payout(s) listed, ${missing.length} ledger payout(s) looked up one by one`
-    : `no list endpoint: ${missing.length} ledger payout(s) looked up one by one; payouts made outside this tool cannot be seen`;
+    ? `listing ${period}: ${listed} payout(s) listed, ${missing} ledger payout(s) looked up one by one`
+    : `no list endpoint: ${missing} ledger payout(s) looked up one by one; payouts made outside this tool cannot be seen`;
   if (unsettled > 0 && !lists) how += `; ${unsettled} unknown row(s) without a payout id not checked (run payout-batch sync)`;
   if (failedLookups > 0) {
     how += `; ${failedLookups} lookup(s) failed (${lastError})`;
@@ -146,19 +210,19 @@ async function compareProvider(
 async function matchListed(
   id: ProviderId,
   payout: ProviderPayout,
-  index: { byPayoutId: Map<string, LedgerRow>; byOrder: Map<string, LedgerRow>; seen: Set<string>; behind: { count: number }; ledger: LedgerStore; environment: Environment | undefined },
+  ctx: { index: ScopeIndex; seen: Set<number>; behind: { count: number }; ledger: LedgerStore; environment: Environment | undefined },
   result: ComparisonResult,
 ): Promise<void> {
-  const row = index.byPayoutId.get(payout.payoutId);
+  const row = await ctx.index.byPayoutId(payout.payoutId);
   if (row) {
-    index.seen.add(payout.payoutId);
-    if (ledgerIsBehind(row, payout)) index.behind.count += 1;
+    ctx.seen.add(row.id);
+    if (ledgerIsBehind(row, payout)) ctx.behind.count += 1;
     result.exceptions.push(...compareRowWithPayout(row, payout));
     return;
   }
   // A payout of a row outside this report's scope (another batch, changed outside the range) is not an exception here.
-  if (await index.ledger.findRowByProviderPayoutId(id, payout.payoutId, index.environment)) return;
-  const sameOrder = payout.reference !== undefined ? index.byOrder.get(payout.reference) : undefined;
+  if (await ctx.ledger.findRowByProviderPayoutId(id, payout.payoutId, ctx.environment)) return;
+  const sameOrder = payout.reference !== undefined ? await ctx.index.byOrder(payout.reference) : undefined;
   if (sameOrder && sameOrder.providerPayoutId === undefined && UNSETTLED.includes(sameOrder.status)) {
     result.exceptions.push(rowUnsettled(sameOrder, payout));
     return;

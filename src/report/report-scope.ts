@@ -1,4 +1,5 @@
 import type { ProviderId } from '../domain/provider-id.ts';
+import type { RowStatus } from '../domain/row-status.ts';
 import type { Batch, Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
 
 /**
@@ -51,6 +52,57 @@ export async function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption, 
   } else {
     const query = 'batchId' in scope ? { batchId: scope.batchId } : { from: scope.from, to: scope.to };
     for await (const row of ledger.rowsForReport(query)) if (keep(row)) yield row;
+  }
+}
+
+/** Whether a row is one scopeRows(ledger, scope, environment, provider) gives, told from the row alone. */
+export function rowInScope(scope: ReportScopeOption, environment?: Environment, provider?: ProviderId): (row: LedgerRow) => boolean {
+  return (row) =>
+    (environment === undefined || row.environment === environment) &&
+    (provider === undefined || row.provider === provider) &&
+    ('batchId' in scope ? row.batchId === scope.batchId : 'from' in scope ? row.updatedAt.getTime() >= scope.from.getTime() && row.updatedAt.getTime() < scope.to.getTime() : true);
+}
+
+/**
+ * The scope's rows in some statuses, in the order scopeRows gives them (a batch by row id; --all batch after batch).
+ * A batch's rows come from the ledger's batch + status index, one status at a time, merged by row id: a detail
+ * sheet of a million-row batch reads its own rows only, not the whole batch once per sheet, and one status per
+ * query keeps each page an index range (several statuses in one query sort every remaining row on every page).
+ * A date range has no such index and reads the range, keeping the rows in these statuses.
+ */
+export async function* scopeRowsIn(
+  ledger: LedgerStore,
+  scope: ReportScopeOption,
+  statuses: readonly RowStatus[],
+  environment?: Environment,
+  provider?: ProviderId,
+): AsyncIterableIterator<LedgerRow> {
+  const wanted = new Set<RowStatus>(statuses);
+  if (wanted.size === 0) return;
+  const keep = (row: LedgerRow) => (environment === undefined || row.environment === environment) && (provider === undefined || row.provider === provider);
+  if ('from' in scope) {
+    for await (const row of ledger.rowsForReport({ from: scope.from, to: scope.to })) if (wanted.has(row.status) && keep(row)) yield row;
+    return;
+  }
+  const batchIds = 'batchId' in scope ? [scope.batchId] : (await ledger.listBatches()).reverse().filter((b) => environment === undefined || b.environment === environment).map((b) => b.id);
+  for (const batchId of batchIds) {
+    const streams = [...wanted].map((status) => ledger.rowsByStatus(batchId, [status], provider === undefined ? {} : { provider }));
+    for await (const row of mergeById(streams)) if (keep(row)) yield row;
+  }
+}
+
+/** Merges row streams that are each in row-id order into one in row-id order. */
+export async function* mergeById(streams: ReadonlyArray<AsyncIterator<LedgerRow>>): AsyncIterableIterator<LedgerRow> {
+  const heads = await Promise.all(streams.map((s) => s.next()));
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i]!;
+      if (!head.done && (best < 0 || head.value.id < (heads[best]!.value as LedgerRow).id)) best = i;
+    }
+    if (best < 0) return;
+    yield heads[best]!.value as LedgerRow;
+    heads[best] = await streams[best]!.next();
   }
 }
 

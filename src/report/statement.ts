@@ -7,6 +7,7 @@ import type { Batch } from '../ledger/ledger-store.ts';
 import { payoutFee } from '../plan/fees.ts';
 import { getProviderModule } from '../providers/registry.ts';
 import type { Movement, ReturnReason } from './movements.ts';
+import { MovementTable } from './movement-table.ts';
 
 /** The zone a provider's dates are shown in: the operator's choice (--tz or config "timeZone"), else its country's. */
 export function zoneOf(provider: ProviderId, override?: string): string {
@@ -88,7 +89,12 @@ export interface StatementSection {
   provider: ProviderId;
   currency: Currency;
   opening: OpeningBalance;
-  lines: StatementLine[];
+  /**
+   * Every movement in time order with its running balance, made one line at a time each time it is read (a scope
+   * of a million payouts is never held as line objects); `lineCount` says how many.
+   */
+  lines: Iterable<StatementLine>;
+  lineCount: number;
   totals: StatementTotals;
   /** opening − debits + credits, exactly; absent when the opening balance is not known (source 'none'). */
   closingMinor?: Minor;
@@ -139,100 +145,112 @@ export function resolveOpenings(
  * The statement, one section per provider account and currency, in provider order: the opening balance, then
  * every movement in time order with a running balance, then the closing balance. A payout is one debit of
  * amount + fee + IVA on the fee (fees from the config, payoutFee); a failed one adds a credit, at the time of the
- * failure, of what came back (FEE_RETURNED_ON_FAILURE). Integer minor units throughout.
+ * failure, of what came back (FEE_RETURNED_ON_FAILURE). Integer minor units throughout. The totals and the closing
+ * balance are worked out here; the lines are made again, in order, each time a section's `lines` is read.
  */
 export function buildStatement(input: {
-  movements: readonly Movement[];
+  movements: readonly Movement[] | MovementTable;
   fees: Record<ProviderId, FeeSchedule>;
   openings: Map<string, OpeningBalance>;
   /** The zone of each provider's dates; default its country's (local-time.ts). */
   timeZoneOf?: (provider: ProviderId) => string;
 }): StatementSection[] {
-  const byAccount = new Map<string, Movement[]>();
-  for (const m of input.movements) {
-    const key = accountKey(m.provider, m.currency);
-    const list = byAccount.get(key) ?? [];
-    list.push(m);
-    byAccount.set(key, list);
+  const table = input.movements instanceof MovementTable ? input.movements : MovementTable.of(input.movements);
+  // Per account, the movements' line codes: movement index × 2, + 1 for its return line.
+  const codes = new Map<string, Uint32Array>();
+  const counts = new Array<number>(table.accounts().length).fill(0);
+  for (let i = 0; i < table.length; i++) counts[table.accountOf(i)]! += Number.isNaN(table.returnedAtOf(i)) ? 1 : 2;
+  const byAccount = table.accounts().map((_, a) => new Uint32Array(counts[a]!));
+  const filled = new Array<number>(byAccount.length).fill(0);
+  for (let i = 0; i < table.length; i++) {
+    const a = table.accountOf(i);
+    const list = byAccount[a]!;
+    list[filled[a]!++] = i * 2;
+    if (!Number.isNaN(table.returnedAtOf(i))) list[filled[a]!++] = i * 2 + 1;
   }
-  const keys = new Set([...byAccount.keys(), ...input.openings.keys()]);
+  table.accounts().forEach((acc, a) => codes.set(accountKey(acc.provider, acc.currency), byAccount[a]!));
+  const keys = new Set([...codes.keys(), ...input.openings.keys()]);
   const sections: StatementSection[] = [];
   for (const key of [...keys].sort(accountOrder)) {
     const [provider, currency] = key.split('|') as [ProviderId, Currency];
     const opening = input.openings.get(key) ?? { amountMinor: 0, source: 'none' as const };
     const zone = (input.timeZoneOf ?? ((p: ProviderId) => zoneOf(p)))(provider);
-    sections.push(buildSection(provider, currency, opening, byAccount.get(key) ?? [], input.fees[provider], zone));
+    sections.push(buildSection(provider, currency, opening, table, codes.get(key) ?? new Uint32Array(0), input.fees[provider], zone));
   }
   return sections;
 }
 
-function buildSection(provider: ProviderId, currency: Currency, opening: OpeningBalance, movements: Movement[], fees: FeeSchedule, timeZone: string): StatementSection {
-  type Draft = Omit<StatementLine, 'balanceMinor'>;
-  const drafts: Draft[] = [];
-  for (const m of movements) {
-    const { feeMinor, ivaMinor } = payoutFee(m.amountMinor, fees);
-    const base = {
-      rowId: m.rowId,
-      batchId: m.batchId,
-      rowNumber: m.rowNumber,
-      orderId: m.orderId,
-      beneficiary: m.beneficiary,
-      amountMinor: m.amountMinor,
-      providerPayoutId: m.providerPayoutId,
-    };
-    drafts.push({
-      ...base,
-      kind: 'payout',
-      at: m.debitedAt,
-      // As the provider's own statement names a payout (its module's statementText).
-      description: getProviderModule(provider).statementText,
-      feeMinor,
-      ivaMinor,
-      debitMinor: m.amountMinor + feeMinor + ivaMinor,
-      creditMinor: 0,
-      status: m.status,
-    });
-    if (m.returned) {
-      const feesBack = FEE_RETURNED_ON_FAILURE ? feeMinor + ivaMinor : 0;
-      drafts.push({
-        ...base,
-        kind: 'return',
-        at: m.returned.at,
-        description: RETURN_DESCRIPTION[m.returned.reason],
-        feeMinor: 0,
-        ivaMinor: 0,
-        debitMinor: 0,
-        creditMinor: m.amountMinor + feesBack,
-        status: m.returned.reason,
-      });
-    }
-  }
+function buildSection(provider: ProviderId, currency: Currency, opening: OpeningBalance, table: MovementTable, lineCodes: Uint32Array, fees: FeeSchedule, timeZone: string): StatementSection {
+  const atOf = (code: number): number => ((code & 1) === 0 ? table.debitedAtOf(code >> 1) : table.returnedAtOf(code >> 1));
   // Time order; a row's payout before its return when both carry the same instant.
-  drafts.sort((a, b) => a.at.getTime() - b.at.getTime() || a.rowId - b.rowId || (a.kind === b.kind ? 0 : a.kind === 'payout' ? -1 : 1));
+  lineCodes.sort((a, b) => atOf(a) - atOf(b) || table.rowIdOf(a >> 1) - table.rowIdOf(b >> 1) || (a & 1) - (b & 1));
+
+  const known = opening.source !== 'none';
+  const statementText = getProviderModule(provider).statementText;
+  const lineOf = (code: number, balance: { minor: Minor }, movement: Movement): StatementLine => {
+    const { feeMinor, ivaMinor } = payoutFee(movement.amountMinor, fees);
+    const base = {
+      rowId: movement.rowId,
+      batchId: movement.batchId,
+      rowNumber: movement.rowNumber,
+      orderId: movement.orderId,
+      beneficiary: movement.beneficiary,
+      amountMinor: movement.amountMinor,
+      providerPayoutId: movement.providerPayoutId,
+    };
+    const draft: Omit<StatementLine, 'balanceMinor'> =
+      (code & 1) === 0
+        ? // As the provider's own statement names a payout (its module's statementText).
+          { ...base, kind: 'payout', at: movement.debitedAt, description: statementText, feeMinor, ivaMinor, debitMinor: movement.amountMinor + feeMinor + ivaMinor, creditMinor: 0, status: movement.status }
+        : {
+            ...base,
+            kind: 'return',
+            at: movement.returned!.at,
+            description: RETURN_DESCRIPTION[movement.returned!.reason],
+            feeMinor: 0,
+            ivaMinor: 0,
+            debitMinor: 0,
+            creditMinor: movement.amountMinor + (FEE_RETURNED_ON_FAILURE ? feeMinor + ivaMinor : 0),
+            status: movement.returned!.reason,
+          };
+    balance.minor = balance.minor - draft.debitMinor + draft.creditMinor;
+    assertMinor(balance.minor, 'statement balance');
+    return known ? { ...draft, balanceMinor: balance.minor } : draft;
+  };
 
   // Without an opening balance the running balance is the net change: kept to compute the totals' check, not shown.
-  const known = opening.source !== 'none';
-  let balance = known ? opening.amountMinor : 0;
+  const start = known ? opening.amountMinor : 0;
+  const balance = { minor: start };
   const totals: StatementTotals = { payouts: 0, amountMinor: 0, feeMinor: 0, ivaMinor: 0, debitMinor: 0, returns: 0, creditMinor: 0 };
-  const lines = drafts.map((d): StatementLine => {
-    balance = balance - d.debitMinor + d.creditMinor;
-    assertMinor(balance, 'statement balance');
-    if (d.kind === 'payout') {
+  for (const code of lineCodes) {
+    const amountMinor = table.amountOf(code >> 1);
+    const { feeMinor, ivaMinor } = payoutFee(amountMinor, fees);
+    if ((code & 1) === 0) {
+      const debit = amountMinor + feeMinor + ivaMinor;
+      balance.minor -= debit;
       totals.payouts += 1;
-      totals.amountMinor = addMinor(totals.amountMinor, d.amountMinor);
-      totals.feeMinor = addMinor(totals.feeMinor, d.feeMinor);
-      totals.ivaMinor = addMinor(totals.ivaMinor, d.ivaMinor);
-      totals.debitMinor = addMinor(totals.debitMinor, d.debitMinor);
+      totals.amountMinor = addMinor(totals.amountMinor, amountMinor);
+      totals.feeMinor = addMinor(totals.feeMinor, feeMinor);
+      totals.ivaMinor = addMinor(totals.ivaMinor, ivaMinor);
+      totals.debitMinor = addMinor(totals.debitMinor, debit);
     } else {
+      const credit = amountMinor + (FEE_RETURNED_ON_FAILURE ? feeMinor + ivaMinor : 0);
+      balance.minor += credit;
       totals.returns += 1;
-      totals.creditMinor = addMinor(totals.creditMinor, d.creditMinor);
+      totals.creditMinor = addMinor(totals.creditMinor, credit);
     }
-    return known ? { ...d, balanceMinor: balance } : d;
-  });
+    assertMinor(balance.minor, 'statement balance');
+  }
   for (const value of Object.values(totals)) assertMinor(value, 'statement total');
   const netMinor = totals.creditMinor - totals.debitMinor;
   assertMinor(netMinor, 'statement net');
-  return { provider, currency, opening, lines, totals, ...(known ? { closingMinor: balance } : {}), netMinor, timeZone };
+  const lines: Iterable<StatementLine> = {
+    *[Symbol.iterator]() {
+      const running = { minor: start };
+      for (const code of lineCodes) yield lineOf(code, running, table.get(code >> 1));
+    },
+  };
+  return { provider, currency, opening, lines, lineCount: lineCodes.length, totals, ...(known ? { closingMinor: balance.minor } : {}), netMinor, timeZone };
 }
 
 function accountOrder(a: string, b: string): number {

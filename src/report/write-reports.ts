@@ -12,11 +12,13 @@ import type { ResultsFormat } from '../write/results-writer.ts';
 import { writeStatementCsv } from '../write/statement-csv.ts';
 import { writeStatementXlsx } from '../write/statement-xlsx.ts';
 import { EXCEPTION_TYPES, type ReconciliationException } from './exceptions.ts';
-import { movementOf, type Movement } from './movements.ts';
+import { movementOf } from './movements.ts';
+import { MovementTable } from './movement-table.ts';
 import { compareWithProviders, type ComparisonCoverage } from './provider-comparison.ts';
 import { addToSheetTotals, detailRecord, emptySheetTotals, SHEET_OF_STATUS, type DetailRecord, type DetailSheet } from './reconciliation.ts';
 import { workbookWords, type WorkbookLang } from './workbook-language.ts';
-import { batchesOldestFirst, checkScope, describeScope, listingPeriod, scopeRows, type ReportScopeOption } from './report-scope.ts';
+import { batchesOldestFirst, checkScope, describeScope, listingPeriod, rowInScope, scopeRows, scopeRowsIn, type ReportScopeOption } from './report-scope.ts';
+import { ROW_STATUSES } from '../domain/row-status.ts';
 import { accountKey, buildStatement, resolveOpenings } from './statement.ts';
 import { unaccountedExceptions } from './unaccounted-exceptions.ts';
 
@@ -94,8 +96,8 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   // with their history and the rows to compare; the detail sheets read the ledger again as they are written, so
   // no report holds its rows (a million-row scope stays within a few hundred MB).
   const totals = emptySheetTotals();
-  const movements: Movement[] = [];
-  const comparable: LedgerRow[] = [];
+  // The statement needs every movement of the scope before its first line (time order): kept in columns.
+  const movements = new MovementTable();
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
   let unsettled = 0;
@@ -122,8 +124,6 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
       if (movement) movements.push(movement);
     }
     if (row.status === 'unknown' || row.status === 'sending') unsettled += 1;
-    // Only a comparison needs the rows themselves.
-    if (options.sessions && (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending')) comparable.push(row);
   }
   await flushMovements();
   if ('batchId' in scope) batchIds.add(scope.batchId);
@@ -133,7 +133,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   }
 
   // Statement.
-  const accounts = [...movements.map((m) => ({ provider: m.provider, currency: m.currency })), ...batches.flatMap((b) => b.openingBalances)].filter(
+  const accounts = [...movements.accounts(), ...batches.flatMap((b) => b.openingBalances)].filter(
     (a) => options.provider === undefined || a.provider === options.provider,
   );
   const distinct = new Set(accounts.map((a) => accountKey(a.provider, a.currency)));
@@ -164,7 +164,13 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   if (options.sessions) {
     const compared = await compareWithProviders({
       ledger,
-      rows: comparable,
+      // Read again as the comparison needs them, not held: a million rows are a few GB as objects.
+      rows: {
+        rows: async function* () {
+          for await (const row of scopeRows(ledger, scope, options.environment, options.provider)) if (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending') yield row;
+        },
+        inScope: rowInScope(scope, options.environment, options.provider),
+      },
       providers: [...providers].sort(),
       sessions: options.sessions,
       period: listingPeriod(scope, batches, now),
@@ -209,8 +215,10 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   };
   if (options.format !== 'xlsx') await write(STATEMENT_CSV, (path) => writeStatementCsv(path, statement, now));
   if (options.format !== 'csv') await write(STATEMENT_XLSX, (path) => writeStatementXlsx(path, statement, { scope: scopeLabel, generatedAt: now, words }));
+  // Each detail sheet reads its own statuses only (scopeRowsIn): seven sheets, one read of the scope in all.
   const rowsOf = async function* (sheet: DetailSheet): AsyncGenerator<DetailRecord> {
-    for await (const row of scopeRows(ledger, scope, options.environment)) if (SHEET_OF_STATUS[row.status] === sheet) yield detailRecord(row, fees);
+    const statuses = ROW_STATUSES.filter((s) => SHEET_OF_STATUS[s] === sheet);
+    for await (const row of scopeRowsIn(ledger, scope, statuses, options.environment)) yield detailRecord(row, fees);
   };
   await write(RECONCILIATION_XLSX, (path) =>
     writeReconciliationXlsx(path, {

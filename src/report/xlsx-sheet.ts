@@ -51,6 +51,8 @@ export interface SheetSpec {
    * not size the columns: `rows` is the sample that does (the header and the first few thousand lines).
    */
   more?: Iterable<SheetRow> | AsyncIterable<SheetRow>;
+  /** Rows that size the columns as `rows` do, without being written here (`more` writes them, e.g. a closing line). */
+  sizeAlso?: readonly SheetRow[];
   /** 0-based columns of sentences a reader must see whole (suggested actions): up to WIDE_WIDTH instead of MAX_WIDTH. */
   wideColumns?: readonly number[];
   /**
@@ -245,7 +247,7 @@ function textWidth(text: string): number {
 
 function columnWidths(spec: SheetSpec): number[] {
   const widths: number[] = [];
-  spec.rows.forEach((row, i) => {
+  [...spec.rows, ...(spec.sizeAlso ?? [])].forEach((row, i) => {
     row.cells.forEach((cell, c) => {
       // Header cells get room for the filter button that sits on their right edge.
       const w = displayWidth(cell) + (spec.headerRow === i + 1 ? 3 : 0);

@@ -1,8 +1,8 @@
 import { ROW_STATUSES, type RowStatus } from '../domain/row-status.ts';
 import { formatMinor } from '../domain/money.ts';
-import { FEE_RETURNED_ON_FAILURE, type OpeningBalance, type StatementSection } from '../report/statement.ts';
+import { FEE_RETURNED_ON_FAILURE, type OpeningBalance, type StatementLine, type StatementSection } from '../report/statement.ts';
 import { bothLanguages as w, workbookWords, type WorkbookWords, type Words } from '../report/workbook-language.ts';
-import { XlsxFile, amount, date, heading, int, localDate, text, type SheetRow } from '../report/xlsx-sheet.ts';
+import { XlsxFile, amount, date, heading, int, localDate, text, type SheetRow, type SheetSpec } from '../report/xlsx-sheet.ts';
 import { closingNote } from './statement-csv.ts';
 
 /** The table's headings, in both languages; money columns are right-aligned over their numbers. */
@@ -60,7 +60,8 @@ export async function writeStatementXlsx(path: string, sections: readonly Statem
         ],
       });
     }
-    for (const section of sections) file.addSheet(statementSheet(section, meta, words));
+    // Streamed: a section of a million lines is written as its lines are made, the zip keeping pace.
+    for (const section of sections) await file.addStreamedSheet(statementSheet(section, meta, words));
     await file.commit();
   } catch (error) {
     file.abort();
@@ -93,7 +94,7 @@ function openingText(provider: string, opening: OpeningBalance, words: WorkbookW
   }
 }
 
-function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: WorkbookWords) {
+function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: WorkbookWords): SheetSpec {
   const cur = s.currency;
   const t = s.totals;
   const zone = s.timeZone;
@@ -124,27 +125,37 @@ function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: Wor
   const headerRow = rows.length + 1;
   rows.push({ cells: TABLE.map((c, i) => { const label = i === 0 ? `${words.pick(c.words)} (${zone})` : words.pick(c.words); return c.money ? heading(label) : text(label); }) });
   rows.push({ cells: [localDate(s.opening.at, zone), undefined, undefined, text(L('openingBalance')), undefined, undefined, undefined, undefined, undefined, known ? amount(s.opening.amountMinor, cur) : undefined, undefined, text(known ? undefined : L('openingNotGiven'), false)] });
-  for (const l of s.lines) {
-    rows.push({
-      cells: [
-        localDate(l.at, zone),
-        text(l.orderId),
-        text(l.beneficiary),
-        text(l.description),
-        amount(l.amountMinor, cur),
-        l.kind === 'payout' ? amount(l.feeMinor, cur) : undefined,
-        l.kind === 'payout' ? amount(l.ivaMinor, cur) : undefined,
-        l.debitMinor ? amount(l.debitMinor, cur) : undefined,
-        l.creditMinor ? amount(l.creditMinor, cur) : undefined,
-        amount(l.balanceMinor, cur),
-        text(l.providerPayoutId),
-        text(statusWord(l.status, words)),
-        text(l.batchId),
-        int(l.rowNumber),
-      ],
-    });
+  const lineRow = (l: StatementLine): SheetRow => ({
+    cells: [
+      localDate(l.at, zone),
+      text(l.orderId),
+      text(l.beneficiary),
+      text(l.description),
+      amount(l.amountMinor, cur),
+      l.kind === 'payout' ? amount(l.feeMinor, cur) : undefined,
+      l.kind === 'payout' ? amount(l.ivaMinor, cur) : undefined,
+      l.debitMinor ? amount(l.debitMinor, cur) : undefined,
+      l.creditMinor ? amount(l.creditMinor, cur) : undefined,
+      amount(l.balanceMinor, cur),
+      text(l.providerPayoutId),
+      text(statusWord(l.status, words)),
+      text(l.batchId),
+      int(l.rowNumber),
+    ],
+  });
+  // The first lines size the columns with the blocks above and the closing line (whose totals are the widest
+  // amounts); the rest are made as the sheet is written.
+  const lines = s.lines[Symbol.iterator]();
+  let done = false;
+  while (rows.length < headerRow + 1 + WIDTH_SAMPLE) {
+    const next = lines.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    rows.push(lineRow(next.value));
   }
-  rows.push({
+  const closing: SheetRow = {
     cells: [
       localDate(meta.generatedAt, zone),
       undefined,
@@ -160,6 +171,13 @@ function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: Wor
       text(known ? undefined : closingNote(s), false),
     ],
     bold: true,
-  });
-  return { name: `${s.provider} ${cur}`, rows, headerRow };
+  };
+  const more = function* (): Generator<SheetRow> {
+    if (!done) for (let next = lines.next(); !next.done; next = lines.next()) yield lineRow(next.value);
+    yield closing;
+  };
+  return { name: `${s.provider} ${cur}`, rows, headerRow, more: more(), sizeAlso: [closing] };
 }
+
+/** Lines of a section that size its columns. */
+const WIDTH_SAMPLE = 2_000;

@@ -126,8 +126,12 @@ export class PayoutBook {
     this.append('status', payout);
   }
 
+  /** Changes made behind the client's back so far: a listing resumed between two pages must start over after one. */
+  mutations = 0;
+
   /** Journals a change made behind the client's back (admin mutate). */
   noteMutation(payout: SimPayout): void {
+    this.mutations += 1;
     this.append(payout.deleted ? 'deleted' : 'mutated', payout);
   }
 

@@ -325,4 +325,45 @@ describe('Openpay simulator, as documented in openpay-api.txt', () => {
       }
     });
   });
+
+  describe('paging through a long payout list', () => {
+    let longSim: RunningSimulator;
+    let url: string;
+    const orders: string[] = [];
+
+    beforeAll(async () => {
+      longSim = await startSimulator({ seed: 12 });
+      url = openpayMerchantUrl(longSim);
+      for (let i = 0; i < 230; i++) {
+        const body = `{"method":"bank_account","bank_account":{"clabe":"012298026516924616","holder_name":"X"},"amount":${10 + (i % 7)}.00,"description":"d","order_id":"long-${i}"}`;
+        expect((await call(`${url}/payouts`, { headers: auth, body })).status).toBe(200);
+        orders.push(`long-${i}`);
+      }
+    });
+    afterAll(() => longSim.close());
+
+    const page = async (query: string) => (await call(`${url}/payouts${query}`, { headers: auth })).body.map((p: { order_id: string; id: string }) => p.order_id);
+
+    it('gives every payout once, newest first, page after page, the same as pages asked out of order', async () => {
+      const newestFirst = [...orders].reverse();
+      const sequential = [...(await page('?offset=0&limit=100')), ...(await page('?offset=100&limit=100')), ...(await page('?offset=200&limit=100'))];
+      expect(sequential).toEqual(newestFirst);
+      // Out of order (nothing to resume from), and with a filter: the same items as a fresh walk gives.
+      expect(await page('?offset=100&limit=50')).toEqual(newestFirst.slice(100, 150));
+      expect(await page('?offset=10&limit=5')).toEqual(newestFirst.slice(10, 15));
+      const twelves = newestFirst.filter((o) => Number(o.slice(5)) % 7 === 2);
+      expect([...(await page('?amount=12&limit=20')), ...(await page('?amount=12&offset=20&limit=20'))]).toEqual(twelves);
+    });
+
+    it('starts over when a payout is deleted between two pages', async () => {
+      const first = await page('?offset=0&limit=100');
+      const ids = (await call(`${url}/payouts?offset=0&limit=1`, { headers: auth })).body as Array<{ id: string }>;
+      // The newest payout goes: every later page moves up by one.
+      expect((await call(`${longSim.url}/__admin/mutate`, { body: { provider: 'openpay', provider_id: ids[0]!.id, delete: true } })).status).toBe(200);
+      const second = await page('?offset=100&limit=100');
+      const newestFirst = [...orders].reverse().slice(1);
+      expect(first[0]).toBe('long-229');
+      expect(second).toEqual(newestFirst.slice(100, 200));
+    });
+  });
 });

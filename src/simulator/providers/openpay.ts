@@ -214,7 +214,7 @@ export function createOpenpayApi(ctx: SimContext, defaultMerchantId: string): Pr
     if (type !== null && !['ALL', 'AUTOMATIC', 'MANUAL'].includes(type)) return error(400, 1001, 'payout_type must be ALL, AUTOMATIC or MANUAL');
     // Every payout made through the API is MANUAL; none is AUTOMATIC.
     if (type === 'AUTOMATIC') return json(200, []);
-    return json(200, pick(list, parsed, (p) => p.createdAt, (p) => p.amountMinor, (p) => p.deleted).map(transactionJson));
+    return json(200, pick(list, parsed, (p) => p.createdAt, (p) => p.amountMinor, (p) => p.deleted, book.mutations).map(transactionJson));
   }
 
   // ---- customers and bank accounts -----------------------------------------------------------------------------
@@ -584,17 +584,43 @@ function parseDay(value: string): { start: number; end: number } | undefined {
   return Number.isNaN(instant) ? undefined : { start: instant, end: instant };
 }
 
-/** Newest first (openpay-api.txt: "en orden descendente por fecha de creación"), filtered, then offset/limit. */
+/**
+ * Where the last page of a list stopped: the next page (offset + limit) of the same query starts there, instead of
+ * walking from the newest item past every earlier page again (a million payouts read 100 at a time would be fifty
+ * billion steps). Valid while the list is the same length and nothing was changed behind the client's back.
+ */
+interface ListResume {
+  signature: string;
+  /** Matching items already passed. */
+  passed: number;
+  /** The next item to look at. */
+  index: number;
+}
+const listResumes = new WeakMap<readonly unknown[], ListResume>();
+
+/**
+ * Newest first (openpay-api.txt: "en orden descendente por fecha de creación"), filtered, then offset/limit.
+ * `version` (the book's mutation count) lets a page resume where the previous one of the same query ended.
+ */
 function pick<T>(
   list: readonly T[],
   q: ListQuery,
   created: (item: T) => number,
   amount: ((item: T) => number) | undefined,
   hidden: (item: T) => boolean,
+  version?: number,
 ): T[] {
   const out: T[] = [];
+  const signature = version === undefined ? undefined : `${version}|${list.length}|${q.from}|${q.to}|${q.amountMin}|${q.amountMax}`;
+  const resume = signature === undefined ? undefined : listResumes.get(list);
+  let start = list.length - 1;
   let skipped = 0;
-  for (let i = list.length - 1; i >= 0 && out.length < q.limit; i--) {
+  if (resume && resume.signature === signature && resume.passed <= q.offset) {
+    start = resume.index;
+    skipped = resume.passed;
+  }
+  let i = start;
+  for (; i >= 0 && out.length < q.limit; i--) {
     const item = list[i] as T;
     if (hidden(item)) continue;
     const at = created(item);
@@ -609,5 +635,6 @@ function pick<T>(
     }
     out.push(item);
   }
+  if (signature !== undefined) listResumes.set(list, { signature, passed: skipped + out.length, index: i });
   return out;
 }
