@@ -23,7 +23,12 @@ function adapter(list: () => AsyncIterable<ProviderPayout>, get: (id: string) =>
   return { listPayouts: list, getPayout: (_s: ProviderSession, id: string) => get(id) } as unknown as PayoutProvider;
 }
 
-const ledger = (known: LedgerRow[] = []) => ({ findRowByProviderPayoutId: (_p: string, id: string) => known.find((r) => r.providerPayoutId === id) }) as unknown as LedgerStore;
+/** The ledger's lookups over `known` (the scope's rows and any others), as the stores answer them. */
+const ledger = (known: LedgerRow[] = []) =>
+  ({
+    findRowByProviderPayoutId: async (_p: string, id: string) => known.findLast((r) => r.providerPayoutId === id),
+    rowsByOrderKey: async (key: string) => known.filter((r) => r.orderKey === key),
+  }) as unknown as LedgerStore;
 
 async function* listed(...payouts: ProviderPayout[]): AsyncIterable<ProviderPayout> {
   yield* payouts;
@@ -33,8 +38,8 @@ describe('compareWithProviders', () => {
   it('settles nothing, but names a row the ledger holds as unknown when the provider has its order id', async () => {
     const unknown = ledgerRow(1, { status: 'unknown', providerPayoutId: undefined });
     const result = await compareWithProviders({
-      ledger: ledger(),
-      rows: [unknown],
+      ledger: ledger([unknown]),
+      rows: () => [unknown],
       providers: ['openpay'],
       sessions: new Map([['openpay', session]]),
       period,
@@ -47,8 +52,8 @@ describe('compareWithProviders', () => {
     const ours = ledgerRow(1);
     const otherBatch = ledgerRow(2, { batchId: 'b0' });
     const result = await compareWithProviders({
-      ledger: ledger([otherBatch]),
-      rows: [ours],
+      ledger: ledger([otherBatch, ours]),
+      rows: () => [ours],
       providers: ['openpay'],
       sessions: new Map([['openpay', session]]),
       period,
@@ -60,8 +65,8 @@ describe('compareWithProviders', () => {
 
   it('says so, and reports nothing, when the listing cannot be read', async () => {
     const result = await compareWithProviders({
-      ledger: ledger(),
-      rows: [ledgerRow(1)],
+      ledger: ledger([ledgerRow(1)]),
+      rows: () => [ledgerRow(1)],
       providers: ['openpay'],
       sessions: new Map([['openpay', session]]),
       period,
@@ -81,8 +86,8 @@ describe('compareWithProviders', () => {
 
   it('tells a payout the provider does not know from a lookup that failed', async () => {
     const result = await compareWithProviders({
-      ledger: ledger(),
-      rows: [ledgerRow(1), ledgerRow(2)],
+      ledger: ledger([ledgerRow(1), ledgerRow(2)]),
+      rows: () => [ledgerRow(1), ledgerRow(2)],
       providers: ['openpay'],
       sessions: new Map([['openpay', session]]),
       period,
@@ -102,9 +107,10 @@ describe('compareWithProviders', () => {
   });
 
   it('counts pending rows the provider has settled in a warning, not as exceptions', async () => {
+    const pendingRows = [ledgerRow(1, { status: 'pending' }), ledgerRow(2, { status: 'pending' }), ledgerRow(3, { status: 'pending' })];
     const result = await compareWithProviders({
-      ledger: ledger(),
-      rows: [ledgerRow(1, { status: 'pending' }), ledgerRow(2, { status: 'pending' }), ledgerRow(3, { status: 'pending' })],
+      ledger: ledger(pendingRows),
+      rows: () => pendingRows,
       providers: ['openpay'],
       sessions: new Map([['openpay', session]]),
       period,
@@ -115,7 +121,7 @@ describe('compareWithProviders', () => {
   });
 
   it('marks a provider without a session as not compared', async () => {
-    const result = await compareWithProviders({ ledger: ledger(), rows: [], providers: ['conekta'], sessions: new Map(), period });
+    const result = await compareWithProviders({ ledger: ledger(), rows: () => [], providers: ['conekta'], sessions: new Map(), period });
     expect(result.coverage).toEqual([{ provider: 'conekta', compared: false, how: 'not compared: no conekta credentials or connection for this report' }]);
   });
 });

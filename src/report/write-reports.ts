@@ -94,7 +94,6 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   // no report holds its rows (a million-row scope stays within a few hundred MB).
   const totals = emptySheetTotals();
   const movements: Movement[] = [];
-  const comparable: LedgerRow[] = [];
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
   let unsettled = 0;
@@ -121,8 +120,6 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
       if (movement) movements.push(movement);
     }
     if (row.status === 'unknown' || row.status === 'sending') unsettled += 1;
-    // Only a comparison needs the rows themselves.
-    if (options.sessions && (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending')) comparable.push(row);
   }
   await flushMovements();
   if ('batchId' in scope) batchIds.add(scope.batchId);
@@ -161,6 +158,12 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   let coverage: ComparisonCoverage[] | undefined;
   let notCompared: string | undefined;
   if (options.sessions) {
+    // The rows that reached (or may have reached) a provider, read from the ledger as the comparison goes: not held.
+    const comparable = async function* (): AsyncGenerator<LedgerRow> {
+      for await (const row of scopeRows(ledger, scope, options.environment, options.provider)) {
+        if (row.providerPayoutId !== undefined || row.status === 'unknown' || row.status === 'sending') yield row;
+      }
+    };
     const compared = await compareWithProviders({
       ledger,
       rows: comparable,
