@@ -385,6 +385,15 @@ async function recipientFor(
     inFlight.set(key, pending);
     // A failed creation is not remembered: the next row (or retry) tries again.
     pending.catch(() => inFlight.delete(key));
+    // The ids made this run stay for concurrent rows that read the ledger before the id was saved, but only the
+    // latest RECIPIENTS_KEPT: a batch of a million destinations must not keep one entry each (the ledger has them).
+    while (inFlight.size > RECIPIENTS_KEPT) inFlight.delete(inFlight.keys().next().value!);
   }
   return pending;
 }
+
+/**
+ * Recipient creations remembered per lane. The oldest is long settled and saved (a lane has at most its concurrency
+ * in flight), so a row of its destination reads the id from the ledger.
+ */
+const RECIPIENTS_KEPT = 10_000;
