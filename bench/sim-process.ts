@@ -22,7 +22,8 @@ export interface SimStats {
 }
 
 export function startSimulatorProcess(args: string[]): Promise<SimProcess> {
-  const child = spawn(process.execPath, [BIN, 'simulator', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_SIM_PORT: a fixed port where the machine's ports are shared out; else any free one.
+  const child = spawn(process.execPath, [BIN, 'simulator', '--port', process.env.BENCH_SIM_PORT ?? '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolveSim, reject) => {
     let out = '';
     const onExit = (code: number | null) => reject(new Error(`simulator exited with ${code}: ${out}`));
