@@ -8,14 +8,16 @@
  *     invalid row, with `--on-invalid abort`, writes every row to the ledger (5,000 per transaction), then sends
  *     nothing (it writes the results, statement and reconciliation from the ledger too). `--ledger-rows 0` skips it:
  *     writing a million durable rows takes minutes here.
- *  5. `run` that pays, against the simulator process, for each size of `--paid-rows` (default 5,000 and 20,000: a
- *     dispatch of a million rows takes hours at the simulator's pace here): two sizes show whether memory grows with
- *     the rows. Each pays a file of its own into a fresh ledger; the journal must grow by exactly its rows.
+ *  5. `run` that pays, against the simulator process, for each size of `--paid-rows` (default 20,000 and 100,000: a
+ *     dispatch of a million rows takes most of an hour at the simulator's pace here): two sizes show whether memory
+ *     grows with the rows. Each pays a file of its own into a fresh ledger (dispatch, then results, statement and
+ *     reconciliation compared with the provider's listing); the journal must grow by exactly its rows. `validate` of
+ *     that same file is measured just before it, as its baseline. Target: peak RSS ≤ 300 MB at every size.
  * Each is a child process timed from spawn to exit; peak RSS is the child's own VmHWM (process.resourceUsage().maxRSS
  * where there is no /proc), written at exit by a preloaded data: module. Runs are interleaved and repeated; the
  * median time and the highest peak count.
  *
- *   npm run bench:run-memory -- [--rows 1000000] [--ledger-rows 1000000] [--paid-rows 5000,20000] [--repeat 1] [--keep]
+ *   npm run bench:run-memory -- [--rows 1000000] [--ledger-rows 1000000] [--paid-rows 20000,100000] [--repeat 1] [--keep]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -29,7 +31,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     'ledger-rows': { type: 'string' },
-    'paid-rows': { type: 'string', default: '5000,20000' },
+    'paid-rows': { type: 'string', default: '20000,100000' },
     repeat: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
   },
@@ -52,12 +54,21 @@ const work = mkdtempSync(join(tmpdir(), 'payout-bench-run-memory-'));
 /** Written by every child at exit: its peak RSS in kB (VmHWM: a forked child's maxRSS can carry the parent's peak). */
 const RSS_PRELOAD = `data:text/javascript,${encodeURIComponent(`
 import { readFileSync, writeFileSync } from 'node:fs';
-process.on('exit', () => {
-  if (!process.env.BENCH_RSS_FILE) return;
-  let kb;
-  try { kb = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]; } catch {}
-  writeFileSync(process.env.BENCH_RSS_FILE, JSON.stringify({ kb: Number(kb ?? process.resourceUsage().maxRSS), source: kb ? 'VmHWM' : 'maxRSS' }));
-});
+import { isMainThread } from 'node:worker_threads';
+// The parse threads load this too: only the process's own thread writes the figures.
+if (isMainThread && process.env.BENCH_RSS_FILE) {
+  const rssKb = () => Number(/VmRSS:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+  // RSS every 250 ms with the wall clock, to tell the phases of a run apart (peak before / after its dispatch).
+  const samples = [];
+  let sampling = true;
+  try { rssKb(); } catch { sampling = false; }
+  if (sampling) setInterval(() => samples.push([Date.now(), rssKb()]), 250).unref();
+  process.on('exit', () => {
+    let kb;
+    try { kb = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]; } catch {}
+    writeFileSync(process.env.BENCH_RSS_FILE, JSON.stringify({ kb: Number(kb ?? process.resourceUsage().maxRSS), source: kb ? 'VmHWM' : 'maxRSS', samples }));
+  });
+}
 `)}`;
 
 let rssSource = '';
@@ -65,6 +76,8 @@ let rssSource = '';
 interface Sample {
   seconds: number;
   peakRssMb: number;
+  /** [epoch ms, RSS kB] every 250 ms. */
+  rssSamples: Array<[number, number]>;
   summary: { exit_code: number; counts: Record<string, number> };
 }
 
@@ -89,9 +102,9 @@ function measure(args: string[], expectedExit: number): Promise<Sample> {
         fail(new Error(`${args.slice(0, 2).join(' ')} … exited ${code}, expected ${expectedExit}: ${stderr.slice(-2000)}`));
         return;
       }
-      const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as { kb: number; source: string };
+      const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as { kb: number; source: string; samples?: Array<[number, number]> };
       rssSource = rss.source;
-      done({ seconds, peakRssMb: rss.kb / 1024, summary: JSON.parse(stdout.trim().split('\n').at(-1)!) as Sample['summary'] });
+      done({ seconds, peakRssMb: rss.kb / 1024, rssSamples: rss.samples ?? [], summary: JSON.parse(stdout.trim().split('\n').at(-1)!) as Sample['summary'] });
     });
   });
 }
@@ -121,6 +134,25 @@ function expectCounts(what: string, sample: Sample, expected: Record<string, num
   for (const [status, n] of Object.entries(expected)) {
     if (sample.summary.counts[status] !== n) throw new Error(`${what}: expected ${n} ${status}, got ${JSON.stringify(sample.summary.counts)}`);
   }
+}
+
+interface PhasePeaks {
+  dispatchMb: number;
+  reportsMb: number;
+  peakHeld: number;
+}
+
+/** The sampled RSS peak of a paying run before and after the end of its dispatch (its log's `dispatched` record). */
+function phasePeaks(sample: Sample, outDir: string): PhasePeaks {
+  const records = readFileSync(join(outDir, 'run.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { event?: string; time?: string | number; peak_held?: number });
+  const dispatched = records.find((r) => r.event === 'dispatched');
+  if (!dispatched?.time) throw new Error(`${outDir}/run.log has no dispatched record`);
+  const at = new Date(dispatched.time).getTime();
+  const peak = (keep: (ms: number) => boolean) => Math.max(0, ...sample.rssSamples.filter(([ms]) => keep(ms)).map(([, kb]) => kb)) / 1024;
+  return { dispatchMb: peak((ms) => ms <= at), reportsMb: peak((ms) => ms > at), peakHeld: dispatched.peak_held ?? -1 };
 }
 
 const sim = await startSimulatorProcess([]);
@@ -155,13 +187,20 @@ try {
   if ((await sim.journal()).length !== 0) throw new Error('a payout was sent: the benchmark must not dispatch');
 
   const paid = new Map<number, Sample[]>(paidSizes.map((n) => [n, []]));
+  const paidValidate = new Map<number, Sample[]>(paidSizes.map((n) => [n, []]));
+  const phases = new Map<number, PhasePeaks[]>(paidSizes.map((n) => [n, []]));
   for (let i = 0; i < repeat; i++) {
     for (const size of paidSizes) {
       const file = join(work, `paid-${size}-${i}.csv`);
       await generateBatch({ path: file, rows: size, provider: 'openpay', prefix: `RP${size}x${i}` });
+      const v = await measure(['validate', file, '--provider', 'openpay', '--format', 'csv', '--json', '--out', out()], 0);
+      expectCounts(`validate of the ${size}-row file`, v, { valid: size });
+      paidValidate.get(size)!.push(v);
       const before = (await sim.journal()).length;
       const ledger = join(work, `paid-${size}-${i}.sqlite`);
-      const r = await measure(['run', file, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', ledger, '--format', 'csv', '--json', '--out', out()], 0);
+      const runOut = out();
+      const r = await measure(['run', file, '--provider', 'openpay', '--simulator-url', sim.url, '--ledger', ledger, '--format', 'csv', '--json', '--out', runOut], 0);
+      phases.get(size)!.push(phasePeaks(r, runOut));
       const settled = (r.summary.counts.pending ?? 0) + (r.summary.counts.paid ?? 0);
       if (settled !== size) throw new Error(`run of ${size} rows: expected every row pending or paid, got ${JSON.stringify(r.summary.counts)}`);
       const sent = (await sim.journal()).length - before;
@@ -171,7 +210,19 @@ try {
       rmSync(file, { force: true });
     }
   }
-  const paidFigures = [...paid].map(([size, samples]) => figures(samples, size));
+  const paidFigures = [...paid].map(([size, samples]) => {
+    const split = phases.get(size)!;
+    return {
+      ...figures(samples, size),
+      // Sampled every 250 ms, so a little under the true peak; split at the run log's `dispatched` record.
+      sampled_peak_rss_mb: {
+        plan_and_dispatch: round(Math.max(...split.map((p) => p.dispatchMb)), 1),
+        results_and_reports: round(Math.max(...split.map((p) => p.reportsMb)), 1),
+      },
+      dispatch_peak_held_rows: Math.max(...split.map((p) => p.peakHeld)),
+      validate: figures(paidValidate.get(size)!, size),
+    };
+  });
 
   const base = figures(validate);
   const dry = figures(dryRun);
@@ -186,7 +237,12 @@ try {
     run_dry_run: { ...dry, rss_vs_validate: round(dry.peak_rss_mb / base.peak_rss_mb), time_vs_validate: round(dry.seconds / base.seconds) },
     run_planned_into_ledger: plan ? { ...plan, rss_vs_validate: round(plan.peak_rss_mb / base.peak_rss_mb) } : 'skipped (--ledger-rows 0)',
     run_paid: paidFigures.length
-      ? paidFigures.map((f) => ({ ...f, rss_vs_validate: round(f.peak_rss_mb / base.peak_rss_mb), rss_vs_smallest_paid: round(f.peak_rss_mb / paidFigures[0]!.peak_rss_mb) }))
+      ? paidFigures.map((f) => ({
+          ...f,
+          rss_vs_validate_same_file: round(f.peak_rss_mb / f.validate.peak_rss_mb),
+          rss_vs_validate: round(f.peak_rss_mb / base.peak_rss_mb),
+          rss_vs_smallest_paid: round(f.peak_rss_mb / paidFigures[0]!.peak_rss_mb),
+        }))
       : 'skipped (--paid-rows 0)',
     target_dry_run_peak_rss_mb: TARGET_DRY_RUN_MB,
     target_run_peak_rss_mb: TARGET_RUN_MB,

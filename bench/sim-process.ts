@@ -21,8 +21,8 @@ export interface SimStats {
   faults: Record<string, number>;
 }
 
-/** `port` 0 (the default) picks a free one. */
-export function startSimulatorProcess(args: string[], port: number | string = 0): Promise<SimProcess> {
+/** `port` 0 (the default) picks a free one; BENCH_SIM_PORT sets a fixed one where the machine's ports are shared out. */
+export function startSimulatorProcess(args: string[], port: number | string = process.env.BENCH_SIM_PORT ?? 0): Promise<SimProcess> {
   const child = spawn(process.execPath, [BIN, 'simulator', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolveSim, reject) => {
     let out = '';

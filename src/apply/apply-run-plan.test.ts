@@ -45,7 +45,7 @@ async function apply(crashAfter = Infinity) {
     },
     dispatch: async (rows): Promise<DispatchResult> => {
       dispatched.push(rows);
-      return { progress: { total: rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 }, halted: new Map() };
+      return { progress: { total: rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 }, halted: new Map(), peakHeld: 0 };
     },
   });
   return { run, dispatched, writes: () => writes };
@@ -104,7 +104,7 @@ describe('apply a run plan with the queued rows in pages', () => {
           // Rows that leave `queued` before their page is read (another worker took them, the run stopped) are not handed out.
           if (seen.length === 2) await ledger.releaseQueued(batchId, 'aborted');
         }
-        return { progress: { total: queued!.total, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 }, halted: new Map() };
+        return { progress: { total: queued!.total, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 }, halted: new Map(), peakHeld: 0 };
       },
     });
     expect(result).toMatchObject({ kind: 'dispatched', rows: 6 });

@@ -70,6 +70,12 @@ export interface DispatchOptions {
 export interface DispatchResult {
   progress: DispatchProgress;
   halted: Map<ProviderId, ProviderError>;
+  /**
+   * The most rows this dispatch held at once: handed to it (a page read from the ledger, a claim, `rows`) and not yet
+   * done. A page of queued rows is read only once the rows before it are done, so a batch of any size costs at most
+   * the in-flight rows plus one page.
+   */
+  peakHeld: number;
 }
 
 /**
@@ -85,6 +91,13 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
   setMaxListeners(0, cutSignal);
   const progress: DispatchProgress = { total: options.total ?? options.rows.length, done: 0, paidOrPending: 0, failed: 0, unknown: 0, notSent: 0, inFlight: 0 };
   const halted = new Map<ProviderId, ProviderError>();
+  // Rows in memory: `rows` from the start, then each page or claim until its rows are done.
+  let held = options.source ? 0 : options.rows.length;
+  let peakHeld = held;
+  const hold = (n: number) => {
+    held += n;
+    if (held > peakHeld) peakHeld = held;
+  };
 
   const source = options.source;
   // With claimed rows one row's lost lease must not refuse the others of its group: the group is tried row by row.
@@ -142,7 +155,7 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
     lanes.set(id, { ctx, limit: pLimit(lane.concurrency) });
   }
 
-  const runRows = (rows: DispatchRow[]) => Promise.all(rows.map((row) => runRow(row)));
+  const runRows = (rows: DispatchRow[]) => Promise.all(rows.map((row) => runRow(row).finally(() => (held -= 1))));
   const runRow = (row: DispatchRow): Promise<void> => {
         const lane = lanes.get(row.provider);
         if (!lane) throw new Error(`no provider lane for ${row.provider}`);
@@ -188,11 +201,13 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
     const start = (row: DispatchRow) => {
       claimedByKey.set(row.instruction.requestKey, row.rowId);
       progress.total += 1;
+      hold(1);
       const running: Promise<void> = runRow(row)
         .catch((error: unknown) => {
           failure ??= error;
         })
         .finally(() => {
+          held -= 1;
           active.delete(running);
           claimedByKey.delete(row.instruction.requestKey);
         });
@@ -229,7 +244,12 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
     else {
       await runRows(options.rows.filter((r) => r.status !== 'queued'));
       await runRows(options.rows.filter((r) => r.status === 'queued'));
-      if (options.queued) for await (const page of options.queued) await runRows(page);
+      if (options.queued) {
+        for await (const page of options.queued) {
+          hold(page.length);
+          await runRows(page);
+        }
+      }
     }
   } finally {
     // The sessions outlive the dispatch (reports read balances through them): the cut belongs to the dispatch.
@@ -238,7 +258,7 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
     await outcomes.close().catch((error) => options.onLedgerError?.(error));
     await source?.close().catch((error: unknown) => options.onLedgerError?.(error));
   }
-  return { progress, halted };
+  return { progress, halted, peakHeld };
 }
 
 /** Rows claimed per claim at most: small groups spread a batch across workers and keep each lease short-lived. */
@@ -365,6 +385,15 @@ async function recipientFor(
     inFlight.set(key, pending);
     // A failed creation is not remembered: the next row (or retry) tries again.
     pending.catch(() => inFlight.delete(key));
+    // The ids made this run stay for concurrent rows that read the ledger before the id was saved, but only the
+    // latest RECIPIENTS_KEPT: a batch of a million destinations must not keep one entry each (the ledger has them).
+    while (inFlight.size > RECIPIENTS_KEPT) inFlight.delete(inFlight.keys().next().value!);
   }
   return pending;
 }
+
+/**
+ * Recipient creations remembered per lane. The oldest is long settled and saved (a lane has at most its concurrency
+ * in flight), so a row of its destination reads the id from the ledger.
+ */
+const RECIPIENTS_KEPT = 10_000;

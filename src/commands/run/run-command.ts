@@ -116,6 +116,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     }
     const providerLabel = args.provider ?? (providers.length > 1 ? 'mixed' : batchProvider);
     const chunkRows = planChunkRows();
+    const pageRows = dispatchPageRows();
 
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers });
     const outDir = await createOutputDir({ command: 'run', file: args.file, out: args.out, force: args.force, now: startedAt });
@@ -391,7 +392,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         onInvalid: args.onInvalid,
         interrupted: () => scope.interrupted(),
         // Queued rows are read from the ledger page by page as they are sent: never all in memory.
-        queuedPageRows: DISPATCH_PAGE_ROWS,
+        queuedPageRows: pageRows,
         // On PostgreSQL several `run` workers on the same file share the batch (row leases); on SQLite one pays it.
         shareBatch: supportsRowLeases(ledger),
         dispatch: async (rows, queued, source) => {
@@ -451,7 +452,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
           });
           reporter.finish(result.progress, { interrupted: scope.interrupted() });
           checkLedgerFile();
-          logger.info({ event: 'dispatched', rows: result.progress.total, ms: Math.round(performance.now() - dispatchStarted), ...result.progress, ...(source ? { lease_lost: leaseLost } : {}) });
+          logger.info({ event: 'dispatched', rows: result.progress.total, ms: Math.round(performance.now() - dispatchStarted), ...result.progress, peak_held: result.peakHeld, ...(source ? { lease_lost: leaseLost } : {}) });
           ledgerStorage ??= watched.failure()?.failure;
           return result;
         },
@@ -536,16 +537,27 @@ function ledgerLostMessage(path: string, change: 'deleted' | 'replaced'): string
 
 /** Rows planned and written per ledger transaction; PAYOUT_BATCH_PLAN_CHUNK_ROWS (internal, for tests) overrides it. */
 const PLAN_CHUNK_ROWS = 5000;
-/** Queued rows read from the ledger per page of the dispatch (the in-flight requests of a page are the lanes' own). */
+/**
+ * Queued rows read from the ledger per page of the dispatch (the in-flight requests of a page are the lanes' own);
+ * PAYOUT_BATCH_DISPATCH_PAGE_ROWS (internal, for tests) overrides it.
+ */
 const DISPATCH_PAGE_ROWS = 1000;
 /** Rows per chunk of the planning pass that only counts (and, on a dry run, writes results): no transaction to fill. */
 const COUNT_CHUNK_ROWS = 500;
 
 function planChunkRows(): number {
-  const raw = process.env.PAYOUT_BATCH_PLAN_CHUNK_ROWS;
-  if (raw === undefined || raw === '') return PLAN_CHUNK_ROWS;
+  return rowsFromEnv('PAYOUT_BATCH_PLAN_CHUNK_ROWS', PLAN_CHUNK_ROWS);
+}
+
+function dispatchPageRows(): number {
+  return rowsFromEnv('PAYOUT_BATCH_DISPATCH_PAGE_ROWS', DISPATCH_PAGE_ROWS);
+}
+
+function rowsFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new RunError('USAGE', `PAYOUT_BATCH_PLAN_CHUNK_ROWS must be an integer >= 1, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RunError('USAGE', `${name} must be an integer >= 1, got ${JSON.stringify(raw)}`);
   return n;
 }
 
