@@ -18,6 +18,7 @@ import { addToSheetTotals, detailRecord, emptySheetTotals, SHEET_OF_STATUS, type
 import { workbookWords, type WorkbookLang } from './workbook-language.ts';
 import { batchesOldestFirst, checkScope, describeScope, listingPeriod, scopeRows, type ReportScopeOption } from './report-scope.ts';
 import { accountKey, buildStatement, resolveOpenings } from './statement.ts';
+import { providerOfRow } from '../domain/row-provider.ts';
 
 /** describeScope in Spanish, for the workbooks' title blocks. */
 function describeScopeEs(scope: ReportScopeOption, provider?: ProviderId): string {
@@ -69,6 +70,8 @@ export interface WriteReportsOptions {
   ledgerPath?: string;
   /** Why `sessions` is absent, for the Summary and the warning (default: "the providers were not asked"). */
   notComparedReason?: string;
+  /** notComparedReason in Spanish, for a Spanish workbook. */
+  notComparedReasonEs?: string;
   /** --lang: the language of the workbooks (default Spanish); the CSV files never change. */
   lang?: WorkbookLang;
 }
@@ -111,7 +114,9 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   for await (const row of scopeRows(ledger, scope, options.environment, options.provider)) {
     addToSheetTotals(totals, detailRecord(row, fees));
     batchIds.add(row.batchId);
-    providers.add(row.provider);
+    // A provider only invalid rows name (never sent there) has nothing to compare.
+    const provider = providerOfRow(row);
+    if (provider !== undefined && row.status !== 'invalid') providers.add(provider);
     // Histories are read a page of rows at a time, not with one query per row.
     if (row.providerPayoutId !== undefined) {
       waiting.push(row);
@@ -160,6 +165,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   let exceptions: ReconciliationException[] = [];
   let coverage: ComparisonCoverage[] | undefined;
   let notCompared: string | undefined;
+  let notComparedEs: string | undefined;
   if (options.sessions) {
     const compared = await compareWithProviders({
       ledger,
@@ -174,6 +180,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
     warnings.push(...compared.warnings);
   } else {
     notCompared = options.notComparedReason ?? 'the providers were not asked (no credentials or connection)';
+    notComparedEs = options.notComparedReasonEs ?? (options.notComparedReason === undefined ? 'no se consultó a los proveedores (sin credenciales ni conexión)' : undefined);
     warnings.push(`the Exceptions sheet could not compare the ledger with the providers: ${notCompared}`);
   }
 
@@ -191,17 +198,21 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   const rowsOf = async function* (sheet: DetailSheet): AsyncGenerator<DetailRecord> {
     for await (const row of scopeRows(ledger, scope, options.environment)) if (SHEET_OF_STATUS[row.status] === sheet) yield detailRecord(row, fees);
   };
+  // A mixed batch is labelled by the providers its rows go to, not the one it is filed under (its --provider).
+  const batchProviders = new Map(await Promise.all(batches.map(async (b) => [b.id, await ledger.batchProviders(b.id)] as const)));
   await write(RECONCILIATION_XLSX, (path) =>
     writeReconciliationXlsx(path, {
       generatedAt: now,
       scope: scopeLabel,
       ...(options.ledgerPath !== undefined ? { ledgerPath: options.ledgerPath } : {}),
       batches,
+      batchProviders,
       detail: { totals, rowsOf },
       words,
       exceptions,
       ...(coverage ? { coverage } : {}),
       ...(notCompared !== undefined ? { notCompared } : {}),
+      ...(notComparedEs !== undefined ? { notComparedEs } : {}),
       statement,
     }),
   );
