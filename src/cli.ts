@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { DEFAULT_GRACE_SECONDS, DEFAULT_RETURN_WINDOW_DAYS } from './config/watch-periods.ts';
 import { PROVIDER_IDS } from './domain/provider-id.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimit } from './read/read-limits.ts';
+import { TZ_OPTION } from './commands/shared/display-zone.ts';
 import { RunError } from './run-error.ts';
 
 /**
@@ -78,6 +79,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results and report file format' })
         .option('lang', { choices: ['es', 'en'] as const, default: 'es' as const, describe: 'Language of the workbooks (sheet names, headings, labels); the CSV columns never change' })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
+        .option('tz', TZ_OPTION)
         .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' })
         .option('yes', { type: 'boolean', default: false, describe: 'On sandbox/live, re-send the payout request of unknown rows without the interactive prompt' }),
       async (args) => {
@@ -105,7 +107,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('from', { type: 'string', describe: 'First day (YYYY-MM-DD, inclusive, in --tz), with --to' })
         .option('to', { type: 'string', describe: 'Last day (YYYY-MM-DD, inclusive, in --tz), with --from' })
         .option('provider', { type: 'string', describe: "Only this provider's rows and account statement (openpay, conekta, digitalfemsa, zenrise)" })
-        .option('tz', { type: 'string', describe: 'Time zone of every date and of --from/--to, e.g. UTC (default: config "timeZone", else the provider\'s country: America/Mexico_City, or America/Argentina/Buenos_Aires for zenrise)' })
+        .option('tz', TZ_OPTION)
         .option('out', { type: 'string', describe: 'Output folder (default: a new folder under output/); one holding files is refused without --force' })
         .option('force', { type: 'boolean', default: false, describe: 'Replace the files of an --out folder that already holds some' })
         .option('opening-balance', { type: 'string', array: true, describe: 'Opening balance of an account, PROVIDER=AMOUNT (repeatable, e.g. zenrise=250000.00), or one AMOUNT when the scope has one account' })
@@ -122,7 +124,7 @@ export async function runCli(argv: string[]): Promise<number> {
       'batches',
       'List the batches in the ledger: file, providers, environment, state, counts, totals, who ran it.',
       (y) => ledgerReadOptions(y)
-        .option('since', { type: 'string', describe: 'Only batches created on or after this day (YYYY-MM-DD, UTC) or time (ISO 8601)' })
+        .option('since', { type: 'string', describe: 'Only batches created on or after this day (YYYY-MM-DD, in --tz) or time (ISO 8601 with its zone)' })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object on stdout' }),
       async (args) => {
         const { batchesCommand } = await import('./commands/batches/batches-command.ts');
@@ -254,6 +256,7 @@ function fileOptions<T>(y: Argv<T>) {
     .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results file format' })
     .option('lang', { choices: ['es', 'en'] as const, default: 'es' as const, describe: 'Language of the workbooks (sheet names, headings, labels); the CSV columns never change' })
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout instead of the readable one' })
+    .option('tz', TZ_OPTION)
     .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees, limits)' })
     .option('encoding', { type: 'string', describe: 'CSV: read in this encoding instead of detecting one (utf-8, windows-1252, latin1, utf-16le, ibm850 …)' })
     .option('max-member-bytes', limitOption('maxMemberBytes'))
@@ -293,7 +296,8 @@ function ledgerReadOptions<T>(y: Argv<T>) {
   return y
     .option('target', { choices: ['simulator', 'sandbox', 'live'] as const, default: 'simulator' as const, describe: 'Whose default ledger' })
     .option('ledger', { type: 'string', describe: LEDGER_DESCRIPTION })
-    .option('config', { type: 'string', describe: 'Config file (its "ledger")' });
+    .option('config', { type: 'string', describe: 'Config file (its "ledger", its "timeZone")' })
+    .option('tz', TZ_OPTION);
 }
 
 function targetOptions<T>(y: Argv<T>) {

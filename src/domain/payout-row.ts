@@ -60,6 +60,11 @@ export interface PayoutRow {
 export interface CheckedRow {
   row: number;
   status: ValidationStatus;
+  /**
+   * The provider the row routes to (its provider cell, else --provider), valid or not; absent when the cell names
+   * none of ours (PROVIDER_UNKNOWN): such a row belongs to no provider.
+   */
+  provider?: ProviderId;
   /** Present when every field parsed, even if the row is later marked duplicate or conflict. */
   payout?: PayoutRow;
   issues: RowIssue[];

@@ -127,6 +127,16 @@ describe('history queries', () => {
     expect(await ledger.batchProviders('nope')).toEqual([]);
   });
 
+  it('counts a row naming none of our providers (PROVIDER_UNKNOWN) under no provider, though it is filed under the batch\'s', async () => {
+    const { batch } = await ledger.openBatch(openBatchInput('unknown-provider', 'openpay', 3));
+    await ledger.insertRows(batch.id, [
+      queuedRow(2, 'U-1', 5_000, { provider: 'conekta' }),
+      { rowNumber: 3, status: 'invalid', orderKey: 'U-2', errorCode: 'AMOUNT_FORMAT;PROVIDER_UNKNOWN', errorMessage: 'x', input: { provider: 'paypal' } },
+      { rowNumber: 4, status: 'invalid', orderKey: 'U-3', provider: 'zenrise', errorCode: 'AMOUNT_FORMAT', errorMessage: 'x', input: { provider: 'zenrise' } },
+    ]);
+    expect(await ledger.batchProviders(batch.id)).toEqual(['conekta', 'zenrise']);
+  });
+
   it('totals a batch per status and currency, never adding one currency to another', async () => {
     const { batch } = await ledger.openBatch(openBatchInput('totals', 'openpay', 4));
     await ledger.insertRows(batch.id, [

@@ -94,7 +94,10 @@ export interface LedgerStore {
    * by status then currency: totals that never add one currency to another.
    */
   totalsByStatus(batchId: string): Promise<StatusTotal[]>;
-  /** The providers the batch's rows are routed to, sorted (one for a single-provider batch; several: a mixed batch). */
+  /**
+   * The providers the batch's rows are routed to, sorted (one for a single-provider batch; several: a mixed batch).
+   * A row naming none of ours counts under none (domain/row-provider.ts).
+   */
   batchProviders(batchId: string): Promise<ProviderId[]>;
   /** Every row carrying this order key (order_id / externalReference), in every batch and environment, oldest first. */
   rowsByOrderKey(orderKey: string): Promise<LedgerRow[]>;

@@ -6,12 +6,15 @@ export function ledgerRowInput(checked: CheckedRow): LedgerRowInput {
   const errors = checked.issues.filter((i) => i.severity === 'error');
   const warnings = checked.issues.filter((i) => i.severity === 'warning');
   const p = checked.payout;
+  // An invalid row is filed under the provider its cell names, not the batch's; one naming none of ours is filed
+  // under the batch's (the column is never empty) and read back as belonging to no provider (domain/row-provider.ts).
+  const provider = p?.provider ?? checked.provider;
   const input: Record<string, string> = {};
   for (const [key, value] of Object.entries(checked.input)) if (value !== undefined) input[key] = value;
   return {
     rowNumber: checked.row,
     status: checked.status === 'valid' ? 'queued' : checked.status,
-    ...(p ? { provider: p.provider } : {}),
+    ...(provider !== undefined ? { provider } : {}),
     ...(p
       ? {
           orderKey: p.orderId,

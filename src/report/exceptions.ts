@@ -3,6 +3,7 @@ import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import type { LedgerRow } from '../ledger/ledger-store.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
+import { workbookWords } from './workbook-language.ts';
 import { sameDestination } from '../domain/mask-account.ts';
 
 /**
@@ -43,10 +44,18 @@ export interface ReconciliationException {
   detail: string;
   /** What to do about it, in one short, concrete sentence. */
   action: string;
+  /** detail and action in Spanish, for a Spanish workbook (exceptions.csv, for programs, keeps the English). */
+  es: { detail: string; action: string };
 }
 
-function fromRow(type: ExceptionType, row: LedgerRow, payout: ProviderPayout | undefined, detail: string, action: string): ReconciliationException {
-  const e: ReconciliationException = { type, provider: row.provider, detail, action, batchId: row.batchId, rowNumber: row.rowNumber, ledgerStatus: row.status };
+/** The Spanish status names of the sentences below (the workbook's own words). */
+const ES = workbookWords('es');
+
+/** A sentence in both languages: [Spanish, English]. */
+type Both = readonly [es: string, en: string];
+
+function fromRow(type: ExceptionType, row: LedgerRow, payout: ProviderPayout | undefined, detail: Both, action: Both): ReconciliationException {
+  const e: ReconciliationException = { type, provider: row.provider, detail: detail[1], action: action[1], es: { detail: detail[0], action: action[0] }, batchId: row.batchId, rowNumber: row.rowNumber, ledgerStatus: row.status };
   if (row.orderKey !== undefined) e.orderId = row.orderKey;
   const payoutId = payout?.payoutId ?? row.providerPayoutId;
   if (payoutId !== undefined) e.providerPayoutId = payoutId;
@@ -65,19 +74,19 @@ export function compareRowWithPayout(row: LedgerRow, payout: ProviderPayout): Re
   const found: ReconciliationException[] = [];
   if (row.amountMinor !== undefined && payout.amountMinor !== row.amountMinor) {
     found.push(
-      fromRow('AMOUNT_MISMATCH', row, payout, 'The provider shows a different amount than the ledger sent.', 'Ask the provider which amount moved; correct the beneficiary\'s balance by the difference.'),
+      fromRow('AMOUNT_MISMATCH', row, payout, ['El proveedor muestra un importe distinto del que envió el libro.', 'The provider shows a different amount than the ledger sent.'], ['Pregunte al proveedor qué importe se movió; corrija el saldo del beneficiario por la diferencia.', 'Ask the provider which amount moved; correct the beneficiary\'s balance by the difference.']),
     );
   }
   if (row.accountMasked !== undefined && payout.destination !== undefined && !sameDestination(row.accountMasked, payout.destination)) {
     found.push(
-      fromRow('DESTINATION_MISMATCH', row, payout, 'The provider paid a different destination than the ledger sent.', 'Stop paying this beneficiary and ask the provider to trace the payout; recover it if it reached the wrong account.'),
+      fromRow('DESTINATION_MISMATCH', row, payout, ['El proveedor pagó a un destino distinto del que envió el libro.', 'The provider paid a different destination than the ledger sent.'], ['Deje de pagar a este beneficiario y pida al proveedor que rastree el pago; recupérelo si llegó a la cuenta equivocada.', 'Stop paying this beneficiary and ask the provider to trace the payout; recover it if it reached the wrong account.']),
     );
   }
   const state = stateException(row, payout);
   if (state) found.push(state);
   if (payout.expired) {
     found.push(
-      fromRow('CASHOUT_EXPIRED', row, payout, 'The OXXO cash-out order expired uncollected; the money is back in the balance.', 'Tell the beneficiary and, if still owed, pay again with a new order_id.'),
+      fromRow('CASHOUT_EXPIRED', row, payout, ['La orden de retiro en OXXO venció sin cobrarse; el dinero volvió al saldo.', 'The OXXO cash-out order expired uncollected; the money is back in the balance.'], ['Avise al beneficiario y, si aún se le debe, pague de nuevo con otro order_id.', 'Tell the beneficiary and, if still owed, pay again with a new order_id.']),
     );
   }
   return found;
@@ -91,16 +100,16 @@ function stateException(row: LedgerRow, payout: ProviderPayout): ReconciliationE
   // (ledgerIsBehind), not an exception for a person to act on.
   if (ledger === 'pending') return undefined;
   if (ledger === 'paid' && provider === 'failed') {
-    return fromRow('STATE_MISMATCH', row, payout, 'The ledger holds the payout as paid; the provider shows it failed or returned.', 'Run payout-batch sync to record the return, then decide whether to pay again.');
+    return fromRow('STATE_MISMATCH', row, payout, ['El libro tiene el pago como pagado; el proveedor lo muestra fallido o devuelto.', 'The ledger holds the payout as paid; the provider shows it failed or returned.'], ['Ejecute payout-batch sync para registrar la devolución y luego decida si pagar de nuevo.', 'Run payout-batch sync to record the return, then decide whether to pay again.']);
   }
   if (ledger === 'failed' && provider === 'paid') {
-    return fromRow('STATE_MISMATCH', row, payout, 'The ledger holds the payout as failed; the provider shows it paid.', 'Do not pay this row again; ask the provider to confirm the payout and correct the ledger.');
+    return fromRow('STATE_MISMATCH', row, payout, ['El libro tiene el pago como fallido; el proveedor lo muestra pagado.', 'The ledger holds the payout as failed; the provider shows it paid.'], ['No vuelva a pagar esta fila; pida al proveedor que confirme el pago y corrija el libro.', 'Do not pay this row again; ask the provider to confirm the payout and correct the ledger.']);
   }
   if ((ledger === 'paid' || ledger === 'failed') && provider === 'pending') {
-    return fromRow('STATE_MISMATCH', row, payout, `The ledger holds the payout as ${ledger}; the provider still shows it in progress.`, 'Ask the provider for the payout\'s final state before closing the batch.');
+    return fromRow('STATE_MISMATCH', row, payout, [`El libro tiene el pago como ${ES.statusName(ledger)}; el proveedor aún lo muestra en curso.`, `The ledger holds the payout as ${ledger}; the provider still shows it in progress.`], ['Pida al proveedor el estado final del pago antes de cerrar el lote.', 'Ask the provider for the payout\'s final state before closing the batch.']);
   }
   // unknown / sending with a payout id: the outcome was never recorded.
-  return fromRow('UNSETTLED_IN_LEDGER', row, payout, `The ledger holds the row as ${ledger}; the provider shows the payout as ${provider}.`, 'Run payout-batch sync to record the outcome; do not resend.');
+  return fromRow('UNSETTLED_IN_LEDGER', row, payout, [`El libro tiene la fila como ${ES.statusName(ledger)}; el proveedor muestra el pago como ${ES.statusName(provider)}.`, `The ledger holds the row as ${ledger}; the provider shows the payout as ${provider}.`], ['Ejecute payout-batch sync para registrar el resultado; no lo reenvíe.', 'Run payout-batch sync to record the outcome; do not resend.']);
 }
 
 /** The provider settled a payout the ledger still holds as pending: sync has not recorded it yet. */
@@ -114,8 +123,8 @@ export function rowUnknownToProvider(row: LedgerRow): ReconciliationException {
     'UNKNOWN_TO_PROVIDER',
     row,
     undefined,
-    'The ledger holds a payout id the provider does not know (lookup: not found).',
-    'Ask the provider whether the payout was reversed or deleted before paying again; keep the row on hold.',
+    ['El libro tiene un ID de pago que el proveedor no conoce (consulta: no encontrado).', 'The ledger holds a payout id the provider does not know (lookup: not found).'],
+    ['Pregunte al proveedor si el pago se revirtió o se borró antes de pagar de nuevo; deje la fila en espera.', 'Ask the provider whether the payout was reversed or deleted before paying again; keep the row on hold.'],
   );
 }
 
@@ -125,8 +134,8 @@ export function rowUnsettled(row: LedgerRow, payout: ProviderPayout): Reconcilia
     'UNSETTLED_IN_LEDGER',
     row,
     payout,
-    `The ledger holds the row as ${row.status}; the provider has payout ${payout.payoutId} (${payout.state}) for its order id.`,
-    'Run payout-batch sync to record the outcome; do not resend.',
+    [`El libro tiene la fila como ${ES.statusName(row.status)}; el proveedor tiene el pago ${payout.payoutId} (${ES.statusName(payout.state)}) para su order id.`, `The ledger holds the row as ${row.status}; the provider has payout ${payout.payoutId} (${payout.state}) for its order id.`],
+    ['Ejecute payout-batch sync para registrar el resultado; no lo reenvíe.', 'Run payout-batch sync to record the outcome; do not resend.'],
   );
 }
 
@@ -145,6 +154,14 @@ export function payoutNotInLedger(provider: ProviderId, payout: ProviderPayout, 
     action: sameOrder
       ? 'Ask the provider to cancel or recover the second payout; do not pay this order again.'
       : 'Find who made this payout (dashboard, another tool); recover it if nobody authorised it.',
+    es: {
+      detail: sameOrder
+        ? `El proveedor tiene un segundo pago para la orden ${sameOrder.orderKey ?? ''} (el del libro es ${sameOrder.providerPayoutId ?? 'no registrado'}): el beneficiario puede haber cobrado dos veces.`
+        : `El proveedor muestra un pago (${ES.statusName(payout.state)}) que ninguna fila del libro hizo.`,
+      action: sameOrder
+        ? 'Pida al proveedor que cancele o recupere el segundo pago; no vuelva a pagar esta orden.'
+        : 'Averigüe quién hizo este pago (panel, otra herramienta); recupérelo si nadie lo autorizó.',
+    },
   };
   if (payout.reference !== undefined) e.orderId = payout.reference;
   if (payout.destination !== undefined) e.providerDestination = payout.destination;

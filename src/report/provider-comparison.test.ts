@@ -75,7 +75,7 @@ describe('compareWithProviders', () => {
         ),
     });
     expect(result.exceptions).toEqual([]);
-    expect(result.coverage).toEqual([{ provider: 'openpay', compared: false, how: expect.stringMatching(/listing could not be read \(authentication: bad key\)/) }]);
+    expect(result.coverage).toEqual([{ provider: 'openpay', compared: false, how: expect.stringMatching(/listing could not be read \(authentication: bad key\)/), howEs: expect.stringMatching(/^no comparado: /) }]);
     expect(result.warnings.join()).toMatch(/does not cover it/);
   });
 
@@ -116,7 +116,7 @@ describe('compareWithProviders', () => {
 
   it('marks a provider without a session as not compared', async () => {
     const result = await compareWithProviders({ ledger: ledger(), rows: [], providers: ['conekta'], sessions: new Map(), period });
-    expect(result.coverage).toEqual([{ provider: 'conekta', compared: false, how: 'not compared: no conekta credentials or connection for this report' }]);
+    expect(result.coverage).toEqual([{ provider: 'conekta', compared: false, how: 'not compared: no conekta credentials or connection for this report', howEs: expect.stringMatching(/^no comparado: /) }]);
   });
 
   it('finds the same exceptions reading the scope from the ledger as from held rows', async () => {

@@ -16,6 +16,8 @@ export interface ComparisonCoverage {
   compared: boolean;
   /** One sentence: what was read and what could not be. */
   how: string;
+  /** The same sentence in Spanish, for a Spanish workbook. */
+  howEs: string;
 }
 
 export interface ComparisonResult {
@@ -54,7 +56,7 @@ export async function compareWithProviders(options: {
     const session = options.sessions.get(id);
     if (!session) {
       const how = `not compared: no ${id} credentials or connection for this report`;
-      result.coverage.push({ provider: id, compared: false, how });
+      result.coverage.push({ provider: id, compared: false, how, howEs: `no comparado: sin credenciales ni conexión de ${id} para este informe` });
       result.warnings.push(`${id}: ${how}; the Exceptions sheet does not cover it`);
       continue;
     }
@@ -148,7 +150,7 @@ async function compareProvider(
       }
     } catch (error) {
       const how = `not compared: the ${id} payout listing could not be read (${describe(error)})`;
-      result.coverage.push({ provider: id, compared: false, how });
+      result.coverage.push({ provider: id, compared: false, how, howEs: `no comparado: no se pudo leer el listado de pagos de ${id} (${describe(error)})` });
       result.warnings.push(`${id}: ${how}; the Exceptions sheet does not cover it`);
       return;
     }
@@ -192,19 +194,27 @@ async function compareProvider(
   await Promise.all(waiting.map(lookUp));
 
   const period = `${options.period.from.toISOString()} to ${options.period.to.toISOString()}`;
+  const periodEs = `del ${options.period.from.toISOString()} al ${options.period.to.toISOString()}`;
   let how = lists
     ? `listing ${period}: ${listed} payout(s) listed, ${missing} ledger payout(s) looked up one by one`
     : `no list endpoint: ${missing} ledger payout(s) looked up one by one; payouts made outside this tool cannot be seen`;
-  if (unsettled > 0 && !lists) how += `; ${unsettled} unknown row(s) without a payout id not checked (run payout-batch sync)`;
+  let howEs = lists
+    ? `listado ${periodEs}: ${listed} pago(s) listados, ${missing} pago(s) del libro consultados uno por uno`
+    : `sin listado de pagos: ${missing} pago(s) del libro consultados uno por uno; no se ven los pagos hechos fuera de esta herramienta`;
+  if (unsettled > 0 && !lists) {
+    how += `; ${unsettled} unknown row(s) without a payout id not checked (run payout-batch sync)`;
+    howEs += `; ${unsettled} fila(s) desconocidas sin ID de pago no revisadas (ejecute payout-batch sync)`;
+  }
   if (failedLookups > 0) {
     how += `; ${failedLookups} lookup(s) failed (${lastError})`;
+    howEs += `; ${failedLookups} consulta(s) fallaron (${lastError})`;
     result.warnings.push(`${id}: ${failedLookups} payout lookup(s) failed (${lastError}); those rows were not compared`);
   }
   if (behind.count > 0) {
     result.warnings.push(`${id}: ${behind.count} row(s) the ledger holds as pending are settled at the provider; run payout-batch sync to record them (the statement shows no return for them until then)`);
   }
   if (!lists) result.warnings.push(`${id}: ${how}`);
-  result.coverage.push({ provider: id, compared: true, how });
+  result.coverage.push({ provider: id, compared: true, how, howEs });
 }
 
 async function matchListed(

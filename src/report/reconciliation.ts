@@ -4,6 +4,7 @@ import { addMinor, assertMinor } from '../domain/money.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import type { LedgerRow } from '../ledger/ledger-store.ts';
+import { providerOfRow } from '../domain/row-provider.ts';
 import { payoutFee } from '../plan/fees.ts';
 import { getProviderModule } from '../providers/registry.ts';
 import { parsedAmountOf } from '../write/format-amount.ts';
@@ -39,7 +40,10 @@ export interface DetailRecord {
   sheet: DetailSheet;
   rowNumber: number;
   batchId: string;
-  provider: ProviderId;
+  /** Absent for a row whose provider cell named none of ours: it is counted under no provider. */
+  provider?: ProviderId;
+  /** The provider cell: the provider's id, or what the file said when it names none of ours. */
+  providerText: string;
   orderId: string;
   status: RowStatus;
   /** The parsed currency, or what the file said for a row that did not parse. */
@@ -69,11 +73,13 @@ export interface DetailRecord {
 
 export function detailRecord(row: LedgerRow, fees: Record<ProviderId, FeeSchedule>): DetailRecord {
   const input = row.input ?? {};
+  const provider = providerOfRow(row);
   const record: DetailRecord = {
     sheet: SHEET_OF_STATUS[row.status],
     rowNumber: row.rowNumber,
     batchId: row.batchId,
-    provider: row.provider,
+    ...(provider !== undefined ? { provider } : {}),
+    providerText: provider ?? input.provider ?? '',
     orderId: row.orderKey ?? input.orderId ?? '',
     status: row.status,
     currency: row.currency ?? input.currency ?? '',
@@ -91,7 +97,7 @@ export function detailRecord(row: LedgerRow, fees: Record<ProviderId, FeeSchedul
   if (row.amountMinor !== undefined) record.amountMinor = row.amountMinor;
   else if (input.amount) {
     record.amountText = input.amount;
-    const parsed = parsedAmountOf(input.amount, record.currency, getProviderModule(row.provider).currency);
+    const parsed = parsedAmountOf(input.amount, record.currency, provider === undefined ? undefined : getProviderModule(provider).currency);
     if (parsed) {
       record.amountMinor = parsed.minor;
       record.currency = parsed.currency;
@@ -120,6 +126,8 @@ export interface SheetTotals {
   feeByCurrency: Map<string, Minor>;
   ivaByCurrency: Map<string, Minor>;
   byProvider: Map<ProviderId, ProviderTotals>;
+  /** Rows whose provider cell named none of ours: counted under no provider. */
+  withoutProvider: number;
 }
 
 /**
@@ -134,23 +142,27 @@ export function sheetTotals(records: Iterable<DetailRecord>): Map<DetailSheet, S
 
 export function emptySheetTotals(): Map<DetailSheet, SheetTotals> {
   return new Map<DetailSheet, SheetTotals>(
-    DETAIL_SHEETS.map((s) => [s, { rows: 0, amountByCurrency: new Map(), feeByCurrency: new Map(), ivaByCurrency: new Map(), byProvider: new Map() }]),
+    DETAIL_SHEETS.map((s) => [s, { rows: 0, amountByCurrency: new Map(), feeByCurrency: new Map(), ivaByCurrency: new Map(), byProvider: new Map(), withoutProvider: 0 }]),
   );
 }
 
 /** Adds one line to the totals: a report counts as the rows stream past, and holds none of them. */
 export function addToSheetTotals(totals: Map<DetailSheet, SheetTotals>, r: DetailRecord): void {
   const sheet = totals.get(r.sheet)!;
-  const provider = sheet.byProvider.get(r.provider) ?? { rows: 0, amountByCurrency: new Map<string, Minor>(), feeMinor: 0, ivaMinor: 0 };
-  sheet.byProvider.set(r.provider, provider);
   sheet.rows += 1;
-  provider.rows += 1;
-  provider.feeMinor = addMinor(provider.feeMinor, r.feeMinor ?? 0);
-  provider.ivaMinor = addMinor(provider.ivaMinor, r.ivaMinor ?? 0);
+  let provider: ProviderTotals | undefined;
+  if (r.provider === undefined) sheet.withoutProvider += 1;
+  else {
+    provider = sheet.byProvider.get(r.provider) ?? { rows: 0, amountByCurrency: new Map<string, Minor>(), feeMinor: 0, ivaMinor: 0 };
+    sheet.byProvider.set(r.provider, provider);
+    provider.rows += 1;
+    provider.feeMinor = addMinor(provider.feeMinor, r.feeMinor ?? 0);
+    provider.ivaMinor = addMinor(provider.ivaMinor, r.ivaMinor ?? 0);
+  }
   if ((SUMMED_CURRENCIES as readonly string[]).includes(r.currency)) {
     if (r.amountMinor !== undefined) {
       addTo(sheet.amountByCurrency, r.currency, r.amountMinor);
-      addTo(provider.amountByCurrency, r.currency, r.amountMinor);
+      if (provider) addTo(provider.amountByCurrency, r.currency, r.amountMinor);
     }
     if (r.feeMinor !== undefined) addTo(sheet.feeByCurrency, r.currency, r.feeMinor);
     if (r.ivaMinor !== undefined) addTo(sheet.ivaByCurrency, r.currency, r.ivaMinor);

@@ -1,6 +1,7 @@
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import type { Batch, Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store.ts';
+import { providerOfRow } from '../domain/row-provider.ts';
 
 /**
  * What a report covers: one batch, the rows last changed in [from, to), or the whole ledger. A range typed as days
@@ -43,7 +44,7 @@ export async function checkScope(ledger: LedgerStore, scope: ReportScopeOption, 
  * `provider`, only that provider's rows (a mixed batch holds several).
  */
 export async function* scopeRows(ledger: LedgerStore, scope: ReportScopeOption, environment?: Environment, provider?: ProviderId): AsyncIterableIterator<LedgerRow> {
-  const keep = (row: LedgerRow) => (environment === undefined || row.environment === environment) && (provider === undefined || row.provider === provider);
+  const keep = (row: LedgerRow) => (environment === undefined || row.environment === environment) && (provider === undefined || providerOfRow(row) === provider);
   if ('all' in scope) {
     for (const batch of (await ledger.listBatches()).reverse()) {
       if (environment !== undefined && batch.environment !== environment) continue;

@@ -1,5 +1,6 @@
 import type { ResultColumn } from '../domain/result-row.ts';
 import type { RowStatus } from '../domain/row-status.ts';
+import type { BatchStatus } from '../ledger/ledger-store.ts';
 
 /**
  * The language of the workbooks people read and file (results.xlsx, statement.xlsx, reconciliation.xlsx): every
@@ -90,7 +91,7 @@ const LABELS = {
   reconciliation: w('Conciliación', 'Reconciliation'),
   summary: w('Resumen', 'Summary'),
   exceptions: w('Excepciones', 'Exceptions'),
-  ledger: w('Libro (ledger)', 'Ledger'),
+  ledger: w('Libro de pagos', 'Ledger'),
   notGiven: w('(no indicado)', '(not given)'),
   compared: w('Comparado', 'Compared'),
   notCompared: w('no', 'no'),
@@ -113,8 +114,17 @@ const LABELS = {
   type: w('Tipo', 'Type'),
   count: w('Cantidad', 'Count'),
   openingNotGiven: w('saldo inicial no indicado', 'opening balance not given'),
+  mixed: w('mixto', 'mixed'),
+  noProvider: w('ninguno (el archivo nombra un proveedor desconocido)', 'none (the file names an unknown provider)'),
 } as const;
 export type LabelKey = keyof typeof LABELS;
+
+const BATCH_STATUS_NAMES: Record<BatchStatus, Words> = {
+  planned: w('planificado', 'planned'),
+  dispatching: w('en envío', 'dispatching'),
+  finished: w('terminado', 'finished'),
+  interrupted: w('interrumpido', 'interrupted'),
+};
 
 /** The words of one workbook. */
 export interface WorkbookWords {
@@ -122,6 +132,8 @@ export interface WorkbookWords {
   label(key: LabelKey): string;
   resultHeading(column: ResultColumn | 'amount_text'): string;
   statusName(status: RowStatus): string;
+  /** A batch's state (planned, dispatching, finished, interrupted). */
+  batchStatusName(status: BatchStatus): string;
   /** Any other heading given in both languages by the writer that owns it. */
   pick(words: Words): string;
 }
@@ -133,6 +145,7 @@ export function workbookWords(lang: WorkbookLang = DEFAULT_WORKBOOK_LANG): Workb
     label: (key) => LABELS[key][lang],
     resultHeading: (column) => RESULT_HEADINGS[column][lang],
     statusName: (status) => STATUS_NAMES[status][lang],
+    batchStatusName: (status) => BATCH_STATUS_NAMES[status]?.[lang] ?? status,
     pick: (words) => words[lang],
   };
 }

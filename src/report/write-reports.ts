@@ -21,6 +21,7 @@ import { batchesOldestFirst, checkScope, describeScope, listingPeriod, rowInScop
 import { ROW_STATUSES } from '../domain/row-status.ts';
 import { accountKey, buildStatement, resolveOpenings } from './statement.ts';
 import { unaccountedExceptions } from './unaccounted-exceptions.ts';
+import { providerOfRow } from '../domain/row-provider.ts';
 
 /** describeScope in Spanish, for the workbooks' title blocks. */
 function describeScopeEs(scope: ReportScopeOption, provider?: ProviderId): string {
@@ -72,6 +73,8 @@ export interface WriteReportsOptions {
   ledgerPath?: string;
   /** Why `sessions` is absent, for the Summary and the warning (default: "the providers were not asked"). */
   notComparedReason?: string;
+  /** notComparedReason in Spanish, for a Spanish workbook. */
+  notComparedReasonEs?: string;
   /** --lang: the language of the workbooks (default Spanish); the CSV files never change. */
   lang?: WorkbookLang;
 }
@@ -114,7 +117,9 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   for await (const row of scopeRows(ledger, scope, options.environment, options.provider)) {
     addToSheetTotals(totals, detailRecord(row, fees));
     batchIds.add(row.batchId);
-    providers.add(row.provider);
+    // A provider only invalid rows name (never sent there) has nothing to compare.
+    const provider = providerOfRow(row);
+    if (provider !== undefined && row.status !== 'invalid') providers.add(provider);
     // Histories are read a page of rows at a time, not with one query per row.
     if (row.providerPayoutId !== undefined) {
       waiting.push(row);
@@ -161,6 +166,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   let exceptions: ReconciliationException[] = [];
   let coverage: ComparisonCoverage[] | undefined;
   let notCompared: string | undefined;
+  let notComparedEs: string | undefined;
   if (options.sessions) {
     const compared = await compareWithProviders({
       ledger,
@@ -181,6 +187,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
     warnings.push(...compared.warnings);
   } else {
     notCompared = options.notComparedReason ?? 'the providers were not asked (no credentials or connection)';
+    notComparedEs = options.notComparedReasonEs ?? (options.notComparedReason === undefined ? 'no se consultó a los proveedores (sin credenciales ni conexión)' : undefined);
     warnings.push(`the Exceptions sheet could not compare the ledger with the providers: ${notCompared}`);
   }
   // Payouts a provider event showed under one of the scope's order ids that no row holds: exceptions whatever the
@@ -220,17 +227,21 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
     const statuses = ROW_STATUSES.filter((s) => SHEET_OF_STATUS[s] === sheet);
     for await (const row of scopeRowsIn(ledger, scope, statuses, options.environment)) yield detailRecord(row, fees);
   };
+  // A mixed batch is labelled by the providers its rows go to, not the one it is filed under (its --provider).
+  const batchProviders = new Map(await Promise.all(batches.map(async (b) => [b.id, await ledger.batchProviders(b.id)] as const)));
   await write(RECONCILIATION_XLSX, (path) =>
     writeReconciliationXlsx(path, {
       generatedAt: now,
       scope: scopeLabel,
       ...(options.ledgerPath !== undefined ? { ledgerPath: options.ledgerPath } : {}),
       batches,
+      batchProviders,
       detail: { totals, rowsOf },
       words,
       exceptions,
       ...(coverage ? { coverage } : {}),
       ...(notCompared !== undefined ? { notCompared } : {}),
+      ...(notComparedEs !== undefined ? { notComparedEs } : {}),
       statement,
     }),
   );

@@ -292,7 +292,7 @@ export class DispatchRunner extends EventEmitter {
     await mkdir(outDir, { recursive: true });
     const rows = await collectRows(ctx.ledger.rowsForReport({ batchId }));
     await writeResultsFile(outDir, 'both', rows.map(resultRowFromLedger));
-    const reports = await writeReports({ ledger: ctx.ledger, scope: { batchId }, environment: ctx.target, outDir, format: 'xlsx', config: ctx.config, ...(sessions ? { sessions } : { notComparedReason: 'written again from the ledger on this server; not compared with the providers' }), ledgerPath: this.options.ledgerPath });
+    const reports = await writeReports({ ledger: ctx.ledger, scope: { batchId }, environment: ctx.target, outDir, format: 'xlsx', config: ctx.config, ...(sessions ? { sessions } : { notComparedReason: 'written again from the ledger on this server; not compared with the providers', notComparedReasonEs: 'escrito de nuevo desde el libro en este servidor; no comparado con los proveedores' }), ledgerPath: this.options.ledgerPath });
     for (const warning of reports.warnings) this.options.log({ event: 'report_warning', batch: id, warning });
   }
 }

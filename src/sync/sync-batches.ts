@@ -39,6 +39,8 @@ export interface SyncBatchesOptions {
   /** Repeat rounds until every row in scope is final, or `timeoutMs` has passed. */
   untilFinal: boolean;
   timeoutMs: number;
+  /** With untilFinal: stop after this many rounds too (a clock that moves per round needs few; default: no limit). */
+  maxRounds?: number;
   /** Waits between rounds (default: `pauseMs` of real time). Tests move the simulator clock here instead. */
   pause?: (ms: number, signal: AbortSignal) => Promise<void>;
   pauseMs?: number;
@@ -199,7 +201,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
     // Withheld rows stay as they are whatever the rounds do: --until-final does not wait for them.
     if (!options.untilFinal || round.notFinal - round.withheld <= 0) break;
     const left = deadline - now();
-    if (left <= 0) {
+    if (left <= 0 || (options.maxRounds !== undefined && report.rounds >= options.maxRounds)) {
       report.timedOut = true;
       break;
     }

@@ -56,6 +56,7 @@ describe('validateRow: a valid row', () => {
     expect(checked).toEqual({
       row: 7,
       status: 'valid',
+      provider: 'openpay',
       issues: [],
       payout: {
         row: 7,

@@ -252,7 +252,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
 
   const hasError = issues.some((issue) => issue.severity === 'error');
   if (hasError || provider === undefined || currency === undefined || !amount.ok || account === undefined) {
-    return { row: raw.row, status: 'invalid', issues, input };
+    return { row: raw.row, status: 'invalid', ...(provider !== undefined ? { provider } : {}), issues, input };
   }
 
   const payout: PayoutRow = { row: raw.row, provider, orderId, amountMinor: amount.minor, currency, account };
@@ -260,7 +260,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   if (email !== '') payout.email = email;
   if (phone !== '') payout.phone = phone;
   if (description !== '') payout.description = description;
-  return { row: raw.row, status: 'valid', payout, issues, input };
+  return { row: raw.row, status: 'valid', provider, payout, issues, input };
 }
 
 function amountMessage(code: AmountErrorCode, text: string, style: Currency): string {

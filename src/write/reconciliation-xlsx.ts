@@ -6,8 +6,8 @@ import { DETAIL_SHEETS, SHEET_OF_STATUS, sheetTotals, type DetailRecord, type De
 import type { StatementSection } from '../report/statement.ts';
 import { bothLanguages as w, workbookWords, type WorkbookWords, type Words } from '../report/workbook-language.ts';
 import { XlsxFile, amount, criterion, date, heading, int, sheetRef, statusCell, text, type SheetCell, type SheetRow } from '../report/xlsx-sheet.ts';
-import { OPENING_NOT_GIVEN } from './statement-csv.ts';
 import type { ProviderId as Provider } from '../domain/provider-id.ts';
+import { PROVIDER_UNKNOWN } from '../domain/row-provider.ts';
 
 export const SUMMARY_SHEET = 'Summary';
 export const EXCEPTIONS_SHEET = 'Exceptions';
@@ -102,7 +102,7 @@ export const DETAIL_COLUMNS = [
   ['T', 'Updated at'],
   ['U', 'Amount as written'],
 ] as const;
-const COL = { row: 'A', provider: 'C', currency: 'F', amount: 'G', fee: 'H', iva: 'I' } as const;
+const COL = { row: 'A', provider: 'C', currency: 'F', amount: 'G', fee: 'H', iva: 'I', errorCode: 'O' } as const;
 
 export const EXCEPTION_COLUMNS = [
   'Type',
@@ -127,6 +127,8 @@ export interface ReconciliationInput {
   scope: string;
   ledgerPath?: string;
   batches: readonly Batch[];
+  /** batch id → the providers its rows are routed to (ledger.batchProviders); absent: the batch's own provider. */
+  batchProviders?: ReadonlyMap<string, readonly Provider[]>;
   /**
    * The scope's detail lines: every ledger row, in ledger order, either at hand or as `detail`, which gives the
    * totals (counted beforehand) and reads each sheet's lines as they are written (a million rows never held).
@@ -139,6 +141,8 @@ export interface ReconciliationInput {
   /** Absent: the providers were not read (ledger-only report); `notCompared` says why. */
   coverage?: readonly ComparisonCoverage[];
   notCompared?: string;
+  /** notCompared in Spanish (a Spanish workbook shows the English one only when none is given). */
+  notComparedEs?: string;
   statement: readonly StatementSection[];
 }
 
@@ -208,7 +212,7 @@ function detailRow(r: DetailRecord, words: WorkbookWords): SheetRow {
     cells: [
       int(r.rowNumber),
       text(r.batchId),
-      text(r.provider),
+      text(r.providerText),
       text(r.orderId),
       statusCell(r.status, words),
       text(r.currency),
@@ -235,7 +239,7 @@ function exceptionsSheet(input: ReconciliationInput, words: WorkbookWords) {
   const header: SheetCell[] = EXCEPTION_HEADINGS.map((h, i) => (i === 7 || i === 8 || i === 12 ? heading(words.pick(h)) : text(words.pick(h))));
   // Outside the table (column Q, past the autofilter), so the row count stays COUNTA(A:A) - 1: an empty sheet
   // must not read as "no exceptions" when nothing was compared.
-  if (input.notCompared) header.push(undefined, text(`${words.label('notComparedWith')}: ${input.notCompared}`, false));
+  if (input.notCompared) header.push(undefined, text(`${words.label('notComparedWith')}: ${notComparedReason(input, words)}`, false));
   const rows: SheetRow[] = [{ cells: header }];
   for (const e of input.exceptions) {
     const cur = e.currency ?? '';
@@ -254,8 +258,8 @@ function exceptionsSheet(input: ReconciliationInput, words: WorkbookWords) {
         text(e.providerDestination),
         text(e.batchId),
         int(e.rowNumber),
-        text(e.action),
-        text(e.detail),
+        text(words.lang === 'es' ? e.es.action : e.action),
+        text(words.lang === 'es' ? e.es.detail : e.detail),
       ],
     });
   }
@@ -274,9 +278,9 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
   push([text(L('generated')), date(input.generatedAt)]);
   push([text(L('ledger')), text(input.ledgerPath ?? L('notGiven'), false)]);
   if (input.coverage) {
-    for (const c of input.coverage) push([text(`${L('compared')}: ${c.provider}`), text(c.how, false)]);
+    for (const c of input.coverage) push([text(`${L('compared')}: ${c.provider}`), text(words.lang === 'es' ? c.howEs : c.how, false)]);
   } else {
-    push([text(L('compared')), text(`${L('notCompared')}: ${input.notCompared ?? 'the providers were not read'}`, false)]);
+    push([text(L('compared')), text(`${L('notCompared')}: ${notComparedReason(input, words)}`, false)]);
   }
   blank();
 
@@ -284,7 +288,7 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
   push([text(L('batches'))], true);
   push([text(L('batch')), text(L('provider')), heading(L('rows')), heading(L('created')), heading(L('updated')), text(L('status')), text(L('file')), text(L('fileHash'))], true);
   for (const b of input.batches) {
-    push([text(b.id), text(b.provider), int(b.rowCount), date(b.createdAt), date(b.updatedAt), text(b.status), text(b.fileName), text(b.fileHash, false)]);
+    push([text(b.id), text(batchProviderLabel(input, b, words)), int(b.rowCount), date(b.createdAt), date(b.updatedAt), text(words.batchStatusName(b.status)), text(b.fileName), text(b.fileHash, false)]);
   }
   blank();
 
@@ -332,6 +336,16 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
       ]);
     }
   }
+  // Rows whose provider cell named none of ours: under no provider above; counted here by their code.
+  const withoutProvider = [...totals.values()].reduce((n, t) => n + t.withoutProvider, 0);
+  if (withoutProvider > 0) {
+    const sheet = name(SHEET_OF_STATUS.invalid);
+    push([
+      text(L('noProvider'), false),
+      text(sheet),
+      { kind: 'formula', formula: `COUNTIFS(${sheetRef(sheet, COL.errorCode)},"*${PROVIDER_UNKNOWN}*")`, result: withoutProvider },
+    ]);
+  }
   blank();
 
   push([text(L('statementRef'), false)], true);
@@ -340,12 +354,11 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
     push([
       text(s.provider),
       text(s.currency),
-      s.opening.source === 'none' ? text(OPENING_NOT_GIVEN, false) : undefined,
+      s.opening.source === 'none' ? text(L('openingNotGiven'), false) : undefined,
       s.opening.source === 'none' ? undefined : amount(s.opening.amountMinor, s.currency),
       amount(s.totals.debitMinor, s.currency),
       amount(s.totals.creditMinor, s.currency),
       amount(s.closingMinor, s.currency),
-      ...(s.opening.source === 'none' ? [text(L('openingNotGiven'), false)] : []),
     ]);
   }
   blank();
@@ -361,6 +374,12 @@ function summarySheet(input: ReconciliationInput, totals: Map<DetailSheet, Sheet
   return { name: reconciliationSheetName('Summary', words), rows };
 }
 
+/** Why the providers were not compared, in the workbook's language. */
+function notComparedReason(input: ReconciliationInput, words: WorkbookWords): string {
+  if (words.lang === 'es') return input.notComparedEs ?? input.notCompared ?? 'no se leyó a los proveedores';
+  return input.notCompared ?? 'the providers were not read';
+}
+
 function countFormula(sheet: string, result: number): SheetCell {
   return { kind: 'formula', formula: `COUNTA(${sheetRef(sheet, COL.row)})-1`, result };
 }
@@ -373,8 +392,20 @@ function sumIfs(sheet: string, sumColumn: string, criteria: Array<[string, strin
 function providersOf(input: ReconciliationInput, totals: Map<DetailSheet, SheetTotals>): Provider[] {
   const seen = new Set<Provider>();
   for (const t of totals.values()) for (const p of t.byProvider.keys()) seen.add(p);
-  for (const b of input.batches) seen.add(b.provider);
+  for (const b of input.batches) for (const p of providersOfBatch(input, b)) seen.add(p);
   return [...seen].sort();
+}
+
+/** The providers a batch's rows go to; a batch none of whose rows names one of ours keeps the one it is filed under. */
+function providersOfBatch(input: ReconciliationInput, b: Batch): readonly Provider[] {
+  const routed = input.batchProviders?.get(b.id);
+  return routed && routed.length > 0 ? routed : [b.provider];
+}
+
+/** A batch of several providers reads "mixed (conekta, openpay)": the provider it is filed under is not its only one. */
+function batchProviderLabel(input: ReconciliationInput, b: Batch, words: WorkbookWords): string {
+  const providers = providersOfBatch(input, b);
+  return providers.length > 1 ? `${words.label('mixed')} (${providers.join(', ')})` : providers[0]!;
 }
 
 /** The currencies of the providers in scope, and any other currency an amount was summed under. */

@@ -1,6 +1,7 @@
 import { formatMinor } from '../domain/money.ts';
 import type { ResultRow } from '../domain/result-row.ts';
 import type { LedgerRow } from '../ledger/ledger-store.ts';
+import { providerOfRow } from '../domain/row-provider.ts';
 
 /** A ledger row as a line of results.csv: masked account, canonical amount, the provider's id and status. */
 export function resultRowFromLedger(row: LedgerRow): ResultRow {
@@ -8,7 +9,8 @@ export function resultRowFromLedger(row: LedgerRow): ResultRow {
   return {
     row: row.rowNumber,
     order_id: row.orderKey ?? input.orderId ?? '',
-    provider: row.provider,
+    // A row naming none of our providers shows what its cell said, as validate's results do: it belongs to none.
+    provider: providerOfRow(row) ?? input.provider ?? '',
     status: row.status,
     error_code: row.errorCode ?? '',
     error_message: row.errorMessage ?? '',

@@ -3,7 +3,6 @@ import { formatMinor } from '../domain/money.ts';
 import { FEE_RETURNED_ON_FAILURE, type OpeningBalance, type StatementLine, type StatementSection } from '../report/statement.ts';
 import { bothLanguages as w, workbookWords, type WorkbookWords, type Words } from '../report/workbook-language.ts';
 import { XlsxFile, amount, date, heading, int, localDate, text, type SheetRow, type SheetSpec } from '../report/xlsx-sheet.ts';
-import { closingNote } from './statement-csv.ts';
 
 /** The table's headings, in both languages; money columns are right-aligned over their numbers. */
 const TABLE: ReadonlyArray<{ words: Words; money?: boolean }> = [
@@ -168,7 +167,7 @@ function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: Wor
       amount(t.creditMinor, cur),
       amount(s.closingMinor, cur),
       undefined,
-      text(known ? undefined : closingNote(s), false),
+      text(known ? undefined : closingNoteIn(s, words), false),
     ],
     bold: true,
   };
@@ -181,3 +180,14 @@ function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: Wor
 
 /** Lines of a section that size its columns. */
 const WIDTH_SAMPLE = 2_000;
+/** The closing line's note without an opening balance, in the workbook's language (statement.csv keeps its English). */
+function closingNoteIn(s: StatementSection, words: WorkbookWords): string {
+  const t = s.totals;
+  const net = formatMinor(s.netMinor);
+  return words.pick(
+    w(
+      `${t.payouts} pago(s), ${t.returns} devolución(es); ${words.label('openingNotGiven')}: sin saldo final; variación neta ${net}`,
+      `${t.payouts} payout(s), ${t.returns} return(s); ${words.label('openingNotGiven')}: no closing balance; net change ${net}`,
+    ),
+  );
+}

@@ -3,6 +3,7 @@ import { formatMinor } from '../domain/money.ts';
 import type { Minor } from '../domain/money.ts';
 import { ROW_STATUSES } from '../domain/row-status.ts';
 import { formatMinorGrouped } from './format-amount.ts';
+import { formatLocal } from '../domain/local-time.ts';
 
 /** What a command did, for the operator (text) or the nightly job (one JSON line). */
 export interface RunSummary {
@@ -42,15 +43,19 @@ export interface RunSummary {
   exitCode: number;
   startedAt: string;
   finishedAt: string;
+  /** The zone the text's dates are shown in (--tz, config "timeZone", else the providers' country); absent: UTC as stored. */
+  timeZone?: string;
 }
 
 /** A readable report: rows per status, amounts per currency and status, where the results went. Ends with a newline. */
 export function formatSummaryText(summary: RunSummary): string {
   const lines: string[] = [];
-  lines.push(`${summary.command} ${summary.file} (provider ${summary.provider})`);
+  const several = summary.providers && summary.providers.length > 1 ? `: ${summary.providers.join(', ')}` : '';
+  lines.push(`${summary.command} ${summary.file} (provider ${summary.provider}${several})`);
   if (summary.batchId) lines.push(`batch ${summary.batchId}`);
+  const shown = (iso: string): string => (summary.timeZone === undefined ? iso : `${formatLocal(new Date(iso), summary.timeZone)} ${summary.timeZone}`);
   if (summary.alreadyFinished) {
-    lines.push(`this batch was already finished at ${summary.alreadyFinished.at}; ${summary.alreadyFinished.sentNow} sent now`);
+    lines.push(`this batch was already finished at ${shown(summary.alreadyFinished.at)}; ${summary.alreadyFinished.sentNow} sent now`);
   }
 
   const statuses = orderedStatuses(Object.keys(summary.counts));
@@ -110,7 +115,7 @@ export function formatSummaryText(summary: RunSummary): string {
   }
 
   lines.push('');
-  lines.push(`exit ${summary.exitCode}  started ${summary.startedAt}  finished ${summary.finishedAt}`);
+  lines.push(`exit ${summary.exitCode}  started ${shown(summary.startedAt)}  finished ${shown(summary.finishedAt)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -174,8 +179,10 @@ export function formatSummaryJson(summary: RunSummary): string {
         }
       : {}),
     exit_code: summary.exitCode,
+    // Times stay UTC ISO 8601 for programs; the zone the text shows them in is named beside them.
     started_at: summary.startedAt,
     finished_at: summary.finishedAt,
+    ...(summary.timeZone !== undefined ? { time_zone: summary.timeZone } : {}),
   });
 }
 

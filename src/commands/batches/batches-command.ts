@@ -1,10 +1,13 @@
 import type { Target } from '../../config/config-types.ts';
+import type { ProviderId } from '../../domain/provider-id.ts';
 import { formatMinor } from '../../domain/money.ts';
 import type { Batch, LedgerStore, StatusTotal } from '../../ledger/ledger-store.ts';
 import { RunError } from '../../run-error.ts';
 import { formatMinorGrouped } from '../../write/format-amount.ts';
 import { providerLabel } from '../shared/batch-label.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
+import { displayZone, parseTzOption, startOfTypedDay } from '../shared/display-zone.ts';
+import { formatLocal } from '../../domain/local-time.ts';
 
 export interface BatchesArgs {
   since?: string;
@@ -12,36 +15,43 @@ export interface BatchesArgs {
   target: Target;
   ledger?: string;
   config?: string;
+  /** --tz: the zone of the dates shown and of a --since day (default: config "timeZone", else the providers' country). */
+  tz?: string;
 }
 
 export interface BatchOverview {
   batch: Batch;
-  providers: string[];
+  providers: ProviderId[];
   totals: StatusTotal[];
 }
 
 /** `payout-batch batches`: every batch in the ledger, newest first, with its counts and totals. Reads only. */
 export async function batchesCommand(args: BatchesArgs): Promise<number> {
-  const since = args.since === undefined ? undefined : parseSince(args.since);
+  const tz = parseTzOption(args.tz);
+  if (args.since !== undefined) parseSince(args.since, 'UTC'); // a typo is a usage error before the ledger is opened
   return withCommandScope({ config: args.config, target: args.target, signals: false }, async (scope) => {
     const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger, mustExist: { hint: 'pass --ledger with the file run used' } });
-    const overviews = await batchOverviews(ledger, since);
+    const all = await batchOverviews(ledger);
+    // One zone for the whole list: the one asked for, else the one its batches' providers share.
+    const zone = await displayZone(tz, scope.config.timeZone, [...new Set(all.flatMap((o) => (o.providers.length ? o.providers : [o.batch.provider])))]);
+    const since = args.since === undefined ? undefined : parseSince(args.since, zone);
+    const overviews = since ? all.filter((o) => o.batch.createdAt >= since) : all;
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ command: 'batches', ledger_path: ledgerPath, batches: overviews.map(batchJson), exit_code: 0 })}\n`);
+      process.stdout.write(`${JSON.stringify({ command: 'batches', ledger_path: ledgerPath, time_zone: zone, batches: overviews.map(batchJson), exit_code: 0 })}\n`);
       return 0;
     }
     if (overviews.length === 0) {
       process.stdout.write(`no batches in ${ledgerPath}${since ? ` since ${args.since}` : ''}\n`);
       return 0;
     }
-    process.stdout.write(formatBatches(overviews));
+    process.stdout.write(formatBatches(overviews, zone));
     return 0;
   });
 }
 
-/** --since: a day (YYYY-MM-DD, from its start in UTC) or a full ISO time. */
-function parseSince(text: string): Date {
-  const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : new Date(text);
+/** --since: a day (YYYY-MM-DD, from its start in `zone`) or a full ISO time. */
+function parseSince(text: string, zone: string): Date {
+  const at = startOfTypedDay(text, zone) ?? new Date(text);
   if (Number.isNaN(at.getTime())) throw new RunError('USAGE', `--since ${JSON.stringify(text)} is not a date`, { hint: 'write a day as YYYY-MM-DD' });
   return at;
 }
@@ -79,8 +89,8 @@ export function batchJson(o: BatchOverview) {
   };
 }
 
-function formatBatches(overviews: readonly BatchOverview[]): string {
-  const header = ['batch', 'file', 'provider', 'env', 'created (UTC)', 'state', 'by', 'rows', 'counts', 'paid / pending'];
+function formatBatches(overviews: readonly BatchOverview[], zone: string): string {
+  const header = ['batch', 'file', 'provider', 'env', `created (${zone})`, 'state', 'by', 'rows', 'counts', 'paid / pending'];
   const rows = overviews.map((o) => {
     const counts = countsOf(o.totals);
     const money = o.totals
@@ -92,7 +102,7 @@ function formatBatches(overviews: readonly BatchOverview[]): string {
       o.batch.fileName,
       o.providers.length > 1 ? `mixed (${o.providers.join(', ')})` : providerLabel(o.providers, o.batch.provider),
       o.batch.environment,
-      o.batch.createdAt.toISOString().slice(0, 16).replace('T', ' '),
+      formatLocal(o.batch.createdAt, zone).slice(0, 16),
       o.batch.status,
       o.batch.operator ?? '-',
       String(o.batch.rowCount),

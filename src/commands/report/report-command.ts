@@ -5,13 +5,15 @@ import { zoneOf } from '../../report/statement.ts';
 import { isProviderId, PROVIDER_IDS, type ProviderId } from '../../domain/provider-id.ts';
 import type { ResultRow } from '../../domain/result-row.ts';
 import type { ProviderSession } from '../../providers/payout-provider.ts';
-import { parseOpeningBalances, parseReportScope, parseTimeZone } from '../../report/parse-report-options.ts';
+import { parseOpeningBalances, parseReportScope } from '../../report/parse-report-options.ts';
 import { checkScope, describeOtherEnvironments, describeScope, otherEnvironmentBatches, ReportScopeError, scopeRows, type ReportScopeOption } from '../../report/report-scope.ts';
 import { ReportOptionError, writeReports } from '../../report/write-reports.ts';
 import { isRunError, RunError } from '../../run-error.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { writeResultsFile, type ResultsFormat } from '../../write/results-writer.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
+import { providerOfRow } from '../../domain/row-provider.ts';
+import { askedZone, displayZone, parseTzOption, showTime } from '../shared/display-zone.ts';
 import { decideExitCode } from '../shared/exit-code.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
@@ -61,12 +63,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     if (!isProviderId(name)) throw new RunError('USAGE', `--provider ${args.provider}: unknown provider (expected one of ${PROVIDER_IDS.join(', ')})`);
     provider = name;
   }
-  let tz: string | undefined;
-  if (args.tz !== undefined) {
-    const parsed = parseTimeZone(String(args.tz));
-    if ('issue' in parsed) throw new RunError('USAGE', parsed.message);
-    tz = parsed.value;
-  }
+  const tz = parseTzOption(args.tz);
   const openingValues = args.openingBalance === undefined ? [] : [args.openingBalance].flat().map(String);
   const openingParsed = parseOpeningBalances(openingValues);
   if ('issue' in openingParsed) throw new RunError('USAGE', openingParsed.message);
@@ -75,7 +72,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
   return withCommandScope({ config: args.config, target: args.target, signals: false }, async (command) => {
     const { config } = command;
     // --from/--to are days where the operators live: --tz, the config's zone, the provider's country, else Mexico's.
-    const timeZone = tz ?? config.timeZone;
+    const timeZone = askedZone(tz, config.timeZone);
     const rangeZone = timeZone ?? (provider ? zoneOf(provider) : DEFAULT_TIME_ZONE);
     const scopeParsed = parseReportScope(args, rangeZone);
     if ('issue' in scopeParsed) throw new RunError('USAGE', scopeParsed.message, { hint: 'see payout-batch report --help' });
@@ -98,7 +95,9 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     const tally = new Tally();
     const unknownWords = new UnknownStatusWords();
     for await (const row of scopeRows(ledger, reportScope, args.target, provider)) {
-      providers.add(row.provider);
+      // A provider only invalid rows name (never sent there) needs no credentials and has nothing to compare.
+      const routed = providerOfRow(row);
+      if (routed !== undefined && row.status !== 'invalid') providers.add(routed);
       batchIds.add(row.batchId);
       tally.add(row.status, undefined, undefined);
       unknownWords.note(row);
@@ -114,12 +113,15 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     if (others.size > 0) warnings.push(`only ${args.target} batches are reported; the ledger also holds ${describeOtherEnvironments(others)}, left out`);
     let sessions: Map<ProviderId, ProviderSession> | undefined;
     let notComparedReason: string | undefined;
+    let notComparedReasonEs: string | undefined;
     if (args.target === 'simulator' && !args.simulatorUrl) {
       // An in-process simulator would start empty: it holds none of the ledger's payouts, so comparing with it
       // would report every row as unknown to the provider.
       notComparedReason = '--target simulator without --simulator-url has no provider state (pass the URL of the simulator the batch ran against)';
+      notComparedReasonEs = '--target simulator sin --simulator-url no tiene estado de los proveedores (indique la URL del simulador contra el que corrió el lote)';
     } else if (providers.size === 0) {
-      notComparedReason = 'the scope has no rows';
+      notComparedReason = 'the scope has no rows sent to a provider';
+      notComparedReasonEs = 'el alcance no tiene filas enviadas a un proveedor';
     } else {
       try {
         const target = await command.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: [...providers] });
@@ -128,6 +130,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
         // Either way the reports are still made from the ledger, and the reconciliation says it did not compare.
         if (!(isRunError(error) && (error.code === 'CREDENTIALS_MISSING' || error.code === 'PROVIDER_UNREACHABLE'))) throw error;
         notComparedReason = `${error.message} (${error.hint ?? 'set the provider credentials'})`;
+        notComparedReasonEs = `sin conexión con los proveedores: ${error.message}`;
       }
     }
 
@@ -157,6 +160,7 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
         ...(timeZone !== undefined ? { timeZone } : {}),
         ledgerPath,
         ...(notComparedReason !== undefined ? { notComparedReason } : {}),
+        ...(notComparedReasonEs !== undefined ? { notComparedReasonEs } : {}),
         ...(args.lang ? { lang: args.lang } : {}),
       });
     } catch (error) {
@@ -181,7 +185,8 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       startedAt: command.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
     };
-    process.stdout.write(args.json ? `${formatJson(summary, reportScope)}\n` : formatText(summary));
+    const shownIn = await displayZone(timeZone, undefined, [...providers]);
+    process.stdout.write(args.json ? `${formatJson(summary, reportScope)}\n` : formatText(summary, shownIn));
     return exitCode;
   });
 }
@@ -235,7 +240,7 @@ function formatJson(s: ReportSummary, scope: ReportScopeOption): string {
 
 const NOT_COMPARED = 'not compared';
 
-function formatText(s: ReportSummary): string {
+function formatText(s: ReportSummary, zone: string): string {
   const lines = [`report: ${s.scope}`, `ledger   ${s.ledgerPath}`];
   // The zone of the statements' dates, per provider: one line even when they differ.
   const byZone = new Map<string, string[]>();
@@ -252,6 +257,6 @@ function formatText(s: ReportSummary): string {
     lines.push('', 'warnings:');
     for (const w of s.warnings) lines.push(`  - ${w}`);
   }
-  lines.push('', `exit ${s.exitCode}  started ${s.startedAt}  finished ${s.finishedAt}`);
+  lines.push('', `exit ${s.exitCode}  started ${showTime(new Date(s.startedAt), zone)}  finished ${showTime(new Date(s.finishedAt), zone)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -35,6 +35,8 @@ import { createSession } from '../shared/provider-sessions.ts';
 import { decideExitCode, type ExitFacts } from '../shared/exit-code.ts';
 import { GUARD_DIFFERS_CODE } from '../../dispatch/decide-pay-row.ts';
 import { Tally } from '../shared/tally.ts';
+import { providerLabel } from '../shared/batch-label.ts';
+import { displayZone, parseTzOption, showTime } from '../shared/display-zone.ts';
 import { addCheckedRowIssues, IssueDigest } from '../shared/issue-digest.ts';
 import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 import { createProgressReporter } from './progress.ts';
@@ -73,6 +75,8 @@ export interface RunArgs {
   encoding?: string;
   /** --operator: who runs the batch, recorded on it (default: the config's "operator", else the OS user). */
   operator?: string;
+  /** --tz: the zone of the dates shown (default: config "timeZone", else the providers' country). */
+  tz?: string;
 }
 
 /**
@@ -90,6 +94,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   // The flag, else the config's "graceSeconds", else the default: known once the scope has read the config.
   const graceOf = (config: AppConfig) => args.graceSeconds ?? config.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+  const tz = parseTzOption(args.tz);
   // Until the batch is taken for dispatch nothing is in flight: a signal then ends the run at once (exit 130, one line).
   // From there on it stops the dispatch gracefully, and the run still writes what it recorded.
   return withCommandScope({ config: args.config, target: args.target, graceMs: (config) => graceOf(config) * 1000, signals: 'when-held' }, async (scope) => {
@@ -114,7 +119,10 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (batchProvider === undefined) {
       throw new RunError('PROVIDER_MISSING', 'no row names a provider we pay through, and no --provider was given; nothing was done', { hint: 'fix the provider column, or pass --provider' });
     }
-    const providerLabel = args.provider ?? (providers.length > 1 ? 'mixed' : batchProvider);
+    // How the batch is named: by the providers its rows go to, whatever --provider says (a mixed file is "mixed").
+    const routed = checked.providers;
+    const batchLabel = providerLabel(routed, batchProvider);
+    const zone = await displayZone(tz, config.timeZone, routed.length > 0 ? routed : [batchProvider]);
     const chunkRows = planChunkRows();
     const pageRows = dispatchPageRows();
 
@@ -167,7 +175,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     );
     if (elsewhere.length > 0 && !args.allowOtherProvider) {
       const [first] = elsewhere;
-      throw new RunError('FILE_RUN_UNDER_OTHER_PROVIDER', `this file was already run as batch ${first!.id} with --provider ${first!.provider} (${first!.createdAt.toISOString()}); nothing was sent`, {
+      throw new RunError('FILE_RUN_UNDER_OTHER_PROVIDER', `this file was already run as batch ${first!.id} with --provider ${first!.provider} (${showTime(first!.createdAt, zone)}); nothing was sent`, {
         hint: 'its order_ids belong to those payouts; pass --allow-other-provider only to plan it anyway (order_ids already owned stay duplicates)',
       });
     }
@@ -182,7 +190,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // Where the keys go, in the plan, the prompt and the log: every host is shown before any payout is sent (the balance
     // read for the plan already uses them; the config check keeps them to https or loopback).
     const hosts = new Map([...sessions].map(([id, session]) => [id, baseUrlOrigin(session.baseUrl)] as const));
-    logger.info({ event: 'start', batch: batchId, file: args.file, provider: providerLabel, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: rowCount });
+    logger.info({ event: 'start', batch: batchId, file: args.file, provider: batchLabel, target: args.target, config: config.source, hosts: Object.fromEntries(hosts), ledger: ledgerPath, rows: rowCount });
     const snapshot = await readPlanSnapshot({ ledger, batchId, providers, sessions });
     // The plan keeps counts and totals; the rows stream through it. A dry run of a batch not in the ledger writes its
     // results in the same pass (nothing else would hold the verdicts).
@@ -336,8 +344,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
       const summary: RunSummary = {
         command: 'run',
         file: args.file,
-        provider: providerLabel,
-        providers,
+        provider: batchLabel,
+        providers: routed.length > 0 ? routed : [batchProvider],
         outDir,
         ...(files.csvPath ? { resultsCsv: files.csvPath } : {}),
         ...(files.xlsxPath ? { resultsXlsx: files.xlsxPath } : {}),
@@ -353,6 +361,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         exitCode: code,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
+        timeZone: zone,
       };
       // A signal that came while the results were being written still ends the run with 130.
       if (scope.interrupted()) summary.exitCode = EXIT.INTERRUPTED;
@@ -481,6 +490,22 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (applied.released) warnings.push(`${applied.released} row(s) were not sent; run the same file again to send them`);
     for (const [provider, error] of applied.dispatch.halted) warnings.push(`${provider} stopped: ${error.kind}${error.providerMessage ? ` (${error.providerMessage})` : ''}`);
     if (applied.interrupted) return await finish({ counts: {}, interrupted: true }, warnings);
+    if (target.advanceClock && !ledgerStorage && !ledgerLost) {
+      // The simulator started for this run stops with it: what it accepted is settled there first, not left pending.
+      const { settleInProcess } = await import('./settle-in-process.ts');
+      const advanceClock = target.advanceClock.bind(target);
+      const settled = await settleInProcess({
+        ledger,
+        batchId,
+        environment: args.target,
+        advanceClock,
+        lane: (id) => ({ provider: getProvider(id), session: createSession(id, target, config), rate: args.rate ?? config.providers[id].rate, concurrency: args.concurrency ?? config.providers[id].concurrency }),
+        maxAttempts: args.maxAttempts,
+        signal: scope.signal,
+      });
+      logger.info({ event: 'settled_in_process', rounds: settled.rounds, asked: settled.rowIds.size, changed: settled.changed });
+      if (settled.changed > 0) warnings.push(`the simulator started for this run settled ${settled.changed} payout(s) before it stopped (with --simulator-url they stay pending until sync asks)`);
+    }
     return await finish('ledger', warnings);
   });
 }

@@ -47,7 +47,7 @@ export interface CheckedFile {
   lateConflicts: Map<number, LateConflict>;
   /** The pass's deduper, for a later pass over the same file (replayOf). */
   deduper: InFileDeduper;
-  /** The providers the rows are routed to, in the order the file first names them. */
+  /** The providers the rows are routed to (valid or not), in the order the file first names them; never one the file names none of ours. */
   providers: ProviderId[];
 }
 
@@ -80,7 +80,7 @@ export async function checkFile(options: CheckFileOptions): Promise<CheckedFile>
     for (const raw of batch) {
       if (!options.provider && (raw.cells.provider?.text ?? '').trim() === '') unrouted.push(raw.row);
       const checked = dedupe(validateRow(raw, context));
-      if (checked.payout) providers.add(checked.payout.provider);
+      if (checked.provider) providers.add(checked.provider);
       tally.add(checked.status, checked.payout?.currency ?? checked.input.currency, checked.payout?.amountMinor);
       const pending = options.onRow(checked);
       if (pending) await pending;

@@ -16,6 +16,11 @@ export interface ProviderTarget {
   credentials: ProviderCredentials;
   /** Stops an in-process simulator; a no-op otherwise. */
   close(): Promise<void>;
+  /**
+   * Only for a simulator started in-process (gone when the command ends): moves its simulated clock by one
+   * settlement period, so what it accepted settles before it stops (commands/run/settle-in-process.ts).
+   */
+  advanceClock?(): Promise<void>;
 }
 
 export async function connectTarget(options: {
@@ -29,13 +34,22 @@ export async function connectTarget(options: {
     return { target: options.target, credentials: credentialsFromEnv(options.providers, options.env), close: async () => {} };
   }
   // Loaded only for the simulator target, so a live run never imports it.
-  const { SIMULATOR_CREDENTIALS, startSimulator } = await import('../../simulator/index.ts');
+  const { DEFAULT_SETTLE_MS, SIMULATOR_CREDENTIALS, startSimulator } = await import('../../simulator/index.ts');
   if (options.simulatorUrl) {
     if (!/^https?:\/\/[^/]+/.test(options.simulatorUrl)) throw new RunError('USAGE', `--simulator-url ${options.simulatorUrl} is not an http(s) URL`);
     return { target: 'simulator', simulatorUrl: options.simulatorUrl.replace(/\/+$/, ''), credentials: SIMULATOR_CREDENTIALS, close: async () => {} };
   }
   const simulator = await startSimulator({ port: 0 });
-  return { target: 'simulator', simulatorUrl: simulator.url, credentials: SIMULATOR_CREDENTIALS, close: () => simulator.close() };
+  return {
+    target: 'simulator',
+    simulatorUrl: simulator.url,
+    credentials: SIMULATOR_CREDENTIALS,
+    close: () => simulator.close(),
+    advanceClock: async () => {
+      const response = await fetch(`${simulator.url}/__admin/advance?ms=${DEFAULT_SETTLE_MS}`, { method: 'POST' });
+      if (!response.ok) throw new Error(`the in-process simulator refused to move its clock (HTTP ${response.status})`);
+    },
+  };
 }
 
 /** One session per provider: base URL (config overrides for real targets), credentials, timeout, auth state. */

@@ -7,6 +7,9 @@ import { formatMinorGrouped } from '../../write/format-amount.ts';
 import { batchJson, type BatchOverview } from '../batches/batches-command.ts';
 import { providerLabel } from '../shared/batch-label.ts';
 import { withCommandScope } from '../shared/command-scope.ts';
+import { providerOfRow } from '../../domain/row-provider.ts';
+import type { ProviderId } from '../../domain/provider-id.ts';
+import { displayZone, parseTzOption, showTime } from '../shared/display-zone.ts';
 
 export interface StatusArgs {
   /** A batch id (or an unambiguous start of one) or an order_id / externalReference. */
@@ -16,6 +19,8 @@ export interface StatusArgs {
   target: Target;
   ledger?: string;
   config?: string;
+  /** --tz: the zone of the dates shown (default: config "timeZone", else the providers' country). */
+  tz?: string;
 }
 
 /**
@@ -25,11 +30,13 @@ export interface StatusArgs {
  */
 export async function statusCommand(args: StatusArgs): Promise<number> {
   if (!(Number.isSafeInteger(args.limit) && args.limit >= 0)) throw new RunError('USAGE', '--limit must be an integer ≥ 0');
+  const tz = parseTzOption(args.tz);
   return withCommandScope({ config: args.config, target: args.target, signals: false }, async (scope) => {
     const { ledger, ledgerPath } = await scope.openLedger({ path: args.ledger, mustExist: { hint: 'pass --ledger with the file run used' } });
     const batch = await findBatch(ledger, args.id);
+    const zoneFor = (providers: readonly ProviderId[]) => displayZone(tz, scope.config.timeZone, providers);
     if (batch) {
-      const view = await batchStatus(ledger, batch, args.limit);
+      const view = await batchStatus(ledger, batch, args.limit, zoneFor);
       process.stdout.write(args.json ? `${JSON.stringify({ command: 'status', kind: 'batch', ledger_path: ledgerPath, ...view.json, exit_code: 0 })}\n` : view.text);
       return 0;
     }
@@ -37,7 +44,7 @@ export async function statusCommand(args: StatusArgs): Promise<number> {
     if (rows.length === 0) {
       throw new RunError('NOT_FOUND', `no batch and no payout ${JSON.stringify(args.id)} in ${ledgerPath}`, { hint: 'payout-batch batches lists the batches; an order_id is matched exactly' });
     }
-    const view = await payoutStatus(ledger, args.id, rows);
+    const view = await payoutStatus(ledger, args.id, rows, await zoneFor([...new Set(rows.map((r) => r.provider))]));
     process.stdout.write(args.json ? `${JSON.stringify({ command: 'status', kind: 'payout', ledger_path: ledgerPath, ...view.json, exit_code: 0 })}\n` : view.text);
     return 0;
   });
@@ -57,7 +64,7 @@ function money(r: LedgerRow): string {
 
 /** A row whose provider cell named none of ours belongs to no provider (the ledger files it under the batch's). */
 function providerOf(r: LedgerRow): string | null {
-  return r.errorCode?.split(';').includes('PROVIDER_UNKNOWN') ? null : r.provider;
+  return providerOfRow(r) ?? null;
 }
 
 function rowJson(r: LedgerRow) {
@@ -86,14 +93,15 @@ function rowLine(r: LedgerRow): string {
   return parts.join(' · ');
 }
 
-async function batchStatus(ledger: LedgerStore, batch: Batch, limit: number) {
+async function batchStatus(ledger: LedgerStore, batch: Batch, limit: number, zoneFor: (providers: readonly ProviderId[]) => Promise<string>) {
   const overview: BatchOverview = { batch, providers: await ledger.batchProviders(batch.id), totals: await ledger.totalsByStatus(batch.id) };
+  const zone = await zoneFor(overview.providers.length ? overview.providers : [batch.provider]);
   const counts = new Map<string, number>();
   for (const t of overview.totals) counts.set(t.status, (counts.get(t.status) ?? 0) + t.count);
   const byStatus: Record<string, { count: number; rows: ReturnType<typeof rowJson>[]; more: number }> = {};
   const lines = [
     `batch ${batch.id}  ${batch.fileName}  provider ${providerLabel(overview.providers, batch.provider)}${overview.providers.length > 1 ? ` (${overview.providers.join(', ')})` : ''}  ${batch.environment}`,
-    `state ${batch.status}  created ${batch.createdAt.toISOString()}  updated ${batch.updatedAt.toISOString()}${batch.operator ? `  by ${batch.operator}` : ''}`,
+    `state ${batch.status}  created ${showTime(batch.createdAt, zone)}  updated ${showTime(batch.updatedAt, zone)}${batch.operator ? `  by ${batch.operator}` : ''}`,
   ];
   for (const status of ROW_STATUSES) {
     const count = counts.get(status) ?? 0;
@@ -110,7 +118,7 @@ async function batchStatus(ledger: LedgerStore, batch: Batch, limit: number) {
     for (const r of shown) lines.push(`  ${rowLine(r)}`);
     if (count > shown.length) lines.push(`  and ${count - shown.length} more (--limit, or payout-batch report --batch ${batch.id})`);
   }
-  return { json: { batch: batchJson(overview), rows_by_status: byStatus }, text: `${lines.join('\n')}\n` };
+  return { json: { time_zone: zone, batch: batchJson(overview), rows_by_status: byStatus }, text: `${lines.join('\n')}\n` };
 }
 
 function historyJson(h: HistoryEntry) {
@@ -127,7 +135,7 @@ function historyJson(h: HistoryEntry) {
   };
 }
 
-async function payoutStatus(ledger: LedgerStore, orderId: string, rows: readonly LedgerRow[]) {
+async function payoutStatus(ledger: LedgerStore, orderId: string, rows: readonly LedgerRow[], zone: string) {
   const batches = new Map<string, Batch | undefined>();
   const out = [];
   const lines = [`payout ${orderId}: ${rows.length} row(s) in ${new Set(rows.map((r) => r.batchId)).size} batch(es)`];
@@ -138,7 +146,7 @@ async function payoutStatus(ledger: LedgerStore, orderId: string, rows: readonly
     out.push({ batch_id: r.batchId, file_name: batch?.fileName ?? null, environment: r.environment, ...rowJson(r), history: history.map(historyJson) });
     lines.push('', `batch ${r.batchId} (${batch?.fileName ?? '?'}, ${r.environment}): ${rowLine(r)} · ${r.status}, ${r.attempts} attempt(s)`);
     for (const h of history) {
-      const what = [`${h.at.toISOString()}  ${h.from ?? 'written'} → ${h.to}`, h.cause];
+      const what = [`${showTime(h.at, zone)}  ${h.from ?? 'written'} → ${h.to}`, h.cause];
       if (h.attempt > 0) what.push(`attempt ${h.attempt}`);
       if (h.providerStatus) what.push(`provider status ${h.providerStatus}`);
       if (h.providerCode || h.providerMessage) what.push(`provider said ${[h.providerCode, h.providerMessage].filter(Boolean).join(' ')}`);
@@ -146,5 +154,5 @@ async function payoutStatus(ledger: LedgerStore, orderId: string, rows: readonly
       lines.push(`  ${what.join(' · ')}`);
     }
   }
-  return { json: { order_id: orderId, rows: out }, text: `${lines.join('\n')}\n` };
+  return { json: { time_zone: zone, order_id: orderId, rows: out }, text: `${lines.join('\n')}\n` };
 }

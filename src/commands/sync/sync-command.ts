@@ -22,6 +22,8 @@ import { createOutputDir } from '../shared/output-dir.ts';
 import { createSession } from '../shared/provider-sessions.ts';
 import { decideExitCode } from '../shared/exit-code.ts';
 import { Tally } from '../shared/tally.ts';
+import { providerLabel } from '../shared/batch-label.ts';
+import { displayZone, parseTzOption } from '../shared/display-zone.ts';
 import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 
 export interface SyncArgs {
@@ -42,6 +44,8 @@ export interface SyncArgs {
   /** --lang: the workbooks' language (default es). */
   lang?: WorkbookLang;
   json: boolean;
+  /** --tz: the zone of the dates shown (default: config "timeZone", else the providers' country). */
+  tz?: string;
   /** On sandbox/live, lets a lookup resend a row's payout request without asking. */
   yes: boolean;
   /**
@@ -78,6 +82,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     throw new RunError('USAGE', `--return-window-days must be ${describeWatchPeriod('returnWindowDays')}`);
   }
   if (args.batch !== undefined && args.all) throw new RunError('USAGE', '--batch and --all cannot be used together');
+  const tz = parseTzOption(args.tz);
   if (args.target === 'simulator' && !args.simulatorUrl) {
     // A simulator started here would be empty: it has none of the payouts the ledger asks about.
     throw new RunError('USAGE', 'sync against the simulator needs the simulator the batch was paid against', {
@@ -99,6 +104,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     const { batches, otherEnvironments } = await scopeBatches(ledger, args, ledgerPath);
     const paidSince = windowDays > 0 ? returnWindowStart(startedAt, windowDays) : undefined;
     const providers = await providersInScope(ledger, batches, paidSince);
+    const providersOf = new Map(await Promise.all(batches.map(async (b) => [b.id, await ledger.batchProviders(b.id)] as const)));
+    const batchProviders = [...new Set([...providersOf.values()].flat())].sort();
     const target = await scope.connectTarget({ target: args.target, ...(args.simulatorUrl ? { simulatorUrl: args.simulatorUrl } : {}), providers: providers.length ? providers : [batches[0]!.provider] });
     const single = batches.length === 1 ? batches[0] : undefined;
     const outDir = await createOutputDir({ command: 'sync', ...(single ? { file: single.fileName } : {}), out: args.out, force: args.force, now: startedAt });
@@ -181,7 +188,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       outDir,
       format: args.format,
       config,
-      sessions: new Map([...new Set(batches.map((b) => b.provider))].map((id) => [id, createSession(id, target, config)])),
+      // Every provider the batches' rows went to (a mixed batch has several), not only the one each is filed under.
+      sessions: new Map([...new Set([...batches.map((b) => b.provider), ...batchProviders, ...providers])].map((id) => [id, createSession(id, target, config)])),
       ledgerPath,
       ...(args.lang ? { lang: args.lang } : {}),
     });
@@ -203,7 +211,9 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     const summary: RunSummary = {
       command: 'sync',
       file: single ? single.fileName : `${batches.length} batches`,
-      provider: [...new Set(batches.map((b) => b.provider))].join(','),
+      // Named by the providers the rows go to: a mixed batch is "mixed", not the provider it is filed under.
+      provider: single ? providerLabel(batchProviders, single.provider) : [...new Set(batches.map((b) => providerLabel(providersOf.get(b.id) ?? [], b.provider)))].join(','),
+      providers: batchProviders.length > 0 ? batchProviders : [...new Set(batches.map((b) => b.provider))].sort(),
       outDir,
       ...(files?.csvPath ? { resultsCsv: files.csvPath } : {}),
       ...(files?.xlsxPath ? { resultsXlsx: files.xlsxPath } : {}),
@@ -217,6 +227,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       exitCode: code,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
+      timeZone: await displayZone(tz, config.timeZone, batchProviders.length > 0 ? batchProviders : batches.map((b) => b.provider)),
     };
     log.info({ event: 'finish', exit_code: code, rounds: report.rounds, asked: report.rowIds.size, answered: report.answered, changed: report.changed, counts: summary.counts });
     process.stdout.write(args.json ? `${formatSummaryJson(summary)}\n` : formatSummaryText(summary));

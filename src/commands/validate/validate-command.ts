@@ -12,6 +12,8 @@ import { checkFile, readLimitsOf } from '../shared/check-file.ts';
 import { decideExitCode } from '../shared/exit-code.ts';
 import { createOutputDir } from '../shared/output-dir.ts';
 import { addCheckedRowIssues, IssueDigest } from '../shared/issue-digest.ts';
+import { providerLabel } from '../shared/batch-label.ts';
+import { displayZone, parseTzOption } from '../shared/display-zone.ts';
 
 export interface ValidateArgs {
   file: string;
@@ -30,6 +32,8 @@ export interface ValidateArgs {
   config?: string;
   /** --encoding: read the CSV as told. */
   encoding?: string;
+  /** --tz: the zone of the dates shown (default: config "timeZone", else the providers' country). */
+  tz?: string;
 }
 
 /**
@@ -38,6 +42,7 @@ export interface ValidateArgs {
  */
 export async function validateCommand(args: ValidateArgs): Promise<number> {
   const startedAt = new Date();
+  const tz = parseTzOption(args.tz);
   const map: Partial<Record<CanonicalField, string>> = parseMapOption(args.map);
   // The config's "limits" apply to validate as to run; the rest of it (providers, ledger) is not used here.
   const { config, errors } = loadConfig({ path: args.config, target: args.target ?? 'simulator' });
@@ -90,7 +95,8 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
   const summary: RunSummary = {
     command: 'validate',
     file: args.file,
-    provider: args.provider ?? (checked.providers.length > 1 ? 'mixed' : (checked.providers[0] ?? 'none')),
+    // The providers the rows go to, whatever --provider says: a mixed file is "mixed" even with one given.
+    provider: providerLabel(checked.providers, args.provider ?? 'none'),
     providers: checked.providers,
     outDir,
     resultsCsv: files.csvPath,
@@ -102,6 +108,7 @@ export async function validateCommand(args: ValidateArgs): Promise<number> {
     exitCode,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
+    timeZone: await displayZone(tz, config.timeZone, checked.providers),
   };
   process.stdout.write(args.json ? `${formatSummaryJson(summary)}\n` : formatSummaryText(summary));
   return exitCode;

@@ -53,6 +53,7 @@ import { checkUnaccountedInput, toUnaccounted, type UnaccountedRecord } from '..
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
 import { ensureOpen, read, write, type HeldLease, type PgContext, type Query } from './pg-context.ts';
 import { PG_KEY_OWNING_SQL } from './migrations.ts';
+import { ROUTED_ROW_SQL } from '../../domain/row-provider.ts';
 import { createPostgresRateBudget } from './rate-budget.ts';
 import type { RateBudget } from '../../dispatch/rate-budget.ts';
 
@@ -827,7 +828,7 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
   }
 
   async batchProviders(batchId: string): Promise<ProviderId[]> {
-    const records = await read(this.ctx).all<{ provider: string }>('SELECT DISTINCT provider FROM payout_rows WHERE batch_id = $1 ORDER BY provider', [batchId]);
+    const records = await read(this.ctx).all<{ provider: string }>(`SELECT DISTINCT provider FROM payout_rows WHERE batch_id = $1 AND ${ROUTED_ROW_SQL} ORDER BY provider`, [batchId]);
     return records.map((r) => r.provider as ProviderId);
   }
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { KEY_OWNING_SQL } from './migrations.ts';
+import { ROUTED_ROW_SQL } from '../../domain/row-provider.ts';
 
 /** Every fixed statement of the SQLite ledger, prepared once per connection. */
 export type Statements = ReturnType<typeof prepareStatements>;
@@ -15,7 +16,7 @@ export function prepareStatements(db: Database.Database) {
     totalsByStatus: db.prepare(
       'SELECT status, currency, count(*) AS n, coalesce(sum(amount_minor), 0) AS amount FROM payout_rows WHERE batch_id = ? GROUP BY status, currency',
     ),
-    batchProviders: db.prepare('SELECT DISTINCT provider FROM payout_rows WHERE batch_id = ? ORDER BY provider'),
+    batchProviders: db.prepare(`SELECT DISTINCT provider FROM payout_rows WHERE batch_id = ? AND ${ROUTED_ROW_SQL} ORDER BY provider`),
     rowsByOrderKey: db.prepare('SELECT * FROM payout_rows WHERE order_key = ? ORDER BY id'),
     setBatchStatus: db.prepare('UPDATE batches SET status = @status, updated_at = @at WHERE id = @id'),
     markBatchPlanned: db.prepare('UPDATE batches SET planned_at = coalesce(planned_at, @at), updated_at = @at WHERE id = @id'),
