@@ -29,3 +29,23 @@ export function csvTextField(text: string): string {
   const first = text.charCodeAt(0);
   return first < 0x41 && LEADING_TRIGGER[first] === 1 ? `'${text}` : text;
 }
+
+/**
+ * Writes csvTextField(text) as UTF-8 into `bytes` at `at` and returns where it ends. ASCII without a special
+ * character, nearly every cell, is copied as it is scanned, with no string made for it; anything else is written
+ * from csvTextField. The caller makes room: 9 bytes a UTF-16 unit is always enough (a `"` doubled, a `'` added,
+ * each of up to 3 bytes), plus 2 for the quotes.
+ */
+export function writeCsvText(bytes: Buffer, at: number, text: string): number {
+  const n = text.length;
+  if (n === 0) return at;
+  let end = at;
+  const first = text.charCodeAt(0);
+  if (first < 0x41 && LEADING_TRIGGER[first] === 1) bytes[end++] = 0x27;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || (c < 0x41 && SPECIAL[c] === 1)) return at + bytes.write(csvTextField(text), at);
+    bytes[end++] = c;
+  }
+  return end;
+}

@@ -9,8 +9,8 @@ import { RESULT_COLUMNS } from '../domain/result-row.ts';
 import type { ResultRow } from '../domain/result-row.ts';
 import { csvLine, QUOTE_ALSO } from './csv-line.ts';
 import { exclusiveWriteStream, makePrivateDir, partialPathFor } from './output-file.ts';
+import { resultLineBound, writeResultLine } from './result-line-bytes.ts';
 import { patchRecord, resultLine } from './result-record.ts';
-import { writeResultsXlsx } from './results-xlsx.ts';
 import { workbookWords, type WorkbookLang } from '../report/workbook-language.ts';
 
 export { resultRowFromChecked } from './result-row-from-checked.ts';
@@ -89,11 +89,10 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat,
       if (!Number.isSafeInteger(row.row) || row.row <= lastRow) {
         throw new RangeError(`results rows must come in file order: row ${row.row} after row ${lastRow}`);
       }
-      const line = resultLine(row);
+      const full = lines.addRow(row);
       lastRow = row.row;
       seen.add(row.row);
       rows += 1;
-      const full = lines.add(line);
       if (++batched < BATCH_RECORDS && !full) return;
       batched = 0;
       const flushed = file.write(lines.take());
@@ -143,6 +142,8 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat,
       if (format !== 'csv') {
         const xlsxPartial = partialPathFor(xlsxPath);
         try {
+          // Loaded here: exceljs is a good part of the start-up of a command that writes only the CSV.
+          const { writeResultsXlsx } = await import('./results-xlsx.ts');
           await writeResultsXlsx(complete, xlsxPartial, { words });
         } catch (error) {
           // The CSV stays (as .partial) for whoever investigates; half a zip is of no use to anyone.
@@ -237,6 +238,22 @@ class LineBuffer {
     this.used += this.bytes.write(line, this.used);
     this.bytes[this.used++] = 0x0a;
     return this.used > this.bytes.length - 4096;
+  }
+
+  /** Adds a results row's line (writeResultLine: no string made for it); true once the buffer is nearly full. */
+  addRow(row: ResultRow): boolean {
+    const bound = resultLineBound(row);
+    // A row with cells of tens of kilobytes (what a hostile file may hold) goes the way of any long line.
+    if (bound > BATCH_BYTES / 4) return this.add(resultLine(row));
+    let full = false;
+    if (this.used + bound > this.bytes.length) {
+      this.overflow.push(this.bytes.subarray(0, this.used));
+      this.bytes = Buffer.allocUnsafe(BATCH_BYTES);
+      this.used = 0;
+      full = true;
+    }
+    this.used = writeResultLine(this.bytes, this.used, row);
+    return full || this.used > this.bytes.length - 4096;
   }
 
   /** Everything added since the last take, and a fresh buffer for what comes next. */
