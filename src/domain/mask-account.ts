@@ -12,8 +12,15 @@ export function maskAccount(account: Account): string {
 
 /** Masks any digit string the same way: first 3 (bank code) + last 4; shorter strings become all stars. */
 export function maskDigits(digits: string): string {
-  if (digits.length < 8) return '*'.repeat(digits.length);
-  return `${digits.slice(0, 3)}${'*'.repeat(digits.length - 7)}${digits.slice(-4)}`;
+  if (digits.length < 8) return stars(digits.length);
+  return `${digits.slice(0, 3)}${stars(digits.length - 7)}${digits.slice(-4)}`;
+}
+
+/** Runs of `*` by length, made once: every row of a file masks an account of the same length or two. */
+const STARS: string[] = [];
+function stars(count: number): string {
+  if (count > 64) return '*'.repeat(count);
+  return (STARS[count] ??= '*'.repeat(count));
 }
 
 /** The destination as the provider needs it (full number or alias); for requests only, never for output. */

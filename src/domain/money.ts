@@ -14,8 +14,11 @@ export function assertMinor(value: number, what = 'amount'): asserts value is Mi
 export function formatMinor(minor: Minor, _currency?: Currency): string {
   assertMinor(minor);
   const sign = minor < 0 ? '-' : '';
-  const digits = String(Math.abs(minor)).padStart(3, '0');
-  return `${sign}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+  const abs = Math.abs(minor);
+  // Exact for every safe integer: abs % 100 is integer arithmetic, and abs / 100 is within 2^-7 of the true
+  // quotient, whose fraction (a whole number of hundredths) is at least 0.01 from the next integer.
+  const cents = abs % 100;
+  return `${sign}${Math.floor(abs / 100)}.${cents < 10 ? '0' : ''}${cents}`;
 }
 
 /** "1234.56" (canonical, as written by formatMinor) → 123456. Throws on anything else: for our own data only. */

@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { ProviderSession } from './payout-provider.ts';
 import { ProviderError } from './provider-error.ts';
 import { headerValue, parseRetryAfterMs, type HttpHeaders } from './http-status-error.ts';
@@ -35,14 +36,17 @@ export interface HttpResponse {
 
 /**
  * One keep-alive connection pool per origin, shared by every session (undici `request` on a shared Agent is several
- * times faster here than fetch). Created lazily so that importing the module opens nothing.
+ * times faster here than fetch). Created lazily so that importing the module opens nothing; undici itself is loaded
+ * at the first request, so the commands that send none (validate, report) start without it.
  */
 let agent: Agent | undefined;
+let undici: Promise<typeof Undici> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 
 /** Enough connections for the dispatcher's highest per-provider concurrency; the rate limiter caps the real use. */
 const CONNECTIONS_PER_ORIGIN = 128;
 
-function sharedAgent(): Agent {
+function sharedAgent(Agent: typeof Undici.Agent): Agent {
   agent ??= new Agent({
     connections: CONNECTIONS_PER_ORIGIN,
     keepAliveTimeout: 10_000,
@@ -87,8 +91,9 @@ export async function sendHttp(session: ProviderSession, call: HttpCall, dispatc
   let responseHeaders: HttpHeaders;
   let text: string;
   try {
+    const { Agent, request } = await loadUndici();
     const response = await request(url, {
-      dispatcher: dispatcher ?? sharedAgent(),
+      dispatcher: dispatcher ?? sharedAgent(Agent),
       method: call.method,
       headers,
       body: call.body,

@@ -57,6 +57,32 @@ export function packRecords(records) {
 }
 
 /**
+ * Several packs as one, in order.
+ * @param {readonly PackedRecords[]} packs
+ * @returns {PackedRecords}
+ */
+export function joinPacked(packs) {
+  if (packs.length === 1) return /** @type {PackedRecords} */ (packs[0]);
+  let records = 0;
+  let fields = 0;
+  for (const pack of packs) {
+    records += pack.widths.length;
+    fields += pack.lengths.length;
+  }
+  const widths = new Uint32Array(records);
+  const lengths = new Uint32Array(fields);
+  records = 0;
+  fields = 0;
+  for (const pack of packs) {
+    widths.set(pack.widths, records);
+    lengths.set(pack.lengths, fields);
+    records += pack.widths.length;
+    fields += pack.lengths.length;
+  }
+  return { text: packs.map((pack) => pack.text).join(''), widths, lengths };
+}
+
+/**
  * @param {PackedRecords} packed
  * @returns {string[][]}
  */

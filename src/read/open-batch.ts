@@ -3,12 +3,14 @@ import { RunError } from '../run-error.ts';
 import { detectDelimiter } from './detect-delimiter.ts';
 import { matchColumns, namedFields, type ColumnMap } from './match-columns.ts';
 import { CsvRecordReader } from './read-csv.ts';
-import { openXlsx, visibleWorksheets } from './read-xlsx.ts';
 import type { ZipDirectory } from './zip-archive.ts';
 import type { PeekedRecord, RecordReader } from './record-reader.ts';
 import { sniffFile } from './sniff-file.ts';
 import type { TextEncoding } from './detect-encoding.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits.ts';
+
+/** The XLSX reader and exceljs under it, loaded only for a workbook: a CSV starts without them. */
+const xlsxReader = () => import('./read-xlsx.ts');
 
 export interface OpenBatchOptions {
   /** XLSX sheet name; default the first visible sheet. */
@@ -105,6 +107,7 @@ export async function openBatch(path: string, options: OpenBatchOptions): Promis
   let details: Pick<OpenedBatch, 'format' | 'encoding' | 'delimiter' | 'sheet'>;
   let where: string;
   if (sniffed.format === 'xlsx') {
+    const { openXlsx } = await xlsxReader();
     const xlsx = await openXlsx(path, sniffed.zip, options.sheet, limits);
     reader = xlsx;
     details = { format: 'xlsx', sheet: xlsx.sheetName };
@@ -163,6 +166,7 @@ async function withOtherSheets(
   required: readonly CanonicalField[],
   limits: ReadLimits,
 ): Promise<RunError> {
+  const { openXlsx, visibleWorksheets } = await xlsxReader();
   let names: string[];
   try {
     names = (await visibleWorksheets(path, zip, limits)).filter((name) => name !== chosen);

@@ -14,7 +14,13 @@ export type AccountCheck =
 
 /** Digits as people group them: spaces and hyphens are dropped before deciding what a cell holds. */
 function stripGrouping(text: string): string {
-  return /[\s-]/.test(text) ? text.replace(/[\s-]/g, '') : text;
+  // Nearly every cell is bare digits: a scan for anything that could be a space or a hyphen (every \s is below
+  // "!" or above ASCII) skips the regular expressions.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c === 0x2d || c >= 0x80) return text.replace(/[\s-]/g, '');
+  }
+  return text;
 }
 
 /**

@@ -12,6 +12,15 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ANY_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
+/** Whether `text` holds a control character stripControlCharacters removes; printable ASCII is settled by a scan. */
+export function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f) return ANY_CONTROL.test(text);
+  }
+  return false;
+}
+
 /** `text` without its control characters, and whether any were removed. */
 export function stripControlCharacters(text: string): { text: string; removed: boolean } {
   if (!ANY_CONTROL.test(text)) return { text, removed: false };

@@ -6,6 +6,8 @@ import type { Currency } from '../domain/provider-id.ts';
  * (`countryCurrency`); without a provider it names neither. `MX$` / `AR$` say which peso. Undefined otherwise.
  */
 export function parseCurrency(raw: string, countryCurrency?: Currency): Currency | undefined {
+  // The cell of nearly every row, as written: no case or spaces to fold.
+  if (raw === 'MXN' || raw === 'ARS') return raw;
   const code = raw.trim().toUpperCase().replace(/\s+/g, '');
   if (code === 'MXN' || code === 'ARS') return code;
   if (code === 'MX$' || code === 'MEX$') return 'MXN';

@@ -31,5 +31,7 @@ const EXCEL_EXPONENT_FORM = /^\d(?:[.,]\d+)?E\+\d+$/i;
  */
 export function isOrderIdPrecisionLost(cell: RawCell): boolean {
   if (cell.type === 'number' && Math.abs(cell.number) >= 1e15) return true;
+  // The display always has an "E": most order_ids have none, and need no trimming and matching.
+  if (cell.text.indexOf('E') === -1 && cell.text.indexOf('e') === -1) return false;
   return EXCEL_EXPONENT_FORM.test(cell.text.trim());
 }

@@ -11,7 +11,7 @@ import { checkEmail } from './email.ts';
 import { MAX_AMOUNT_MINOR, parseAmountCell, type AmountErrorCode } from './parse-amount.ts';
 import { parseCurrency } from './parse-currency.ts';
 import { getProviderModule, providerModules } from '../providers/registry.ts';
-import { stripControlCharacters } from './control-characters.ts';
+import { hasControlCharacters, stripControlCharacters } from './control-characters.ts';
 import { parseProviderName } from './provider-name.ts';
 
 export interface ValidateContext {
@@ -82,6 +82,7 @@ function reportIssue(issues: RowIssue[], raw: RawRow, ctx: ValidateContext, fiel
 
 /** Free text without its control characters; CONTROL_CHARACTERS_REMOVED (a warning) on the row when any were there. */
 function withoutControls(issues: RowIssue[], raw: RawRow, ctx: ValidateContext, field: 'name' | 'description', text: string): string {
+  if (!hasControlCharacters(text)) return text;
   const stripped = stripControlCharacters(text);
   if (!stripped.removed) return text;
   reportIssue(issues, raw, ctx, field, 'CONTROL_CHARACTERS_REMOVED', `The ${field} held control characters (terminal escape sequences, BEL, …); they were removed.`);

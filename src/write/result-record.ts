@@ -1,6 +1,6 @@
 import { RESULT_COLUMNS } from '../domain/result-row.ts';
 import type { ResultColumn, ResultRow } from '../domain/result-row.ts';
-import { csvField } from './csv-line.ts';
+import { csvTextField } from './csv-text-field.ts';
 import { escapeCell } from './escape-cell.ts';
 import { isCanonicalAmount } from './format-amount.ts';
 
@@ -47,18 +47,24 @@ export function resultRecord(row: ResultRow): string[] {
   ];
 }
 
+/** A field we produce ourselves (row, amount, attempts) as csvField(resultField(…)) writes it: no text scan for an integer or a canonical amount. */
+function ownField(column: 'row' | 'amount' | 'attempts', value: ResultRow[ResultColumn]): string {
+  if (typeof value === 'number' || (column === 'amount' && isCanonicalAmount(value))) return resultField(column, value);
+  return csvTextField(value);
+}
+
 /**
  * A results row as its CSV line, the same text as csvLine(resultRecord(row)) (result-record.test.ts) without the
- * array between them: written once per row of a million-row file.
+ * array between them, and one pass over each text cell (csvTextField): written once per row of a million-row file.
  */
 export function resultLine(row: ResultRow): string {
   return (
-    `${csvField(resultField('row', row.row))},${csvField(escapeCell(row.order_id))},${csvField(escapeCell(row.provider))},` +
-    `${csvField(escapeCell(row.status))},${csvField(escapeCell(row.error_code))},${csvField(escapeCell(row.error_message))},` +
-    `${csvField(escapeCell(row.warning))},${csvField(resultField('amount', row.amount))},${csvField(escapeCell(row.currency))},` +
-    `${csvField(escapeCell(row.account))},${csvField(escapeCell(row.name))},${csvField(escapeCell(row.provider_id))},` +
-    `${csvField(escapeCell(row.provider_status))},${csvField(resultField('attempts', row.attempts))},${csvField(escapeCell(row.note))},` +
-    csvField(escapeCell(row.updated_at))
+    `${ownField('row', row.row)},${csvTextField(row.order_id)},${csvTextField(row.provider)},` +
+    `${csvTextField(row.status)},${csvTextField(row.error_code)},${csvTextField(row.error_message)},` +
+    `${csvTextField(row.warning)},${ownField('amount', row.amount)},${csvTextField(row.currency)},` +
+    `${csvTextField(row.account)},${csvTextField(row.name)},${csvTextField(row.provider_id)},` +
+    `${csvTextField(row.provider_status)},${ownField('attempts', row.attempts)},${csvTextField(row.note)},` +
+    csvTextField(row.updated_at)
   );
 }
 

@@ -9,8 +9,8 @@ import { RESULT_COLUMNS } from '../domain/result-row.ts';
 import type { ResultRow } from '../domain/result-row.ts';
 import { csvLine, QUOTE_ALSO } from './csv-line.ts';
 import { exclusiveWriteStream, makePrivateDir, partialPathFor } from './output-file.ts';
+import { resultLineBound, writeResultLine } from './result-line-bytes.ts';
 import { patchRecord, resultLine } from './result-record.ts';
-import { writeResultsXlsx } from './results-xlsx.ts';
 import { workbookWords, type WorkbookLang } from '../report/workbook-language.ts';
 
 export { resultRowFromChecked } from './result-row-from-checked.ts';
@@ -69,9 +69,12 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat,
   file.on('error', (error: unknown) => {
     failure ??= error;
   });
-  // Records are handed to the file a batch at a time, joined into one flat string: a write per record would be a
-  // million stream writes, and a string grown by += is a tree of pieces that every young-generation GC copies.
-  const pending: string[] = [`${BOM}${csvLine(RESULT_COLUMNS)}`];
+  // Records are handed to the file a batch at a time, each line encoded into one buffer as it is made: a write per
+  // record would be a million stream writes, and lines kept as strings until a batch is joined outlive the young
+  // generation (a line is a tree of pieces), so every collection would copy them.
+  const lines = new LineBuffer();
+  lines.add(`${BOM}${csvLine(RESULT_COLUMNS)}`);
+  let batched = 0;
 
   const seen = new RowSet();
   const patches = new Map<number, Partial<ResultRow>>();
@@ -86,14 +89,13 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat,
       if (!Number.isSafeInteger(row.row) || row.row <= lastRow) {
         throw new RangeError(`results rows must come in file order: row ${row.row} after row ${lastRow}`);
       }
-      const line = resultLine(row);
+      const full = lines.addRow(row);
       lastRow = row.row;
       seen.add(row.row);
       rows += 1;
-      pending.push(line);
-      if (pending.length < BATCH_RECORDS) return;
-      const flushed = file.write(`${pending.join('\n')}\n`);
-      pending.length = 0;
+      if (++batched < BATCH_RECORDS && !full) return;
+      batched = 0;
+      const flushed = file.write(lines.take());
       // once() also rejects if the file fails while the caller waits.
       if (!flushed) return once(file, 'drain').then(() => undefined);
     },
@@ -111,8 +113,7 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat,
       if (state !== 'open') throw new Error('results writer: finish called twice');
       state = 'finishing';
       if (failure === undefined) {
-        file.end(pending.length > 0 ? `${pending.join('\n')}\n` : '');
-        pending.length = 0;
+        file.end(lines.take());
         await finished(file).catch((error: unknown) => {
           failure ??= error;
         });
@@ -141,6 +142,8 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat,
       if (format !== 'csv') {
         const xlsxPartial = partialPathFor(xlsxPath);
         try {
+          // Loaded here: exceljs is a good part of the start-up of a command that writes only the CSV.
+          const { writeResultsXlsx } = await import('./results-xlsx.ts');
           await writeResultsXlsx(complete, xlsxPartial, { words });
         } catch (error) {
           // The CSV stays (as .partial) for whoever investigates; half a zip is of no use to anyone.
@@ -208,6 +211,60 @@ async function applyPatches(from: string, to: string, patches: Map<number, Parti
     stringify({ bom: true, header: true, columns: [...RESULT_COLUMNS], quoted_match: QUOTE_ALSO }),
     exclusiveWriteStream(to),
   );
+}
+
+/** Bytes a batch of lines may take before it goes to the file: BATCH_RECORDS lines of about 100 bytes fit. */
+const BATCH_BYTES = 1 << 19;
+
+/**
+ * Lines as UTF-8 in one buffer, each followed by `\n`. The buffer is handed over whole (take) and a new one begun:
+ * the stream holds the old one until it is written.
+ */
+class LineBuffer {
+  private bytes = Buffer.allocUnsafe(BATCH_BYTES);
+  private used = 0;
+  /** Lines too long for what is left, kept as they are, in order. */
+  private overflow: Buffer[] = [];
+
+  /** Adds a line; true once the buffer is nearly full. */
+  add(line: string): boolean {
+    // A UTF-16 unit is at most 3 bytes of UTF-8.
+    if (this.used + 3 * line.length + 1 > this.bytes.length) {
+      this.overflow.push(this.bytes.subarray(0, this.used), Buffer.from(`${line}\n`));
+      this.bytes = Buffer.allocUnsafe(BATCH_BYTES);
+      this.used = 0;
+      return true;
+    }
+    this.used += this.bytes.write(line, this.used);
+    this.bytes[this.used++] = 0x0a;
+    return this.used > this.bytes.length - 4096;
+  }
+
+  /** Adds a results row's line (writeResultLine: no string made for it); true once the buffer is nearly full. */
+  addRow(row: ResultRow): boolean {
+    const bound = resultLineBound(row);
+    // A row with cells of tens of kilobytes (what a hostile file may hold) goes the way of any long line.
+    if (bound > BATCH_BYTES / 4) return this.add(resultLine(row));
+    let full = false;
+    if (this.used + bound > this.bytes.length) {
+      this.overflow.push(this.bytes.subarray(0, this.used));
+      this.bytes = Buffer.allocUnsafe(BATCH_BYTES);
+      this.used = 0;
+      full = true;
+    }
+    this.used = writeResultLine(this.bytes, this.used, row);
+    return full || this.used > this.bytes.length - 4096;
+  }
+
+  /** Everything added since the last take, and a fresh buffer for what comes next. */
+  take(): Buffer {
+    const taken = this.bytes.subarray(0, this.used);
+    const all = this.overflow.length === 0 ? taken : Buffer.concat([...this.overflow, taken]);
+    this.overflow = [];
+    this.bytes = Buffer.allocUnsafe(BATCH_BYTES);
+    this.used = 0;
+    return all;
+  }
 }
 
 /**

@@ -6,15 +6,29 @@ export class Tally {
   readonly counts = new Map<RowStatus, number>();
   private readonly amounts = new Map<string, { currency: string; status: RowStatus; count: number; amountMinor: Minor }>();
 
+  /** The entry added to last, looked at first: rows of a file mostly share their currency and status. */
+  private last: { currency: string; status: RowStatus; count: number; amountMinor: Minor } | undefined;
+
   add(status: RowStatus, currency: string | undefined, amountMinor: Minor | undefined, delta = 1): void {
     this.counts.set(status, (this.counts.get(status) ?? 0) + delta);
     if (currency === undefined || amountMinor === undefined) return;
+    const last = this.last;
+    if (last !== undefined && last.currency === currency && last.status === status && last.count + delta !== 0) {
+      last.count += delta;
+      last.amountMinor = addMinor(last.amountMinor, delta * amountMinor);
+      return;
+    }
     const key = `${currency}\u0000${status}`;
     const entry = this.amounts.get(key) ?? { currency, status, count: 0, amountMinor: 0 };
     entry.count += delta;
     entry.amountMinor = addMinor(entry.amountMinor, delta * amountMinor);
-    if (entry.count === 0) this.amounts.delete(key);
-    else this.amounts.set(key, entry);
+    if (entry.count === 0) {
+      this.amounts.delete(key);
+      this.last = undefined;
+    } else {
+      this.amounts.set(key, entry);
+      this.last = entry;
+    }
   }
 
   /** Moves one row from one status to another (e.g. an earlier row that turned out to be a conflict). */
