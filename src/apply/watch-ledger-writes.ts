@@ -38,6 +38,7 @@ export function watchLedgerWrites(ledger: DispatchLedger): WatchedLedger {
       recordOutcomes: watched((items) => ledger.recordOutcomes(items)),
       getRecipient: (scope, provider, key) => ledger.getRecipient(scope, provider, key),
       saveRecipient: watched((scope, provider, key, id) => ledger.saveRecipient(scope, provider, key, id)),
+      saveRecipients: watched((items) => ledger.saveRecipients(items)),
     },
     stop: stop.signal,
     failure: () => first,

@@ -18,7 +18,7 @@ export interface DispatchRow {
 }
 
 /** What the dispatcher needs from the ledger (a LedgerStore provides it). */
-export type DispatchLedger = Pick<LedgerStore, 'markSending' | 'recordOutcomes' | 'getRecipient' | 'saveRecipient'>;
+export type DispatchLedger = Pick<LedgerStore, 'markSending' | 'recordOutcomes' | 'getRecipient' | 'saveRecipient' | 'saveRecipients'>;
 
 /** How a row ended this time round, for progress and logs; the ledger has the durable truth. */
 /** `conflict`: the provider-side guard found the row's request key on a payout with another amount or destination. */
