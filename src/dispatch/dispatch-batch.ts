@@ -91,7 +91,7 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
   // With claimed rows one row's lost lease must not refuse the others of its group: the group is tried row by row.
   const sendingGroups = createGroupCommitter<MarkSendingItem, SendingMark | Error>(
     (items) => (source ? markSendingEach(options.ledger, items) : options.ledger.markSending(items)),
-    { maxDelayMs: MARK_DELAY_MS, maxItems: 256 },
+    { maxDelayMs: source ? SHARED_MARK_DELAY_MS : MARK_DELAY_MS, maxItems: 256 },
   );
   const sending = {
     submit: async (item: MarkSendingItem): Promise<SendingMark> => {
@@ -108,10 +108,13 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
         if (isLedgerError(error) && error.code === 'LEASE_LOST') leaseLostOutcomes += 1;
         else options.onLedgerError?.(error);
       }),
-    { maxDelayMs: RECORD_DELAY_MS, maxItems: 512 },
+    { maxDelayMs: source ? SHARED_RECORD_DELAY_MS : RECORD_DELAY_MS, maxItems: 512 },
   );
   // Recipient ids too: one durable transaction per provider answer would block the loop for each (SQLite is synchronous).
-  const recipientSaves = createGroupCommitter<RecipientSave, void>((items) => options.ledger.saveRecipients(items), { maxDelayMs: RECORD_DELAY_MS, maxItems: 256 });
+  const recipientSaves = createGroupCommitter<RecipientSave, void>((items) => options.ledger.saveRecipients(items), {
+    maxDelayMs: source ? SHARED_RECORD_DELAY_MS : RECORD_DELAY_MS,
+    maxItems: 256,
+  });
   /** Claimed rows by request key: a request leaves only while its row's lease is still held. */
   const claimedByKey = new Map<string, number>();
 
@@ -268,6 +271,12 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
  */
 const MARK_DELAY_MS = 8;
 const RECORD_DELAY_MS = 25;
+/**
+ * A shared batch (PostgreSQL) commits over the network without blocking the loop, and a claimed row waits for its
+ * outcome's commit before its lease is given back: there the groups gather briefly.
+ */
+const SHARED_MARK_DELAY_MS = 2;
+const SHARED_RECORD_DELAY_MS = 5;
 
 /** Rows claimed per claim at most: small groups spread a batch across workers and keep each lease short-lived. */
 const CLAIM_GROUP = 16;
