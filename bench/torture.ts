@@ -9,7 +9,13 @@
  * case: one worker is paused (SIGSTOP) past its row leases while the others take its rows, then resumed (SIGCONT) —
  * its late writes must be refused by the fence (counted from its log's lease_lost events).
  *
+ * Prints where the time went (phases_ms: start-up, kills, the resume rounds; runs_ms: each run's wall time and when its
+ * log says it started, planned, dispatched and finished). With `--baseline DIR` (a checkout of an earlier version,
+ * built) the same test runs first with DIR's `payout-batch`, then with this one, and the two times and their ratio are
+ * printed: the figures are measured in the same run, on the same machine load.
+ *
  *   npm run torture -- [--rows 4000] [--kills 12] [--seed 7] [--faults SPEC] [--ledger sqlite|postgres] [--workers 4]
+ *                      [--baseline DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,8 +40,16 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     /** Row lease of the PostgreSQL workers (PAYOUT_BATCH_ROW_LEASE_MS): short, so the partition case stays short. */
     'lease-ms': { type: 'string', default: '6000' },
+    /** A checkout of an earlier version (built): run the same test with it first, then with this one, and compare. */
+    baseline: { type: 'string' },
+    /** The checkout whose `payout-batch` runs the batch (default this one); --baseline sets it for its child. */
+    root: { type: 'string' },
   },
 });
+if (values.baseline !== undefined) {
+  process.exitCode = await compareWithBaseline(resolve(values.baseline));
+  process.exit();
+}
 if (values.ledger !== 'sqlite' && values.ledger !== 'postgres') throw new Error('--ledger is sqlite or postgres');
 const shared = values.ledger === 'postgres';
 const workers = Number(values.workers);
@@ -45,7 +59,7 @@ const leaseMs = Number(values['lease-ms']);
 const rows = Number(values.rows);
 const kills = Number(values.kills);
 const seed = Number(values.seed);
-const root = resolve(import.meta.dirname, '..');
+const root = resolve(values.root ?? join(import.meta.dirname, '..'));
 const bin = join(root, 'bin', 'payout-batch.js');
 // The command under test is the installed one, which runs the compiled build.
 if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
@@ -80,6 +94,31 @@ function startSimulator(): Promise<{ child: ChildProcess; url: string }> {
 }
 
 let runNumber = 0;
+/** Each run's wall time and, from its log, when its phases began (ms after the process was spawned). */
+const runTimes: Array<Record<string, unknown>> = [];
+/** Where each phase of the crash test went (ms). */
+const phases: Record<string, number> = {};
+const phase = (name: string, since: number) => (phases[name] = Math.round(performance.now() - since));
+
+/** When a run's log events happened, in ms after its process was spawned: start-up, planning, dispatch, the end. */
+function phasesOf(out: string, spawnedAt: number): Record<string, number> {
+  const at: Record<string, number> = {};
+  try {
+    const origin = performance.timeOrigin + spawnedAt;
+    for (const line of readFileSync(join(out, 'run.log'), 'utf8').split('\n')) {
+      if (!line) continue;
+      const record = JSON.parse(line) as { event?: string; time?: string | number; ms?: number };
+      const time = typeof record.time === 'string' ? Date.parse(record.time) : record.time;
+      if (record.event && ['start', 'plan', 'dispatched', 'finish'].includes(record.event) && time !== undefined && Number.isFinite(time)) {
+        at[`${record.event}_at`] = Math.round(time - origin);
+        if (record.event === 'dispatched' && typeof record.ms === 'number') at.dispatch_ms = record.ms;
+      }
+    }
+  } catch {
+    // a run killed mid-line leaves a partial log: what was read is kept
+  }
+  return at;
+}
 
 interface Worker {
   child: ChildProcess;
@@ -102,6 +141,7 @@ function startWorker(url: string, killAfterMs?: number): Worker {
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const started = performance.now();
   let killed = false;
   const timer = killAfterMs === undefined ? undefined : setTimeout(() => {
     killed = true;
@@ -111,6 +151,7 @@ function startWorker(url: string, killAfterMs?: number): Worker {
     child.once('exit', (code) => {
       if (timer) clearTimeout(timer);
       if (!killed && code !== 0 && code !== 2) process.stderr.write(`run exited ${code}: ${stderr.slice(-2000)}\n`);
+      runTimes.push({ run: runNumber, ms: Math.round(performance.now() - started), killed, code, ...phasesOf(out, started) });
       resolveRun({ code, killed });
     }),
   );
@@ -149,16 +190,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = performance.now();
 // A short request timeout so the injected `timeout` fault (a request never answered) costs seconds, not minutes.
 writeFileSync(config, JSON.stringify({ providers: Object.fromEntries(['openpay', 'conekta', 'digitalfemsa', 'zenrise'].map((p) => [p, { timeoutMs: 1500, rate: 2000, concurrency: shared ? 8 : 32 }])) }));
+let since = performance.now();
 await generateBatch({ path: file, rows, provider: 'mixed', seed, destinations: Math.ceil(rows / 3), prefix: `T${seed}` });
+phase('generate', since);
 if (shared) {
+  since = performance.now();
   postgres = await startThrowawayPostgres();
   ledger = postgres.url;
+  phase('postgres', since);
 }
+since = performance.now();
 const sim = await startSimulator();
+phase('simulator', since);
 let killed = 0;
 let runs = 0;
 let partition = undefined as { paused_ms: number; refused_writes: number } | undefined;
 try {
+  since = performance.now();
   if (workers === 1) {
     for (let i = 0; i < kills; i++) {
       const r = await run(sim.url, 300 + Math.floor(next() * 2500));
@@ -204,6 +252,8 @@ try {
     }
     await Promise.all(live.map((w) => w.exited));
   }
+  phase('kills', since);
+  since = performance.now();
   // Resume to completion: rows left sending/unknown are settled first, not_sent rows requeued.
   let finalCode: number | null = null;
   for (let i = 0; i < 8; i++) {
@@ -212,6 +262,8 @@ try {
     finalCode = round.find((r) => r.code !== 0)?.code ?? 0;
     if (!(await openRows())) break;
   }
+  phase('resume', since);
+  since = performance.now();
 
   const journalEntries = (await (await fetch(`${sim.url}/__admin/journal`)).json()) as JournalEntry[];
   const stats = (await (await fetch(`${sim.url}/__admin/stats`)).json()) as Record<string, unknown>;
@@ -219,6 +271,7 @@ try {
   const check = checkExactlyOnce(journalEntries, ledgerRows, rows);
   const problems = [...check.problems];
   if (finalCode !== 0) problems.push(`the last run exited ${finalCode}, not 0`);
+  phase('check', since);
   const seconds = (performance.now() - t0) / 1000;
 
   const faults = (stats as { faults?: unknown }).faults;
@@ -240,6 +293,8 @@ try {
         lost: check.lost,
         faults_injected: faults,
         seconds: Math.round(seconds),
+        phases_ms: phases,
+        runs_ms: runTimes,
       },
       null,
       2,
@@ -292,4 +347,44 @@ async function openRows(): Promise<number> {
   } catch {
     return 1;
   }
+}
+
+/**
+ * Runs this test twice as child processes, same arguments: with the earlier checkout's `payout-batch`, then with this
+ * one's; prints both results and the ratio of their times. Fails when either run finds a violation.
+ */
+async function compareWithBaseline(baselineRoot: string): Promise<number> {
+  const args = process.argv.slice(2).filter((a, i, all) => a !== '--baseline' && all[i - 1] !== '--baseline' && !a.startsWith('--baseline='));
+  const once = (runRoot: string) =>
+    new Promise<{ code: number | null; result: Record<string, unknown> | undefined }>((resolveRun) => {
+      const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, ...args, '--root', runRoot], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.once('exit', (code) => {
+        const json = out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1);
+        let result: Record<string, unknown> | undefined;
+        try {
+          result = JSON.parse(json) as Record<string, unknown>;
+        } catch {
+          process.stderr.write(out);
+        }
+        resolveRun({ code, result });
+      });
+    });
+  const before = await once(baselineRoot);
+  const after = await once(resolve(import.meta.dirname, '..'));
+  const seconds = (r: typeof before) => (typeof r.result?.seconds === 'number' ? r.result.seconds : NaN);
+  const brief = (r: typeof before) => ({ exit_code: r.code, ...Object.fromEntries(Object.entries(r.result ?? {}).filter(([k]) => k !== 'runs_ms')) });
+  console.log(
+    JSON.stringify(
+      {
+        baseline: { root: baselineRoot, ...brief(before) },
+        this_version: brief(after),
+        seconds: { baseline: seconds(before), this_version: seconds(after), ratio: Number((seconds(after) / seconds(before)).toFixed(3)) },
+      },
+      null,
+      2,
+    ),
+  );
+  return before.code === 0 && after.code === 0 ? 0 : 1;
 }

@@ -78,16 +78,19 @@ export async function forEachPlannedChunk(options: {
 
 /** Balances where the provider reports one; a provider that cannot be reached at the start stops the run (exit 1). */
 export async function readBalances(providers: readonly ProviderId[], sessions: ReadonlyMap<ProviderId, ProviderSession>): Promise<Map<string, Minor>> {
+  // Asked of every provider at once (each under its own retries), kept and judged in the providers' order.
+  const answers = await Promise.allSettled(providers.map((id) => withRetries(() => getProvider(id).getBalance(sessions.get(id)!), { maxAttempts: 5 })));
   const balances = new Map<string, Minor>();
-  for (const id of providers) {
-    try {
-      const balance = await withRetries(() => getProvider(id).getBalance(sessions.get(id)!), { maxAttempts: 5 });
-      if (balance) balances.set(`${id}|${balance.currency}`, balance.amountMinor);
-    } catch (error) {
-      const e = error as { kind?: string; message?: string };
-      if (e.kind === 'authentication') throw new RunError('CREDENTIALS_MISSING', `${id} rejected the credentials: ${e.message}`, { hint: 'check the provider keys in the environment', cause: error });
-      throw new RunError('PROVIDER_UNREACHABLE', `${id} could not be reached to read the balance: ${e.message ?? String(error)}`, { hint: 'check the network and the base URL, then run again; nothing was sent', cause: error });
+  providers.forEach((id, i) => {
+    const answer = answers[i]!;
+    if (answer.status === 'fulfilled') {
+      if (answer.value) balances.set(`${id}|${answer.value.currency}`, answer.value.amountMinor);
+      return;
     }
-  }
+    const error: unknown = answer.reason;
+    const e = error as { kind?: string; message?: string };
+    if (e.kind === 'authentication') throw new RunError('CREDENTIALS_MISSING', `${id} rejected the credentials: ${e.message}`, { hint: 'check the provider keys in the environment', cause: error });
+    throw new RunError('PROVIDER_UNREACHABLE', `${id} could not be reached to read the balance: ${e.message ?? String(error)}`, { hint: 'check the network and the base URL, then run again; nothing was sent', cause: error });
+  });
   return balances;
 }

@@ -40,6 +40,7 @@ export function watchLedgerWrites(ledger: DispatchLedger): WatchedLedger {
       saveRecipient: watched((scope, provider, key, id) => ledger.saveRecipient(scope, provider, key, id)),
       // The shared budget (PostgreSQL) is the ledger's own, so that `--rate` holds for every worker on it together.
       rateBudget: (provider) => ledger.rateBudget(provider),
+      saveRecipients: watched((items) => ledger.saveRecipients(items)),
     },
     stop: stop.signal,
     failure: () => first,

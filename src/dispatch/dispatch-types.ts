@@ -21,7 +21,7 @@ export interface DispatchRow {
  * What the dispatcher needs from the ledger (a LedgerStore provides it), the shared rate budget included: a wrapper
  * (watch-ledger-writes.ts) has to hand it on, or every worker on a shared ledger would keep its own `--rate`.
  */
-export type DispatchLedger = Pick<LedgerStore, 'markSending' | 'recordOutcomes' | 'getRecipient' | 'saveRecipient' | 'rateBudget'>;
+export type DispatchLedger = Pick<LedgerStore, 'markSending' | 'recordOutcomes' | 'getRecipient' | 'saveRecipient' | 'saveRecipients' | 'rateBudget'>;
 
 /** How a row ended this time round, for progress and logs; the ledger has the durable truth. */
 /** `conflict`: the provider-side guard found the row's request key on a payout with another amount or destination. */

@@ -104,6 +104,20 @@ const CASES: [string, Case][] = [
     script: { maxAttempts: 1, row: { status: 'sending', attempts: 1, sentAt: SENT_AT }, find: [perr('bad_response')] },
     log: ['recipientFor', `findPayout since ${SENT_AT.toISOString()}`], result: { state: 'unknown', cause: 'outcome_unknown', errorCode: 'BAD_RESPONSE' }, outcome: { to: 'unknown', cause: 'outcome_unknown', attempt: 1 },
   }],
+  // A lookup is safe to repeat: one whose answer was lost (a 5xx or a timeout on Openpay's resend of the order_id) is
+  // asked again now, instead of leaving the row unknown for a whole later run.
+  ['resumed sending, lookup answered 500 then found it: pending, asked again', {
+    script: { row: { status: 'sending', attempts: 1, sentAt: SENT_AT }, find: [perr('server', { outcomeUnknown: true }), payout('pending')] },
+    log: ['recipientFor', `findPayout since ${SENT_AT.toISOString()}`, `findPayout since ${SENT_AT.toISOString()}`], result: { state: 'pending', cause: 'lookup' }, outcome: { to: 'pending', cause: 'lookup', attempt: 1 },
+  }],
+  ['lost answer, lookup timed out then found it paid: asked again', {
+    script: { create: [perr('network', { outcomeUnknown: true })], find: [perr('timeout', { outcomeUnknown: true }), payout('paid')] },
+    log: [...SEND, at(1), at(1)], result: { state: 'paid', cause: 'lookup' }, outcome: { to: 'paid', cause: 'lookup' },
+  }],
+  ['lookup ambiguous (two candidates): not asked again, unknown', {
+    script: { row: { status: 'sending', attempts: 1, sentAt: SENT_AT }, find: [perr('duplicate_reference', { outcomeUnknown: true, providerCode: 'AMBIGUOUS' }), payout('pending')] },
+    log: ['recipientFor', `findPayout since ${SENT_AT.toISOString()}`], result: { state: 'unknown', cause: 'outcome_unknown', errorCode: 'AMBIGUOUS' }, outcome: { to: 'unknown', cause: 'outcome_unknown', attempt: 1 },
+  }],
   ['resumed unknown while interrupted: no lookup leaves, stays unknown', {
     script: { abortedBefore: true, row: { status: 'unknown', attempts: 1, sentAt: SENT_AT }, find: [payout('pending')] },
     log: [], result: { state: 'unknown', cause: 'outcome_unknown' }, outcome: null,

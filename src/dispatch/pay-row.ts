@@ -89,7 +89,8 @@ async function perform(call: PayCall, ctx: PayContext): Promise<PayAnswer> {
         return found ? { kind: 'found', payout: found } : { kind: 'absent' };
       }
       case 'lookup': {
-        const found = await retried(() => ctx.provider.findPayout(ctx.session, call.instruction, call.since), ctx);
+        // A lookup is safe to repeat (the same reference cannot pay twice): one lost in transit is asked again now.
+        const found = await retried(() => ctx.provider.findPayout(ctx.session, call.instruction, call.since), ctx, true);
         return found ? { kind: 'found', payout: found } : { kind: 'absent' };
       }
       case 'markSending':
@@ -108,7 +109,7 @@ async function perform(call: PayCall, ctx: PayContext): Promise<PayAnswer> {
 }
 
 /** A read under the retry policy; an answer that came back is kept even if the run was interrupted as it did. */
-async function retried<T>(call: () => Promise<T>, ctx: PayContext): Promise<T> {
+async function retried<T>(call: () => Promise<T>, ctx: PayContext, repeatable = false): Promise<T> {
   let answer: { value: T } | undefined;
   try {
     return await withRetries(
@@ -117,7 +118,7 @@ async function retried<T>(call: () => Promise<T>, ctx: PayContext): Promise<T> {
         answer = { value };
         return value;
       },
-      { maxAttempts: ctx.maxAttempts, signal: ctx.signal },
+      { maxAttempts: ctx.maxAttempts, signal: ctx.signal, repeatable },
     );
   } catch (error) {
     if (answer) return answer.value;

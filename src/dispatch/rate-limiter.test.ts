@@ -43,6 +43,29 @@ describe('rate limiter', () => {
     expect(achieved).toBeGreaterThanOrEqual(50 * 0.95);
   });
 
+  it('counts a request by its answer: the next second opens once the answers are a second old, not after a fixed margin', async () => {
+    const run = async (answers: boolean) => {
+      const clock = fakeClock();
+      const limiter = createRateLimiter({ ratePerSecond: 10, now: clock.now, sleep: clock.sleep });
+      const grants: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const answered = await limiter.take();
+        grants.push(clock.t);
+        clock.advance(5);
+        if (answers) answered(); // the provider answered 5 ms after the grant: the request reached it before
+      }
+      return grants;
+    };
+    const answered = await run(true);
+    // No second holds 11 requests by the time they can have arrived (before their answers).
+    expect(busiestWindow(answered.map((t) => t + 5), 1000)).toBe(10);
+    expect(answered[10]! - answered[0]!).toBeLessThan(1000 + 5 + 10);
+    // Unanswered, each is taken to arrive within the margin of its grant (150 ms while connections are new).
+    const unanswered = await run(false);
+    expect(busiestWindow(unanswered, 1000 + 150)).toBeLessThanOrEqual(10);
+    expect(unanswered[10]! - unanswered[0]!).toBeGreaterThanOrEqual(1000 + 150);
+  });
+
   it('widens the margin by the lateness it measures, so that uneven delays cannot make rate + 1 in a second', async () => {
     const run = async (late: number) => {
       const clock = fakeClock(late);

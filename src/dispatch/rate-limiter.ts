@@ -1,16 +1,22 @@
-import { createLocalRateBudget, GrantWindow, type RateBudget } from './rate-budget.ts';
+import { createLocalRateBudget, GrantWindow, type BudgetAnswer, type RateBudget } from './rate-budget.ts';
 
 /**
  * Requests-per-second limiter for one provider, shared by all its endpoints (and, with a shared budget, by every
  * worker on the ledger).
  *
- * - **Counted, then spread**: a send is granted while fewer than `rate` were granted in the last second plus a margin
- *   for jitter (rate-budget.ts: the hard bound, kept by every worker of a shared budget together), and this process
- *   spreads its sends evenly over that window, each allowed up to `burstMs` early so that a late wake-up is caught up,
- *   not lost. The margin is the jitter this process measures (how late its waits end, how long a grant takes)
- *   doubled, between `minMarginMs` and `maxMarginMs`, and `warmUpMarginMs` for the first two seconds: a provider
- *   counting a sliding second then never sees rate + 1 while requests are delayed unevenly by less than the margin on
- *   their way; the pace given up for it is margin / (1 s + margin).
+ * - **Counted over a sliding second, by when each request can have reached the provider**: a provider counting a
+ *   sliding second sees request n arrive after its grant, and request n − rate arrive before its answer came back —
+ *   and, its delay on the way varying by less than the answers' times do, within that spread of its grant (the
+ *   recent answers' slowest − fastest): the earlier of the two. Unanswered, a request is taken to arrive within the
+ *   margin (below) of its grant. A send is granted while fewer than `rate` of this process's requests can have
+ *   arrived in the last second: the provider never sees rate + 1 in its second, and the pace given up is the time
+ *   until an answer (tens of ms against a fast provider), not a fixed margin on every send.
+ * - **The margin** (and, with a shared budget — PostgreSQL, several workers, rate-budget.ts — the whole count, then
+ *   of grants over a second plus the margin): the jitter this process measures (how late its waits end, how long a
+ *   grant takes) doubled, between `minMarginMs` and `maxMarginMs`, and `warmUpMarginMs` for the first two seconds,
+ *   while connections are new.
+ * - **Spread, not bunched**: sends are spaced at the rate itself (1 s / rate), each allowed up to `burstMs` early so
+ *   that a late wake-up is caught up, not lost; the count above is what holds the limit, the spacing only smooths.
  * - **A 429 is evidence, weighed**: the request that got it waits its Retry-After (retry-policy.ts). When 429s are a
  *   real share of what was sent in the last second (≥ `pauseShare`, at least two), the provider is at its limit: every
  *   sender of the budget pauses until the Retry-After and the pace is cut (×0.7, at most once a second, never below
@@ -20,8 +26,11 @@ import { createLocalRateBudget, GrantWindow, type RateBudget } from './rate-budg
  *   counted from the end of the pause, however few requests are sent meanwhile.
  */
 export interface RateLimiter {
-  /** Resolves when the caller may send one request (callers are served in order). */
-  take(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when the caller may send one request (callers are served in order), with the function to call once the
+   * request's answer (or failure) came back: from then on the request is known to have reached the provider.
+   */
+  take(signal?: AbortSignal): Promise<() => void>;
   /** The provider answered 429 (with `retryAfterMs`, or none). */
   onRateLimited(retryAfterMs: number | undefined): void;
   /** Requests per second currently allowed. */
@@ -45,7 +54,7 @@ export interface RateLimiterOptions {
   maxMarginMs?: number;
   /** The margin for the first two seconds after the first grant (default 150 ms). */
   warmUpMarginMs?: number;
-  /** How far ahead of its even spacing a send may be granted, to catch up after a late wake (default 50 ms). */
+  /** How far ahead of its even spacing a send may be granted, to catch up after a late wake (default 100 ms). */
   burstMs?: number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -57,19 +66,29 @@ const CUT_FACTOR = 0.7;
 const JITTER_SAMPLES = 64;
 /** How long after the first grant the margin stays at its widest. */
 const WARM_UP_MS = 2000;
+/** Answer times kept: their spread follows the widest of the recent ones. */
+const ANSWER_SAMPLES = 256;
+/** Answers needed before their spread is trusted (until then the warm-up margin). */
+const MIN_ANSWER_SAMPLES = 8;
+/** Slack on the provider's second: its clock and ours tick apart by a little (timer and clock rounding). */
+const SECOND_SLACK_MS = 2;
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const rate = options.ratePerSecond;
   if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`ratePerSecond must be > 0, got ${rate}`);
   const now = options.now ?? (() => performance.now());
   const sleep = options.sleep ?? defaultSleep;
-  const budget = options.budget ?? createLocalRateBudget({ now });
+  // A budget shared with other workers counts grants; this process alone counts its own requests by their answers
+  // (`own`) and keeps its pause in a local budget.
+  const shared = options.budget;
+  const budget = shared ?? createLocalRateBudget({ now });
+  const own = new ArrivalWindow();
   const recoveryMs = options.recoveryMs ?? 3000;
   const pauseShare = options.pauseShare ?? 0.2;
   const floorPace = Math.min(1, Math.max(options.floor ?? 0.1, 1 / rate));
   const minMargin = options.minMarginMs ?? 20;
   const maxMargin = Math.max(minMargin, options.maxMarginMs ?? 50);
-  const burstMs = options.burstMs ?? 50;
+  const burstMs = options.burstMs ?? 100;
   const warmUpMargin = Math.max(maxMargin, options.warmUpMarginMs ?? 150);
 
   // The pace: a share of the rate, cut on evidence and recovering from `recoverFrom`.
@@ -97,13 +116,37 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     for (const sample of jitter) worst = Math.max(worst, sample);
     return Math.min(maxMargin, Math.max(minMargin, 2 * worst));
   };
+  // How long answers take, recent ones: their spread (slowest - fastest) bounds how unevenly requests arrive.
+  const answers = new Float64Array(ANSWER_SAMPLES);
+  let answersSeen = 0;
+  const noteAnswer = (ms: number) => {
+    answers[answersSeen % ANSWER_SAMPLES] = Math.max(0, ms);
+    answersSeen++;
+  };
+  const answerSpread = (): number => {
+    if (answersSeen < MIN_ANSWER_SAMPLES) return warmUpMargin;
+    let fastest = Infinity;
+    let slowest = 0;
+    for (let i = 0; i < Math.min(answersSeen, ANSWER_SAMPLES); i++) {
+      fastest = Math.min(fastest, answers[i] as number);
+      slowest = Math.max(slowest, answers[i] as number);
+    }
+    return Math.max(minMargin, slowest - fastest);
+  };
   const noteJitter = (ms: number) => {
     jitter[jitterNext] = Math.max(0, ms);
     jitterNext = (jitterNext + 1) % JITTER_SAMPLES;
   };
 
   // Callers wait in line; only the first asks the budget, so a shared budget sees one query per grant or wait.
-  const line: Array<{ resolve: () => void; reject: (reason: unknown) => void; signal: AbortSignal | undefined }> = [];
+  const line: Array<{ resolve: (answered: () => void) => void; reject: (reason: unknown) => void; signal: AbortSignal | undefined }> = [];
+  /** This process's own count: a pause first, then its requests that can have arrived in the last second. */
+  const ownTake = async (t: number, limitNow: number): Promise<BudgetAnswer> => {
+    const paused = await budget.tryTake({ limit: Number.MAX_SAFE_INTEGER, windowMs: 1000 });
+    if (!paused.granted) return paused;
+    const waitMs = own.waitMs(t - 1000 - SECOND_SLACK_MS, limitNow);
+    return waitMs > 0 ? { granted: false, waitMs } : { granted: true };
+  };
   let serving = false;
   const serve = async () => {
     if (serving) return;
@@ -130,9 +173,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           }
           continue;
         }
-        let answer;
+        let answer: BudgetAnswer;
         try {
-          answer = await budget.tryTake({ limit: limit(asked), windowMs: 1000 + marginMs() });
+          const request = { limit: limit(asked), windowMs: 1000 + marginMs() };
+          answer = shared ? await budget.tryTake(request) : await ownTake(asked, request.limit);
         } catch (error) {
           line.shift();
           first.reject(error);
@@ -143,9 +187,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (answer.granted) {
           sends.push(answered);
           if (Number.isNaN(firstGrant)) firstGrant = answered;
-          paced = Math.max(paced, answered) + (1000 + marginMs()) / limit(answered);
+          const arrival = shared ? undefined : own.push(answered, answered + marginMs());
+          // Spaced at the rate itself; a grant late by up to `burstMs` keeps the schedule (the count holds the limit).
+          paced = Math.max(paced, answered - burstMs) + 1000 / limit(answered);
           line.shift();
-          first.resolve();
+          first.resolve(arrival === undefined ? noAnswerNeeded : () => {
+            const back = now();
+            noteAnswer(back - answered);
+            // It reached the provider before its answer came back, and (its delay on the way varying by less than
+            // the answers' do) within the answers' spread of its grant: the earlier of the two.
+            own.answered(arrival, Math.min(back, answered + answerSpread()));
+          });
           continue;
         }
         const due = answered + answer.waitMs;
@@ -170,7 +222,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     take(signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<() => void>((resolve, reject) => {
         // One that gives up while others are ahead of it leaves the line at once.
         const onAbort = () => {
           const i = line.indexOf(waiter);
@@ -180,9 +232,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           }
         };
         const waiter = {
-          resolve: () => {
+          resolve: (answered: () => void) => {
             signal?.removeEventListener('abort', onAbort);
-            resolve();
+            resolve(answered);
           },
           reject: (reason: unknown) => {
             signal?.removeEventListener('abort', onAbort);
@@ -212,6 +264,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 }
 
+const noAnswerNeeded = (): void => {};
+
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -225,4 +279,56 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * This process's requests by the latest time each can have reached the provider, kept in grant order: until its answer
+ * comes back an assumed bound (its grant plus a margin), then the bound its answer gives. A request leaves once that
+ * time is a second old.
+ */
+class ArrivalWindow {
+  private arrival: number[] = [];
+  private head = 0;
+  /** Entries dropped since the start: an entry's id is its index plus this. */
+  private dropped = 0;
+
+  /** A request granted now, taken to arrive by `latest` until its answer says more; returns its id for `answered`. */
+  push(_t: number, latest: number): number {
+    this.arrival.push(latest);
+    return this.dropped + this.arrival.length - 1;
+  }
+
+  /** Its answer came back: it arrived by `latest`. */
+  answered(id: number, latest: number): void {
+    const i = id - this.dropped;
+    if (i >= this.head && i < this.arrival.length) this.arrival[i] = latest;
+  }
+
+  /**
+   * 0 when fewer than `limit` requests can have arrived after `cut` (one more may be sent), else how long until one
+   * more may be.
+   */
+  waitMs(cut: number, limit: number): number {
+    this.forget(cut);
+    if (this.arrival.length - this.head < limit) return 0;
+    const inWindow: number[] = [];
+    for (let i = this.head; i < this.arrival.length; i++) {
+      const arrival = this.arrival[i] as number;
+      if (arrival > cut) inWindow.push(arrival);
+    }
+    if (inWindow.length < limit) return 0;
+    // The (count - limit + 1)-th earliest has to leave the second before one more fits.
+    inWindow.sort((a, b) => a - b);
+    return Math.max(1, (inWindow[inWindow.length - limit] as number) - cut);
+  }
+
+  /** Drops the oldest requests that arrived over a second ago. */
+  private forget(cut: number): void {
+    while (this.head < this.arrival.length && (this.arrival[this.head] as number) <= cut) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.arrival.length) {
+      this.arrival = this.arrival.slice(this.head);
+      this.dropped += this.head;
+      this.head = 0;
+    }
+  }
 }

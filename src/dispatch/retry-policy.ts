@@ -15,6 +15,12 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Upper bound on the time spent retrying one call, rate-limit waits included. */
   maxRetryTimeMs?: number;
+  /**
+   * The call is a lookup that is safe to repeat by contract (PayoutProvider.findPayout): a failure in transit (a 5xx,
+   * a timeout, a lost answer) that would leave a payout call unknown is asked again too, since asking again cannot
+   * pay twice. Without it such a lookup ends the row `unknown` and a whole later run is needed to ask again.
+   */
+  repeatable?: boolean;
   /** Told before each retry (for logs and the ledger's attempt count). */
   onRetry?: (error: unknown, attempt: number) => void;
   /** Waits out a Retry-After; ends early when `signal` aborts (no retry follows an abort). */
@@ -36,10 +42,10 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, opti
     randomize: true,
     maxRetryTime: options.maxRetryTimeMs ?? 5 * 60_000,
     signal: options.signal,
-    shouldRetry: ({ error }) => isRetryable(error),
+    shouldRetry: ({ error }) => isRetryable(error, options.repeatable),
     shouldConsumeRetry: ({ error }) => !(isProviderError(error) && error.kind === 'rate_limited'),
     onFailedAttempt: async ({ error }) => {
-      if (!isRetryable(error)) return;
+      if (!isRetryable(error, options.repeatable)) return;
       options.onRetry?.(error, attempt);
       if (!isProviderError(error) || options.signal?.aborted) return;
       // A 429 uses no attempt, so p-retry adds no backoff to it: without a Retry-After it still waits, jittered.
@@ -61,6 +67,12 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function isRetryable(error: unknown): boolean {
-  return isProviderError(error) && error.retryable && !error.outcomeUnknown;
+/** Failures in transit: the call's answer did not come back; they say nothing about what the provider holds. */
+const IN_TRANSIT: ReadonlySet<string> = new Set(['server', 'network', 'timeout', 'rate_limited']);
+
+/** Whether to try the call again: a retryable failure that performed nothing; with `repeatable`, any failure in transit. */
+export function isRetryable(error: unknown, repeatable = false): boolean {
+  if (!isProviderError(error)) return false;
+  if (error.retryable && !error.outcomeUnknown) return true;
+  return repeatable && IN_TRANSIT.has(error.kind);
 }

@@ -556,6 +556,19 @@ describe('recipients', () => {
     await ledger.close();
     expect(await (await open()).getRecipient(TEST_SCOPE, 'conekta', '002180000000000002')).toBe('payee_2');
   });
+
+  it('saves many recipient ids in one call, in order (the dispatcher group-commits them); the latest wins', async () => {
+    await ledger.saveRecipients([
+      { scope: TEST_SCOPE, provider: 'conekta', recipientKey: '002180000000000002', recipientId: 'payee_1' },
+      { scope: TEST_SCOPE, provider: 'zenrise', recipientKey: '0000003100000000000001', recipientId: 'ba_1' },
+      { scope: TEST_SCOPE, provider: 'conekta', recipientKey: '002180000000000002', recipientId: 'payee_2' },
+    ]);
+    await ledger.saveRecipients([]);
+    await ledger.close();
+    const reopened = await open();
+    expect(await reopened.getRecipient(TEST_SCOPE, 'conekta', '002180000000000002')).toBe('payee_2');
+    expect(await reopened.getRecipient(TEST_SCOPE, 'zenrise', '0000003100000000000001')).toBe('ba_1');
+  });
 });
 
 describe('unaccounted payouts', () => {

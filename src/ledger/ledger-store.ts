@@ -162,6 +162,8 @@ export interface LedgerStore {
   getRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string): Promise<string | undefined>;
   /** The latest id wins: it was just created at the provider and is known to be valid. */
   saveRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string, recipientId: string): Promise<void>;
+  /** saveRecipient for many, in one durable transaction (the dispatcher group-commits them), in order. */
+  saveRecipients(items: readonly RecipientSave[]): Promise<void>;
 
   // Rate budget
   /**
@@ -195,6 +197,14 @@ export type BatchEnvironment = Environment | 'unknown';
  * The environment and provider account (provider-account.ts: Openpay merchant id, a fingerprint of a Conekta / FEMSA
  * key, the Zenrise client id — never a secret) a batch or a recipient belongs to.
  */
+/** One recipient id to keep (saveRecipients). */
+export interface RecipientSave {
+  scope: LedgerScope;
+  provider: ProviderId;
+  recipientKey: string;
+  recipientId: string;
+}
+
 export interface LedgerScope {
   environment: Environment;
   account: string;

@@ -70,8 +70,9 @@ export async function closeHttpAgent(): Promise<void> {
  * not thrown: only the provider's mapper knows what its error bodies mean.
  */
 export async function sendHttp(session: ProviderSession, call: HttpCall, dispatcher?: Dispatcher): Promise<HttpResponse> {
+  let answered: void | (() => void);
   try {
-    await session.beforeRequest?.({ moneyMoving: call.moneyMoving });
+    answered = await session.beforeRequest?.({ moneyMoving: call.moneyMoving });
   } catch (error) {
     // Stopped while waiting for its turn (the rate limiter's wait was cut): the request never left, nothing was done.
     throw new ProviderError({
@@ -100,7 +101,7 @@ export async function sendHttp(session: ProviderSession, call: HttpCall, dispatc
       headersTimeout: session.timeoutMs,
       bodyTimeout: session.timeoutMs,
       ...(session.signal ? { signal: session.signal } : {}),
-    });
+    }).finally(() => answered?.());
     status = response.statusCode;
     responseHeaders = response.headers as HttpHeaders;
     try {

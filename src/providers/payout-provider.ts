@@ -34,6 +34,8 @@ export interface PayoutProvider {
    *   Openpay: resend the same order_id (1006 = exists) and look it up; Zenrise: the same externalReference returns
    *   the existing request; Digital FEMSA: find the order by metadata; Conekta: list the payee's transfers since
    *   `since` and match the amount.
+   * Safe to repeat, whatever the last call did (a resend of the same reference cannot pay twice): the dispatcher asks
+   * again after a failure in transit (5xx, timeout, lost answer) instead of leaving the row unknown.
    */
   findPayout(session: ProviderSession, instruction: PayoutInstruction, since: Date): Promise<ProviderPayout | null>;
 
@@ -126,8 +128,12 @@ export interface ProviderSession {
   environment?: 'simulator' | 'sandbox' | 'live';
   /** Auth state an adapter may keep between calls (Zenrise token and its expiry). */
   auth: Map<string, unknown>;
-  /** Called before every HTTP request (all endpoints), so the dispatcher's rate limiter sees every call. */
-  beforeRequest?: (call: { moneyMoving: boolean }) => Promise<void>;
+  /**
+   * Called before every HTTP request (all endpoints), so the dispatcher's rate limiter sees every call. It may resolve
+   * to a function the client calls once the request's answer (or its failure) is in: the limiter then knows the
+   * request has reached the provider.
+   */
+  beforeRequest?: (call: { moneyMoving: boolean }) => Promise<void | (() => void)>;
   /** Told about every 429 with its Retry-After, so the limiter can slow the provider down. */
   onRateLimited?: (retryAfterMs: number | undefined) => void;
   /**

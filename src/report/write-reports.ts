@@ -181,6 +181,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
       sessions: options.sessions,
       period: listingPeriod(scope, batches, now),
       ...(options.environment ? { environment: options.environment } : {}),
+      concurrencyOf: (id) => config.providers[id].concurrency,
     });
     exceptions = compared.exceptions;
     coverage = compared.coverage;

@@ -46,9 +46,11 @@ describe('the dispatch of a paying run holds a page of rows, not the batch', () 
 
     const dispatched = logOf(out).find((r) => r.event === 'dispatched');
     expect(dispatched).toMatchObject({ total: ROWS, done: ROWS });
-    // Every row went through the dispatcher, never more than one page of them at a time.
+    // Every row went through the dispatcher, never more than two pages of them at a time (the page being paid and
+    // the next, read from the ledger so the lanes never wait for a page's slowest rows).
     expect(dispatched!.peak_held).toBeGreaterThan(0);
-    expect(dispatched!.peak_held).toBeLessThanOrEqual(PAGE);
+    expect(dispatched!.peak_held).toBeLessThanOrEqual(2 * PAGE);
+    expect(dispatched!.peak_held).toBeLessThan(ROWS);
 
     const journal = await sim.journal();
     expect(journal).toHaveLength(ROWS);

@@ -24,6 +24,7 @@ import {
   type LedgerRow,
   type LedgerRowInput,
   type LedgerScope,
+  type RecipientSave,
   type LedgerStore,
   type MarkSendingItem,
   type OpenBatchInput,
@@ -1007,6 +1008,22 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
       [s.environment, s.account, provider, recipientKey],
     );
     return r?.recipient_id;
+  }
+
+  async saveRecipients(items: readonly RecipientSave[]): Promise<void> {
+    if (items.length === 0) return;
+    await write(this.ctx, async (q) => {
+      const at = iso(this.ctx.now());
+      for (const item of items) {
+        const s = scopeParams(item.scope);
+        await q.run(
+          `INSERT INTO recipients (environment, account, provider, recipient_key, recipient_id, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $6::timestamptz)
+           ON CONFLICT (environment, account, provider, recipient_key) DO UPDATE SET recipient_id = excluded.recipient_id, updated_at = excluded.updated_at`,
+          [s.environment, s.account, item.provider, item.recipientKey, item.recipientId, at],
+        );
+      }
+    });
   }
 
   async saveRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string, recipientId: string): Promise<void> {

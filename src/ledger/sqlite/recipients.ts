@@ -1,7 +1,7 @@
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { LedgerError } from '../ledger-error.ts';
-import { ENVIRONMENTS, type LedgerScope } from '../ledger-store.ts';
-import { ensureOpen, type SqliteContext } from './context.ts';
+import { ENVIRONMENTS, type LedgerScope, type RecipientSave } from '../ledger-store.ts';
+import { ensureOpen, write, type SqliteContext } from './context.ts';
 import { iso } from './records.ts';
 
 /**
@@ -15,6 +15,14 @@ export function getRecipient(ctx: SqliteContext, scope: LedgerScope, provider: P
 
 export function saveRecipient(ctx: SqliteContext, scope: LedgerScope, provider: ProviderId, recipientKey: string, recipientId: string): void {
   ensureOpen(ctx).s.saveRecipient.run({ ...scopeParams(scope), provider, recipient_key: recipientKey, recipient_id: recipientId, at: iso(ctx.now()) });
+}
+
+/** Many saves, one transaction: one fsync instead of one per recipient. */
+export function saveRecipients(ctx: SqliteContext, items: readonly RecipientSave[]): void {
+  if (items.length === 0) return;
+  write(ctx, () => {
+    for (const item of items) saveRecipient(ctx, item.scope, item.provider, item.recipientKey, item.recipientId);
+  });
 }
 
 function scopeParams(scope: LedgerScope): { environment: string; account: string } {

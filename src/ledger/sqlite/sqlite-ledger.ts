@@ -8,6 +8,7 @@ import type {
   BatchEnvironment,
   Environment,
   LedgerScope,
+  RecipientSave,
   LedgerRow,
   LedgerRowInput,
   LedgerStore,
@@ -161,6 +162,9 @@ export class SqliteLedger implements LedgerStore {
 
   async getRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string) {
     return recipients.getRecipient(this.ctx, scope, provider, recipientKey);
+  }
+  async saveRecipients(items: readonly RecipientSave[]) {
+    recipients.saveRecipients(this.ctx, items);
   }
   async saveRecipient(scope: LedgerScope, provider: ProviderId, recipientKey: string, recipientId: string) {
     recipients.saveRecipient(this.ctx, scope, provider, recipientKey, recipientId);
