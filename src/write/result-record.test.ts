@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_RESULT_ROW } from '../../test/support/result-row.ts';
 import type { ResultRow } from '../domain/result-row.ts';
 import { csvLine } from './csv-line.ts';
 import { resultLine, resultRecord } from './result-record.ts';
 
-const base: ResultRow = {
-  row: 2,
-  order_id: 'ORD-1',
-  provider: 'openpay',
-  status: 'valid',
-  error_code: '',
-  error_message: '',
-  warning: '',
-  amount: '1234.56',
-  currency: 'MXN',
-  account: '012***********7897',
-  name: 'José Peña',
-  provider_id: '',
-  provider_status: '',
-  attempts: '',
-  note: '',
-  updated_at: '',
-};
+const base: ResultRow = SAMPLE_RESULT_ROW;
 
 describe('resultLine', () => {
   it.each<Partial<ResultRow>>([
