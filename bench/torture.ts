@@ -44,6 +44,8 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     /** The checkout whose `payout-batch` runs the batch (default this one); --baseline sets it for its child. */
     root: { type: 'string' },
+    /** First of two ports to use (the simulator's, then PostgreSQL's); default: free ports the system picks. */
+    port: { type: 'string' },
   },
 });
 if (values.baseline !== undefined) {
@@ -79,7 +81,7 @@ const next = () => {
 };
 
 function startSimulator(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'simulator', '--port', '0', '--seed', String(seed), '--faults', values.faults!, '--journal', journal, '--settle-ms', '200'], {
+  const child = spawn(process.execPath, [bin, 'simulator', '--port', String(basePort ?? 0), '--seed', String(seed), '--faults', values.faults!, '--journal', journal, '--settle-ms', '200'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   return new Promise((resolveUrl, reject) => {
@@ -187,6 +189,7 @@ function leaseLostIn(out: string): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const basePort = values.port === undefined ? undefined : Number(values.port);
 const t0 = performance.now();
 // A short request timeout so the injected `timeout` fault (a request never answered) costs seconds, not minutes.
 writeFileSync(config, JSON.stringify({ providers: Object.fromEntries(['openpay', 'conekta', 'digitalfemsa', 'zenrise'].map((p) => [p, { timeoutMs: 1500, rate: 2000, concurrency: shared ? 8 : 32 }])) }));
@@ -195,7 +198,7 @@ await generateBatch({ path: file, rows, provider: 'mixed', seed, destinations: M
 phase('generate', since);
 if (shared) {
   since = performance.now();
-  postgres = await startThrowawayPostgres();
+  postgres = await startThrowawayPostgres(basePort === undefined ? {} : { port: basePort + 1 });
   ledger = postgres.url;
   phase('postgres', since);
 }

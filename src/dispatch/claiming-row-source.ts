@@ -49,6 +49,7 @@ export function claimingRowSource(ledger: LedgerStore & RowLeasing, batchId: str
           status: row.status as DispatchRow['status'],
           attempts: row.attempts,
           ...(row.sentAt ? { sentAt: row.sentAt } : {}),
+          ...(row.tookOver ? { takenOver: { leaseEndedMsAgo: row.leaseEndedMsAgo ?? 0 } } : {}),
           instruction,
         });
       }

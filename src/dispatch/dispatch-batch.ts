@@ -161,9 +161,13 @@ export async function dispatchBatch(options: DispatchOptions): Promise<DispatchR
   }
 
   const runRows = (rows: DispatchRow[]) => Promise.all(rows.map((row) => runRow(row).finally(() => (held -= 1))));
-  const runRow = (row: DispatchRow): Promise<void> => {
+  const runRow = async (row: DispatchRow): Promise<void> => {
         const lane = lanes.get(row.provider);
         if (!lane) throw new Error(`no provider lane for ${row.provider}`);
+        // A row taken over from a worker whose lease ran out: its lookup may trust "absent" only once that worker's
+        // last request can have reached the provider (waited outside the lane's concurrency; the lease is renewed).
+        const settleAfter = takenOverLookupDelayMs(row, options.lanes.get(row.provider)!.session.timeoutMs);
+        if (settleAfter > 0) await sleep(settleAfter, options.signal);
         return lane.limit(async () => {
           progress.inFlight += 1;
           let result: RowResult;
@@ -294,6 +298,18 @@ const RECORD_DELAY_MS = 25;
 const SHARED_MARK_DELAY_MS = 2;
 const SHARED_RECORD_DELAY_MS = 5;
 
+/**
+ * How long to wait before settling a row taken over from another worker, by lookup. That worker sends only while it
+ * holds the row's lease by its own clock (fencedProvider), so its last request left by the time its lease ended, and
+ * reached the provider within its request timeout: a lookup before then can miss it, find nothing, and pay the row a
+ * second time (Conekta and Digital FEMSA take no idempotency key). Never longer than the timeout: a worker found gone
+ * sends nothing more from the claim on.
+ */
+export function takenOverLookupDelayMs(row: Pick<DispatchRow, 'takenOver'>, timeoutMs: number): number {
+  if (!row.takenOver) return 0;
+  return Math.min(timeoutMs, Math.max(0, Math.ceil(timeoutMs - row.takenOver.leaseEndedMsAgo)));
+}
+
 /** Rows claimed per claim at most: small groups spread a batch across workers and keep each lease short-lived. */
 const CLAIM_GROUP = 16;
 
@@ -330,17 +346,27 @@ async function markSendingEach(ledger: DispatchLedger, items: MarkSendingItem[])
 
 /**
  * The lane's provider for claimed rows: a money-moving request leaves only while this worker still holds the row's
- * lease by its own clock (a worker paused between marking a row and sending it must not send once the lease ran out:
- * another worker may already be settling the row). Refused, the request performed nothing.
+ * lease by its own clock. Checked when the call begins (a row already lost costs no request), and again at the last
+ * moment, right before the money-moving request is handed to the connection — after its rate-limit wait and after the
+ * requests that come before it (a Zenrise login): a worker paused in between (SIGSTOP, a frozen VM) must not send once
+ * the lease ran out, for another worker may have taken the row, found no payout and paid it. The lease is renewed by
+ * its heartbeat while the worker runs, so a live worker's wait never loses it; a paused one's runs out by its clock.
+ * Refused, the request performed nothing.
  */
 function fencedProvider(provider: PayoutProvider, source: RowSource, claimedByKey: ReadonlyMap<string, number>): PayoutProvider {
+  const leaseLost = (rowId: number) => new LedgerError('LEASE_LOST', `row ${rowId}: its lease ran out before the request left; not sent`, { rowId });
   const fenced: Pick<PayoutProvider, 'createPayout'> = {
     createPayout: (session, instruction) => {
       const rowId = claimedByKey.get(instruction.requestKey);
-      if (rowId !== undefined && !source.holds(rowId)) {
-        return Promise.reject(new LedgerError('LEASE_LOST', `row ${rowId}: its lease ran out before the request left; not sent`, { rowId }));
-      }
-      return provider.createPayout(session, instruction);
+      if (rowId === undefined) return provider.createPayout(session, instruction);
+      if (!source.holds(rowId)) return Promise.reject(leaseLost(rowId));
+      // The session of this one call: the lane's own (its limiter, its auth state) plus the last check.
+      const fencedSession = Object.create(session) as ProviderSession;
+      fencedSession.beforeSend = (call) => {
+        session.beforeSend?.(call);
+        if (call.moneyMoving && !source.holds(rowId)) throw leaseLost(rowId);
+      };
+      return provider.createPayout(fencedSession, instruction);
     },
   };
   // Everything else is the provider's own (its prototype's methods included).

@@ -14,6 +14,12 @@ export interface DispatchRow {
   attempts: number;
   /** When the last attempt left (settlement lookups search from there). */
   sentAt?: Date;
+  /**
+   * The row was `sending` under another worker's lease that ran out, and this worker took it over: that worker's
+   * request may have left until its lease ended (ms before the claim, on the database's clock; negative: the worker
+   * was found gone earlier) and still be on its way to the provider.
+   */
+  takenOver?: { leaseEndedMsAgo: number };
   instruction: PayoutInstruction;
 }
 

@@ -560,6 +560,12 @@ export interface ClaimedRow extends LedgerRow {
   leaseEpoch: number;
   /** The row was `sending` under a lease that expired, and the claim recorded it `unknown`. */
   tookOver: boolean;
+  /**
+   * With `tookOver`: how long before the claim (ms, on the database's clock) the previous lease ran out — the last
+   * moment its worker could still send (it sends only while it holds the lease by its own clock). Negative when the
+   * worker was found gone before its lease ran out.
+   */
+  leaseEndedMsAgo?: number;
 }
 
 export function supportsRowLeases(store: LedgerStore): store is LedgerStore & RowLeasing {

@@ -93,6 +93,13 @@ export async function sendHttp(session: ProviderSession, call: HttpCall, dispatc
   let text: string;
   try {
     const { Agent, request } = await loadUndici();
+    try {
+      // The last word before the request leaves (the lease fence of a claimed row): refused, nothing was sent.
+      session.beforeSend?.({ moneyMoving: call.moneyMoving });
+    } catch (error) {
+      answered?.();
+      throw new RefusedBeforeSend(error);
+    }
     const response = await request(url, {
       dispatcher: dispatcher ?? sharedAgent(Agent),
       method: call.method,
@@ -112,12 +119,18 @@ export async function sendHttp(session: ProviderSession, call: HttpCall, dispatc
       throw transportError(error, call, { afterHeaders: true, status });
     }
   } catch (error) {
+    if (error instanceof RefusedBeforeSend) throw error.refusal;
     if (error instanceof ProviderError) throw error;
     throw transportError(error, call, { afterHeaders: false });
   }
 
   if (status === 429) session.onRateLimited?.(parseRetryAfterMs(headerValue(responseHeaders, 'retry-after'), session.now()));
   return { status, headers: responseHeaders, json: parseJson(text), text };
+}
+
+/** What session.beforeSend threw, carried past the transport error mapping unchanged. */
+class RefusedBeforeSend {
+  constructor(readonly refusal: unknown) {}
 }
 
 function buildUrl(baseUrl: string, path: string, query: HttpCall['query']): string {

@@ -134,6 +134,13 @@ export interface ProviderSession {
    * request has reached the provider.
    */
   beforeRequest?: (call: { moneyMoving: boolean }) => Promise<void | (() => void)>;
+  /**
+   * Called right before a request is handed to the connection, after beforeRequest's wait (the rate-limit grant):
+   * nothing runs between it and the send. Throwing refuses the request, which then never left; the error is thrown
+   * as is. The dispatcher's fence of a claimed row (dispatch-batch.ts): a worker paused while its request waited for
+   * its turn must not send it once its row's lease has run out.
+   */
+  beforeSend?: (call: { moneyMoving: boolean }) => void;
   /** Told about every 429 with its Retry-After, so the limiter can slow the provider down. */
   onRateLimited?: (retryAfterMs: number | undefined) => void;
   /**

@@ -43,7 +43,7 @@ function run(command: string, args: string[], asPostgres: boolean): void {
   }
 }
 
-export async function startThrowawayPostgres(options: { maxConnections?: number } = {}): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(options: { maxConnections?: number; port?: number } = {}): Promise<ThrowawayPostgres> {
   const asPostgres = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'payout-pg-'));
   const user = asPostgres ? 'postgres' : (process.env.USER ?? 'postgres');
@@ -62,7 +62,7 @@ export async function startThrowawayPostgres(options: { maxConnections?: number 
       chownSync(dir, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
     }
     run(join(PG_BIN, 'initdb'), ['-D', dir, '-A', 'trust', '-U', user, '-E', 'UTF8', '--no-sync'], asPostgres);
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     // fsync off: a throwaway server, and durability is PostgreSQL's own business, not the tests'.
     const flags = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=${options.maxConnections ?? 200}`;
     run(join(PG_BIN, 'pg_ctl'), ['-D', dir, '-o', flags, '-l', join(dir, 'server.log'), '-w', 'start'], asPostgres);

@@ -98,7 +98,7 @@ function leaseOwner(host: string): string {
   return `${host}/${process.pid}/${PROCESS_TOKEN}/${randomUUID().slice(0, 8)}`;
 }
 
-type LeasedRecord = RowRecord & { lease_owner: string | null; lease_epoch: number; lease_fresh?: boolean };
+type LeasedRecord = RowRecord & { lease_owner: string | null; lease_epoch: number; lease_fresh?: boolean; lease_ended_ms_ago?: number | null };
 
 export class PostgresLedger implements LedgerStore, RowLeasing {
   private readonly owner: string;
@@ -137,7 +137,7 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
       const rows = (
         await client.query<LeasedRecord>(
           `WITH picked AS (
-             SELECT id FROM payout_rows
+             SELECT id, lease_until AS previous_until FROM payout_rows
              WHERE batch_id = $1 AND status IN (${OPEN_STATUSES_SQL})
                AND (lease_until IS NULL OR lease_until < now() OR lease_owner = ANY($4::text[]))
                AND id <> ALL($6::bigint[])
@@ -147,7 +147,7 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
            )
            UPDATE payout_rows r SET lease_owner = $3, lease_until = now() + make_interval(secs => $5::double precision / 1000), lease_epoch = r.lease_epoch + 1
            FROM picked WHERE r.id = picked.id
-           RETURNING r.*`,
+           RETURNING r.*, (extract(epoch FROM now() - picked.previous_until) * 1000)::float8 AS lease_ended_ms_ago`,
           [batchId, limit, this.owner, [...deadOwners], ctx.rowLeaseMs, [...exclude]],
         )
       ).rows.sort((a, b) => a.id - b.id);
@@ -167,7 +167,8 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
           record = { ...row, status: 'unknown' };
           tookOver = true;
         }
-        claimed.push({ ...toRow(record), leaseEpoch: row.lease_epoch, tookOver });
+        const endedMsAgo = row.lease_ended_ms_ago;
+        claimed.push({ ...toRow(record), leaseEpoch: row.lease_epoch, tookOver, ...(tookOver && endedMsAgo !== null && endedMsAgo !== undefined ? { leaseEndedMsAgo: endedMsAgo } : {}) });
       }
       await client.query('COMMIT');
       for (const row of claimed) ctx.leases.set(row.id, { epoch: row.leaseEpoch, until: started + ctx.rowLeaseMs, lost: false });
