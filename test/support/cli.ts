@@ -16,7 +16,15 @@ export interface CliResult {
   summary?: Record<string, any>;
 }
 
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<CliResult> {
+/** What onSpawn gets: a way to signal the child, and what it has written to stderr so far. */
+export interface SpawnedCli {
+  stderr(): string;
+}
+
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; onSpawn?: (kill: (signal: NodeJS.Signals) => void, child: SpawnedCli) => void } = {},
+): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
@@ -26,7 +34,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  options.onSpawn?.((signal) => child.kill(signal));
+  options.onSpawn?.((signal) => child.kill(signal), { stderr: () => stderr });
   return new Promise((done) =>
     child.once('close', (code) => {
       let summary: Record<string, any> | undefined;
