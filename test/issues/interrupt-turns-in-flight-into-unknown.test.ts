@@ -35,6 +35,11 @@ const poll = (ready: () => boolean, then: () => void) => {
   check();
 };
 
+const pollAsync = (ready: () => Promise<boolean>, then: () => void) => {
+  const check = () => void ready().then((ok) => (ok ? then() : setTimeout(check, 20)), () => setTimeout(check, 20));
+  check();
+};
+
 describe('an interrupted run lets the requests in flight finish', () => {
   it('first SIGINT: every row the provider created is pending, none unknown; a re-run pays the rest exactly once', async () => {
     sim = await startRecordingSimulator({ faults: 'latency=200..200' });
@@ -75,8 +80,13 @@ describe('an interrupted run lets the requests in flight finish', () => {
     const log = join(dir, 'o1', 'run.log');
     const first = await runCli(args(file, dir, 'o1', ['--concurrency', '8', '--grace-seconds', '60']), {
       onSpawn: (kill, child) =>
-        poll(
-          () => sim!.moneyMoving() >= 8,
+        pollAsync(
+          // Eight requests at the provider and not answered yet (the simulator counts a request as it arrives and logs
+          // it once answered): the first signal must come while they are in flight, not between two waves of them.
+          async () => {
+            const stats = (await (await fetch(`${sim!.url}/__admin/stats`)).json()) as { providers: Record<string, { requests: number }> };
+            return stats.providers.openpay!.requests - sim!.requests.filter((r) => r.provider === 'openpay').length >= 8;
+          },
           () => {
             kill('SIGINT');
             // The second signal once the command has seen the first: its stderr line, written at once (the log file is
