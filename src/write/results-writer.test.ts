@@ -9,6 +9,7 @@ import type { ResultRow } from '../domain/result-row.ts';
 import { escapeCell } from './escape-cell.ts';
 import { createResultsWriter, writeResultsFile } from './results-writer.ts';
 import type { ResultsFormat } from './results-writer.ts';
+import { SAMPLE_RESULT_ROW } from '../../test/support/result-row.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -19,25 +20,7 @@ afterEach(async () => {
 });
 
 function resultRow(row: number, overrides: Partial<ResultRow> = {}): ResultRow {
-  return {
-    row,
-    order_id: `ORD-${row}`,
-    provider: 'openpay',
-    status: 'valid',
-    error_code: '',
-    error_message: '',
-    warning: '',
-    amount: '1234.56',
-    currency: 'MXN',
-    account: '012***********7897',
-    name: 'Maria Lopez',
-    provider_id: '',
-    provider_status: '',
-    attempts: '',
-    note: '',
-    updated_at: '',
-    ...overrides,
-  };
+  return { ...SAMPLE_RESULT_ROW, row, order_id: `ORD-${row}`, name: 'Maria Lopez', ...overrides };
 }
 
 async function readCsv(path: string): Promise<{ raw: Buffer; records: string[][] }> {
