@@ -31,7 +31,7 @@ const logOf = (out: string) =>
     .map((line) => JSON.parse(line) as LogRecord);
 
 describe('the dispatch of a paying run holds a page of rows, not the batch', () => {
-  it(`pays ${ROWS} rows holding at most ${PAGE} at once, each exactly once`, async () => {
+  it(`pays ${ROWS} rows holding at most two pages of ${PAGE} at once, each exactly once`, async () => {
     sim = await startRecordingSimulator();
     const dir = tempDir();
     const file = join(dir, 'batch.csv');
