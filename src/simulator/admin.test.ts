@@ -108,11 +108,11 @@ describe('admin endpoints', () => {
   it('creates payouts for the other providers, visible through their APIs', async () => {
     const conekta = await mutate({ provider: 'conekta', create: { amount_cents: 500, destination: '012298026516924616', reference: 'ck-extra' } });
     const transfer = await call(`${sim.baseUrl('conekta')}/transfers/${conekta.body.provider_id}`, { headers: conektaHeaders() });
-    expect(transfer.body).toMatchObject({ amount: 500, metadata: { reference: 'ck-extra' }, destination: { last4: '4616' } });
+    expect(transfer.body).toMatchObject({ amount: 500, metadata: { order_id: 'ck-extra' }, destination: { last4: '4616' } });
 
     const femsa = await mutate({ provider: 'digitalfemsa', create: { amount_cents: 2000, destination: 'cliente@example.mx', reference: 'fm-extra' } });
     const order = await call(`${sim.baseUrl('digitalfemsa')}/payout_orders/${femsa.body.provider_id}`, { headers: femsaHeaders() });
-    expect(order.body).toMatchObject({ amount: 2000, status: 'pending', customer_info: { email: 'cliente@example.mx' }, metadata: { reference: 'fm-extra' } });
+    expect(order.body).toMatchObject({ amount: 2000, status: 'pending', customer_info: { email: 'cliente@example.mx' }, metadata: { order_id: 'fm-extra' } });
 
     const zenrise = await mutate({ provider: 'zenrise', create: { amount_cents: 150, destination: 'pepe.pepe.po', reference: 'zr-extra' } });
     const auth = { authorization: await zenriseLogin(sim) };

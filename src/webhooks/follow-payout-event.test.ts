@@ -144,8 +144,10 @@ describe('followPayoutEvent', () => {
     expect(await ledger.unaccountedPayouts('simulator')).toHaveLength(1);
   });
 
-  it('keeps nothing the provider does not confirm: no such payout, another reference, or failed (no money moved)', async () => {
-    const api = provider({ tr_theirs: { state: 'paid', reference: 'SOMEONE-ELSE' }, tr_failed: { state: 'failed', providerStatus: 'failed', reference: 'OP-1' } });
+  it('keeps nothing the provider does not confirm: no such payout, another reference, no reference, or failed (no money moved)', async () => {
+    const api = provider({ tr_theirs: { state: 'paid', reference: 'SOMEONE-ELSE' }, tr_noref: { state: 'paid' }, tr_failed: { state: 'failed', providerStatus: 'failed', reference: 'OP-1' } });
+    // The event's reference alone is the sender's word: a payout the provider shows under no order id is not ours.
+    expect(await follow(api.fetch, event('tr_noref', 'paid', 'completed', { reference: 'OP-1' }))).toEqual({ kind: 'unknown_payout' });
     expect(await follow(api.fetch, event('tr_forged', 'paid', 'completed', { reference: 'OP-1' }))).toEqual({ kind: 'unknown_payout' });
     expect(await follow(api.fetch, event('tr_theirs', 'paid', 'completed', { reference: 'OP-1' }))).toEqual({ kind: 'unknown_payout' });
     expect(await follow(api.fetch, event('tr_failed', 'failed', 'failed', { reference: 'OP-1' }))).toMatchObject({ kind: 'unaccounted_payout', recorded: false });

@@ -118,10 +118,11 @@ async function withoutRow(ledger: EventLedger, fetchPayout: PayoutFetcher, event
     if (isProviderError(error) && error.kind === 'not_found') return { kind: 'unknown_payout' };
     return { kind: 'provider_unavailable', rowId: owner.rowId, batchId: owner.batchId, message: error instanceof Error ? error.message : String(error) };
   }
-  // Made under another order id than the event claims: not a payout of this row's key.
-  if (payout.reference !== undefined && payout.reference !== event.reference) return { kind: 'unknown_payout' };
+  // Only the provider's own answer ties the payout to our order id: one it shows under another order id, or under
+  // none (the event's reference is the sender's word), is not a payout of this row's key.
+  if (payout.reference !== event.reference) return { kind: 'unknown_payout' };
   if (payout.payoutId !== event.payoutId && (await ledger.findRowByProviderPayoutId(event.provider, payout.payoutId))) return { kind: 'unknown_payout' };
-  return unaccounted(ledger, event.provider, { ...payout, reference: payout.reference ?? event.reference }, {
+  return unaccounted(ledger, event.provider, payout, {
     rowId: owner.rowId,
     batchId: owner.batchId,
     status: owner.status,

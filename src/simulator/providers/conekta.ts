@@ -330,7 +330,8 @@ export function createConektaApi(ctx: SimContext, defaultKey: string): ProviderA
         payee = created;
       }
       book.forceDebit(`conekta:${key}`, input.amountMinor);
-      const metadata = input.reference === undefined ? undefined : { reference: input.reference };
+      // Under an order id as this tool sends one (metadata.order_id), so it reads as a payout of that order.
+      const metadata = input.reference === undefined ? undefined : { order_id: input.reference };
       return recordTransfer(key, a, payee, input.amountMinor, metadata, input.reference ?? null, 'admin');
     },
 

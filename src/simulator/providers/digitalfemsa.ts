@@ -299,7 +299,8 @@ export function createDigitalFemsaApi(ctx: SimContext, defaultKey: string): Prov
         customer = created;
       }
       book.forceDebit(`digitalfemsa:${key}`, input.amountMinor);
-      const metadata = input.reference === undefined ? undefined : { reference: input.reference };
+      // Under an order id as this tool sends one (metadata.order_id), so it reads as a payout of that order.
+      const metadata = input.reference === undefined ? undefined : { order_id: input.reference };
       return recordOrder(key, a, customer, input.amountMinor, 'Created through /__admin/mutate', metadata, ctx.clock.now() + FEMSA_EXPIRY_MS, 'admin');
     },
 
