@@ -15,10 +15,9 @@ export function formatMinor(minor: Minor, _currency?: Currency): string {
   assertMinor(minor);
   const sign = minor < 0 ? '-' : '';
   const abs = Math.abs(minor);
-  // Exact for every safe integer: abs % 100 is integer arithmetic, and abs / 100 is within 2^-7 of the true
-  // quotient, whose fraction (a whole number of hundredths) is at least 0.01 from the next integer.
+  // Integer arithmetic only: abs - cents is a multiple of 100, so its quotient is exact for every safe integer.
   const cents = abs % 100;
-  return `${sign}${Math.floor(abs / 100)}.${cents < 10 ? '0' : ''}${cents}`;
+  return `${sign}${(abs - cents) / 100}.${cents < 10 ? '0' : ''}${cents}`;
 }
 
 /** "1234.56" (canonical, as written by formatMinor) → 123456. Throws on anything else: for our own data only. */
