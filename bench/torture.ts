@@ -207,7 +207,9 @@ const sim = await startSimulator();
 phase('simulator', since);
 let killed = 0;
 let runs = 0;
-let partition = undefined as { paused_ms: number; refused_writes: number } | undefined;
+let partition = undefined as
+  | { paused_ms: number; open_at_pause: number; held_at_pause: number; taken_over: number; settled_by_others_meanwhile: number; refused_writes: number; transaction_ended: boolean }
+  | undefined;
 try {
   since = performance.now();
   if (workers === 1) {
@@ -220,6 +222,7 @@ try {
   } else {
     // N workers on the batch; a random one is killed, and restarted at once, again and again.
     const live: Worker[] = [];
+    const spared = new Set<Worker>();
     const spawnOne = () => {
       const w = startWorker(sim.url);
       runs++;
@@ -229,24 +232,57 @@ try {
     };
     for (let i = 0; i < workers; i++) spawnOne();
     // Halfway through the kills, the partition: a worker that is paying is paused past its leases while the others
-    // take its rows, then resumed — its late writes must be refused by the fence (its log's lease_lost events).
+    // take its rows, then resumed — its late writes must be refused by the fence (its log's lease_lost events), or, if
+    // it was stopped inside a ledger transaction, the database must have ended that transaction (so the others were
+    // not stalled behind the writers' lock). It is spared the kills until it exits, so its late writes are seen.
     const pausePartway = async () => {
       const paying = () => live.filter((w) => logHas(w.out, '"event":"progress"'));
       for (let waited = 0; paying().length === 0 && waited < 20_000; waited += 100) await sleep(100);
       const paused = paying()[0];
       if (!paused) return;
+      spared.add(paused);
       const started = performance.now();
       paused.kill('SIGSTOP');
+      const owner = `%/${paused.child.pid}/%`;
+      const held = await pgQuery<{ id: string; lease_epoch: string }>(`SELECT id, lease_epoch FROM payout_rows WHERE lease_owner LIKE '${owner}' AND status IN ('queued','sending','unknown')`);
+      const settledBefore = await settledCount();
+      const openAtPause = Number((await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM payout_rows WHERE status IN ('queued','sending','unknown')`))[0]!.n);
+      const ids = held.map((r) => Number(r.id));
+      // Taken over: claimed by another worker since (a claim raises the row's lease epoch).
+      const takenOverCount = async () =>
+        held.length === 0
+          ? 0
+          : Number((await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM payout_rows p JOIN (VALUES ${held.map((r) => `(${Number(r.id)}, ${Number(r.lease_epoch)})`).join(',')}) AS h(id, epoch) ON p.id = h.id WHERE p.lease_epoch > h.epoch`))[0]!.n);
+      // Past two leases, and then until the others have taken some of its rows and settled some (workers restarted
+      // after a kill take seconds to start paying on a busy machine), at most a minute more.
       await sleep(leaseMs * 2 + 1000);
+      let takenOver = await takenOverCount();
+      let settledDuring = (await settledCount()) - settledBefore;
+      for (let waited = 0; waited < 60_000 && ((held.length > 0 && takenOver === 0) || (openAtPause > held.length && settledDuring === 0)); waited += 500) {
+        await sleep(500);
+        takenOver = await takenOverCount();
+        settledDuring = (await settledCount()) - settledBefore;
+      }
+      const pausedMs = Math.round(performance.now() - started);
       paused.kill('SIGCONT');
       void paused.exited.then(() => {
-        partition = { paused_ms: Math.round(performance.now() - started), refused_writes: leaseLostIn(paused.out) };
+        spared.delete(paused);
+        partition = {
+          paused_ms: pausedMs,
+          open_at_pause: openAtPause,
+          held_at_pause: ids.length,
+          taken_over: takenOver,
+          settled_by_others_meanwhile: settledDuring,
+          refused_writes: leaseLostIn(paused.out),
+          transaction_ended: logHas(paused.out, 'LEDGER_TRANSACTION_ENDED'),
+        };
       });
     };
     for (let i = 0; i < kills && live.length > 0; i++) {
       if (i === Math.floor(kills / 2)) await pausePartway();
       await sleep(300 + Math.floor(next() * 2500));
-      const victim = live[Math.floor(next() * live.length)];
+      const candidates = live.filter((w) => !spared.has(w));
+      const victim = candidates[Math.floor(next() * candidates.length)];
       if (!victim) break;
       victim.kill('SIGKILL');
       killed++;
@@ -274,6 +310,7 @@ try {
   const check = checkExactlyOnce(journalEntries, ledgerRows, rows);
   const problems = [...check.problems];
   if (finalCode !== 0) problems.push(`the last run exited ${finalCode}, not 0`);
+  if (workers > 1) problems.push(...partitionProblems());
   phase('check', since);
   const seconds = (performance.now() - t0) / 1000;
 
@@ -314,6 +351,23 @@ try {
   postgres?.stop();
   if (!values.keep) rmSync(work, { recursive: true, force: true });
   else console.log(`kept ${work}`);
+}
+
+/** What the partition case must have shown; an empty list when it showed it. */
+function partitionProblems(): string[] {
+  if (!partition) return ['the partition case did not run: no worker was paying to be paused, or it never exited'];
+  const problems: string[] = [];
+  if (partition.held_at_pause > 0 && partition.taken_over === 0) problems.push(`partition: none of the ${partition.held_at_pause} row(s) the paused worker held was taken by another worker during the pause`);
+  if (partition.open_at_pause > partition.held_at_pause && partition.settled_by_others_meanwhile === 0) problems.push('partition: no row was settled by the other workers while one was paused (they stalled behind it)');
+  if (partition.held_at_pause > 0 && partition.refused_writes === 0 && !partition.transaction_ended) {
+    problems.push(`partition: the paused worker held ${partition.held_at_pause} open row(s), yet once resumed none of its writes was refused by the fence and no transaction of it was ended`);
+  }
+  return problems;
+}
+
+/** Rows in a final state (paid, failed …) or otherwise settled: not queued, sending or unknown. */
+async function settledCount(): Promise<number> {
+  return Number((await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM payout_rows WHERE status NOT IN ('queued','sending','unknown')`))[0]!.n);
 }
 
 async function pgQuery<T extends pg.QueryResultRow>(text: string): Promise<T[]> {

@@ -27,6 +27,12 @@ export type LedgerErrorCode =
   | 'LEDGER_LOCATION_UNSUPPORTED'
   /** The database server cannot be reached or refused the connection (PostgreSQL). */
   | 'LEDGER_UNAVAILABLE'
+  /**
+   * PostgreSQL ended this process's write transaction because it sat idle inside it past
+   * idle_in_transaction_session_timeout (the process was paused, frozen or cut off while holding the writers' lock):
+   * the transaction was rolled back, nothing of it written.
+   */
+  | 'LEDGER_TRANSACTION_ENDED'
   /** The store cannot do this (saveCopy on PostgreSQL: use pg_dump). */
   | 'NOT_SUPPORTED'
   /** An integer read back from the database does not fit a JS number exactly (PostgreSQL bigint > 2^53 - 1). */

@@ -12,6 +12,13 @@ describe('storageFailureOf', () => {
     ['EIO', 'I/O error'],
     ['SQLITE_IOERR_WRITE', 'I/O error'],
     ['EROFS', 'read-only file system'],
+    ['LEDGER_TRANSACTION_ENDED', 'ledger transaction ended by the database'],
+    ['25P03', 'ledger transaction ended by the database'],
+    ['LEDGER_UNAVAILABLE', 'ledger database unreachable'],
+    ['08006', 'ledger database unreachable'],
+    ['57P01', 'ledger database unreachable'],
+    ['ECONNRESET', 'ledger database unreachable'],
+    ['57014', 'ledger database timed out'],
   ])('%s is a storage failure: %s', (code, reason) => {
     expect(storageFailureOf(coded(code))).toEqual({ code, reason });
   });

@@ -23,7 +23,7 @@ import { EXIT, RunError } from '../../run-error.ts';
 import { formatMinorGrouped } from '../../write/format-amount.ts';
 import { resultRowFromLedger } from '../../write/result-row-from-ledger.ts';
 import { createResultsWriter, RESULTS_CSV, RESULTS_XLSX, resultRowFromChecked, writeResultsFile, type ResultsWriter } from '../../write/results-writer.ts';
-import { storageFailureOf, type StorageFailure } from '../../write/storage-failure.ts';
+import { storageFailureOf, storageHint, type StorageFailure } from '../../write/storage-failure.ts';
 import { logFileFailure } from '../../log/logger.ts';
 import { watchLedgerWrites } from '../../apply/watch-ledger-writes.ts';
 import { formatSummaryJson, formatSummaryText, type RunSummary } from '../../write/summary.ts';
@@ -330,7 +330,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       const storage = ledgerStorage ? { path: ledgerPath, failure: ledgerStorage } : outputStorage;
       if (storage) {
         const sent = args.dryRun ? 'dry run, nothing was sent' : `${sentThisRun} payout(s) sent`;
-        const line = `${sent}; results could not be written to ${storage.path}: ${storage.failure.reason}; free space and run the same file again`;
+        const line = `${sent}; results could not be written to ${storage.path}: ${storage.failure.reason}; ${storageHint(storage.failure.reason)}`;
         extraWarnings.push(line);
         if (ledgerStorage && outputStorage) extraWarnings.push(`results could not be written to ${outputStorage.path} either: ${outputStorage.failure.reason}`);
         process.stderr.write(`${args.dryRun ? 'payout-batch' : 'MONEY NEEDS ATTENTION'}: ${line}\n`);
@@ -517,7 +517,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
 function notSentOnStorageFailure(error: unknown, path: string): unknown {
   const failure = storageFailureOf(error);
   if (!failure) return error;
-  return new RunError('STORAGE_FAILED', `${path} could not be written: ${failure.reason}; nothing was sent`, { hint: 'free space and run the same file again', cause: error });
+  return new RunError('STORAGE_FAILED', `${path} could not be written: ${failure.reason}; nothing was sent`, { hint: storageHint(failure.reason), cause: error });
 }
 
 /** `create()`, with a storage failure turned into STORAGE_FAILED (nothing was sent yet). */

@@ -13,6 +13,13 @@ export interface PostgresLedgerOptions {
   create?: boolean;
   /** PostgreSQL's statement_timeout on every connection (default 30 s): a stuck statement fails instead of hanging. */
   statementTimeoutMs?: number;
+  /**
+   * PostgreSQL's idle_in_transaction_session_timeout on every connection (default 5 s, at most a third of the statement timeout,
+   * so that a writer waiting for the writers' lock outlasts it): a process that stops inside a transaction (paused,
+   * frozen, cut off) has its session ended by the server, which frees the lock for every other worker, instead of
+   * stalling them all until it comes back.
+   */
+  idleInTransactionTimeoutMs?: number;
   /** Connections in the pool (default 4: writers are serialised, reads page by page). */
   poolSize?: number;
   /** A batch lock whose heartbeat is older than this is free to take (default 120 s). */
@@ -38,10 +45,12 @@ export async function openPostgresLedger(url: string, options: PostgresLedgerOpt
   const onError =
     options.onError ??
     ((error: Error, where: string) => process.stderr.write(`ledger (PostgreSQL, ${where}): ${maskSecret(error.message, password)}\n`));
+  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 4,
-    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? Math.min(5_000, Math.max(1_000, Math.floor(statementTimeoutMs / 3))),
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     application_name: 'payout-batch',

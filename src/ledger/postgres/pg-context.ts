@@ -87,25 +87,78 @@ export function read(ctx: PgContext): Query {
  * transition table, then writes, and no other writer can change what it read in between. Row-level locks alone would
  * let two inserts of the same key both find no owner and one fail on the unique index instead of becoming a duplicate.
  * Throughput comes from group commit (many rows per transaction), as on SQLite.
+ *
+ * A worker that stops inside a transaction (paused, frozen VM, cut off) would hold that lock, and every other
+ * worker's write would wait for it; the server ends such a session after `idle_in_transaction_session_timeout` (see
+ * open-postgres-ledger.ts), which rolls the transaction back and frees the lock. See `transaction` for what the
+ * stopped worker then sees.
  */
 export async function write<T>(ctx: PgContext, fn: (q: Query) => Promise<T>): Promise<T> {
-  const client = await ensureOpen(ctx).pool.connect();
+  return transaction(ensureOpen(ctx).pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, WRITE_LOCK]);
+    return fn(queryOn(client));
+  });
+}
+
+/** SQLSTATE 25P03: the server ended the session after it sat idle inside a transaction. */
+const IDLE_IN_TRANSACTION_TIMEOUT = '25P03';
+
+/**
+ * One transaction on one pooled connection, rolled back when `fn` throws. While the connection is checked out, an
+ * error the server or the network raises on it between statements (the session ended for sitting idle in the
+ * transaction, terminated, the socket reset) is caught here — unhandled, node-postgres emits it as an 'error' event
+ * that ends the process — and the connection is dropped from the pool. A transaction the server ended for idling is
+ * known rolled back (the server ends only a session that is idle inside a transaction, never one committing): it
+ * fails as LEDGER_TRANSACTION_ENDED, nothing of it written.
+ */
+export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onLost = (error: Error) => {
+    lost ??= error;
+  };
+  client.on('error', onLost);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, WRITE_LOCK]);
-    const result = await fn(queryOn(client));
+    const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      // The connection is unusable: drop it from the pool rather than hand it to the next caller.
-      broken = rollbackError as Error;
+    if (lost === undefined) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is unusable: drop it from the pool rather than hand it to the next caller.
+        broken = rollbackError as Error;
+      }
+    } else {
+      broken = lost;
+    }
+    const ended = [lost, error].find((e) => (e as { code?: unknown } | undefined)?.code === IDLE_IN_TRANSACTION_TIMEOUT);
+    if (ended !== undefined) {
+      throw new LedgerError(
+        'LEDGER_TRANSACTION_ENDED',
+        `the ledger database ended this process's transaction after it sat idle inside it (paused or cut off?); nothing of it was written`,
+        { sqlstate: IDLE_IN_TRANSACTION_TIMEOUT },
+        { cause: ended },
+      );
+    }
+    if (lost !== undefined || isConnectionError(error)) {
+      throw new LedgerError('LEDGER_UNAVAILABLE', `the ledger database connection was lost: ${(lost ?? (error as Error)).message}`, {}, { cause: lost ?? error });
     }
     throw error;
   } finally {
-    client.release(broken);
+    client.off('error', onLost);
+    client.release(broken ?? lost);
   }
+}
+
+/**
+ * node-postgres' own errors for a connection that ended or never came (they carry no SQLSTATE): the server or the
+ * network went away, not a statement the server refused.
+ */
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== undefined) return false;
+  return /^(Connection terminated|Client was closed and is not queryable|Client has encountered a connection error|timeout exceeded when trying to connect)/.test(error.message);
 }

@@ -6,7 +6,7 @@ import { maskSecret, maskUrlPassword } from '../ledger-location.ts';
 import { reviewOf, sessionOf, userOf, type ReviewRecord, type SessionRecord, type UserRecord } from '../sqlite/sqlite-review-store.ts';
 import { PG_MIGRATIONS } from './migrations.ts';
 import { openPostgresLedger } from './open-postgres-ledger.ts';
-import { PG_TYPES } from './pg-context.ts';
+import { PG_TYPES, transaction } from './pg-context.ts';
 import { PG_REVIEW_MIGRATION } from './review-migration.ts';
 
 /**
@@ -23,7 +23,7 @@ const REVIEW_SCHEMA_VERSION = PG_MIGRATIONS.indexOf(PG_REVIEW_MIGRATION) + 1;
 export async function openPgReviewStore(url: string, options: { now?: () => Date; poolSize?: number } = {}): Promise<ReviewStore> {
   if (REVIEW_SCHEMA_VERSION === 0) throw new Error('review migration missing from PG_MIGRATIONS');
   const password = safePassword(url);
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 4, statement_timeout: 30_000, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, application_name: 'payout-batch serve', types: PG_TYPES });
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 4, statement_timeout: 30_000, idle_in_transaction_session_timeout: 5_000, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, application_name: 'payout-batch serve', types: PG_TYPES });
   pool.on('error', (error) => process.stderr.write(`review store (PostgreSQL, idle connection): ${maskSecret(error.message, password)}\n`));
   try {
     const found = await pool.query<{ v: number | null }>("SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN NULL ELSE 0 END AS v");
@@ -67,19 +67,7 @@ class PgReviewStore implements ReviewStore {
 
   /** One transaction on one pooled connection; rolled back when `fn` throws. */
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    return transaction(this.pool, fn);
   }
 
   async createReview(review: NewReview, rows: readonly ReviewRow[]) {

@@ -52,7 +52,7 @@ import { facts, historyParams, iso, toBatch as recordToBatch, toHistory, toKeyOw
 import { ownedMessage } from '../sqlite/rows.ts';
 import { checkUnaccountedInput, toUnaccounted, type UnaccountedRecord } from '../sqlite/unaccounted.ts';
 import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
-import { ensureOpen, read, write, type HeldLease, type PgContext, type Query } from './pg-context.ts';
+import { ensureOpen, read, transaction, write, type HeldLease, type PgContext, type Query } from './pg-context.ts';
 import { PG_KEY_OWNING_SQL } from './migrations.ts';
 import { ROUTED_ROW_SQL } from '../../domain/row-provider.ts';
 import { createPostgresRateBudget } from './rate-budget.ts';
@@ -127,11 +127,8 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
 
   private async claimOnce(batchId: string, limit: number, deadOwners: readonly string[], exclude: readonly number[]): Promise<ClaimedRow[]> {
     const ctx = ensureOpen(this.ctx);
-    const client = await ctx.pool.connect();
-    let broken: Error | undefined;
     const started = performance.now();
-    try {
-      await client.query('BEGIN');
+    const claimed = await transaction(ctx.pool, async (client) => {
       // SKIP LOCKED: rows another claimer (or a writer) has locked are passed over, never waited for, so two claimers
       // never get the same row. In-flight rows first: they are settled before new ones are sent.
       const rows = (
@@ -170,19 +167,10 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
         const endedMsAgo = row.lease_ended_ms_ago;
         claimed.push({ ...toRow(record), leaseEpoch: row.lease_epoch, tookOver, ...(tookOver && endedMsAgo !== null && endedMsAgo !== undefined ? { leaseEndedMsAgo: endedMsAgo } : {}) });
       }
-      await client.query('COMMIT');
-      for (const row of claimed) ctx.leases.set(row.id, { epoch: row.leaseEpoch, until: started + ctx.rowLeaseMs, lost: false });
       return claimed;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        broken = rollbackError as Error;
-      }
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
+    for (const row of claimed) ctx.leases.set(row.id, { epoch: row.leaseEpoch, until: started + ctx.rowLeaseMs, lost: false });
+    return claimed;
   }
 
   /** Lease owners of this host holding rows of the batch whose process is gone (not this process). */
