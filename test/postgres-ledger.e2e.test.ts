@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import pg from 'pg';
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from './support/cli.ts';
-import { createTestDatabase, testPgServer, type TestDatabase } from './support/pg-database.ts';
+import { createTestDatabase, queryDatabase as query, testPgServer, type TestDatabase } from './support/pg-database.ts';
 import { PG_MIGRATIONS } from '../src/ledger/postgres/migrations.ts';
 
 /** End to end on a PostgreSQL ledger: the real CLI, a real PostgreSQL database, real HTTP to the simulator. */
@@ -18,15 +17,6 @@ afterEach(async () => {
   for (const db of databases.splice(0)) await db.drop();
 });
 
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 const out = (dir: string) => join(dir, `out-${Math.random().toString(36).slice(2, 8)}`);
 const run = (ledger: string, dir: string) =>

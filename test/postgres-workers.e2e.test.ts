@@ -1,12 +1,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkExactlyOnce, type JournalEntry, type LedgerPayoutRow } from '../bench/exactly-once.ts';
 import { generateBatch } from '../bench/generate-batch.ts';
 import { PG_MIGRATIONS } from '../src/ledger/postgres/migrations.ts';
 import { runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from './support/cli.ts';
-import { createTestDatabase, testPgServer, type TestDatabase } from './support/pg-database.ts';
+import { createTestDatabase, queryDatabase as query, testPgServer, type TestDatabase } from './support/pg-database.ts';
 
 /**
  * Cooperating workers end to end: several `run` processes on the same file and the same PostgreSQL ledger share one
@@ -21,15 +20,6 @@ afterEach(async () => {
   for (const db of databases.splice(0)) await db.drop();
 });
 
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 interface Setup {
   dir: string;

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresLedger } from '../../src/ledger/postgres/open-postgres-ledger.ts';
 import { openBatchInput } from '../../src/ledger/test-support/fixtures.ts';
-import { createTestDatabase, testPgServer, type TestDatabase } from '../support/pg-database.ts';
+import { createTestDatabase, queryDatabase as query, testPgServer, type TestDatabase } from '../support/pg-database.ts';
 
 /**
  * Writers on a PostgreSQL ledger are serialised by one transaction-scoped advisory lock. A worker stopped inside a
@@ -78,15 +77,6 @@ describe.skipIf(server.url === undefined)(`a worker paused inside a write transa
   });
 });
 
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 /** Sessions of this database holding the writers' advisory lock. */
 function lockHolders(url: string): Promise<Array<{ state: string }>> {

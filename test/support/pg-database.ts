@@ -33,12 +33,17 @@ export async function createTestDatabase(prefix = 'ledger'): Promise<TestDatabas
   };
 }
 
-async function admin(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
+/** One statement on its own connection to `url` (a test's look at the database, apart from the store under test). */
+export async function queryDatabase<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query<T>(text, params)).rows;
   } finally {
     await client.end();
   }
+}
+
+async function admin(serverUrl: string, sql: string): Promise<void> {
+  await queryDatabase(serverUrl, sql);
 }
