@@ -1,11 +1,8 @@
 import { maskAccount } from '../../domain/mask-account.ts';
 import type { PayoutInstruction, PayoutProvider, ProviderPayout, ProviderSession } from '../payout-provider.ts';
 import { ProviderError } from '../provider-error.ts';
-import { basicAuthHeader } from '../basic-auth.ts';
-import { pageEndsBefore, readCursorPage } from '../cursor-page.ts';
-import { sendHttp, type HttpCall, type HttpResponse } from '../http-client.ts';
-import { assertLivemode, mapWebhookKey } from '../conekta-family.ts';
-import { asRecord, asString, badResponseError, mapAnswer } from '../http-status-error.ts';
+import { familyApi, mapWebhookKey } from '../conekta-family.ts';
+import { asRecord, asString, mapAnswer } from '../http-status-error.ts';
 import { conektaPayeeBody, conektaRecipientKey, conektaTransferBody } from './map-conekta-request.ts';
 import {
   conektaTransferLast4,
@@ -24,26 +21,13 @@ export const CONEKTA_PAGE_SIZE = 250;
 /** Clock skew allowed between our `since` and Conekta's created_at when looking a transfer up. */
 export const CONEKTA_LOOKUP_SLACK_MS = 5 * 60 * 1000;
 
-function privateKey(session: ProviderSession): string {
-  const key = session.credentials.conekta?.privateKey;
-  if (!key) throw new ProviderError({ kind: 'authentication', message: 'conekta: no credentials set for this target', retryable: false, outcomeUnknown: false });
-  return key;
-}
-
-async function call(session: ProviderSession, request: Omit<HttpCall, 'headers'>): Promise<HttpResponse> {
-  const response = await sendHttp(session, {
-    ...request,
-    headers: { authorization: basicAuthHeader(privateKey(session)), accept: CONEKTA_ACCEPT },
-  });
-  if (response.status >= 400) {
-    throw conektaError(response.status, response.json, response.headers, { moneyMoving: request.moneyMoving, now: session.now() }, request.label);
-  }
-  if (response.json === undefined) throw badResponseError(request.label, 'body is not JSON', request.moneyMoving, response.status);
-  // A money-moving answer is recorded as the provider gave it; the check stops the key at its first other call.
-  if (!request.moneyMoving) assertLivemode(session.environment, response.json, request.label);
-  return response;
-}
-
+const { call, pages } = familyApi({
+  name: 'conekta',
+  accept: CONEKTA_ACCEPT,
+  pageSize: CONEKTA_PAGE_SIZE,
+  privateKey: (session) => session.credentials.conekta?.privateKey,
+  error: conektaError,
+});
 
 /** POST /payees: one payee per CLABE. A repeated registration only makes a second payee, so it is retry-safe. */
 async function createRecipient(session: ProviderSession, instruction: PayoutInstruction): Promise<{ recipientId: string }> {
@@ -71,19 +55,8 @@ async function getPayout(session: ProviderSession, payoutId: string): Promise<Pr
 }
 
 /** GET /transfers, page by page (`next` cursor), newest first; yields the raw transfer objects. */
-async function* transferPages(session: ProviderSession, stopBeforeSeconds?: number): AsyncGenerator<unknown> {
-  let next: string | undefined;
-  const seenCursors = new Set<string>();
-  for (;;) {
-    const label = 'conekta GET /transfers';
-    const response = await call(session, { method: 'GET', path: '/transfers', query: { limit: CONEKTA_PAGE_SIZE, next }, moneyMoving: false, label });
-    const page = mapAnswer(() => readCursorPage(response.json, label), label, false);
-    yield* page.items;
-    if (!page.next || seenCursors.has(page.next)) return;
-    if (stopBeforeSeconds !== undefined && pageEndsBefore(page.items.map((t) => unixSeconds(asRecord(t)?.created_at)), stopBeforeSeconds)) return;
-    seenCursors.add(page.next);
-    next = page.next;
-  }
+function transferPages(session: ProviderSession, stopBeforeSeconds?: number): AsyncGenerator<unknown> {
+  return pages(session, '/transfers', stopBeforeSeconds);
 }
 
 /**

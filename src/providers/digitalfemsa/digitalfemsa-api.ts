@@ -1,10 +1,7 @@
 import type { PayoutInstruction, PayoutProvider, ProviderPayout, ProviderSession } from '../payout-provider.ts';
 import { ProviderError } from '../provider-error.ts';
-import { basicAuthHeader } from '../basic-auth.ts';
-import { pageEndsBefore, readCursorPage } from '../cursor-page.ts';
-import { sendHttp, type HttpCall, type HttpResponse } from '../http-client.ts';
-import { assertLivemode, mapWebhookKey } from '../conekta-family.ts';
-import { asRecord, badResponseError, mapAnswer } from '../http-status-error.ts';
+import { createdSeconds, familyApi, mapWebhookKey } from '../conekta-family.ts';
+import { mapAnswer } from '../http-status-error.ts';
 import { femsaCustomerBody, femsaPayoutOrderBody, femsaRecipientKey } from './map-digitalfemsa-request.ts';
 import { femsaOrderKeys, mapFemsaCustomer, mapFemsaPayoutOrder } from './map-digitalfemsa-response.ts';
 import { digitalfemsaError } from './digitalfemsa-error.ts';
@@ -16,26 +13,13 @@ export const FEMSA_PAGE_SIZE = 250;
 /** Clock skew allowed between our `since` and FEMSA's created_at when deciding where a lookup may stop. */
 export const FEMSA_LOOKUP_SLACK_MS = 5 * 60 * 1000;
 
-function privateKey(session: ProviderSession): string {
-  const key = session.credentials.digitalfemsa?.privateKey;
-  if (!key) throw new ProviderError({ kind: 'authentication', message: 'digitalfemsa: no credentials set for this target', retryable: false, outcomeUnknown: false });
-  return key;
-}
-
-async function call(session: ProviderSession, request: Omit<HttpCall, 'headers'>): Promise<HttpResponse> {
-  const response = await sendHttp(session, {
-    ...request,
-    headers: { authorization: basicAuthHeader(privateKey(session)), accept: FEMSA_ACCEPT },
-  });
-  if (response.status >= 400) {
-    throw digitalfemsaError(response.status, response.json, response.headers, { moneyMoving: request.moneyMoving, now: session.now() }, request.label);
-  }
-  if (response.json === undefined) throw badResponseError(request.label, 'body is not JSON', request.moneyMoving, response.status);
-  // A money-moving answer is recorded as the provider gave it; the check stops the key at its first other call.
-  if (!request.moneyMoving) assertLivemode(session.environment, response.json, request.label);
-  return response;
-}
-
+const { call, pages } = familyApi({
+  name: 'digitalfemsa',
+  accept: FEMSA_ACCEPT,
+  pageSize: FEMSA_PAGE_SIZE,
+  privateKey: (session) => session.credentials.digitalfemsa?.privateKey,
+  error: digitalfemsaError,
+});
 
 /** POST /customers: one customer per email; registering again only makes a second customer, so it is retry-safe. */
 async function createRecipient(session: ProviderSession, instruction: PayoutInstruction): Promise<{ recipientId: string }> {
@@ -61,25 +45,11 @@ async function getPayout(session: ProviderSession, payoutId: string): Promise<Pr
 }
 
 /** GET /payout_orders page by page (`next` cursor, newest first); yields the raw payout_order objects. */
-async function* orderPages(session: ProviderSession, stopBeforeSeconds?: number): AsyncGenerator<unknown> {
-  let next: string | undefined;
-  const seenCursors = new Set<string>();
-  for (;;) {
-    const label = 'digitalfemsa GET /payout_orders';
-    const response = await call(session, { method: 'GET', path: '/payout_orders', query: { limit: FEMSA_PAGE_SIZE, next }, moneyMoving: false, label });
-    const page = mapAnswer(() => readCursorPage(response.json, label), label, false);
-    yield* page.items;
-    if (!page.next || seenCursors.has(page.next)) return;
-    if (stopBeforeSeconds !== undefined && pageEndsBefore(page.items.map((o) => createdAt(o)), stopBeforeSeconds)) return;
-    seenCursors.add(page.next);
-    next = page.next;
-  }
+function orderPages(session: ProviderSession, stopBeforeSeconds?: number): AsyncGenerator<unknown> {
+  return pages(session, '/payout_orders', stopBeforeSeconds);
 }
 
-function createdAt(order: unknown): number | undefined {
-  const value = asRecord(order)?.created_at;
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
+const createdAt = createdSeconds;
 
 /**
  * Settles an unknown outcome: the order we send carries metadata {order_id, request_key}, so it is recognised in the
