@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, testPgServer, type TestDatabase } from '../../../test/support/pg-database.ts';
+import { codeOfRejection } from '../../../test/support/error-code.ts';
+import { createTestDatabase, queryDatabase, testPgServer, type TestDatabase } from '../../../test/support/pg-database.ts';
 import { BatchLockedError, LedgerError } from '../ledger-error.ts';
 import type { LedgerStore } from '../ledger-store.ts';
 import { openBatchInput, queuedRow } from '../test-support/fixtures.ts';
@@ -20,23 +21,8 @@ describe.skipIf(server.url === undefined)(`PostgreSQL ledger${server.skip ? ` (s
     opened.push(store);
     return store;
   };
-  const sql = async <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      return (await client.query<T>(text, params)).rows;
-    } finally {
-      await client.end();
-    }
-  };
-  const codeOf = async (fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (error) {
-      return (error as { code?: string }).code;
-    }
-    return undefined;
-  };
+  const sql = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) => queryDatabase<T>(db.url, text, params);
+  const codeOf = codeOfRejection;
 
   beforeAll(async () => {
     db = await createTestDatabase('pgstore');

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, testPgServer, type TestDatabase } from '../../../test/support/pg-database.ts';
+import { codeOfRejection } from '../../../test/support/error-code.ts';
+import { createTestDatabase, queryDatabase, testPgServer, type TestDatabase } from '../../../test/support/pg-database.ts';
 import type { ClaimedRow } from '../ledger-store.ts';
 import { openBatchInput, queuedRow } from '../test-support/fixtures.ts';
 import { openPostgresLedger, type PostgresLedgerOptions } from './open-postgres-ledger.ts';
@@ -22,23 +23,8 @@ describe.skipIf(server.url === undefined)(`PostgreSQL row leases${server.skip ? 
     opened.push(store);
     return store;
   };
-  const sql = async <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      return (await client.query<T>(text, params)).rows;
-    } finally {
-      await client.end();
-    }
-  };
-  const codeOf = async (fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (error) {
-      return (error as { code?: string }).code;
-    }
-    return undefined;
-  };
+  const sql = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) => queryDatabase<T>(db.url, text, params);
+  const codeOf = codeOfRejection;
   const expire = (rowIds: number[]) => sql(`UPDATE payout_rows SET lease_until = now() - interval '1 second' WHERE id = ANY($1::bigint[])`, [rowIds]);
 
   async function batchWith(store: PostgresLedger, name: string, rows: number): Promise<string> {
