@@ -1,8 +1,9 @@
 /**
  * The ledger at scale, every figure measured in this one run, on files generated here (never committed):
- *  1. A SQLite ledger of `--ledger-rows` (default 10,000,000) rows of earlier batches, `--batch-rows` each, built by
- *     direct bulk inserts (the product's schema, migrated as `payout-batch` does; rows paid, keys owned, no
- *     history), and an empty ledger with the same schema.
+ *  1. A SQLite ledger of `--ledger-rows` (default 10,000,000) rows of earlier batches, `--batch-rows` each, generated
+ *     inside SQLite (earlier-batches-ledger.ts: the product's schema, migrated as `payout-batch` does; the statuses,
+ *     keys, providers and history real batches leave; `--history none` leaves the history out), and an empty ledger
+ *     with the same schema.
  *  2. A `--rows` (default 100,000) row Openpay batch, planned against each: `run --dry-run` (reads the file, checks
  *     every order_id against every earlier run, writes the results), and `run` writing every row into the ledger
  *     (the key claims at insert; a file with one invalid row and `--on-invalid abort`, so nothing is sent) into a
@@ -13,7 +14,7 @@
  * Each side is a child process (the real CLI, compiled) timed from spawn to exit; runs are interleaved and repeated
  * and the median counts.
  *
- *   npm run bench:ledger -- [--ledger-rows 10000000] [--batch-rows 100000] [--rows 100000] [--repeat 3] [--keep]
+ *   npm run bench:ledger -- [--ledger-rows 10000000] [--batch-rows 100000] [--rows 100000] [--repeat 3] [--history full|none] [--keep]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { migrate } from '../src/ledger/sqlite/migrate.ts';
+import { buildEarlierBatchesLedger } from './earlier-batches-ledger.ts';
 import { generateBatch } from './generate-batch.ts';
 import { BIN, ROOT, startSimulatorProcess } from './sim-process.ts';
 
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     'batch-rows': { type: 'string', default: '100000' },
     rows: { type: 'string', default: '100000' },
     repeat: { type: 'string', default: '3' },
+    history: { type: 'string', default: 'full' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -39,6 +42,7 @@ const batchRows = positiveInteger('batch-rows', values['batch-rows']);
 const rows = positiveInteger('rows', values.rows);
 const repeat = positiveInteger('repeat', values.repeat);
 const TARGET_RATIO = 1.5;
+if (values.history !== 'full' && values.history !== 'none') throw new Error(`--history must be full or none, got ${JSON.stringify(values.history)}`);
 
 function positiveInteger(name: string, text: string): number {
   const n = Number(text.replaceAll('_', ''));
@@ -54,43 +58,6 @@ function emptyLedger(path: string): void {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   migrate(db);
-  db.close();
-}
-
-/**
- * `count` paid rows of earlier simulator batches, straight into payout_rows: the columns a paid row must have
- * (schema CHECKs) and the ones dedupe reads. One transaction per batch, journal off while building.
- */
-function buildLedger(path: string, count: number): void {
-  emptyLedger(path);
-  const db = new Database(path);
-  db.pragma('journal_mode = OFF');
-  db.pragma('synchronous = OFF');
-  db.pragma('cache_size = -262144');
-  const at = '2026-01-01T00:00:00.000Z';
-  const insertBatch = db.prepare(
-    `INSERT INTO batches (id, provider, environment, account, file_name, file_hash, row_count, status, created_at, updated_at, planned_at)
-     VALUES (?, 'openpay', 'simulator', 'default', ?, ?, ?, 'finished', ?, ?, ?)`,
-  );
-  const insertRow = db.prepare(
-    `INSERT INTO payout_rows (batch_id, row_number, provider, environment, order_key, fingerprint, amount_minor, currency, account,
-       account_kind, account_bank_code, account_masked, name, status, request_key, attempts, recipient_id, provider_payout_id,
-       provider_status, sent_at, created_at, updated_at)
-     VALUES (?, ?, 'openpay', 'simulator', ?, ?, ?, 'MXN', ?, 'clabe', ?, ?, ?, 'paid', ?, 1, ?, ?, 'completed', ?, ?, ?)`,
-  );
-  const fill = db.transaction((batchId: string, first: number, n: number) => {
-    insertBatch.run(batchId, `${batchId}.csv`, batchId.padEnd(64, '0'), n, at, at, at);
-    for (let r = 1; r <= n; r++) {
-      const i = first + r;
-      const clabe = `002180${String(i % 100_000_000_000).padStart(11, '0')}7`;
-      insertRow.run(batchId, r + 1, `L-${String(i).padStart(9, '0')}`, `fp${(i * 2654435761) % 4294967296}`, 100 + (i % 900_000), clabe, '002', `002***********${clabe.slice(-4)}`, `Beneficiario ${i % 50_000}`, `${batchId}:${r}`, `rcp${i % 50_000}`, `tr${i}`, at, at, at);
-    }
-  });
-  for (let done = 0, b = 1; done < count; b++) {
-    const n = Math.min(batchRows, count - done);
-    fill(`earlier-${String(b).padStart(5, '0')}`, done, n);
-    done += n;
-  }
   db.close();
 }
 
@@ -153,8 +120,13 @@ try {
   const large = join(work, 'large.sqlite');
   const empty = join(work, 'empty.sqlite');
   let started = performance.now();
-  buildLedger(large, ledgerRows);
+  const cpuBefore = process.cpuUsage();
+  console.error(`building a ${ledgerRows.toLocaleString('en')}-row ledger in ${work}`);
+  const earlier = buildEarlierBatchesLedger(large, { rows: ledgerRows, batchRows, history: values.history === 'full', log: (line) => console.error(line) });
   const built = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const builtCpu = (cpu.user + cpu.system) / 1e6;
+  console.error(`built in ${round(built)} s, ${round(statSync(large).size / 1e6, 1)} MB`);
   emptyLedger(empty);
   // The first open of a file this tool has never closed runs the full integrity check (every page read); it leaves
   // the stamp that lets later opens of the untouched file skip it. Timed on its own: the plans below are what a
@@ -162,6 +134,7 @@ try {
   started = performance.now();
   await cliRaw(['batches', '--ledger', large, '--json']);
   const firstOpen = (performance.now() - started) / 1000;
+  console.error(`first open (full check) ${round(firstOpen)} s`);
   started = performance.now();
   await cliRaw(['batches', '--ledger', large, '--json']);
   const stampedOpen = (performance.now() - started) / 1000;
@@ -187,14 +160,19 @@ try {
     expectCounts('run (planned, not dispatched)', s, { invalid: 1 });
     return s;
   };
+  const progress = (what: string, s: Sample) => console.error(`  ${what}: ${round(s.seconds)} s`);
   for (let i = 0; i < repeat; i++) {
     dry.empty.push(await dryRun(empty));
+    progress(`dry run ${i + 1}, empty ledger`, dry.empty.at(-1)!);
     dry.large.push(await dryRun(large));
+    progress(`dry run ${i + 1}, large ledger`, dry.large.at(-1)!);
     const fresh = join(work, `fresh-${i}.sqlite`);
     copyFileSync(empty, fresh);
     write.empty.push(await writeRun(fresh, i, 'e'));
+    progress(`writing run ${i + 1}, empty ledger`, write.empty.at(-1)!);
     rmSync(fresh, { force: true });
     write.large.push(await writeRun(large, i, 'l'));
+    progress(`writing run ${i + 1}, large ledger`, write.large.at(-1)!);
   }
   if ((await sim.journal()).length !== 0) throw new Error('a payout was sent: the benchmark must not dispatch');
 
@@ -212,9 +190,13 @@ try {
         repeat,
         ledger: {
           rows: ledgerRows,
-          batches: Math.ceil(ledgerRows / batchRows),
+          batches: earlier.batches,
+          statuses: earlier.counts,
+          history_rows: earlier.historyRows,
           file_mb: round(statSync(large).size / 1e6, 1),
           built_seconds: round(built),
+          // the build's own CPU time: on a loaded machine the wall time is mostly waiting for a core
+          built_cpu_seconds: round(builtCpu),
           // `batches` on the large ledger: the first open (full check) and the next one (stamp vouches, check skipped).
           first_open_full_check_seconds: round(firstOpen),
           next_open_seconds: round(stampedOpen),
