@@ -38,6 +38,11 @@ export interface RunSummary {
     first: Array<{ row: number; field?: string; code: string; message: string; status: string }>;
     more: number;
   };
+  /**
+   * run: payouts at a provider under one of the batch's order ids that no ledger row accounts for (its reconciliation
+   * listing, or a provider event kept in the ledger): NOT_IN_LEDGER, money may have left twice (exit 3).
+   */
+  unaccountedPayouts?: number;
   /** run: a batch already finished before this run, with nothing left to send. */
   alreadyFinished?: { at: string; sentNow: number };
   exitCode: number;
@@ -108,6 +113,11 @@ export function formatSummaryText(summary: RunSummary): string {
     lines.push(`paid rows re-checked (return window ${w.days} d): ${w.rechecked}; returned ${w.returned}, deleted at the provider ${w.deleted}, amount changed ${w.amountChanged}${w.cleared ? `; flags cleared ${w.cleared} (the provider agrees again)` : ''}`);
   }
 
+  if (summary.unaccountedPayouts) {
+    lines.push('');
+    lines.push(`unaccounted payouts at the provider (NOT_IN_LEDGER, under this batch's order ids): ${summary.unaccountedPayouts}`);
+  }
+
   if (summary.warnings.length > 0) {
     lines.push('');
     lines.push('warnings:');
@@ -152,6 +162,7 @@ export function formatSummaryJson(summary: RunSummary): string {
           more_issues: summary.issues.more,
         }
       : {}),
+    ...(summary.unaccountedPayouts !== undefined ? { unaccounted_payouts: summary.unaccountedPayouts } : {}),
     ...(summary.alreadyFinished ? { already_finished: { at: summary.alreadyFinished.at, sent_now: summary.alreadyFinished.sentNow } } : {}),
     ...(summary.returnWindow
       ? {
