@@ -19,6 +19,7 @@ import type {
   PaidRowFlagClear,
   ProviderStateEvent,
   ReportScope,
+  ReturnReversal,
   RowsByStatusOptions,
   UnaccountedPayoutInput,
 } from '../ledger-store.ts';
@@ -105,6 +106,10 @@ export class SqliteLedger implements LedgerStore {
   async *paidRowsSince(batchId: string, since: Date): AsyncIterableIterator<LedgerRow> {
     yield* queries.paidRowsSince(this.ctx, batchId, since);
   }
+
+  async *rowsToRecheck(batchId: string, since: Date): AsyncIterableIterator<LedgerRow> {
+    yield* queries.rowsToRecheck(this.ctx, batchId, since);
+  }
   async *rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow> {
     yield* queries.rowsForReport(this.ctx, scope);
   }
@@ -129,6 +134,10 @@ export class SqliteLedger implements LedgerStore {
 
   async clearPaidRowFlag(rowId: number, clear: PaidRowFlagClear) {
     return outcomes.clearPaidRowFlag(this.ctx, rowId, clear);
+  }
+
+  async reverseReturn(rowId: number, reversal: ReturnReversal) {
+    return outcomes.reverseReturn(this.ctx, rowId, reversal);
   }
   async releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds') {
     return outcomes.releaseQueued(this.ctx, batchId, cause);
