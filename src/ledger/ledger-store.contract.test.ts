@@ -787,6 +787,13 @@ describe('the return window: paidRowsSince, rowsToRecheck, flagPaidRow and rever
     // Flagged PAID_TWICE: re-checked whatever its age.
     expect((await collectRows(ledger.rowsToRecheck(row!.batchId, new Date(clock.now().getTime() + 1)))).map((r) => r.id)).toEqual([id]);
 
+    // The provider fails the payout again: the flag goes back to RETURNED, once.
+    expect(await ledger.returnStandsAgain(id, { providerStatus: 'failed', errorMessage: 'returned again', cause: 'sync' })).toEqual({ rowId: id, changed: true, status: 'failed' });
+    expect(await ledger.getRow(id)).toMatchObject({ status: 'failed', errorCode: 'RETURNED', errorMessage: 'returned again', providerStatus: 'failed' });
+    expect((await ledger.history(id)).at(-1)).toMatchObject({ from: 'failed', to: 'failed', cause: 'sync', errorCode: 'RETURNED' });
+    expect(await ledger.returnStandsAgain(id, { providerStatus: 'failed', errorMessage: 'returned again', cause: 'sync' })).toMatchObject({ changed: false, ignored: 'no_change' });
+    expect((await ledger.reverseReturn(id, { providerStatus: 'completed', seenBy: 'sync' })).owner).toMatchObject({ rowId: again.id });
+
     // The later row's payout is returned too: the order id is free, so the first row is paid again.
     await ledger.applyProviderState(again.id, 'failed', { cause: 'sync', providerStatus: 'failed', errorCode: 'RETURNED', errorMessage: 'returned' });
     expect(await ledger.reverseReturn(id, { providerStatus: 'completed', seenBy: 'sync' })).toEqual({ rowId: id, changed: true, status: 'paid' });

@@ -148,6 +148,12 @@ export interface LedgerStore {
    * (ignored 'superseded' / 'final').
    */
   reverseReturn(rowId: number, reversal: ReturnReversal): Promise<ReturnReversalResult>;
+  /**
+   * A row flagged PAID_TWICE whose payout the provider shows failed again: the reversal no longer stands, so the flag
+   * goes back to RETURNED (`errorMessage` the provider's words), with a history entry failed → failed naming the flag
+   * cleared. Compare-and-set: `changed` is false when the row is not failed with PAID_TWICE (any more).
+   */
+  returnStandsAgain(rowId: number, again: { providerStatus: string; errorMessage: string; cause: TransitionCause }): Promise<OutcomeResult>;
   /** Interrupt / abort: every `queued` row of the batch becomes `not_sent` (releasing its key). Returns how many. */
   releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): Promise<number>;
   /**

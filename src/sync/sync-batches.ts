@@ -25,7 +25,7 @@ export interface ProviderLaneConfig {
 
 export type SyncLedgerStore = Pick<
   LedgerStore,
-  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock' | 'rowsToRecheck' | 'flagPaidRow' | 'clearPaidRowFlag' | 'reverseReturn' | 'rateBudget'
+  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock' | 'rowsToRecheck' | 'flagPaidRow' | 'clearPaidRowFlag' | 'reverseReturn' | 'returnStandsAgain' | 'rateBudget'
 >;
 
 export interface SyncBatchesOptions {

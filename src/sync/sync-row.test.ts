@@ -138,6 +138,21 @@ describe('recheckReturnedRow', () => {
     expect(await ledger.getRow(other.row.id)).toMatchObject({ status: 'paid', errorCode: 'AMOUNT_CHANGED' });
   });
 
+  it('puts a PAID_TWICE row back to RETURNED once the provider fails its payout again', async () => {
+    const { row, payoutId } = await returnedRow('RR-TWICE');
+    // A later row takes the order id after the return (as a later batch through another provider would).
+    const later = (await ledger.openBatch(openBatchInput('sync-row-later'))).batch.id;
+    await ledger.insertRows(later, [{ rowNumber: 2, status: 'queued', orderKey: 'RR-TWICE', amountMinor: 12_345, currency: 'MXN', account: { kind: 'clabe', number: '012180001183597198', bankCode: '012' }, name: 'Ana' }]);
+    await mutate({ provider: 'openpay', provider_id: payoutId, status: 'completed' });
+    expect(await recheckReturnedRow(row, ctx())).toMatchObject({ after: 'failed', changed: true, finding: 'paid_twice', errorCode: 'PAID_TWICE', owner: { batchId: later, rowNumber: 2 } });
+
+    await mutate({ provider: 'openpay', provider_id: payoutId, status: 'failed' });
+    const flagged = (await ledger.getRow(row.id))!;
+    expect(flagged.errorCode).toBe('PAID_TWICE');
+    expect(await recheckReturnedRow(flagged, ctx())).toMatchObject({ after: 'failed', changed: true, finding: 'returned', errorCode: 'RETURNED' });
+    expect(await ledger.getRow(row.id)).toMatchObject({ status: 'failed', errorCode: 'RETURNED', providerStatus: 'failed' });
+  });
+
   it('does not move a row the provider rejected (failed, never paid) even if its payout shows paid', async () => {
     const payoutId = await createAtProvider('RR-REJECTED');
     const sent = await sentRow('RR-REJECTED', 'pending', payoutId);

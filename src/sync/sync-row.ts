@@ -1,7 +1,7 @@
 import { withRetries } from '../dispatch/retry-policy.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger/ledger-error.ts';
-import { PAID_ROW_FLAGS, PAID_TWICE_CODE, type Environment, type LedgerRow, type LedgerStore, type OutcomeInput, type PaidRowFlagCode } from '../ledger/ledger-store.ts';
+import { PAID_ROW_FLAGS, PAID_TWICE_CODE, RETURNED_CODE, type Environment, type LedgerRow, type LedgerStore, type OutcomeInput, type PaidRowFlagCode } from '../ledger/ledger-store.ts';
 import { providerAccount } from '../providers/provider-account.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
@@ -9,7 +9,7 @@ import { errorFields, providerStateEvent } from '../dispatch/outcome-fields.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import { judgePaidRow, type RecheckFinding } from './return-window.ts';
 
-export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'flagPaidRow' | 'clearPaidRowFlag' | 'reverseReturn'>;
+export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'flagPaidRow' | 'clearPaidRowFlag' | 'reverseReturn' | 'returnStandsAgain'>;
 
 export interface SyncRowContext {
   provider: PayoutProvider;
@@ -226,7 +226,8 @@ export async function recheckPaidRow(row: LedgerRow, ctx: SyncRowContext): Promi
  *    of another amount than the row's is flagged AMOUNT_CHANGED at once (finding `amount_changed`);
  *  - a later batch paid the same order id after the return released it → the row stays `failed`, flagged
  *    PAID_TWICE naming that row, finding `paid_twice` (at every sync while it stands): the beneficiary got two payouts.
- * Still failed (or pending, or gone) at the provider: nothing changes; the return stands.
+ * Still failed (or pending, or gone) at the provider: nothing changes; the return stands. A PAID_TWICE row the provider
+ * shows failed again goes back to RETURNED (finding `returned`): its payout is no longer paid twice.
  */
 export async function recheckReturnedRow(row: LedgerRow, ctx: SyncRowContext): Promise<SyncRowResult> {
   const base = { rowId: row.id, batchId: row.batchId, rowNumber: row.rowNumber, provider: row.provider, before: row.status, recheck: true, via: 'status' as const };
@@ -240,6 +241,13 @@ export async function recheckReturnedRow(row: LedgerRow, ctx: SyncRowContext): P
   } catch (error) {
     if (isProviderError(error) && error.kind === 'not_found') return { ...base, verdict: 'absent', after: row.status, changed: false };
     return { ...base, verdict: 'unknown', after: row.status, changed: false, ...shown(errorFields(error)) };
+  }
+  if (payout.state === 'failed' && row.errorCode === PAID_TWICE_CODE) {
+    // Failed again at the provider: the reversal no longer stands, nor does the second payment of the order id.
+    const finding = judgePaidRow(row, payout);
+    const errorMessage = finding.kind === 'returned' ? finding.errorMessage : `returned after payment: provider status ${payout.providerStatus}`;
+    const recorded = await record(row, () => ctx.ledger.returnStandsAgain(row.id, { providerStatus: payout.providerStatus, errorMessage, cause: 'sync' }));
+    return { ...base, verdict: 'found', ...recorded, providerStatus: payout.providerStatus, ...(recorded.changed ? { finding: 'returned' as const, errorCode: RETURNED_CODE, errorMessage } : {}) };
   }
   if (payout.state !== 'paid') return { ...base, verdict: 'found', after: row.status, changed: false, providerStatus: payout.providerStatus };
 

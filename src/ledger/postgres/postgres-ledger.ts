@@ -46,6 +46,7 @@ import {
   type UnaccountedPayoutInput,
   PAID_ROW_FLAGS,
   PAID_TWICE_CODE,
+  RETURNED_CODE,
 } from '../ledger-store.ts';
 // The process's lock-holder identity is one per process, whichever store holds the lock.
 import { PROCESS_TOKEN } from '../sqlite/context.ts';
@@ -854,6 +855,25 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
       );
       await insertHistory(q, historyParams(row.id, row.batch_id, at, 'failed', 'paid', 'return_reversed', row.attempts, { ...decision.history, providerUpdatedAt: eventTime }));
       return { rowId, changed: true, status: 'paid' };
+    });
+  }
+
+  async returnStandsAgain(rowId: number, again: { providerStatus: string; errorMessage: string; cause: TransitionCause }): Promise<OutcomeResult> {
+    return write(this.ctx, async (q) => {
+      const row = await requireRow(q, rowId);
+      const status = row.status as RowStatus;
+      if (status !== 'failed' || row.error_code !== PAID_TWICE_CODE) return { rowId, changed: false, status, ignored: 'no_change' };
+      const at = iso(this.ctx.now());
+      await q.run(
+        `UPDATE payout_rows SET error_code = $2, error_message = $3, provider_status = coalesce($4, provider_status), updated_at = $5::timestamptz
+         WHERE id = $1 AND status = 'failed'`,
+        [rowId, RETURNED_CODE, again.errorMessage, again.providerStatus, at],
+      );
+      await insertHistory(
+        q,
+        historyParams(row.id, row.batch_id, at, 'failed', 'failed', again.cause, row.attempts, { providerStatus: again.providerStatus, errorCode: RETURNED_CODE, note: `${PAID_TWICE_CODE} cleared: the provider shows the payout failed again` }),
+      );
+      return { rowId, changed: true, status };
     });
   }
 

@@ -2,7 +2,7 @@ import type { ProviderId } from '../../domain/provider-id.ts';
 import { requestKey as deriveRequestKey } from '../../domain/request-key.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger-error.ts';
-import { PAID_TWICE_CODE, type BatchEnvironment, type DemotedRow, type MarkSendingItem, type OutcomeInput, type OutcomeResult, type PaidRowFlag, type PaidRowFlagClear, type ProviderStateEvent, type RequeueResult, type ReturnReversal, type ReturnReversalResult, type SendingMark } from '../ledger-store.ts';
+import { PAID_TWICE_CODE, RETURNED_CODE, type BatchEnvironment, type DemotedRow, type MarkSendingItem, type OutcomeInput, type OutcomeResult, type PaidRowFlag, type PaidRowFlagClear, type ProviderStateEvent, type RequeueResult, type ReturnReversal, type ReturnReversalResult, type SendingMark } from '../ledger-store.ts';
 import { assertTransition, clampEventTime, decideOutcome, decideReturnReversal, ownsKey, type TransitionCause } from '../transitions.ts';
 import { iso, facts, historyParams, returnedFacts, type RowRecord } from './records.ts';
 import { write, type SqliteContext } from './context.ts';
@@ -115,6 +115,20 @@ export function reverseReturn(ctx: SqliteContext, rowId: number, reversal: Retur
     });
     ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, 'failed', 'paid', 'return_reversed', row.attempts, { ...decision.history, providerUpdatedAt: eventTime }));
     return { rowId, changed: true, status: 'paid' };
+  });
+}
+
+export function returnStandsAgain(ctx: SqliteContext, rowId: number, again: { providerStatus: string; errorMessage: string; cause: TransitionCause }): OutcomeResult {
+  return write(ctx, () => {
+    const row = requireRow(ctx, rowId);
+    const status = row.status as RowStatus;
+    if (status !== 'failed' || row.error_code !== PAID_TWICE_CODE) return { rowId, changed: false, status, ignored: 'no_change' };
+    const at = iso(ctx.now());
+    ctx.s.flagFailedRow.run({ id: rowId, error_code: RETURNED_CODE, error_message: again.errorMessage, provider_status: again.providerStatus, at });
+    ctx.s.insertHistory.run(
+      historyParams(row.id, row.batch_id, at, 'failed', 'failed', again.cause, row.attempts, { providerStatus: again.providerStatus, errorCode: RETURNED_CODE, note: `${PAID_TWICE_CODE} cleared: the provider shows the payout failed again` }),
+    );
+    return { rowId, changed: true, status };
   });
 }
 

@@ -24,6 +24,7 @@ import type {
   UnaccountedPayoutInput,
 } from '../ledger-store.ts';
 import { LedgerError } from '../ledger-error.ts';
+import type { TransitionCause } from '../transitions.ts';
 import type { FileIdentity } from '../ledger-file-identity.ts';
 import * as batches from './batches.ts';
 import { writeStamp } from './integrity-stamp.ts';
@@ -138,6 +139,10 @@ export class SqliteLedger implements LedgerStore {
 
   async reverseReturn(rowId: number, reversal: ReturnReversal) {
     return outcomes.reverseReturn(this.ctx, rowId, reversal);
+  }
+
+  async returnStandsAgain(rowId: number, again: { providerStatus: string; errorMessage: string; cause: TransitionCause }) {
+    return outcomes.returnStandsAgain(this.ctx, rowId, again);
   }
   async releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds') {
     return outcomes.releaseQueued(this.ctx, batchId, cause);
