@@ -90,7 +90,7 @@ describe('sync follows paid rows through the return window', () => {
     const byId = (row: LedgerRow) => calls.filter((r) => r.path.includes(row.providerPayoutId!)).length;
 
     expect(result.code).toBe(EXIT.MONEY_NEEDS_ATTENTION);
-    expect(result.summary?.return_window).toEqual({ days: 30, rechecked: recent.length, returned: 1, deleted: 1, amount_changed: 1, cleared: 0 });
+    expect(result.summary?.return_window).toEqual({ days: 30, rechecked: recent.length, returned: 1, deleted: 1, amount_changed: 1, cleared: 0, return_reversed: 0, paid_twice: 0 });
 
     const after = new Map((await rowsOf(ledgerPath)).map((r) => [r.id, r]));
     expect(after.get(returned.id)).toMatchObject({ status: 'failed', errorCode: 'RETURNED', providerStatus: 'failed' });
@@ -131,5 +131,5 @@ describe('sync follows paid rows through the return window', () => {
     const off = await sync('s-off', ['--return-window-days', '0']);
     expect(off.code).toBe(EXIT.MONEY_NEEDS_ATTENTION);
     expect(off.summary?.return_window).toBeUndefined();
-  });
+  }, 120_000);
 });

@@ -657,7 +657,7 @@ describe('batch lock (one process)', () => {
   });
 });
 
-describe('the return window: paidRowsSince and flagPaidRow', () => {
+describe('the return window: paidRowsSince, rowsToRecheck, flagPaidRow and reverseReturn', () => {
   /** Three rows sent and accepted; `paidAfterMs[i]` moves the clock, then row i becomes paid (undefined: stays pending). */
   async function paidAt(name: string, paidAfterMs: Array<number | undefined>) {
     const { batch, rows } = await batchWithRows(name, paidAfterMs.map((_, i) => `${name}-${i}`));
@@ -720,6 +720,84 @@ describe('the return window: paidRowsSince and flagPaidRow', () => {
     const { rows } = await paidAt('moved', [undefined]);
     expect(await ledger.flagPaidRow(rows[0]!.id, { errorCode: 'AMOUNT_CHANGED', errorMessage: 'x', cause: 'sync' })).toMatchObject({ changed: false, status: 'pending' });
     expect((await ledger.getRow(rows[0]!.id))?.errorCode).toBeUndefined();
+  });
+
+  it('rowsToRecheck: paid rows in the window or flagged whatever their age, then rows returned in the window or flagged PAID_TWICE', async () => {
+    const { batch, rows } = await paidAt('recheck', [0, 0, 0, 0, undefined]);
+    const [old, flagged, returned, oldReturned, recent] = rows as [LedgerRow, LedgerRow, LedgerRow, LedgerRow, LedgerRow];
+    await ledger.flagPaidRow(flagged.id, { errorCode: 'AMOUNT_CHANGED', errorMessage: 'other amount', cause: 'sync' });
+    await ledger.applyProviderState(oldReturned.id, 'failed', { cause: 'sync', providerStatus: 'failed', errorCode: 'RETURNED', errorMessage: 'returned' });
+    clock.advance(1000);
+    const since = clock.now();
+    await ledger.applyProviderState(recent.id, 'paid', { cause: 'sync', providerStatus: 'completed' });
+    await ledger.applyProviderState(returned.id, 'failed', { cause: 'sync', providerStatus: 'failed', errorCode: 'RETURNED', errorMessage: 'returned' });
+    const ids = (await collectRows(ledger.rowsToRecheck(batch.id, since))).map((r) => r.id);
+    // Paid first (in the window, or flagged), then failed rows returned in the window; old, unflagged rows are left.
+    expect(ids).toEqual([flagged.id, recent.id, returned.id]);
+    expect(ids).not.toContain(old.id);
+    expect(ids).not.toContain(oldReturned.id);
+    // Once the flag is cleared, an old row leaves the re-checks.
+    await ledger.clearPaidRowFlag(flagged.id, { errorCode: 'AMOUNT_CHANGED', cause: 'sync', note: 'cleared' });
+    expect((await collectRows(ledger.rowsToRecheck(batch.id, since))).map((r) => r.id)).toEqual([recent.id, returned.id]);
+  });
+
+  it('reverseReturn: a returned row the provider shows paid again is paid again and owns its order id again', async () => {
+    const { rows } = await paidAt('reversed', [0]);
+    const id = rows[0]!.id;
+    await ledger.applyProviderState(id, 'failed', { cause: 'sync', providerStatus: 'failed', errorCode: 'RETURNED', errorMessage: 'returned' });
+    expect(await ledger.reverseReturn(id, { providerStatus: 'completed', seenBy: 'sync' })).toEqual({ rowId: id, changed: true, status: 'paid' });
+    const row = await ledger.getRow(id);
+    expect(row).toMatchObject({ status: 'paid', providerStatus: 'completed' });
+    expect(row?.errorCode).toBeUndefined();
+    expect((await ledger.history(id)).at(-1)).toMatchObject({ from: 'failed', to: 'paid', cause: 'return_reversed', providerStatus: 'completed' });
+    // It owns its order id again: a later batch with the same order id cannot claim it.
+    const owners = await ledger.findKeyOwners('simulator', ['reversed-0']);
+    expect(owners.get('reversed-0')).toMatchObject({ rowId: id, status: 'paid' });
+    // Not failed any more: nothing to reverse.
+    expect(await ledger.reverseReturn(id, { providerStatus: 'completed', seenBy: 'sync' })).toMatchObject({ changed: false, status: 'paid', ignored: 'superseded' });
+  });
+
+  it('reverseReturn: a row failed otherwise than by a return is left failed', async () => {
+    const row = await sentRow('rejected');
+    await ledger.recordOutcomes([{ rowId: row.id, to: 'failed', cause: 'provider_rejected', attempt: 1, providerPayoutId: 'tr_rejected' }]);
+    expect(await ledger.reverseReturn(row.id, { providerStatus: 'completed', seenBy: 'sync' })).toMatchObject({ changed: false, status: 'failed', ignored: 'final' });
+  });
+
+  it('reverseReturn: when a later row took the order id after the return, the row stays failed flagged PAID_TWICE, naming the owner', async () => {
+    const { rows } = await paidAt('twice', [0]);
+    const id = rows[0]!.id;
+    await ledger.applyProviderState(id, 'failed', { cause: 'sync', providerStatus: 'failed', errorCode: 'RETURNED', errorMessage: 'returned' });
+    // A later batch pays the same order id again (the return released it).
+    const { rows: later } = await batchWithRows('twice-later', ['twice-0']);
+    const again = later[0]!;
+    await ledger.markSending([{ rowId: again.id }]);
+    await ledger.recordOutcomes([{ rowId: again.id, to: 'paid', cause: 'provider_accepted', attempt: 1, providerPayoutId: 'tr_twice_again' }]);
+
+    const result = await ledger.reverseReturn(id, { providerStatus: 'completed', seenBy: 'sync' });
+    expect(result).toMatchObject({ rowId: id, changed: true, status: 'failed', owner: { rowId: again.id, status: 'paid' } });
+    const row = await ledger.getRow(id);
+    expect(row).toMatchObject({ status: 'failed', errorCode: 'PAID_TWICE', providerStatus: 'completed' });
+    expect(row?.errorMessage).toContain(`row ${again.rowNumber}`);
+    const entries = await ledger.history(id);
+    expect(entries.at(-1)).toMatchObject({ from: 'failed', to: 'failed', cause: 'return_reversed', errorCode: 'PAID_TWICE' });
+    // The same finding again writes nothing; the owner is still named.
+    expect(await ledger.reverseReturn(id, { providerStatus: 'completed', seenBy: 'sync' })).toMatchObject({ changed: false, ignored: 'no_change', owner: { rowId: again.id } });
+    expect(await ledger.history(id)).toHaveLength(entries.length);
+    expect((await ledger.getRow(again.id))?.status).toBe('paid');
+    // Flagged PAID_TWICE: re-checked whatever its age.
+    expect((await collectRows(ledger.rowsToRecheck(row!.batchId, new Date(clock.now().getTime() + 1)))).map((r) => r.id)).toEqual([id]);
+
+    // The provider fails the payout again: the flag goes back to RETURNED, once.
+    expect(await ledger.returnStandsAgain(id, { providerStatus: 'failed', errorMessage: 'returned again', cause: 'sync' })).toEqual({ rowId: id, changed: true, status: 'failed' });
+    expect(await ledger.getRow(id)).toMatchObject({ status: 'failed', errorCode: 'RETURNED', errorMessage: 'returned again', providerStatus: 'failed' });
+    expect((await ledger.history(id)).at(-1)).toMatchObject({ from: 'failed', to: 'failed', cause: 'sync', errorCode: 'RETURNED' });
+    expect(await ledger.returnStandsAgain(id, { providerStatus: 'failed', errorMessage: 'returned again', cause: 'sync' })).toMatchObject({ changed: false, ignored: 'no_change' });
+    expect((await ledger.reverseReturn(id, { providerStatus: 'completed', seenBy: 'sync' })).owner).toMatchObject({ rowId: again.id });
+
+    // The later row's payout is returned too: the order id is free, so the first row is paid again.
+    await ledger.applyProviderState(again.id, 'failed', { cause: 'sync', providerStatus: 'failed', errorCode: 'RETURNED', errorMessage: 'returned' });
+    expect(await ledger.reverseReturn(id, { providerStatus: 'completed', seenBy: 'sync' })).toEqual({ rowId: id, changed: true, status: 'paid' });
+    expect((await ledger.getRow(id))?.errorCode).toBeUndefined();
   });
 
   it('clamps a forged far-future provider time so the next event still applies', async () => {

@@ -83,6 +83,13 @@ export interface LedgerStore {
    * forge).
    */
   paidRowsSince(batchId: string, since: Date): AsyncIterableIterator<LedgerRow>;
+  /**
+   * The rows of a batch a sync asks the provider about again, by id, page by page: `paid` rows that became paid at or
+   * after `since` (paidRowsSince); `paid` rows carrying a flag (PAID_ROW_FLAGS) whatever their age, until a re-check
+   * clears it; `failed` rows returned (RETURNED) at or after `since`, whose return the provider may still reverse; and
+   * `failed` rows flagged PAID_TWICE whatever their age (a reversed return whose order id another row paid again).
+   */
+  rowsToRecheck(batchId: string, since: Date): AsyncIterableIterator<LedgerRow>;
   /** Rows of one batch, or rows last changed in [from, to), by id, page by page. */
   rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow>;
   /** For webhooks and sync, which know the provider's payout id. */
@@ -131,6 +138,22 @@ export interface LedgerStore {
    * carries `clear.errorCode` (another writer flagged it otherwise meanwhile) or is no longer paid.
    */
   clearPaidRowFlag(rowId: number, clear: PaidRowFlagClear): Promise<OutcomeResult>;
+  /**
+   * A returned row (failed, RETURNED or PAID_TWICE) whose payout the provider shows paid again: the return was
+   * reversed. In one transaction, with the owner of the row's order id read there: no other row owns it → failed →
+   * paid (cause return_reversed), the error cleared, the row owns its order id again; another row owns it (a later
+   * batch paid the same order id after the return released it) → the row stays failed, flagged PAID_TWICE with the
+   * owner named (history failed → failed), and `owner` is that row: the order id was paid twice. `changed` is false
+   * when nothing new was written; a row not failed, or failed otherwise than by a return, is left as it is
+   * (ignored 'superseded' / 'final').
+   */
+  reverseReturn(rowId: number, reversal: ReturnReversal): Promise<ReturnReversalResult>;
+  /**
+   * A row flagged PAID_TWICE whose payout the provider shows failed again: the reversal no longer stands, so the flag
+   * goes back to RETURNED (`errorMessage` the provider's words), with a history entry failed → failed naming the flag
+   * cleared. Compare-and-set: `changed` is false when the row is not failed with PAID_TWICE (any more).
+   */
+  returnStandsAgain(rowId: number, again: { providerStatus: string; errorMessage: string; cause: TransitionCause }): Promise<OutcomeResult>;
   /** Interrupt / abort: every `queued` row of the batch becomes `not_sent` (releasing its key). Returns how many. */
   releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds'): Promise<number>;
   /**
@@ -443,6 +466,27 @@ export interface ProviderStateEvent {
 /** What a re-check of a paid row found at the provider that the status alone cannot say. */
 export const PAID_ROW_FLAGS = ['PROVIDER_DELETED', 'AMOUNT_CHANGED'] as const;
 export type PaidRowFlagCode = (typeof PAID_ROW_FLAGS)[number];
+
+/** The error code of a row whose payout the provider returned after paying it (paid → failed, a reversal). */
+export const RETURNED_CODE = 'RETURNED';
+/**
+ * The error code of a returned row whose payout the provider shows paid again while another row owns its order id
+ * (a later batch paid it again after the return released it): the order id was paid twice.
+ */
+export const PAID_TWICE_CODE = 'PAID_TWICE';
+
+export interface ReturnReversal {
+  /** The provider's status word for the payout now (paid again). */
+  providerStatus: string;
+  providerUpdatedAt?: Date;
+  /** Who asked the provider (the history note says so). */
+  seenBy: 'sync';
+}
+
+export interface ReturnReversalResult extends OutcomeResult {
+  /** The row that owns the order id: the row stays failed, flagged PAID_TWICE. */
+  owner?: KeyOwner;
+}
 
 export interface PaidRowFlag {
   errorCode: PaidRowFlagCode;

@@ -21,6 +21,7 @@ describe('the transition table', () => {
     ['pending', 'paid', 'webhook'],
     ['pending', 'failed', 'sync'],
     ['paid', 'failed', 'reversal'],
+    ['failed', 'paid', 'return_reversed'],
     ['not_sent', 'queued', 'resumed'],
     // The provider-side guard: a payout with the row's request key already exists (a lost or empty ledger).
     ['queued', 'pending', 'found_at_provider'],
@@ -43,6 +44,8 @@ describe('the transition table', () => {
     ['paid', 'failed', 'webhook'],
     ['paid', 'pending', 'webhook'],
     ['failed', 'paid', 'webhook'],
+    ['failed', 'paid', 'sync'],
+    ['failed', 'pending', 'return_reversed'],
     ['failed', 'queued', 'resumed'],
     ['pending', 'sending', 'sent'],
     ['queued', 'paid', 'webhook'],
@@ -72,12 +75,21 @@ describe('the transition table', () => {
     }
   });
 
-  it('has no edge out of a final state except paid → failed and the operator re-run of not_sent', () => {
+  it('has no edge out of a final state except paid → failed, a reversed return and the operator re-run of not_sent', () => {
     const exits = Object.entries(TRANSITIONS).flatMap(([from, tos]) => Object.keys(tos ?? {}).map((to) => `${from}→${to}`));
-    for (const from of ['failed', 'invalid', 'duplicate', 'conflict'] as RowStatus[]) {
+    for (const from of ['invalid', 'duplicate', 'conflict'] as RowStatus[]) {
       expect(exits.filter((e) => e.startsWith(`${from}→`))).toEqual([]);
     }
     expect(exits.filter((e) => e.startsWith('paid→'))).toEqual(['paid→failed']);
+    expect(exits.filter((e) => e.startsWith('failed→'))).toEqual(['failed→paid']);
+    expect(TRANSITIONS.failed?.paid).toEqual(['return_reversed']);
+  });
+
+  it('never lets a provider event move a failed row back to paid: only a reversed return does (LedgerStore.reverseReturn)', () => {
+    const failed: RowFacts = { status: 'failed', attempts: 1, providerStatus: 'failed' };
+    for (const cause of ['webhook', 'sync', 'lookup', 'reversal'] as const) {
+      expect(decideOutcome(1, failed, { to: 'paid', cause, providerStatus: 'completed' })).toEqual({ kind: 'ignore', reason: 'final' });
+    }
   });
 
   it('agrees with the SQL of the key-ownership index', () => {

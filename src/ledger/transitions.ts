@@ -1,5 +1,6 @@
 import { isFinalStatus, type RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from './ledger-error.ts';
+import type { KeyOwner, ReturnReversal } from './ledger-store.ts';
 
 /** Why a row changed state. Kept on every history entry. */
 export const TRANSITION_CAUSES = [
@@ -32,6 +33,11 @@ export const TRANSITION_CAUSES = [
   'webhook',
   /** A payout the provider reported paid was later returned or reversed. */
   'reversal',
+  /**
+   * The provider shows paid again a payout it had returned (the return itself was reversed): the row is paid again
+   * and owns its order id again — unless another row took the order id meanwhile (LedgerStore.reverseReturn).
+   */
+  'return_reversed',
   'interrupted',
   'aborted',
   'insufficient_funds',
@@ -63,6 +69,9 @@ type Causes = 'any' | readonly TransitionCause[];
  *  - unknown → sending only after a lookup proved the provider has nothing (never resend blindly);
  *  - unknown → not_sent only on that same proof;
  *  - paid → failed only as a reversal (money returned after payment), recorded as such;
+ *  - failed → paid only when the provider shows a returned payout paid again (return_reversed), and only while no
+ *    other row owns the order id the return released (LedgerStore.reverseReturn checks the owner in the same
+ *    transaction; the key-owner index is the backstop);
  *  - not_sent → queued only when the operator re-runs the batch; the key may have been taken meanwhile, in which
  *    case the row becomes duplicate or conflict of the new owner.
  */
@@ -94,6 +103,7 @@ export const TRANSITIONS: Readonly<Partial<Record<RowStatus, Readonly<Partial<Re
   },
   pending: { paid: 'any', failed: 'any' },
   paid: { failed: ['reversal'] },
+  failed: { paid: ['return_reversed'] },
   not_sent: { queued: ['resumed'], duplicate: ['key_owned'], conflict: ['key_owned'] },
 };
 
@@ -221,4 +231,43 @@ export function decideOutcome(rowId: number, row: RowFacts, item: OutcomeFacts, 
 
   assertTransition(rowId, row.status, item.to, item.cause);
   return { kind: 'transition', to: item.to, cause: item.cause };
+}
+
+/** What a returned row holds, for decideReturnReversal. */
+export interface ReturnedRowFacts {
+  id: number;
+  providerPayoutId?: string;
+  providerStatus?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export type ReturnReversalDecision =
+  /** failed → paid (return_reversed): the error cleared, the row owns its order id again. */
+  | { kind: 'transition'; history: { providerStatus: string; note: string } }
+  /** Another row owns the order id: the row stays failed, flagged PAID_TWICE (history failed → failed). */
+  | { kind: 'paid_twice'; owner: KeyOwner; errorMessage: string; history: { providerStatus: string; errorCode: 'PAID_TWICE'; note: string } }
+  /** The row already says so. */
+  | { kind: 'unchanged' };
+
+/**
+ * A returned row whose payout the provider shows paid again, pure so both stores decide it alike. `owner` is the row
+ * that owns the row's order id now (read in the store's transaction), if any: the return released the order id, and
+ * a later batch may have paid it again. Then the ledger cannot make this row paid (one row owns an order id: the
+ * key-owner index), and it must not stay silent either: the row stays failed, flagged PAID_TWICE, naming the owner.
+ */
+export function decideReturnReversal(row: ReturnedRowFacts, reversal: ReturnReversal, owner: KeyOwner | undefined): ReturnReversalDecision {
+  const payout = row.providerPayoutId ?? '';
+  if (owner && owner.rowId !== row.id) {
+    const errorMessage = `the provider shows payout ${payout} paid again after its return (${reversal.providerStatus}), and batch ${owner.batchId} row ${owner.rowNumber} (${owner.status}) paid the same order id again: the order id was paid twice`;
+    if (row.errorCode === 'PAID_TWICE' && row.errorMessage === errorMessage && row.providerStatus === reversal.providerStatus) return { kind: 'unchanged' };
+    return {
+      kind: 'paid_twice',
+      owner,
+      errorMessage,
+      history: { providerStatus: reversal.providerStatus, errorCode: 'PAID_TWICE', note: `return reversed at the provider (reported by ${reversal.seenBy}); the order id is owned by batch ${owner.batchId} row ${owner.rowNumber}` },
+    };
+  }
+  assertTransition(row.id, 'failed', 'paid', 'return_reversed');
+  return { kind: 'transition', history: { providerStatus: reversal.providerStatus, note: `the provider shows payout ${payout} paid again: its return was reversed (reported by ${reversal.seenBy})` } };
 }

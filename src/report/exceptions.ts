@@ -1,7 +1,7 @@
 import type { Minor } from '../domain/money.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { RowStatus } from '../domain/row-status.ts';
-import type { LedgerRow } from '../ledger/ledger-store.ts';
+import { PAID_TWICE_CODE, type LedgerRow } from '../ledger/ledger-store.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
 import { workbookWords } from './workbook-language.ts';
 import { sameDestination } from '../domain/mask-account.ts';
@@ -101,6 +101,16 @@ function stateException(row: LedgerRow, payout: ProviderPayout): ReconciliationE
   if (ledger === 'pending') return undefined;
   if (ledger === 'paid' && provider === 'failed') {
     return fromRow('STATE_MISMATCH', row, payout, ['El libro tiene el pago como pagado; el proveedor lo muestra fallido o devuelto.', 'The ledger holds the payout as paid; the provider shows it failed or returned.'], ['Ejecute payout-batch sync para registrar la devolución y luego decida si pagar de nuevo.', 'Run payout-batch sync to record the return, then decide whether to pay again.']);
+  }
+  if (ledger === 'failed' && provider === 'paid' && row.errorCode === PAID_TWICE_CODE) {
+    // A return the provider reversed after another row paid the order id again (sync flagged it): two payouts of one order.
+    return fromRow(
+      'STATE_MISMATCH',
+      row,
+      payout,
+      ['El proveedor volvió a mostrar pagado este pago devuelto, y otra fila pagó la misma orden después de la devolución: la orden se pagó dos veces.', 'The provider shows this returned payout paid again, and another row paid the same order id after the return: the order id was paid twice.'],
+      ['Pida al proveedor recuperar uno de los dos pagos; no pague esta orden otra vez.', 'Ask the provider to recover one of the two payouts; do not pay this order id again.'],
+    );
   }
   if (ledger === 'failed' && provider === 'paid') {
     return fromRow('STATE_MISMATCH', row, payout, ['El libro tiene el pago como fallido; el proveedor lo muestra pagado.', 'The ledger holds the payout as failed; the provider shows it paid.'], ['No vuelva a pagar esta fila; pida al proveedor que confirme el pago y corrija el libro.', 'Do not pay this row again; ask the provider to confirm the payout and correct the ledger.']);

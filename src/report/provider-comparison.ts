@@ -23,6 +23,11 @@ export interface ComparisonCoverage {
 
 export interface ComparisonResult {
   exceptions: ReconciliationException[];
+  /**
+   * NOT_IN_LEDGER exceptions (among `exceptions`) of payouts under an order id a row of the scope carries: a second
+   * payout of one of our orders, not a stranger's.
+   */
+  unaccounted: number;
   coverage: ComparisonCoverage[];
   warnings: string[];
 }
@@ -53,7 +58,7 @@ export async function compareWithProviders(options: {
   /** Requests in flight the provider allows (its configured concurrency): lookups one by one use as many. */
   concurrencyOf?: (id: ProviderId) => number;
 }): Promise<ComparisonResult> {
-  const result: ComparisonResult = { exceptions: [], coverage: [], warnings: [] };
+  const result: ComparisonResult = { exceptions: [], unaccounted: 0, coverage: [], warnings: [] };
   const providerOf = options.providerOf ?? getProvider;
   for (const id of options.providers) {
     const session = options.sessions.get(id);
@@ -245,6 +250,7 @@ async function matchListed(
   // A failed payout nobody knows moved no money in the end: nothing to recover.
   if (payout.state === 'failed') return;
   result.exceptions.push(payoutNotInLedger(id, payout, sameOrder));
+  if (sameOrder) result.unaccounted += 1;
 }
 
 function describe(error: unknown): string {

@@ -84,7 +84,8 @@ export interface WriteReportsOptions {
  * its Summary is formulas — plus exceptions.csv for csv/both) of a scope, from the ledger and, when sessions are
  * given, each provider's own listing. run and sync call it at their end; `payout-batch report` regenerates the
  * same files on demand. Results files are not written here: run writes them itself, report through
- * writeResultsFile.
+ * writeResultsFile. `unaccounted` counts the NOT_IN_LEDGER exceptions under an order id of the scope (listed by a
+ * provider, or kept from a provider event): a second payout of one of our orders, which run, sync and report exit 3 on.
  */
 export async function writeReports(options: WriteReportsOptions): Promise<{ files: string[]; exceptions: number; unaccounted: number; notCompared: ProviderId[]; warnings: string[] }> {
   const now = (options.now ?? (() => new Date()))();
@@ -164,6 +165,8 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
 
   // Reconciliation against the providers.
   let exceptions: ReconciliationException[] = [];
+  /** NOT_IN_LEDGER payouts the listing found under an order id of the scope. */
+  let listedUnaccounted = 0;
   let coverage: ComparisonCoverage[] | undefined;
   let notCompared: string | undefined;
   let notComparedEs: string | undefined;
@@ -186,6 +189,10 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
     exceptions = compared.exceptions;
     coverage = compared.coverage;
     warnings.push(...compared.warnings);
+    listedUnaccounted = compared.unaccounted;
+    if (compared.unaccounted > 0) {
+      warnings.push(`${compared.unaccounted} payout(s) the providers list under order ids of this scope are accounted for by no ledger row: the beneficiary may have been paid twice; see NOT_IN_LEDGER in the Exceptions sheet`);
+    }
   } else {
     notCompared = options.notComparedReason ?? 'the providers were not asked (no credentials or connection)';
     notComparedEs = options.notComparedReasonEs ?? (options.notComparedReason === undefined ? 'no se consultó a los proveedores (sin credenciales ni conexión)' : undefined);
@@ -193,7 +200,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   }
   // Payouts a provider event showed under one of the scope's order ids that no row holds: exceptions whatever the
   // listing window (and also when the providers could not be compared, as last seen).
-  let unaccountedCount = 0;
+  let unaccountedCount = listedUnaccounted;
   if (options.environment) {
     const unaccounted = await unaccountedExceptions({
       ledger,
@@ -203,7 +210,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
       ...(options.sessions ? { sessions: options.sessions } : {}),
       already: exceptions,
     });
-    unaccountedCount = unaccounted.exceptions.length;
+    unaccountedCount += unaccounted.exceptions.length;
     if (unaccounted.exceptions.length > 0) {
       // Grouped by kind as the comparison sorts them (a stable sort keeps the rest of its order).
       exceptions = [...exceptions, ...unaccounted.exceptions].sort((a, b) => EXCEPTION_TYPES.indexOf(a.type) - EXCEPTION_TYPES.indexOf(b.type));

@@ -23,6 +23,13 @@ export type PaidFinding =
 export type PaidFindingKind = Exclude<PaidFinding['kind'], 'unchanged'>;
 
 /**
+ * What a re-check found that the sync reports: a paid row's finding, or of a returned row (recheckReturnedRow) —
+ * `return_reversed`: the provider shows it paid again and the ledger holds it paid again (it owns its order id);
+ * `paid_twice`: it shows it paid again, but another row paid the same order id after the return (PAID_TWICE).
+ */
+export type RecheckFinding = PaidFindingKind | 'return_reversed' | 'paid_twice';
+
+/**
  * Pure: compares the provider's current view of a payout with the paid row. `payout` null means the provider
  * answered not found for the row's payout id. A failed state outranks an amount change (the reversal is the move of
  * money that matters); the provider's own words (status, failure message) go into the message.

@@ -5,8 +5,8 @@ import { BatchLockedError, type BatchLockOwner } from '../ledger/ledger-error.ts
 import type { BatchLock, Environment, LedgerRow, LedgerStore, PaidRowFlagCode } from '../ledger/ledger-store.ts';
 import type { PayoutProvider, ProviderSession } from '../providers/payout-provider.ts';
 import { lookupWouldResend } from './lookup-resends.ts';
-import type { PaidFindingKind } from './return-window.ts';
-import { recheckPaidRow, syncRow, type SyncRowContext, type SyncRowResult } from './sync-row.ts';
+import type { RecheckFinding } from './return-window.ts';
+import { recheckPaidRow, recheckReturnedRow, syncRow, type SyncRowContext, type SyncRowResult } from './sync-row.ts';
 
 /** Statuses a sync asks the provider about: accepted but not settled, or not known to be performed. */
 export const SYNC_STATUSES = ['pending', 'unknown', 'sending'] as const;
@@ -25,7 +25,7 @@ export interface ProviderLaneConfig {
 
 export type SyncLedgerStore = Pick<
   LedgerStore,
-  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock' | 'paidRowsSince' | 'flagPaidRow' | 'clearPaidRowFlag' | 'rateBudget'
+  'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'rowsByStatus' | 'countsByStatus' | 'acquireBatchLock' | 'rowsToRecheck' | 'flagPaidRow' | 'clearPaidRowFlag' | 'reverseReturn' | 'returnStandsAgain' | 'rateBudget'
 >;
 
 export interface SyncBatchesOptions {
@@ -56,7 +56,9 @@ export interface SyncBatchesOptions {
   mayResend?: (row: LedgerRow) => boolean;
   /**
    * Paid rows that became paid at or after this time are asked about again, once (the first round), for returns,
-   * deletions and amount changes (recheckPaidRow). Absent: paid rows are not asked about.
+   * deletions and amount changes (recheckPaidRow); so are paid rows still flagged (deleted, amount changed) whatever
+   * their age, rows returned at or after it and rows flagged PAID_TWICE (recheckReturnedRow: a return the provider
+   * reversed). LedgerStore.rowsToRecheck. Absent: no row is asked about again.
    */
   paidSince?: Date;
   /** A live run holds the batch: only rows with a payout id were asked about. */
@@ -89,10 +91,15 @@ export interface SyncReport {
   lockedBatches: Map<string, BatchLockOwner>;
   /** Rows not asked about because their lookup would resend and mayResend said no; they keep their status. */
   withheld: Set<number>;
-  /** Paid rows asked about again inside the return window (also in rowIds). */
+  /** Paid and returned rows asked about again (also in rowIds). */
   rechecked: Set<number>;
-  /** Rechecked rows the ledger now shows returned, deleted at the provider or with another amount: money needs attention. */
-  findings: Map<number, PaidFindingKind>;
+  /**
+   * Rechecked rows the ledger now shows returned, deleted at the provider or with another amount (money needs
+   * attention), paid again after a reversed return, or paid twice (a reversed return whose order id another row paid).
+   */
+  findings: Map<number, RecheckFinding>;
+  /** paid_twice findings: the returned row, and the row that paid its order id again. */
+  paidTwice: Map<number, { batchId: string; rowNumber: number; owner: { batchId: string; rowNumber: number } }>;
   /** Rechecked rows whose flag (deleted, amount changed) was cleared: the provider shows them as the ledger paid them again. */
   cleared: Map<number, PaidRowFlagCode>;
 }
@@ -107,8 +114,9 @@ export interface SyncReport {
  * when it starts), and a run started meanwhile waits for the lock. A lock left by a dead run is taken over (the
  * ledger checks the holder's pid). The lock is held per round, never across the pause.
  *
- * With `paidSince`, the first round also asks again about the batches' paid rows that became paid since then
- * (recheckPaidRow: returns, deletions, amount changes). They have a payout id, so they need no lock.
+ * With `paidSince`, the first round also asks again about the batches' paid rows that became paid since then, or
+ * still flagged (recheckPaidRow: returns, deletions, amount changes), and their returned rows (recheckReturnedRow: a
+ * return reversed). They have a payout id, so they need no lock.
  */
 export async function syncBatches(options: SyncBatchesOptions): Promise<SyncReport> {
   const signal = options.signal ?? new AbortController().signal;
@@ -133,7 +141,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
     return lane;
   };
 
-  const report: SyncReport = { rounds: 0, rowIds: new Set(), answered: 0, neverAnswered: 0, changed: 0, timedOut: false, interrupted: false, lockedBatches: new Map(), withheld: new Set(), rechecked: new Set(), findings: new Map(), cleared: new Map() };
+  const report: SyncReport = { rounds: 0, rowIds: new Set(), answered: 0, neverAnswered: 0, changed: 0, timedOut: false, interrupted: false, lockedBatches: new Map(), withheld: new Set(), rechecked: new Set(), findings: new Map(), paidTwice: new Map(), cleared: new Map() };
   const lastVerdict = new Map<number, SyncRowResult['verdict']>();
   const everAnswered = new Set<number>();
 
@@ -163,7 +171,7 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
         }
         // Once per sync: the answer of a paid row does not change from one --until-final round to the next.
         if (options.paidSince && report.rounds === 1) {
-          for await (const row of options.ledger.paidRowsSince(batchId, options.paidSince)) paidRows.push(row);
+          for await (const row of options.ledger.rowsToRecheck(batchId, options.paidSince)) paidRows.push(row);
         }
       }
       const work = [...rows.map((row) => ({ row, recheck: false })), ...paidRows.map((row) => ({ row, recheck: true }))];
@@ -172,9 +180,10 @@ export async function syncBatches(options: SyncBatchesOptions): Promise<SyncRepo
           const lane = laneOf(row.provider);
           return lane.limit(async () => {
             if (signal.aborted) return;
-            const result = recheck ? await recheckPaidRow(row, lane.ctx) : await syncRow(row, lane.ctx);
+            const result = !recheck ? await syncRow(row, lane.ctx) : row.status === 'failed' ? await recheckReturnedRow(row, lane.ctx) : await recheckPaidRow(row, lane.ctx);
             if (recheck) report.rechecked.add(row.id);
             if (result.finding) report.findings.set(row.id, result.finding);
+            if (result.owner) report.paidTwice.set(row.id, { batchId: row.batchId, rowNumber: row.rowNumber, owner: result.owner });
             if (result.cleared) report.cleared.set(row.id, result.cleared);
             report.rowIds.add(row.id);
             lastVerdict.set(row.id, result.verdict);

@@ -6,7 +6,7 @@ import { closeHttpAgent } from '../providers/http-client.ts';
 import { getProvider } from '../providers/registry.ts';
 import { testSession } from '../providers/test-support/session.ts';
 import { SIMULATOR_CREDENTIALS, startSimulator, type RunningSimulator } from '../simulator/index.ts';
-import { syncRow, type SyncRowContext } from './sync-row.ts';
+import { recheckReturnedRow, syncRow, type SyncRowContext } from './sync-row.ts';
 
 /** syncRow against the real simulator and a real ledger file: the cases the command-level tests do not reach. */
 let sim: RunningSimulator;
@@ -102,5 +102,63 @@ describe('syncRow', () => {
     expect(await syncRow(row, ctx())).toMatchObject({ verdict: 'skipped', errorCode: 'NO_PAYOUT_ID', changed: false });
     const journal = (await (await fetch(`${sim.url}/__admin/journal`)).json()) as Array<{ reference: string }>;
     expect(journal.filter((e) => e.reference === 'SR-NOID')).toEqual([]);
+  });
+});
+
+describe('recheckReturnedRow', () => {
+  const mutate = (body: Record<string, unknown>) => fetch(`${sim.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify(body) });
+
+  /** A row paid, then returned (paid → failed, RETURNED), as sync records a return. */
+  async function returnedRow(orderKey: string): Promise<{ row: LedgerRow; payoutId: string }> {
+    const payoutId = await createAtProvider(orderKey);
+    const sent = await sentRow(orderKey, 'pending', payoutId);
+    await ledger.applyProviderState(sent.id, 'paid', { cause: 'sync', providerStatus: 'completed' });
+    await ledger.applyProviderState(sent.id, 'failed', { cause: 'sync', providerStatus: 'failed', errorCode: 'RETURNED', errorMessage: 'returned' });
+    return { row: (await ledger.getRow(sent.id))!, payoutId };
+  }
+
+  it('leaves the return standing while the provider still shows the payout failed', async () => {
+    const { row, payoutId } = await returnedRow('RR-STILL');
+    await mutate({ provider: 'openpay', provider_id: payoutId, status: 'failed' });
+    const result = await recheckReturnedRow(row, ctx());
+    expect(result).toMatchObject({ verdict: 'found', recheck: true, after: 'failed', changed: false });
+    expect(result.finding).toBeUndefined();
+    expect(await ledger.getRow(row.id)).toMatchObject({ status: 'failed', errorCode: 'RETURNED' });
+  });
+
+  it('records the reversal of a return, and flags at once a payout now of another amount', async () => {
+    const { row, payoutId } = await returnedRow('RR-BACK');
+    await mutate({ provider: 'openpay', provider_id: payoutId, status: 'completed' });
+    expect(await recheckReturnedRow(row, ctx())).toMatchObject({ verdict: 'found', before: 'failed', after: 'paid', changed: true, finding: 'return_reversed', providerStatus: 'completed' });
+    expect((await ledger.history(row.id)).at(-1)).toMatchObject({ from: 'failed', to: 'paid', cause: 'return_reversed' });
+
+    const other = await returnedRow('RR-AMOUNT');
+    await mutate({ provider: 'openpay', provider_id: other.payoutId, status: 'completed', amount_cents: 12_000 });
+    expect(await recheckReturnedRow(other.row, ctx())).toMatchObject({ after: 'paid', finding: 'amount_changed', errorCode: 'AMOUNT_CHANGED' });
+    expect(await ledger.getRow(other.row.id)).toMatchObject({ status: 'paid', errorCode: 'AMOUNT_CHANGED' });
+  });
+
+  it('puts a PAID_TWICE row back to RETURNED once the provider fails its payout again', async () => {
+    const { row, payoutId } = await returnedRow('RR-TWICE');
+    // A later row takes the order id after the return (as a later batch through another provider would).
+    const later = (await ledger.openBatch(openBatchInput('sync-row-later'))).batch.id;
+    await ledger.insertRows(later, [{ rowNumber: 2, status: 'queued', orderKey: 'RR-TWICE', amountMinor: 12_345, currency: 'MXN', account: { kind: 'clabe', number: '012180001183597198', bankCode: '012' }, name: 'Ana' }]);
+    await mutate({ provider: 'openpay', provider_id: payoutId, status: 'completed' });
+    expect(await recheckReturnedRow(row, ctx())).toMatchObject({ after: 'failed', changed: true, finding: 'paid_twice', errorCode: 'PAID_TWICE', owner: { batchId: later, rowNumber: 2 } });
+
+    await mutate({ provider: 'openpay', provider_id: payoutId, status: 'failed' });
+    const flagged = (await ledger.getRow(row.id))!;
+    expect(flagged.errorCode).toBe('PAID_TWICE');
+    expect(await recheckReturnedRow(flagged, ctx())).toMatchObject({ after: 'failed', changed: true, finding: 'returned', errorCode: 'RETURNED' });
+    expect(await ledger.getRow(row.id)).toMatchObject({ status: 'failed', errorCode: 'RETURNED', providerStatus: 'failed' });
+  });
+
+  it('does not move a row the provider rejected (failed, never paid) even if its payout shows paid', async () => {
+    const payoutId = await createAtProvider('RR-REJECTED');
+    const sent = await sentRow('RR-REJECTED', 'pending', payoutId);
+    await ledger.applyProviderState(sent.id, 'failed', { cause: 'sync', providerStatus: 'failed' });
+    await mutate({ provider: 'openpay', provider_id: payoutId, status: 'completed' });
+    expect(await recheckReturnedRow((await ledger.getRow(sent.id))!, ctx())).toMatchObject({ after: 'failed', changed: false });
+    expect((await ledger.getRow(sent.id))!.status).toBe('failed');
   });
 });

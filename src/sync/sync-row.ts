@@ -1,15 +1,15 @@
 import { withRetries } from '../dispatch/retry-policy.ts';
 import type { RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger/ledger-error.ts';
-import { PAID_ROW_FLAGS, type Environment, type LedgerRow, type LedgerStore, type OutcomeInput, type PaidRowFlagCode } from '../ledger/ledger-store.ts';
+import { PAID_ROW_FLAGS, PAID_TWICE_CODE, RETURNED_CODE, type Environment, type LedgerRow, type LedgerStore, type OutcomeInput, type PaidRowFlagCode } from '../ledger/ledger-store.ts';
 import { providerAccount } from '../providers/provider-account.ts';
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
 import { errorFields, providerStateEvent } from '../dispatch/outcome-fields.ts';
 import { isProviderError } from '../providers/provider-error.ts';
-import { judgePaidRow, type PaidFindingKind } from './return-window.ts';
+import { judgePaidRow, type RecheckFinding } from './return-window.ts';
 
-export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'flagPaidRow' | 'clearPaidRowFlag'>;
+export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'flagPaidRow' | 'clearPaidRowFlag' | 'reverseReturn' | 'returnStandsAgain'>;
 
 export interface SyncRowContext {
   provider: PayoutProvider;
@@ -45,9 +45,11 @@ export interface SyncRowResult {
   providerStatus?: string;
   errorCode?: string;
   errorMessage?: string;
-  /** A paid row asked about again inside the return window (recheckPaidRow), and what it was found to need. */
+  /** A paid or returned row asked about again (recheckPaidRow, recheckReturnedRow), and what it was found to need. */
   recheck?: boolean;
-  finding?: PaidFindingKind;
+  finding?: RecheckFinding;
+  /** paid_twice: the row that owns the order id the return released (it paid the order id again). */
+  owner?: { batchId: string; rowNumber: number };
   /** The flag the row carried, cleared because the provider shows the payout as the ledger paid it again. */
   cleared?: PaidRowFlagCode;
 }
@@ -125,7 +127,8 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
 }
 
 /**
- * Asks the provider again about a `paid` row inside the return window (SPEI returns arrive days after payment) and
+ * Asks the provider again about a `paid` row inside the return window (SPEI returns arrive days after payment), or
+ * flagged by an earlier re-check whatever its age (until the provider bears the flag out no more), and
  * records what it shows now (return-window.ts judgePaidRow):
  *  - failed / cancelled at the provider → the ledger's reversal, paid → failed, error RETURNED with the provider's
  *    status word and failure message;
@@ -214,6 +217,68 @@ export async function recheckPaidRow(row: LedgerRow, ctx: SyncRowContext): Promi
     providerStatus: answer.providerStatus,
     ...(returned ? { finding: 'returned' as const, errorCode: finding.errorCode, errorMessage: finding.errorMessage } : {}),
   };
+}
+
+/**
+ * Asks the provider again about a returned row (`failed` by a reversal, or flagged PAID_TWICE) and records a
+ * reversal of the return when the provider shows the payout paid again (LedgerStore.reverseReturn):
+ *  - no other row owns the order id → `paid` again (cause return_reversed), finding `return_reversed`; a payout now
+ *    of another amount than the row's is flagged AMOUNT_CHANGED at once (finding `amount_changed`);
+ *  - a later batch paid the same order id after the return released it → the row stays `failed`, flagged
+ *    PAID_TWICE naming that row, finding `paid_twice` (at every sync while it stands): the beneficiary got two payouts.
+ * Still failed (or pending, or gone) at the provider: nothing changes; the return stands. A PAID_TWICE row the provider
+ * shows failed again goes back to RETURNED (finding `returned`): its payout is no longer paid twice.
+ */
+export async function recheckReturnedRow(row: LedgerRow, ctx: SyncRowContext): Promise<SyncRowResult> {
+  const base = { rowId: row.id, batchId: row.batchId, rowNumber: row.rowNumber, provider: row.provider, before: row.status, recheck: true, via: 'status' as const };
+  const payoutId = row.providerPayoutId;
+  if (!payoutId) {
+    return { ...base, verdict: 'skipped', after: row.status, changed: false, errorCode: 'NO_PAYOUT_ID', errorMessage: 'a returned row without a provider payout id' };
+  }
+  let payout: ProviderPayout;
+  try {
+    payout = await withRetries(() => ctx.provider.getPayout(ctx.session, payoutId), { maxAttempts: ctx.maxAttempts, signal: ctx.signal });
+  } catch (error) {
+    if (isProviderError(error) && error.kind === 'not_found') return { ...base, verdict: 'absent', after: row.status, changed: false };
+    return { ...base, verdict: 'unknown', after: row.status, changed: false, ...shown(errorFields(error)) };
+  }
+  if (payout.state === 'failed' && row.errorCode === PAID_TWICE_CODE) {
+    // Failed again at the provider: the reversal no longer stands, nor does the second payment of the order id.
+    const finding = judgePaidRow(row, payout);
+    const errorMessage = finding.kind === 'returned' ? finding.errorMessage : `returned after payment: provider status ${payout.providerStatus}`;
+    const recorded = await record(row, () => ctx.ledger.returnStandsAgain(row.id, { providerStatus: payout.providerStatus, errorMessage, cause: 'sync' }));
+    return { ...base, verdict: 'found', ...recorded, providerStatus: payout.providerStatus, ...(recorded.changed ? { finding: 'returned' as const, errorCode: RETURNED_CODE, errorMessage } : {}) };
+  }
+  if (payout.state !== 'paid') return { ...base, verdict: 'found', after: row.status, changed: false, providerStatus: payout.providerStatus };
+
+  let reversal: Awaited<ReturnType<SyncLedger['reverseReturn']>>;
+  try {
+    reversal = await ctx.ledger.reverseReturn(row.id, { providerStatus: payout.providerStatus, ...(payout.updatedAt ? { providerUpdatedAt: payout.updatedAt } : {}), seenBy: 'sync' });
+  } catch (error) {
+    if (error instanceof IllegalTransitionError) return { ...base, verdict: 'found', after: error.from ?? row.status, changed: false, providerStatus: payout.providerStatus };
+    throw error;
+  }
+  const result = { ...base, verdict: 'found' as const, after: reversal.status, changed: reversal.changed, providerStatus: payout.providerStatus };
+  if (reversal.owner && reversal.status === 'failed') {
+    return {
+      ...result,
+      finding: 'paid_twice',
+      owner: { batchId: reversal.owner.batchId, rowNumber: reversal.owner.rowNumber },
+      errorCode: PAID_TWICE_CODE,
+      errorMessage: `the provider shows payout ${payoutId} paid again after its return, and batch ${reversal.owner.batchId} row ${reversal.owner.rowNumber} paid the same order id again`,
+    };
+  }
+  if (!(reversal.changed && reversal.status === 'paid')) return result;
+  if (row.amountMinor !== undefined && payout.amountMinor !== row.amountMinor) {
+    const finding = judgePaidRow(row, payout);
+    if (finding.kind === 'amount_changed') {
+      const flagged = await record({ ...row, status: 'paid' }, () =>
+        ctx.ledger.flagPaidRow(row.id, { errorCode: finding.errorCode, errorMessage: finding.errorMessage, cause: 'sync', providerStatus: payout.providerStatus, note: `amount at the provider ${finding.providerAmountMinor}` }),
+      );
+      if (flagged.after === 'paid') return { ...result, finding: 'amount_changed', errorCode: finding.errorCode, errorMessage: finding.errorMessage };
+    }
+  }
+  return { ...result, finding: 'return_reversed' };
 }
 
 /**

@@ -31,13 +31,22 @@ export interface RunSummary {
    * paid → failed as a reversal; deleted / amount changed: still paid, flagged PROVIDER_DELETED / AMOUNT_CHANGED).
    */
   /** `cleared`: flags of earlier syncs (deleted, amount changed) the provider no longer bears out. */
-  returnWindow?: { days: number; rechecked: number; returned: number; deleted: number; amountChanged: number; cleared: number };
+  /**
+   * `returnReversed`: returned rows the provider shows paid again, now paid again; `paidTwice`: such rows whose order id
+   * another row paid after the return (they stay failed, flagged PAID_TWICE).
+   */
+  returnWindow?: { days: number; rechecked: number; returned: number; deleted: number; amountChanged: number; cleared: number; returnReversed?: number; paidTwice?: number };
   /** Rows per error code and the first problem rows (commands/shared/issue-digest.ts). */
   issues?: {
     byCode: Record<string, number>;
     first: Array<{ row: number; field?: string; code: string; message: string; status: string }>;
     more: number;
   };
+  /**
+   * run: payouts at a provider under one of the batch's order ids that no ledger row accounts for (its reconciliation
+   * listing, or a provider event kept in the ledger): NOT_IN_LEDGER, money may have left twice (exit 3).
+   */
+  unaccountedPayouts?: number;
   /** run: a batch already finished before this run, with nothing left to send. */
   alreadyFinished?: { at: string; sentNow: number };
   exitCode: number;
@@ -105,7 +114,14 @@ export function formatSummaryText(summary: RunSummary): string {
   if (summary.returnWindow) {
     const w = summary.returnWindow;
     lines.push('');
-    lines.push(`paid rows re-checked (return window ${w.days} d): ${w.rechecked}; returned ${w.returned}, deleted at the provider ${w.deleted}, amount changed ${w.amountChanged}${w.cleared ? `; flags cleared ${w.cleared} (the provider agrees again)` : ''}`);
+    lines.push(
+      `paid rows re-checked (return window ${w.days} d): ${w.rechecked}; returned ${w.returned}, deleted at the provider ${w.deleted}, amount changed ${w.amountChanged}${w.cleared ? `; flags cleared ${w.cleared} (the provider agrees again)` : ''}${w.returnReversed ? `; returns reversed ${w.returnReversed} (paid again)` : ''}${w.paidTwice ? `; PAID TWICE ${w.paidTwice}` : ''}`,
+    );
+  }
+
+  if (summary.unaccountedPayouts) {
+    lines.push('');
+    lines.push(`unaccounted payouts at the provider (NOT_IN_LEDGER, under this batch's order ids): ${summary.unaccountedPayouts}`);
   }
 
   if (summary.warnings.length > 0) {
@@ -152,6 +168,7 @@ export function formatSummaryJson(summary: RunSummary): string {
           more_issues: summary.issues.more,
         }
       : {}),
+    ...(summary.unaccountedPayouts !== undefined ? { unaccounted_payouts: summary.unaccountedPayouts } : {}),
     ...(summary.alreadyFinished ? { already_finished: { at: summary.alreadyFinished.at, sent_now: summary.alreadyFinished.sentNow } } : {}),
     ...(summary.returnWindow
       ? {
@@ -162,6 +179,8 @@ export function formatSummaryJson(summary: RunSummary): string {
             deleted: summary.returnWindow.deleted,
             amount_changed: summary.returnWindow.amountChanged,
             cleared: summary.returnWindow.cleared,
+            return_reversed: summary.returnWindow.returnReversed ?? 0,
+            paid_twice: summary.returnWindow.paidTwice ?? 0,
           },
         }
       : {}),

@@ -314,7 +314,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       }
       extraWarnings = [...extraWarnings, ...unknownWords.warnings()];
       // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
-      let reports: { files: string[]; warnings: string[] } = { files: [], warnings: [] };
+      let reports: { files: string[]; warnings: string[]; unaccounted?: number } = { files: [], warnings: [] };
       if (inLedger && !outputStorage) {
         try {
           reports = await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath, ...(args.lang ? { lang: args.lang } : {}) });
@@ -336,7 +336,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
         process.stderr.write(`${args.dryRun ? 'payout-batch' : 'MONEY NEEDS ATTENTION'}: ${line}\n`);
       }
       const code = decideExitCode({
-        ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows, exceptions: foundDiffering } : facts),
+        // A payout at the provider under one of the batch's order ids that no row accounts for (the reconciliation's
+        // listing, or a provider event the ledger kept): money may have left twice, as sync and report say too.
+        ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows, exceptions: foundDiffering, unaccountedPayouts: reports.unaccounted ?? 0 } : facts),
         ledgerLost: ledgerLost !== undefined,
         // A dry run that could not write its results did nothing (exit 1); a run that could send did not record it all.
         ...(storage ? (args.dryRun ? { nothingDone: true } : { storageFailed: true }) : {}),
@@ -357,6 +359,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
         warnings: [...checked.opened.warnings, ...scope.configWarnings, ...extraWarnings, ...reports.warnings],
         plan: plan.totals,
         issues: digest.summary(),
+        ...(reports.unaccounted !== undefined ? { unaccountedPayouts: reports.unaccounted } : {}),
         ...(finishedBefore && !args.dryRun ? { alreadyFinished: { at: finishedBefore.toISOString(), sentNow: sentThisRun } } : {}),
         exitCode: code,
         startedAt: startedAt.toISOString(),

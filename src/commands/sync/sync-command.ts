@@ -102,6 +102,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
     });
 
     const { batches, otherEnvironments } = await scopeBatches(ledger, args, ledgerPath);
+    // Inside the window, and flagged or PAID_TWICE rows whatever their age (LedgerStore.rowsToRecheck); 0 days turns
+    // every re-check off.
     const paidSince = windowDays > 0 ? returnWindowStart(startedAt, windowDays) : undefined;
     const providers = await providersInScope(ledger, batches, paidSince);
     const providersOf = new Map(await Promise.all(batches.map(async (b) => [b.id, await ledger.batchProviders(b.id)] as const)));
@@ -159,6 +161,14 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       warnings.push(`nothing to sync: no pending or unknown rows in scope${windowDays > 0 ? `, and no row paid in the last ${windowDays} day(s)` : ''}`);
     }
     const found = countFindings(report);
+    if (found.returnReversed > 0) {
+      warnings.push(`${found.returnReversed} returned row(s) are paid again: the provider shows their payout paid again (the return was reversed), and the ledger now holds them paid`);
+    }
+    for (const twice of report.paidTwice.values()) {
+      warnings.push(
+        `money needs attention: the payout of batch ${twice.batchId} row ${twice.rowNumber}, returned earlier, is paid again at the provider, and batch ${twice.owner.batchId} row ${twice.owner.rowNumber} paid the same order id after the return: the order id was paid twice (flagged PAID_TWICE; recover one of the payouts)`,
+      );
+    }
     if (found.returned + found.deleted + found.amountChanged > 0) {
       warnings.push(
         `money needs attention: ${found.returned} paid row(s) returned (now failed), ${found.deleted} deleted at the provider, ${found.amountChanged} with another amount at the provider (flagged PROVIDER_DELETED / AMOUNT_CHANGED, still paid); see the results file and the reconciliation`,
@@ -202,7 +212,8 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       nothingDone: report.rowIds.size > 0 && report.neverAnswered === report.rowIds.size,
       lockedBatches: report.lockedBatches.size,
       // Paid rows deleted or changed in amount at the provider: ledger and provider disagree (returns count as failed).
-      exceptions: found.deleted + found.amountChanged,
+      // A reversed return whose order id another row paid again: two payouts of one order (the row stays failed too).
+      exceptions: found.deleted + found.amountChanged + found.paidTwice,
       // Payouts a provider event showed under the batches' order ids that no row holds (the reconciliation lists them).
       unaccountedPayouts: reports.unaccounted,
       notFinalInTime: args.untilFinal && (report.timedOut || tally.count('pending') > 0),
@@ -274,7 +285,7 @@ async function providersInScope(ledger: LedgerStore, batches: readonly Batch[], 
   const ids = new Set<ProviderId>();
   for (const batch of batches) {
     for await (const row of ledger.rowsByStatus(batch.id, SYNC_STATUSES)) ids.add(row.provider);
-    if (paidSince) for await (const row of ledger.paidRowsSince(batch.id, paidSince)) ids.add(row.provider);
+    if (paidSince) for await (const row of ledger.rowsToRecheck(batch.id, paidSince)) ids.add(row.provider);
   }
   return [...ids];
 }
@@ -303,12 +314,14 @@ async function resendPermission(
   return (row) => confirmed && candidates.has(row.id);
 }
 
-function countFindings(report: SyncReport): { returned: number; deleted: number; amountChanged: number } {
+function countFindings(report: SyncReport): { returned: number; deleted: number; amountChanged: number; returnReversed: number; paidTwice: number } {
   const kinds = [...report.findings.values()];
   return {
     returned: kinds.filter((k) => k === 'returned').length,
     deleted: kinds.filter((k) => k === 'deleted').length,
     amountChanged: kinds.filter((k) => k === 'amount_changed').length,
+    returnReversed: kinds.filter((k) => k === 'return_reversed').length,
+    paidTwice: kinds.filter((k) => k === 'paid_twice').length,
   };
 }
 

@@ -35,6 +35,8 @@ import {
   type ProviderStateEvent,
   type ReportScope,
   type RequeueResult,
+  type ReturnReversal,
+  type ReturnReversalResult,
   type RowLeasing,
   type RowsByStatusOptions,
   type SendingMark,
@@ -42,16 +44,19 @@ import {
   type StatusTotal,
   type UnaccountedPayout,
   type UnaccountedPayoutInput,
+  PAID_ROW_FLAGS,
+  PAID_TWICE_CODE,
+  RETURNED_CODE,
 } from '../ledger-store.ts';
 // The process's lock-holder identity is one per process, whichever store holds the lock.
 import { PROCESS_TOKEN } from '../sqlite/context.ts';
 // Both stores return the same record shape (pg-context.ts PG_TYPES), so rows map to LedgerRow in one place.
 import { sortedTotals, type TotalRecord } from '../sqlite/records.ts';
 import { checkHistoryIds } from '../sqlite/queries.ts';
-import { facts, historyParams, iso, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
+import { facts, historyParams, iso, returnedFacts, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
 import { ownedMessage } from '../sqlite/rows.ts';
 import { checkUnaccountedInput, toUnaccounted, type UnaccountedRecord } from '../sqlite/unaccounted.ts';
-import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
+import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, decideReturnReversal, ownsKey, type TransitionCause } from '../transitions.ts';
 import { ensureOpen, read, transaction, write, type HeldLease, type PgContext, type Query } from './pg-context.ts';
 import { PG_KEY_OWNING_SQL } from './migrations.ts';
 import { ROUTED_ROW_SQL } from '../../domain/row-provider.ts';
@@ -644,6 +649,35 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
     );
   }
 
+  async *rowsToRecheck(batchId: string, since: Date): AsyncIterableIterator<LedgerRow> {
+    const at = iso(since);
+    const flags = PAID_ROW_FLAGS.map((code) => `'${code}'`).join(',');
+    // Paid rows inside the window or flagged whatever their age, then failed rows returned inside the window (the
+    // history's reversal entry) or flagged PAID_TWICE whatever their age.
+    yield* this.paged(
+      (after) =>
+        read(this.ctx).all<RowRecord>(
+          `SELECT r.* FROM payout_rows r WHERE r.status = 'paid' AND r.batch_id = $1 AND r.id > $3
+             AND (r.error_code IN (${flags})
+               OR (SELECT max(h.at) FROM row_history h WHERE h.row_id = r.id AND h.to_status = 'paid' AND h.from_status IS DISTINCT FROM 'paid') >= $2::timestamptz)
+           ORDER BY r.id LIMIT $4`,
+          [batchId, at, after, ROW_PAGE],
+        ),
+      ROW_PAGE,
+    );
+    yield* this.paged(
+      (after) =>
+        read(this.ctx).all<RowRecord>(
+          `SELECT r.* FROM payout_rows r WHERE r.status = 'failed' AND r.batch_id = $1 AND r.id > $3
+             AND (r.error_code = '${PAID_TWICE_CODE}'
+               OR (SELECT max(h.at) FROM row_history h WHERE h.row_id = r.id AND h.to_status = 'failed' AND h.cause = 'reversal') >= $2::timestamptz)
+           ORDER BY r.id LIMIT $4`,
+          [batchId, at, after, ROW_PAGE],
+        ),
+      ROW_PAGE,
+    );
+  }
+
   async *rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow> {
     if ('batchId' in scope) {
       yield* this.paged((after) => read(this.ctx).all<RowRecord>('SELECT * FROM payout_rows WHERE batch_id = $1 AND id > $2 ORDER BY id LIMIT $3', [scope.batchId, after, ROW_PAGE]), ROW_PAGE);
@@ -772,6 +806,61 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
         [rowId, clear.errorCode, clear.providerStatus ?? null, at],
       );
       await insertHistory(q, historyParams(row.id, row.batch_id, at, 'paid', 'paid', clear.cause, row.attempts, { providerStatus: clear.providerStatus, note: clear.note }));
+      return { rowId, changed: true, status };
+    });
+  }
+
+  async reverseReturn(rowId: number, reversal: ReturnReversal): Promise<ReturnReversalResult> {
+    return write(this.ctx, async (q) => {
+      const row = await requireRow(q, rowId);
+      const status = row.status as RowStatus;
+      if (status !== 'failed') return { rowId, changed: false, status, ignored: 'superseded' };
+      if (row.error_code !== PAID_TWICE_CODE) {
+        const returned = await q.one(`SELECT 1 AS one FROM row_history WHERE row_id = $1 AND to_status = 'failed' AND cause = 'reversal' LIMIT 1`, [rowId]);
+        if (returned === undefined) return { rowId, changed: false, status, ignored: 'final' };
+      }
+      const at = iso(this.ctx.now());
+      const owner = row.order_key === null ? undefined : (await this.currentOwners(q, row.environment as BatchEnvironment, [row.order_key])).get(row.order_key);
+      const decision = decideReturnReversal(returnedFacts(row), reversal, owner);
+      if (decision.kind === 'unchanged') return { rowId, changed: false, status, ignored: 'no_change', ...(owner ? { owner } : {}) };
+      if (decision.kind === 'paid_twice') {
+        await q.run(
+          `UPDATE payout_rows SET error_code = $2, error_message = $3, provider_status = coalesce($4, provider_status), updated_at = $5::timestamptz
+           WHERE id = $1 AND status = 'failed'`,
+          [rowId, PAID_TWICE_CODE, decision.errorMessage, reversal.providerStatus, at],
+        );
+        await insertHistory(q, historyParams(row.id, row.batch_id, at, 'failed', 'failed', 'return_reversed', row.attempts, decision.history));
+        return { rowId, changed: true, status, owner: decision.owner };
+      }
+      const eventTime = reversal.providerUpdatedAt ? clampEventTime(reversal.providerUpdatedAt, this.ctx.now()) : undefined;
+      await q.run(
+        `UPDATE payout_rows SET status = 'paid', provider_status = $2, error_code = NULL, error_message = NULL,
+           provider_updated_at = CASE WHEN $3::timestamptz IS NOT NULL AND (provider_updated_at IS NULL OR $3::timestamptz > provider_updated_at)
+             THEN $3::timestamptz ELSE provider_updated_at END,
+           updated_at = $4::timestamptz
+         WHERE id = $1`,
+        [rowId, reversal.providerStatus, eventTime ? iso(eventTime) : null, at],
+      );
+      await insertHistory(q, historyParams(row.id, row.batch_id, at, 'failed', 'paid', 'return_reversed', row.attempts, { ...decision.history, providerUpdatedAt: eventTime }));
+      return { rowId, changed: true, status: 'paid' };
+    });
+  }
+
+  async returnStandsAgain(rowId: number, again: { providerStatus: string; errorMessage: string; cause: TransitionCause }): Promise<OutcomeResult> {
+    return write(this.ctx, async (q) => {
+      const row = await requireRow(q, rowId);
+      const status = row.status as RowStatus;
+      if (status !== 'failed' || row.error_code !== PAID_TWICE_CODE) return { rowId, changed: false, status, ignored: 'no_change' };
+      const at = iso(this.ctx.now());
+      await q.run(
+        `UPDATE payout_rows SET error_code = $2, error_message = $3, provider_status = coalesce($4, provider_status), updated_at = $5::timestamptz
+         WHERE id = $1 AND status = 'failed'`,
+        [rowId, RETURNED_CODE, again.errorMessage, again.providerStatus, at],
+      );
+      await insertHistory(
+        q,
+        historyParams(row.id, row.batch_id, at, 'failed', 'failed', again.cause, row.attempts, { providerStatus: again.providerStatus, errorCode: RETURNED_CODE, note: `${PAID_TWICE_CODE} cleared: the provider shows the payout failed again` }),
+      );
       return { rowId, changed: true, status };
     });
   }

@@ -2,9 +2,9 @@ import type { ProviderId } from '../../domain/provider-id.ts';
 import { requestKey as deriveRequestKey } from '../../domain/request-key.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger-error.ts';
-import type { BatchEnvironment, DemotedRow, MarkSendingItem, OutcomeInput, OutcomeResult, PaidRowFlag, PaidRowFlagClear, ProviderStateEvent, RequeueResult, SendingMark } from '../ledger-store.ts';
-import { assertTransition, clampEventTime, decideOutcome, ownsKey, type TransitionCause } from '../transitions.ts';
-import { iso, facts, historyParams, type RowRecord } from './records.ts';
+import { PAID_TWICE_CODE, RETURNED_CODE, type BatchEnvironment, type DemotedRow, type MarkSendingItem, type OutcomeInput, type OutcomeResult, type PaidRowFlag, type PaidRowFlagClear, type ProviderStateEvent, type RequeueResult, type ReturnReversal, type ReturnReversalResult, type SendingMark } from '../ledger-store.ts';
+import { assertTransition, clampEventTime, decideOutcome, decideReturnReversal, ownsKey, type TransitionCause } from '../transitions.ts';
+import { iso, facts, historyParams, returnedFacts, type RowRecord } from './records.ts';
 import { write, type SqliteContext } from './context.ts';
 import { requireBatch } from './batches.ts';
 import { assertLockHeld } from './locks.ts';
@@ -79,6 +79,55 @@ export function clearPaidRowFlag(ctx: SqliteContext, rowId: number, clear: PaidR
     const at = iso(ctx.now());
     ctx.s.clearPaidRowFlag.run({ id: rowId, error_code: clear.errorCode, provider_status: clear.providerStatus ?? null, at });
     ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, 'paid', 'paid', clear.cause, row.attempts, { providerStatus: clear.providerStatus, note: clear.note }));
+    return { rowId, changed: true, status };
+  });
+}
+
+export function reverseReturn(ctx: SqliteContext, rowId: number, reversal: ReturnReversal): ReturnReversalResult {
+  return write(ctx, () => {
+    const row = requireRow(ctx, rowId);
+    const status = row.status as RowStatus;
+    if (status !== 'failed') return { rowId, changed: false, status, ignored: 'superseded' };
+    if (row.error_code !== PAID_TWICE_CODE && ctx.s.hasReversal.get(rowId) === undefined) return { rowId, changed: false, status, ignored: 'final' };
+    const at = iso(ctx.now());
+    const owner = row.order_key === null ? undefined : currentOwner(ctx, row.environment as BatchEnvironment, row.order_key);
+    const decision = decideReturnReversal(returnedFacts(row), reversal, owner);
+    if (decision.kind === 'unchanged') return { rowId, changed: false, status, ignored: 'no_change', ...(owner ? { owner } : {}) };
+    if (decision.kind === 'paid_twice') {
+      ctx.s.flagFailedRow.run({ id: rowId, error_code: PAID_TWICE_CODE, error_message: decision.errorMessage, provider_status: reversal.providerStatus, at });
+      ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, 'failed', 'failed', 'return_reversed', row.attempts, decision.history));
+      return { rowId, changed: true, status, owner: decision.owner };
+    }
+    const eventTime = reversal.providerUpdatedAt ? clampEventTime(reversal.providerUpdatedAt, ctx.now()) : undefined;
+    ctx.s.transitionRow.run({
+      id: rowId,
+      status: 'paid',
+      provider_payout_id: null,
+      provider_status: reversal.providerStatus,
+      provider_reference: null,
+      provider_updated_at: eventTime ? iso(eventTime) : null,
+      set_error: 1,
+      error_code: null,
+      error_message: null,
+      warning: null,
+      note: null,
+      at,
+    });
+    ctx.s.insertHistory.run(historyParams(row.id, row.batch_id, at, 'failed', 'paid', 'return_reversed', row.attempts, { ...decision.history, providerUpdatedAt: eventTime }));
+    return { rowId, changed: true, status: 'paid' };
+  });
+}
+
+export function returnStandsAgain(ctx: SqliteContext, rowId: number, again: { providerStatus: string; errorMessage: string; cause: TransitionCause }): OutcomeResult {
+  return write(ctx, () => {
+    const row = requireRow(ctx, rowId);
+    const status = row.status as RowStatus;
+    if (status !== 'failed' || row.error_code !== PAID_TWICE_CODE) return { rowId, changed: false, status, ignored: 'no_change' };
+    const at = iso(ctx.now());
+    ctx.s.flagFailedRow.run({ id: rowId, error_code: RETURNED_CODE, error_message: again.errorMessage, provider_status: again.providerStatus, at });
+    ctx.s.insertHistory.run(
+      historyParams(row.id, row.batch_id, at, 'failed', 'failed', again.cause, row.attempts, { providerStatus: again.providerStatus, errorCode: RETURNED_CODE, note: `${PAID_TWICE_CODE} cleared: the provider shows the payout failed again` }),
+    );
     return { rowId, changed: true, status };
   });
 }

@@ -53,6 +53,13 @@ export function* paidRowsSince(ctx: SqliteContext, batchId: string, since: Date)
   yield* paged(ctx, (after) => ctx.s.paidSinceByBatch.all({ batchId, since: at, after, limit: ROW_PAGE }) as RowRecord[], ROW_PAGE);
 }
 
+export function* rowsToRecheck(ctx: SqliteContext, batchId: string, since: Date): IterableIterator<LedgerRow> {
+  ensureOpen(ctx);
+  const at = iso(since);
+  yield* paged(ctx, (after) => ctx.s.recheckPaidByBatch.all({ batchId, since: at, after, limit: ROW_PAGE }) as RowRecord[], ROW_PAGE);
+  yield* paged(ctx, (after) => ctx.s.recheckFailedByBatch.all({ batchId, since: at, after, limit: ROW_PAGE }) as RowRecord[], ROW_PAGE);
+}
+
 /** The latest row with this payout id; with `environment`, the latest of that environment only. */
 export function findRowByProviderPayoutId(ctx: SqliteContext, provider: ProviderId, payoutId: string, environment?: BatchEnvironment): LedgerRow | undefined {
   const s = ensureOpen(ctx).s;

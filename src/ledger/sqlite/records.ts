@@ -5,7 +5,7 @@ import type { BatchLockOwner } from '../ledger-error.ts';
 import type { Batch, BatchEnvironment, BatchStatus, HistoryEntry, KeyOwner, LedgerRow, StatusTotal } from '../ledger-store.ts';
 import { assertMinor } from '../../domain/money.ts';
 import { ROW_STATUSES } from '../../domain/row-status.ts';
-import { ownsKey, type TransitionCause } from '../transitions.ts';
+import { ownsKey, type ReturnedRowFacts, type TransitionCause } from '../transitions.ts';
 
 /** The ledger's tables as SQLite returns them, and their mapping to the LedgerStore's types. */
 export type Maybe<T> = T | null;
@@ -291,4 +291,15 @@ export function sortedTotals(records: readonly TotalRecord[]): StatusTotal[] {
       return { status: r.status as RowStatus, currency: (r.currency ?? null) as Currency | null, count: Number(r.n), amountMinor: r.amount };
     })
     .sort((a, b) => rank(a.status) - rank(b.status) || (a.currency ?? '').localeCompare(b.currency ?? ''));
+}
+
+/** A row record as decideReturnReversal reads it (PostgreSQL reads the same record shape). */
+export function returnedFacts(row: RowRecord): ReturnedRowFacts {
+  return {
+    id: row.id,
+    ...(row.provider_payout_id !== null ? { providerPayoutId: row.provider_payout_id } : {}),
+    ...(row.provider_status !== null ? { providerStatus: row.provider_status } : {}),
+    ...(row.error_code !== null ? { errorCode: row.error_code } : {}),
+    ...(row.error_message !== null ? { errorMessage: row.error_message } : {}),
+  };
 }

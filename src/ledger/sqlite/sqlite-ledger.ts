@@ -19,10 +19,12 @@ import type {
   PaidRowFlagClear,
   ProviderStateEvent,
   ReportScope,
+  ReturnReversal,
   RowsByStatusOptions,
   UnaccountedPayoutInput,
 } from '../ledger-store.ts';
 import { LedgerError } from '../ledger-error.ts';
+import type { TransitionCause } from '../transitions.ts';
 import type { FileIdentity } from '../ledger-file-identity.ts';
 import * as batches from './batches.ts';
 import { writeStamp } from './integrity-stamp.ts';
@@ -105,6 +107,10 @@ export class SqliteLedger implements LedgerStore {
   async *paidRowsSince(batchId: string, since: Date): AsyncIterableIterator<LedgerRow> {
     yield* queries.paidRowsSince(this.ctx, batchId, since);
   }
+
+  async *rowsToRecheck(batchId: string, since: Date): AsyncIterableIterator<LedgerRow> {
+    yield* queries.rowsToRecheck(this.ctx, batchId, since);
+  }
   async *rowsForReport(scope: ReportScope): AsyncIterableIterator<LedgerRow> {
     yield* queries.rowsForReport(this.ctx, scope);
   }
@@ -129,6 +135,14 @@ export class SqliteLedger implements LedgerStore {
 
   async clearPaidRowFlag(rowId: number, clear: PaidRowFlagClear) {
     return outcomes.clearPaidRowFlag(this.ctx, rowId, clear);
+  }
+
+  async reverseReturn(rowId: number, reversal: ReturnReversal) {
+    return outcomes.reverseReturn(this.ctx, rowId, reversal);
+  }
+
+  async returnStandsAgain(rowId: number, again: { providerStatus: string; errorMessage: string; cause: TransitionCause }) {
+    return outcomes.returnStandsAgain(this.ctx, rowId, again);
   }
   async releaseQueued(batchId: string, cause: 'interrupted' | 'aborted' | 'insufficient_funds') {
     return outcomes.releaseQueued(this.ctx, batchId, cause);

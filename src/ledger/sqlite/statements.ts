@@ -1,6 +1,10 @@
 import type Database from 'better-sqlite3';
 import { KEY_OWNING_SQL } from './migrations.ts';
 import { ROUTED_ROW_SQL } from '../../domain/row-provider.ts';
+import { PAID_ROW_FLAGS, PAID_TWICE_CODE } from '../ledger-store.ts';
+
+/** The paid-row flags as an SQL list (the codes are ours: letters and _ only). */
+export const PAID_ROW_FLAGS_SQL = PAID_ROW_FLAGS.map((code) => `'${code}'`).join(',');
 
 /** Every fixed statement of the SQLite ledger, prepared once per connection. */
 export type Statements = ReturnType<typeof prepareStatements>;
@@ -112,6 +116,26 @@ export function prepareStatements(db: Database.Database) {
       `SELECT r.* FROM payout_rows r WHERE r.status = 'paid' AND r.batch_id = @batchId AND r.id > @after
          AND (SELECT max(h.at) FROM row_history h WHERE h.row_id = r.id AND h.to_status = 'paid' AND h.from_status IS NOT 'paid') >= @since
        ORDER BY r.id LIMIT @limit`,
+    ),
+    // A sync's re-checks (LedgerStore.rowsToRecheck): paid rows inside the window or flagged whatever their age; failed
+    // rows returned inside the window (the history's reversal entry) or flagged PAID_TWICE whatever their age.
+    recheckPaidByBatch: db.prepare(
+      `SELECT r.* FROM payout_rows r WHERE r.status = 'paid' AND r.batch_id = @batchId AND r.id > @after
+         AND (r.error_code IN (${PAID_ROW_FLAGS_SQL})
+           OR (SELECT max(h.at) FROM row_history h WHERE h.row_id = r.id AND h.to_status = 'paid' AND h.from_status IS NOT 'paid') >= @since)
+       ORDER BY r.id LIMIT @limit`,
+    ),
+    recheckFailedByBatch: db.prepare(
+      `SELECT r.* FROM payout_rows r WHERE r.status = 'failed' AND r.batch_id = @batchId AND r.id > @after
+         AND (r.error_code = '${PAID_TWICE_CODE}'
+           OR (SELECT max(h.at) FROM row_history h WHERE h.row_id = r.id AND h.to_status = 'failed' AND h.cause = 'reversal') >= @since)
+       ORDER BY r.id LIMIT @limit`,
+    ),
+    hasReversal: db.prepare(`SELECT 1 FROM row_history WHERE row_id = ? AND to_status = 'failed' AND cause = 'reversal' LIMIT 1`),
+    flagFailedRow: db.prepare(
+      `UPDATE payout_rows SET error_code = @error_code, error_message = @error_message,
+         provider_status = coalesce(@provider_status, provider_status), updated_at = @at
+       WHERE id = @id AND status = 'failed'`,
     ),
     flagPaidRow: db.prepare(
       `UPDATE payout_rows SET error_code = @error_code, error_message = @error_message,
