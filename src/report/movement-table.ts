@@ -27,7 +27,7 @@ export type MovementTexts = Pick<Movement, 'batchId' | 'rowNumber' | 'orderId' |
 
 /**
  * The movements of a report's scope as the statement needs them to put every one in time order and total them:
- * the row id, amount, times, status and account of each, in columns of numbers (41 bytes a movement: a million cost
+ * the row id, amount, times, status and account of each, in columns of numbers (35 bytes a movement: a million cost
  * about 40 MB, where Movement objects with their dates and strings cost several hundred). The texts of a line (order
  * id, beneficiary, payout id, batch, row number) are not kept: they are read back from the ledger a page of lines at
  * a time as the lines are written (MovementTexts). The numbers a line shows all come from here, so its lines always
