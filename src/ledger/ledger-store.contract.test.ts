@@ -308,6 +308,19 @@ describe('markSending', () => {
     await expect(ledger.historyOfRows([1.5])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
+  it('reads many rows by id in one call, each as getRow gives it', async () => {
+    const { rows } = await batchWithRows('rows-of-ids', ['r1', 'r2', 'r3']);
+    clock.advance(1000);
+    await ledger.markSending([{ rowId: rows[1]!.id }]);
+    const found = await ledger.rowsOfIds([rows[2]!.id, rows[1]!.id, rows[2]!.id, 999_999_999]);
+    expect([...found.keys()].sort((a, b) => a - b)).toEqual([rows[1]!.id, rows[2]!.id]);
+    for (const id of found.keys()) expect(found.get(id)).toEqual(await ledger.getRow(id));
+    expect(found.get(rows[1]!.id)!.status).toBe('sending');
+    expect(await ledger.rowsOfIds([])).toEqual(new Map());
+    await expect(ledger.rowsOfIds(Array.from({ length: HISTORY_ROWS_MAX + 1 }, (_, i) => i + 1))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(ledger.rowsOfIds([0])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
   it('marks none when one item is illegal', async () => {
     const { rows } = await batchWithRows('all-or-nothing', ['x1', 'x2']);
     await ledger.markSending([{ rowId: rows[1]!.id }]);

@@ -168,6 +168,12 @@ export interface LedgerStore {
    * unknown, is absent. A report over a million rows reads them a page at a time instead of a query per row.
    */
   historyOfRows(rowIds: readonly number[]): Promise<Map<number, HistoryEntry[]>>;
+  /**
+   * Many rows by id in one read (up to HISTORY_ROWS_MAX ids), keyed by id; an unknown id is absent. The statement
+   * keeps only each movement's time and amount while it puts a scope in time order, and reads the rest back a page
+   * of lines at a time as it writes them.
+   */
+  rowsOfIds(rowIds: readonly number[]): Promise<Map<number, LedgerRow>>;
 
   // Payouts at a provider that no row accounts for (a provider event under one of our order ids, for a payout id no row
   // holds): kept so that report lists them among its exceptions, whatever listing window it reads.

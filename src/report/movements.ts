@@ -53,14 +53,10 @@ export function movementOf(row: LedgerRow, history: readonly HistoryEntry[]): Mo
   const debitedAt = accepted?.at ?? row.sentAt ?? failedAt ?? row.updatedAt;
   const movement: Movement = {
     rowId: row.id,
-    batchId: row.batchId,
-    rowNumber: row.rowNumber,
+    ...movementTextsOf(row),
     provider: row.provider,
     currency: row.currency!,
-    orderId: row.orderKey ?? '',
-    beneficiary: row.name ?? row.accountMasked ?? '',
     amountMinor: row.amountMinor!,
-    providerPayoutId: row.providerPayoutId!,
     status: row.status as Movement['status'],
     debitedAt,
   };
@@ -70,6 +66,18 @@ export function movementOf(row: LedgerRow, history: readonly HistoryEntry[]): Mo
     movement.returned = { at, reason: returnReason(failure?.providerStatus ?? row.providerStatus) };
   }
   return movement;
+}
+
+/** What a statement line shows of a row besides its amount, times and status: read back as the line is written. */
+export function movementTextsOf(row: LedgerRow): Pick<Movement, 'batchId' | 'rowNumber' | 'orderId' | 'beneficiary' | 'providerPayoutId'> {
+  return {
+    batchId: row.batchId,
+    rowNumber: row.rowNumber,
+    orderId: row.orderKey ?? '',
+    // The name, else the masked destination: the statement never shows a full account.
+    beneficiary: row.name ?? row.accountMasked ?? '',
+    providerPayoutId: row.providerPayoutId ?? '',
+  };
 }
 
 /** digitalfemsa-cashout.txt: an unclaimed order expires at expires_at; a cancelled one is void. Both give the money back. */

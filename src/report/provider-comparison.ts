@@ -5,6 +5,7 @@ import type { Environment, LedgerRow, LedgerStore } from '../ledger/ledger-store
 import type { PayoutProvider, ProviderPayout, ProviderSession } from '../providers/payout-provider.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import { getProvider, getProviderModule } from '../providers/registry.ts';
+import { RowIdBits } from './row-id-bits.ts';
 import { EXCEPTION_TYPES, compareRowWithPayout, ledgerIsBehind, payoutNotInLedger, rowUnknownToProvider, rowUnsettled, type ReconciliationException } from './exceptions.ts';
 
 /** Lookups in flight per provider at least; more when the provider's configured concurrency allows more. */
@@ -143,8 +144,8 @@ async function compareProvider(
   result: ComparisonResult,
 ): Promise<void> {
   const index = scopeIndex(id, options.rows, options.ledger, options.environment);
-  // Row ids the listing showed (numbers: a million of them cost a few MB, payout-id strings many more).
-  const seen = new Set<number>();
+  // Row ids the listing showed, a bit each (a million of them cost 125 kB; payout-id strings would cost ~100 MB).
+  const seen = new RowIdBits();
   const behind = { count: 0 };
   let listed = 0;
   // A provider whose API lists no payouts (Zenrise) has each ledger row looked up on its own instead.
@@ -230,7 +231,7 @@ async function compareProvider(
 async function matchListed(
   id: ProviderId,
   payout: ProviderPayout,
-  ctx: { index: ScopeIndex; seen: Set<number>; behind: { count: number }; ledger: LedgerStore; environment: Environment | undefined },
+  ctx: { index: ScopeIndex; seen: RowIdBits; behind: { count: number }; ledger: LedgerStore; environment: Environment | undefined },
   result: ComparisonResult,
 ): Promise<void> {
   const row = await ctx.index.byPayoutId(payout.payoutId);

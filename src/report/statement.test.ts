@@ -3,7 +3,7 @@ import type { FeeSchedule } from '../config/config-types.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
 import { isMovement, movementOf, type Movement } from './movements.ts';
-import { FEE_RETURNED_ON_FAILURE, buildStatement, resolveOpenings, type OpeningBalance } from './statement.ts';
+import { FEE_RETURNED_ON_FAILURE, buildStatement, resolveOpenings, type OpeningBalance, type StatementLine, type StatementSection } from './statement.ts';
 import { at, historyEntry, ledgerRow } from './test-support/rows.ts';
 
 const OPENPAY_FEES: FeeSchedule = { fixedMinor: 800, percentBps: 0, ivaBps: 1600 };
@@ -28,23 +28,29 @@ function movement(rowId: number, amountMinor: number, debitedAt: Date, returned?
   };
 }
 
+const linesOf = async (section: StatementSection): Promise<StatementLine[]> => {
+  const lines: StatementLine[] = [];
+  for await (const line of section.lines) lines.push(line);
+  return lines;
+};
+
 const opening = (amountMinor: number): Map<string, OpeningBalance> => new Map([['openpay|MXN', { amountMinor, source: 'provider' as const }]]);
 
 describe('buildStatement', () => {
-  it('debits amount + fee + IVA per payout and credits the principal of a failed one at its failure time', () => {
+  it('debits amount + fee + IVA per payout and credits the principal of a failed one at its failure time', async () => {
     const [section] = buildStatement({
       movements: [movement(1, 100_000, at(1)), movement(2, 50_000, at(2), { at: at(30), reason: 'failed' }), movement(3, 25_050, at(3))],
       fees: FEES,
       openings: opening(1_000_000),
     });
     // fee 8.00, IVA 16 % of it = 1.28 on every Openpay payout.
-    expect([...section!.lines].map((l) => [l.kind, l.orderId, l.debitMinor, l.creditMinor, l.balanceMinor])).toEqual([
+    expect((await linesOf(section!)).map((l) => [l.kind, l.orderId, l.debitMinor, l.creditMinor, l.balanceMinor])).toEqual([
       ['payout', 'OP-1', 100_928, 0, 899_072],
       ['payout', 'OP-2', 50_928, 0, 848_144],
       ['payout', 'OP-3', 25_978, 0, 822_166],
       ['return', 'OP-2', 0, 50_000, 872_166],
     ]);
-    expect([...section!.lines][3]).toMatchObject({ description: 'Devolución: pago rechazado', feeMinor: 0, ivaMinor: 0, status: 'failed' });
+    expect((await linesOf(section!))[3]).toMatchObject({ description: 'Devolución: pago rechazado', feeMinor: 0, ivaMinor: 0, status: 'failed' });
     expect(section!.totals).toEqual({ payouts: 3, amountMinor: 175_050, feeMinor: 2_400, ivaMinor: 384, debitMinor: 177_834, returns: 1, creditMinor: 50_000 });
     expect(section!.closingMinor).toBe(872_166);
     expect(section!.closingMinor).toBe(1_000_000 - section!.totals.debitMinor + section!.totals.creditMinor);
@@ -56,17 +62,17 @@ describe('buildStatement', () => {
     expect(section!.closingMinor).toBe(-928);
   });
 
-  it('puts a payout before its own return when both carry the same instant, and orders by time then row', () => {
+  it('puts a payout before its own return when both carry the same instant, and orders by time then row', async () => {
     const [section] = buildStatement({
       movements: [movement(5, 1_000, at(10), { at: at(10), reason: 'expired' }), movement(4, 2_000, at(10))],
       fees: FEES,
       openings: opening(0),
     });
-    expect([...section!.lines].map((l) => `${l.kind}:${l.rowId}`)).toEqual(['payout:4', 'payout:5', 'return:5']);
-    expect([...section!.lines][2]!.description).toBe('Devolución: retiro OXXO vencido sin cobrar');
+    expect((await linesOf(section!)).map((l) => `${l.kind}:${l.rowId}`)).toEqual(['payout:4', 'payout:5', 'return:5']);
+    expect((await linesOf(section!))[2]!.description).toBe('Devolución: retiro OXXO vencido sin cobrar');
   });
 
-  it('makes one section per provider account and currency, in provider order, with each provider\'s words and fees', () => {
+  it('makes one section per provider account and currency, in provider order, with each provider\'s words and fees', async () => {
     const sections = buildStatement({
       movements: [
         movement(1, 100_000, at(1), undefined, { provider: 'zenrise', currency: 'ARS' }),
@@ -77,19 +83,19 @@ describe('buildStatement', () => {
       openings: new Map(),
     });
     expect(sections.map((s) => `${s.provider} ${s.currency}`)).toEqual(['openpay MXN', 'digitalfemsa MXN', 'zenrise ARS']);
-    expect(sections.map((s) => [...s.lines][0]!.description)).toEqual(['Dispersión a cuenta de tercero', 'Retiro en efectivo OXXO', 'Transferencia']);
+    expect((await Promise.all(sections.map(async (s) => (await linesOf(s))[0]!.description)))).toEqual(['Dispersión a cuenta de tercero', 'Retiro en efectivo OXXO', 'Transferencia']);
     // Zenrise: 0.5 % of 1,000.00 = 5.00, IVA 21 % = 1.05.
-    expect([...sections[2]!.lines][0]).toMatchObject({ feeMinor: 500, ivaMinor: 105, debitMinor: 100_605 });
+    expect((await linesOf(sections[2]!))[0]).toMatchObject({ feeMinor: 500, ivaMinor: 105, debitMinor: 100_605 });
     expect(sections.every((s) => s.opening.source === 'none' && s.opening.amountMinor === 0)).toBe(true);
   });
 
-  it('shows an account with a captured balance and no movement at its opening balance', () => {
+  it('shows an account with a captured balance and no movement at its opening balance', async () => {
     const [section] = buildStatement({ movements: [], fees: FEES, openings: opening(123_456) });
     expect(section).toMatchObject({ lineCount: 0, closingMinor: 123_456, provider: 'openpay', currency: 'MXN' });
-    expect([...section!.lines]).toEqual([]);
+    expect((await linesOf(section!))).toEqual([]);
   });
 
-  it('without an opening balance lists movements and totals but no balance, never a negative closing', () => {
+  it('without an opening balance lists movements and totals but no balance, never a negative closing', async () => {
     const none = new Map([['zenrise|ARS', { amountMinor: 0, source: 'none' as const }]]);
     const z = { provider: 'zenrise' as const, currency: 'ARS' as const };
     const [section] = buildStatement({
@@ -98,7 +104,7 @@ describe('buildStatement', () => {
       openings: none,
     });
     // Zenrise: 0.5 % fee, IVA 21 % of it.
-    expect([...section!.lines].map((l) => [l.kind, l.debitMinor, l.creditMinor, l.balanceMinor])).toEqual([
+    expect((await linesOf(section!)).map((l) => [l.kind, l.debitMinor, l.creditMinor, l.balanceMinor])).toEqual([
       ['payout', 100_605, 0, undefined],
       ['payout', 40_242, 0, undefined],
       ['return', 0, 40_000, undefined],

@@ -3,11 +3,12 @@ import type { Minor } from '../domain/money.ts';
 import { addMinor, assertMinor } from '../domain/money.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import { PROVIDER_IDS } from '../domain/provider-id.ts';
+import { LedgerError } from '../ledger/ledger-error.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
 import { payoutFee } from '../plan/fees.ts';
 import { getProviderModule } from '../providers/registry.ts';
-import type { Movement, ReturnReason } from './movements.ts';
-import { MovementTable } from './movement-table.ts';
+import { type Movement, type ReturnReason } from './movements.ts';
+import { MovementTable, type MovementTexts } from './movement-table.ts';
 
 /** The zone a provider's dates are shown in: the operator's choice (--tz or config "timeZone"), else its country's. */
 export function zoneOf(provider: ProviderId, override?: string): string {
@@ -90,10 +91,11 @@ export interface StatementSection {
   currency: Currency;
   opening: OpeningBalance;
   /**
-   * Every movement in time order with its running balance, made one line at a time each time it is read (a scope
-   * of a million payouts is never held as line objects); `lineCount` says how many.
+   * Every movement in time order with its running balance, made a page of lines at a time each time it is read (a
+   * scope of a million payouts is never held as line objects; each page's texts are read back from the ledger);
+   * `lineCount` says how many.
    */
-  lines: Iterable<StatementLine>;
+  lines: AsyncIterable<StatementLine>;
   lineCount: number;
   totals: StatementTotals;
   /** opening − debits + credits, exactly; absent when the opening balance is not known (source 'none'). */
@@ -149,13 +151,26 @@ export function resolveOpenings(
  * balance are worked out here; the lines are made again, in order, each time a section's `lines` is read.
  */
 export function buildStatement(input: {
+  /** The movements; a table (a report's scope) comes with `textsOf`, which reads its lines' texts back. */
   movements: readonly Movement[] | MovementTable;
+  /** The texts of these rows' lines (at most LINES_PER_READ ids a call); only with a table. */
+  textsOf?: (rowIds: readonly number[]) => Promise<ReadonlyMap<number, MovementTexts>>;
   fees: Record<ProviderId, FeeSchedule>;
   openings: Map<string, OpeningBalance>;
   /** The zone of each provider's dates; default its country's (local-time.ts). */
   timeZoneOf?: (provider: ProviderId) => string;
 }): StatementSection[] {
-  const table = input.movements instanceof MovementTable ? input.movements : MovementTable.of(input.movements);
+  let table: MovementTable;
+  let textsOf: (rowIds: readonly number[]) => Promise<ReadonlyMap<number, MovementTexts>>;
+  if (input.movements instanceof MovementTable) {
+    if (!input.textsOf) throw new TypeError('buildStatement: a MovementTable needs textsOf');
+    table = input.movements;
+    textsOf = input.textsOf;
+  } else {
+    table = MovementTable.of(input.movements);
+    const held = new Map(input.movements.map((m) => [m.rowId, m] as const));
+    textsOf = async (rowIds) => new Map(rowIds.map((id) => [id, held.get(id)!] as const));
+  }
   // Per account, the movements' line codes: movement index × 2, + 1 for its return line.
   const codes = new Map<string, Uint32Array>();
   const counts = new Array<number>(table.accounts().length).fill(0);
@@ -175,12 +190,24 @@ export function buildStatement(input: {
     const [provider, currency] = key.split('|') as [ProviderId, Currency];
     const opening = input.openings.get(key) ?? { amountMinor: 0, source: 'none' as const };
     const zone = (input.timeZoneOf ?? ((p: ProviderId) => zoneOf(p)))(provider);
-    sections.push(buildSection(provider, currency, opening, table, codes.get(key) ?? new Uint32Array(0), input.fees[provider], zone));
+    sections.push(buildSection(provider, currency, opening, table, textsOf, codes.get(key) ?? new Uint32Array(0), input.fees[provider], zone));
   }
   return sections;
 }
 
-function buildSection(provider: ProviderId, currency: Currency, opening: OpeningBalance, table: MovementTable, lineCodes: Uint32Array, fees: FeeSchedule, timeZone: string): StatementSection {
+/** Lines made per read of their rows' texts (one ledger read of as many rows at most). */
+export const LINES_PER_READ = 500;
+
+function buildSection(
+  provider: ProviderId,
+  currency: Currency,
+  opening: OpeningBalance,
+  table: MovementTable,
+  textsOf: (rowIds: readonly number[]) => Promise<ReadonlyMap<number, MovementTexts>>,
+  lineCodes: Uint32Array,
+  fees: FeeSchedule,
+  timeZone: string,
+): StatementSection {
   const atOf = (code: number): number => ((code & 1) === 0 ? table.debitedAtOf(code >> 1) : table.returnedAtOf(code >> 1));
   // Time order; a row's payout before its return when both carry the same instant.
   lineCodes.sort((a, b) => atOf(a) - atOf(b) || table.rowIdOf(a >> 1) - table.rowIdOf(b >> 1) || (a & 1) - (b & 1));
@@ -244,10 +271,21 @@ function buildSection(provider: ProviderId, currency: Currency, opening: Opening
   for (const value of Object.values(totals)) assertMinor(value, 'statement total');
   const netMinor = totals.creditMinor - totals.debitMinor;
   assertMinor(netMinor, 'statement net');
-  const lines: Iterable<StatementLine> = {
-    *[Symbol.iterator]() {
+  const lines: AsyncIterable<StatementLine> = {
+    async *[Symbol.asyncIterator]() {
       const running = { minor: start };
-      for (const code of lineCodes) yield lineOf(code, running, table.get(code >> 1));
+      for (let from = 0; from < lineCodes.length; from += LINES_PER_READ) {
+        const page = lineCodes.subarray(from, from + LINES_PER_READ);
+        const rowIds = [...new Set(Array.from(page, (code) => table.rowIdOf(code >> 1)))];
+        const texts = await textsOf(rowIds);
+        for (const code of page) {
+          const rowId = table.rowIdOf(code >> 1);
+          const rowTexts = texts.get(rowId);
+          // Rows are never deleted: a row missing here is a ledger that changed under the report.
+          if (!rowTexts) throw new LedgerError('ROW_NOT_FOUND', `statement: row ${rowId} is no longer in the ledger`, { rowId });
+          yield lineOf(code, running, table.get(code >> 1, rowTexts));
+        }
+      }
     },
   };
   return { provider, currency, opening, lines, lineCount: lineCodes.length, totals, ...(known ? { closingMinor: balance.minor } : {}), netMinor, timeZone };

@@ -12,7 +12,7 @@ import type { ResultsFormat } from '../write/results-writer.ts';
 import { writeStatementCsv } from '../write/statement-csv.ts';
 import { writeStatementXlsx } from '../write/statement-xlsx.ts';
 import { EXCEPTION_TYPES, type ReconciliationException } from './exceptions.ts';
-import { movementOf } from './movements.ts';
+import { movementOf, movementTextsOf } from './movements.ts';
 import { MovementTable } from './movement-table.ts';
 import { compareWithProviders, type ComparisonCoverage } from './provider-comparison.ts';
 import { addToSheetTotals, detailRecord, emptySheetTotals, SHEET_OF_STATUS, type DetailRecord, type DetailSheet } from './reconciliation.ts';
@@ -100,7 +100,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   // with their history and the rows to compare; the detail sheets read the ledger again as they are written, so
   // no report holds its rows (a million-row scope stays within a few hundred MB).
   const totals = emptySheetTotals();
-  // The statement needs every movement of the scope before its first line (time order): kept in columns.
+  // The statement needs every movement of the scope before its first line (time order): kept in columns of numbers.
   const movements = new MovementTable();
   const batchIds = new Set<string>();
   const providers = new Set<ProviderId>();
@@ -155,7 +155,9 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
   }
   const openings = resolveOpenings(accounts, batches, options.openingBalanceMinor, byProvider);
   const zone = options.timeZone;
-  const statement = buildStatement({ movements, fees, openings, ...(zone !== undefined ? { timeZoneOf: () => zone } : {}) });
+  // The lines' texts are read back from the ledger as the lines are written (the table keeps numbers only).
+  const textsOf = async (rowIds: readonly number[]) => new Map([...(await ledger.rowsOfIds(rowIds))].map(([id, row]) => [id, movementTextsOf(row)] as const));
+  const statement = buildStatement({ movements, textsOf, fees, openings, ...(zone !== undefined ? { timeZoneOf: () => zone } : {}) });
   for (const s of statement) {
     if (s.opening.source === 'none') warnings.push(`${s.provider} ${s.currency}: opening balance not given (the provider reports none): the statement lists movements and totals, no balance; pass --opening-balance ${s.provider}=AMOUNT`);
   }

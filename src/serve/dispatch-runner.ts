@@ -8,7 +8,6 @@ import { createSession } from '../commands/shared/provider-sessions.ts';
 import { dispatchBatch, type ProviderLane } from '../dispatch/dispatch-batch.ts';
 import type { DispatchProgress } from '../dispatch/dispatch-types.ts';
 import type { ProviderId } from '../domain/provider-id.ts';
-import { collectRows } from '../ledger/collect-rows.ts';
 import { BatchLockedError } from '../ledger/ledger-error.ts';
 import { getProvider } from '../providers/registry.ts';
 import { writeReports } from '../report/write-reports.ts';
@@ -290,8 +289,11 @@ export class DispatchRunner extends EventEmitter {
     const { ctx } = this.options;
     const outDir = resultsDir(this.options.dataDir, id);
     await mkdir(outDir, { recursive: true });
-    const rows = await collectRows(ctx.ledger.rowsForReport({ batchId }));
-    await writeResultsFile(outDir, 'both', rows.map(resultRowFromLedger));
+    // Streamed from the ledger a page at a time, as `run` writes them: the results of a large upload are never all held.
+    const results = async function* () {
+      for await (const row of ctx.ledger.rowsForReport({ batchId })) yield resultRowFromLedger(row);
+    };
+    await writeResultsFile(outDir, 'both', results());
     const reports = await writeReports({ ledger: ctx.ledger, scope: { batchId }, environment: ctx.target, outDir, format: 'xlsx', config: ctx.config, ...(sessions ? { sessions } : { notComparedReason: 'written again from the ledger on this server; not compared with the providers', notComparedReasonEs: 'escrito de nuevo desde el libro en este servidor; no comparado con los proveedores' }), ledgerPath: this.options.ledgerPath });
     for (const warning of reports.warnings) this.options.log({ event: 'report_warning', batch: id, warning });
   }

@@ -45,21 +45,21 @@ export async function writeStatementCsv(path: string, sections: readonly Stateme
   // UTF-8 with a BOM: without it Excel on Windows opens "Peña" as "PeÃ±a".
   const stringifier = stringify({ bom: true, header: true, columns: [...STATEMENT_CSV_COLUMNS], quoted_match: QUOTE_ALSO });
   const done = pipeline(stringifier, exclusiveWriteStream(path));
-  for (const record of statementRecords(sections, generatedAt)) {
+  for await (const record of statementRecords(sections, generatedAt)) {
     if (!stringifier.write(record)) await new Promise((resolve) => stringifier.once('drain', resolve));
   }
   stringifier.end();
   await done;
 }
 
-export function* statementRecords(sections: readonly StatementSection[], generatedAt: Date): Generator<string[]> {
+export async function* statementRecords(sections: readonly StatementSection[], generatedAt: Date): AsyncGenerator<string[]> {
   for (const s of sections) {
     const account = [s.provider, s.currency];
     const zone = s.timeZone;
     const local = (at: Date | undefined) => [at ? formatLocal(at, zone) : '', zone];
     const openingAmount = s.opening.source === 'none' ? '' : formatMinor(s.opening.amountMinor);
     yield [...account, 'opening', s.opening.at?.toISOString() ?? '', '', '', 'Saldo inicial', '', '', '', '', '', openingAmount, '', '', s.opening.batchId ?? '', '', openingNote(s.provider, s.opening), ...local(s.opening.at)];
-    for (const l of s.lines) {
+    for await (const l of s.lines) {
       yield [
         ...account,
         l.kind,

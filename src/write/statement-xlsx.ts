@@ -60,7 +60,7 @@ export async function writeStatementXlsx(path: string, sections: readonly Statem
       });
     }
     // Streamed: a section of a million lines is written as its lines are made, the zip keeping pace.
-    for (const section of sections) await file.addStreamedSheet(statementSheet(section, meta, words));
+    for (const section of sections) await file.addStreamedSheet(await statementSheet(section, meta, words));
     await file.commit();
   } catch (error) {
     file.abort();
@@ -93,7 +93,7 @@ function openingText(provider: string, opening: OpeningBalance, words: WorkbookW
   }
 }
 
-function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: WorkbookWords): SheetSpec {
+async function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: WorkbookWords): Promise<SheetSpec> {
   const cur = s.currency;
   const t = s.totals;
   const zone = s.timeZone;
@@ -144,10 +144,10 @@ function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: Wor
   });
   // The first lines size the columns with the blocks above and the closing line (whose totals are the widest
   // amounts); the rest are made as the sheet is written.
-  const lines = s.lines[Symbol.iterator]();
+  const lines = s.lines[Symbol.asyncIterator]();
   let done = false;
   while (rows.length < headerRow + 1 + WIDTH_SAMPLE) {
-    const next = lines.next();
+    const next = await lines.next();
     if (next.done) {
       done = true;
       break;
@@ -171,8 +171,8 @@ function statementSheet(s: StatementSection, meta: StatementXlsxMeta, words: Wor
     ],
     bold: true,
   };
-  const more = function* (): Generator<SheetRow> {
-    if (!done) for (let next = lines.next(); !next.done; next = lines.next()) yield lineRow(next.value);
+  const more = async function* (): AsyncGenerator<SheetRow> {
+    if (!done) for (let next = await lines.next(); !next.done; next = await lines.next()) yield lineRow(next.value);
     yield closing;
   };
   return { name: `${s.provider} ${cur}`, rows, headerRow, more: more(), sizeAlso: [closing] };

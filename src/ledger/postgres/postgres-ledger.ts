@@ -934,6 +934,17 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
     return out;
   }
 
+  async rowsOfIds(rowIds: readonly number[]): Promise<Map<number, LedgerRow>> {
+    checkHistoryIds(rowIds, 'rowsOfIds');
+    const out = new Map<number, LedgerRow>();
+    if (rowIds.length === 0) return out;
+    for (const record of await read(this.ctx).all<RowRecord>('SELECT * FROM payout_rows WHERE id = ANY($1::bigint[])', [[...new Set(rowIds)]])) {
+      const row = toRow(record);
+      out.set(row.id, row);
+    }
+    return out;
+  }
+
   private async applyOutcome(q: Query, item: OutcomeInput, at: string): Promise<OutcomeResult> {
     const row = await requireRow(q, item.rowId);
     // A row this worker claimed is written only while the worker still holds the epoch it claimed (the row is

@@ -96,9 +96,20 @@ export function historyOfRows(ctx: SqliteContext, rowIds: readonly number[]): Ma
   return out;
 }
 
+export function rowsOfIds(ctx: SqliteContext, rowIds: readonly number[]): Map<number, LedgerRow> {
+  checkHistoryIds(rowIds, 'rowsOfIds');
+  const out = new Map<number, LedgerRow>();
+  const ids = [...new Set(rowIds)];
+  if (ids.length === 0) return out;
+  ensureOpen(ctx);
+  const stmt = inStatement(ctx, 'rowsOfIds', ids.length, (list) => `SELECT * FROM payout_rows WHERE id IN (${list})`);
+  for (const record of stmt.all(...ids) as RowRecord[]) out.set(record.id, toRow(record));
+  return out;
+}
+
 /** Ids must be row ids, at most HISTORY_ROWS_MAX of them (one statement's parameters). */
-export function checkHistoryIds(rowIds: readonly number[]): void {
-  if (rowIds.length > HISTORY_ROWS_MAX) throw new LedgerError('INVALID_INPUT', `historyOfRows takes at most ${HISTORY_ROWS_MAX} row ids, got ${rowIds.length}`, { count: rowIds.length });
+export function checkHistoryIds(rowIds: readonly number[], method = 'historyOfRows'): void {
+  if (rowIds.length > HISTORY_ROWS_MAX) throw new LedgerError('INVALID_INPUT', `${method} takes at most ${HISTORY_ROWS_MAX} row ids, got ${rowIds.length}`, { count: rowIds.length });
   for (const id of rowIds) if (!Number.isSafeInteger(id) || id < 1) throw new LedgerError('INVALID_INPUT', `not a row id: ${String(id)}`, { rowId: id });
 }
 

@@ -166,6 +166,9 @@ export class SqliteLedger implements LedgerStore {
   async historyOfRows(rowIds: readonly number[]) {
     return queries.historyOfRows(this.ctx, rowIds);
   }
+  async rowsOfIds(rowIds: readonly number[]) {
+    return queries.rowsOfIds(this.ctx, rowIds);
+  }
   async recordUnaccountedPayout(payout: UnaccountedPayoutInput) {
     return unaccounted.recordUnaccountedPayout(this.ctx, payout);
   }

@@ -63,13 +63,22 @@ async function getPayout(session: ProviderSession, payoutId: string): Promise<Pr
 }
 
 /**
+ * Pages of payout ids kept to drop repeats: offset paging shows an item again when payouts made meanwhile push it
+ * onto the next page, and a provider that ignores the offset sends the same page again (no fresh item: the end).
+ * A window, not every id listed: a listing of a million payouts would otherwise hold a million ids; a repeat further
+ * back than this takes more payouts made during the listing than the window holds.
+ */
+const SEEN_PAGES = 50;
+
+/**
  * GET /v1/{merchant}/payouts with creation[gte]/creation[lte] and offset/limit; Openpay returns the newest first
  * ("en orden descendente por fecha de creación"). A payout created while we page pushes older ones down a slot, so a
- * payout can be seen twice: de-duplicated by id. Stops at a short page, or at a page with nothing new (a server that
+ * payout can be seen twice: de-duplicated by id over the last SEEN_PAGES pages. Stops at a short page, or at a page with nothing new (a server that
  * ignores offset must not loop us forever).
  */
 async function* payoutPages(session: ProviderSession, filter: { gte: Date; lte?: Date }): AsyncGenerator<ProviderPayout> {
-  const seen = new Set<string>();
+  const window: Array<Set<string>> = [];
+  const seenBefore = (id: string) => window.some((page) => page.has(id));
   for (let offset = 0; ; offset += OPENPAY_PAGE_SIZE) {
     const label = 'openpay GET /payouts';
     const response = await call(session, {
@@ -86,10 +95,13 @@ async function* payoutPages(session: ProviderSession, filter: { gte: Date; lte?:
     });
     const items = mapAnswer(() => openpayListItems(response.json), label, false);
     let fresh = 0;
+    const page = new Set<string>();
+    window.push(page);
+    if (window.length > SEEN_PAGES) window.shift();
     for (const item of items) {
       const payout = mapAnswer(() => mapOpenpayPayout(item), label, false);
-      if (seen.has(payout.payoutId)) continue;
-      seen.add(payout.payoutId);
+      if (seenBefore(payout.payoutId)) continue;
+      page.add(payout.payoutId);
       fresh += 1;
       yield payout;
     }
