@@ -45,6 +45,9 @@ export const RUN_MESSAGE_CODES = [
   'NOTE_INTERRUPTED_IN_FLIGHT',
   'NOTE_NOT_PERFORMED',
   'NOTE_DRY_RUN',
+  'NOTE_RUN_STOPPED',
+  'NOTE_RUN_STOPPED_UNCONFIRMED',
+  'NOTE_NEVER_PERFORMED',
 ] as const;
 
 export type RunMessageCode = (typeof RUN_MESSAGE_CODES)[number];
@@ -441,6 +444,18 @@ export const MESSAGES: Readonly<Record<MessageCode, Texts>> = {
   NOTE_DRY_RUN: t(
     () => 'Ensayo (--dry-run): no se envió.',
     () => 'dry run: not sent',
+  ),
+  NOTE_RUN_STOPPED: t(
+    () => 'La ejecución que enviaba esta fila se detuvo.',
+    () => 'the run sending this row stopped',
+  ),
+  NOTE_RUN_STOPPED_UNCONFIRMED: t(
+    () => 'La ejecución que enviaba esta fila se detuvo; el proveedor no pudo confirmar si el pago existe.',
+    () => 'the run sending this row stopped; the provider could not confirm whether the payout exists',
+  ),
+  NOTE_NEVER_PERFORMED: t(
+    () => 'El proveedor no tiene ningún pago para esta orden: nunca se realizó; vuelva a ejecutar el lote para enviarlo.',
+    () => 'the provider has no payout for this order: it was never performed; run the batch again to send it',
   ),
 };
 
