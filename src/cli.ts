@@ -77,7 +77,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('out', { type: 'string', describe: 'Folder for the reports (default: a new folder under output/); one holding files is refused without --force' })
         .option('force', { type: 'boolean', default: false, describe: 'Replace the files of an --out folder that already holds some' })
         .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results and report file format' })
-        .option('lang', { choices: ['es', 'en'] as const, default: 'es' as const, describe: 'Language of the workbooks (sheet names, headings, labels); the CSV columns never change' })
+        .option('lang', { choices: ['es', 'en'] as const, default: 'es' as const, describe: 'Language of the workbooks (sheet names, headings, labels, status names, row messages) and of results.csv messages; CSV columns and codes never change' })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
         .option('tz', TZ_OPTION)
         .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees)' })
@@ -112,7 +112,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .option('force', { type: 'boolean', default: false, describe: 'Replace the files of an --out folder that already holds some' })
         .option('opening-balance', { type: 'string', array: true, describe: 'Opening balance of an account, PROVIDER=AMOUNT (repeatable, e.g. zenrise=250000.00), or one AMOUNT when the scope has one account' })
         .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results and report file format' })
-        .option('lang', { choices: ['es', 'en'] as const, default: 'es' as const, describe: 'Language of the workbooks (sheet names, headings, labels); the CSV columns never change' })
+        .option('lang', { choices: ['es', 'en'] as const, default: 'es' as const, describe: 'Language of the workbooks (sheet names, headings, labels, status names, row messages) and of results.csv messages; CSV columns and codes never change' })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout' })
         .option('config', { type: 'string', describe: 'Config file (fees, base URLs)' }),
       async (args) => {
@@ -254,7 +254,7 @@ function fileOptions<T>(y: Argv<T>) {
     .option('out', { type: 'string', describe: 'Output folder (default: a new folder under output/); one holding files is refused without --force' })
     .option('force', { type: 'boolean', default: false, describe: 'Replace the files of an --out folder that already holds some (symlinks are replaced, never followed)' })
     .option('format', { choices: ['csv', 'xlsx', 'both'] as const, default: 'both' as const, describe: 'Results file format' })
-    .option('lang', { choices: ['es', 'en'] as const, default: 'es' as const, describe: 'Language of the workbooks (sheet names, headings, labels); the CSV columns never change' })
+    .option('lang', { choices: ['es', 'en'] as const, default: 'es' as const, describe: 'Language of the workbooks (sheet names, headings, labels, status names, row messages) and of results.csv messages; CSV columns and codes never change' })
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON summary on stdout instead of the readable one' })
     .option('tz', TZ_OPTION)
     .option('config', { type: 'string', describe: 'Config file (rates, concurrency, base URLs, fees, limits)' })

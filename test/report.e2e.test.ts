@@ -184,7 +184,7 @@ describe('report of an Openpay batch run against the simulator with settlement f
       expect(cents(line.getCell(10).value)).toBe(balance);
       if (credit > 0) {
         returns += 1;
-        expect(line.getCell(4).value).toBe('Devolución: pago rechazado');
+        expect(line.getCell(4).value).toBe('Return: payout rejected'); // the return line in the workbook's language (--lang en)
       } else {
         const fee = payoutFee(cents(line.getCell(5).value), config.providers.openpay.fees);
         expect([cents(line.getCell(6).value), cents(line.getCell(7).value)]).toEqual([fee.feeMinor, fee.ivaMinor]);
@@ -443,7 +443,7 @@ describe('Digital FEMSA cash-out orders left uncollected past 48 h', () => {
 
     const statement = (await openWorkbook(join(out, 'statement.xlsx'))).getWorksheet('digitalfemsa MXN')!;
     const table = statementTable(statement);
-    expect(table.lines.filter((l) => l.getCell(4).value === 'Devolución: retiro OXXO vencido sin cobrar')).toHaveLength(expired.length);
+    expect(table.lines.filter((l) => l.getCell(4).value === 'Return: OXXO cash-out expired uncollected')).toHaveLength(expired.length);
     expect(table.lines.filter((l) => l.getCell(4).value === 'Retiro en efectivo OXXO').length).toBe((await ledger.countsByStatus(batchId)).paid.count + expired.length);
     expect(cents(table.closing.getCell(10).value)).toBe((await simulatorBalances(sim))['digitalfemsa:key_SimPayoutBatchFemsa0001']);
   });

@@ -136,7 +136,8 @@ describe('payout-batch run', () => {
     expect(result.code).toBe(3); // rows not sent: money needs attention
     const rows = results(result.summary!.out_dir);
     expect(rows.filter((r) => r.status === 'not_sent').length).toBeGreaterThan(0);
-    expect(rows.find((r) => r.status === 'not_sent')!.note).toMatch(/insufficient funds/);
+    // results.csv's messages are in the run's --lang (Spanish by default).
+    expect(rows.find((r) => r.status === 'not_sent')!.note).toMatch(/fondos insuficientes/);
     const paidBefore = (await sim.journal()).length;
     expect(paidBefore).toBeLessThan(3);
   });

@@ -205,7 +205,7 @@ describe('payout-batch validate', { timeout: 60_000 }, () => {
     expect(rows[3]!.name).toBe(`'=HYPERLINK("http://evil.example","Cobrar")`);
     const { rows: xlsxRows, cells } = await resultsXlsx(result.out);
     const statusColumn = RESULT_COLUMNS.indexOf('status') + 1;
-    expect(xlsxRows.map((row) => row.getCell(statusColumn).value)).toEqual(['válida', 'inválida', 'inválida', 'válida']);
+    expect(xlsxRows.map((row) => row.getCell(statusColumn).value)).toEqual(['válido', 'inválido', 'inválido', 'válido']);
     expect(cells.filter((cell) => cell.type === ExcelJS.ValueType.Formula)).toEqual([]);
     expect(result.summary!.counts).toEqual({ valid: 2, invalid: 2 });
   });

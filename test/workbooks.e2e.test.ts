@@ -126,7 +126,7 @@ describe('results.xlsx', () => {
 
     // Invalid for its CLABE; its amount "$ 1,500.00" still reads as pesos: the number, and the text as written.
     const shortClabe = byOrder.get('20269001')!;
-    expect(shortClabe.getCell(c.status).value).toBe('inválida');
+    expect(shortClabe.getCell(c.status).value).toBe('inválido');
     expect(shortClabe.getCell(c.amount).value).toBe(1500);
     expect(shortClabe.getCell(c.amount).numFmt).toContain('[$MXN]');
     expect(shortClabe.getCell(c.text).value).toBe('$ 1,500.00');
@@ -138,7 +138,7 @@ describe('results.xlsx', () => {
     // Status colours: the cell is filled (red for invalid, grey for duplicate, another for payouts in flight or paid).
     const fill = (row: ExcelJS.Row) => (row.getCell(c.status).fill as ExcelJS.FillPattern | undefined)?.fgColor?.argb;
     expect(fill(shortClabe)).toBe('FFFFC7CE');
-    const duplicate = rows.find((r) => r.getCell(c.status).value === 'duplicada')!;
+    const duplicate = rows.find((r) => r.getCell(c.status).value === 'duplicado')!;
     expect(fill(duplicate)).toBe('FFEDEDED');
     expect(fill(payable)).toMatch(/^FF(C6EFCE|FFEB9C)$/);
 

@@ -2,6 +2,7 @@ import type { CheckedRow } from '../domain/payout-row.ts';
 import { payoutFingerprint } from '../domain/payout-fingerprint.ts';
 import type { RowIssue } from '../domain/row-issue.ts';
 import type { KeyOwner } from '../ledger/ledger-store.ts';
+import { renderMessage } from '../messages/message-catalogue.ts';
 
 /** The fingerprint of a checked row's payout (domain/payout-fingerprint.ts), when every field parsed. */
 export function checkedRowFingerprint(row: CheckedRow): string | undefined {
@@ -21,14 +22,8 @@ export function dedupeAgainstLedger(
 ): CheckedRow {
   if (row.status !== 'valid' || !row.payout || !owner || owner.batchId === currentBatchId || !owner.ownsKey) return row;
   const same = owner.fingerprint === checkedRowFingerprint(row);
-  const issue: RowIssue = {
-    code: same ? 'DUPLICATE_ORDER_ID' : 'CONFLICTING_ORDER_ID',
-    severity: 'error',
-    row: row.row,
-    field: 'order_id',
-    message: same
-      ? `order_id ${row.payout.orderId} is already ${owner.status} in batch ${owner.batchId} (row ${owner.rowNumber}, ${owner.provider}); it is not sent again`
-      : `order_id ${row.payout.orderId} was used in batch ${owner.batchId} (row ${owner.rowNumber}, ${owner.provider}) with a different amount, account or currency; not sent`,
-  };
+  const code = same ? 'DUPLICATE_ORDER_ID' : 'CONFLICTING_ORDER_ID';
+  const params = { orderId: row.payout.orderId, status: owner.status, batch: owner.batchId, ownerRow: owner.rowNumber, ownerProvider: owner.provider };
+  const issue: RowIssue = { code, severity: 'error', row: row.row, field: 'order_id', params, message: renderMessage({ code, params }, 'en') };
   return { ...row, status: same ? 'duplicate' : 'conflict', issues: [...row.issues, issue] };
 }

@@ -1,4 +1,5 @@
 import type { Minor } from '../domain/money.ts';
+import { renderMessage, type MessageParams } from '../messages/message-catalogue.ts';
 import type { CheckedRow } from '../domain/payout-row.ts';
 import type { Currency } from '../domain/provider-id.ts';
 import type { RowIssue } from '../domain/row-issue.ts';
@@ -62,15 +63,14 @@ interface Repeat {
 const ROWS_NAMED = 10;
 
 /**
- * "rows 2, 5 and 9 more": the rows of a key other than `except` (which, when given, is one of them), the first
- * ROWS_NAMED by file order. Bounded work per call, so a file that repeats one order_id throughout stays linear.
+ * The rows of a key other than `except` (which, when given, is one of them) for a message ("rows 2, 5 and 9 more"):
+ * the first ROWS_NAMED by file order, and how many there are. Bounded work per call, so a file that repeats one
+ * order_id throughout stays linear.
  */
-function nameRows(rows: readonly number[], except?: number, count = rows.length): string {
+function nameRows(rows: readonly number[], except?: number, count = rows.length): { rows: string; count: number } {
   const named: number[] = [];
   for (let i = 0; i < count && named.length < ROWS_NAMED; i++) if (rows[i] !== except) named.push(rows[i]!);
-  const total = except === undefined ? count : count - 1;
-  const more = total > named.length ? ` and ${total - named.length} more` : '';
-  return `${total === 1 ? 'row' : 'rows'} ${named.join(', ')}${more}`;
+  return { rows: named.join(','), count: except === undefined ? count : count - 1 };
 }
 
 /** The fuller entry of a key seen a second time, from what the first-seen table kept of its first row. */
@@ -94,23 +94,18 @@ export function createInFileDeduper(options: InFileDeduperOptions = {}): InFileD
   const firstSeen = new FirstSeenTable();
   const repeats = new Map<string, Repeat>();
 
-  const issue = (row: number, code: 'DUPLICATE_ORDER_ID' | 'CONFLICTING_ORDER_ID', message: string): RowIssue => ({
+  const issue = (row: number, code: 'DUPLICATE_ORDER_ID' | 'CONFLICTING_ORDER_ID', params: MessageParams): RowIssue => ({
     code,
     severity: 'error',
     row,
     field: 'order_id',
     ...(options.orderIdColumn === undefined ? {} : { column: options.orderIdColumn }),
-    message,
+    params,
+    message: renderMessage({ code, params }, 'en'),
   });
-  const conflictIssue = (row: number, orderId: string, others: string): RowIssue =>
-    issue(
-      row,
-      'CONFLICTING_ORDER_ID',
-      `order_id ${JSON.stringify(orderId)} is also used by ${others} with a different amount, account or currency: none of these rows is paid. Give each payout its own order_id, or remove the wrong row.`,
-    );
+  const conflictIssue = (row: number, orderId: string, others: { rows: string; count: number }): RowIssue => issue(row, 'CONFLICTING_ORDER_ID', { orderId, ...others });
 
-  const duplicateIssue = (row: number, orderId: string, first: number): RowIssue =>
-    issue(row, 'DUPLICATE_ORDER_ID', `order_id ${JSON.stringify(orderId)} repeats row ${first} with the same amount, account and currency: only row ${first} is paid.`);
+  const duplicateIssue = (row: number, orderId: string, first: number): RowIssue => issue(row, 'DUPLICATE_ORDER_ID', { orderId, firstRow: first });
 
   return {
     replay(row) {

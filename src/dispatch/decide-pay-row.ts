@@ -4,7 +4,9 @@ import { canTransition, SENT_STATUSES, type TransitionCause } from '../ledger/tr
 import type { PayoutInstruction, ProviderPayout } from '../providers/payout-provider.ts';
 import { isProviderError, type ProviderError } from '../providers/provider-error.ts';
 import type { DispatchRow, RowResult, RowResultState } from './dispatch-types.ts';
-import { errorFields, payoutFailure } from './outcome-fields.ts';
+import { errorFields, errorPart, payoutFailure } from './outcome-fields.ts';
+import type { MessageParams, RunMessageCode } from '../messages/message-catalogue.ts';
+import { storedMessage } from '../messages/stored-message.ts';
 import { isRetryable } from './retry-policy.ts';
 
 /** Where a row being paid can stand in the ledger. */
@@ -95,7 +97,10 @@ export const GUARD_FAILED_CODE = 'PROVIDER_CHECK_FAILED';
 /** The result code of a row whose request key the provider already holds with another amount or destination. */
 export const GUARD_DIFFERS_CODE = 'FOUND_AT_PROVIDER_DIFFERS';
 
-const UNCONFIRMED_NOTE = 'the provider could not confirm whether this payout exists; run `payout-batch sync` or check the provider before paying it again';
+/** A note of the catalogue (messages/message-catalogue.ts), stored as its code: written in each file's language. */
+const note = (code: RunMessageCode): string => storedMessage({ code });
+
+const UNCONFIRMED_NOTE = note('NOTE_UNCONFIRMED');
 
 export function startState(row: DispatchRow, maxAttempts: number, guarded = false): PayRowState {
   return {
@@ -191,34 +196,38 @@ function afterGuard(state: PayRowState, event: PayEvent): PayStep {
         providerPayoutId: payout.payoutId,
         providerStatus: payout.providerStatus,
         errorCode: GUARD_DIFFERS_CODE,
-        errorMessage: `the provider already has payout ${payout.payoutId} (${payout.providerStatus}) for order ${state.instruction.orderId} with ${differs}; not paid again`,
-        note: 'check which amount and destination are right before paying this order id again (with a new order_id)',
+        errorMessage: storedMessage({ code: 'FOUND_AT_PROVIDER_DIFFERS', params: { payoutId: payout.payoutId, providerStatus: payout.providerStatus, orderId: state.instruction.orderId, ...differs } }),
+        note: note('NOTE_CHECK_BEFORE_REPAYING'),
       });
     }
     const sentAt = payout.createdAt;
-    return fromPayout(state, payout, 'found_at_provider', 'found at the provider by its request key (a run this ledger does not hold made it); not sent again', {
+    return fromPayout(state, payout, 'found_at_provider', note('NOTE_FOUND_BY_REQUEST_KEY'), {
       foundRequest: { requestKey: state.instruction.requestKey, ...(sentAt ? { sentAt } : {}) },
     });
   }
   const error = event.kind === 'failed' ? event.error : undefined;
   if (event.aborted || (error instanceof Error && error.name === 'AbortError')) return done(state, 'queued', 'interrupted');
-  const fields = errorFields(error);
   return done(state, 'queued', 'not_left', {
-    ...fields,
+    ...errorFields(error),
     errorCode: GUARD_FAILED_CODE,
-    errorMessage: `not sent: the provider could not be searched for an earlier payout of this row (${fields.errorMessage}); re-run to try again`,
+    errorMessage: storedMessage({ code: 'PROVIDER_CHECK_FAILED', params: { cause: errorPart(error) } }),
   });
 }
 
-/** How a found payout differs from the row, or undefined when it is the row's (amount, currency, masked destination). */
-function guardDifference(instruction: PayoutInstruction, payout: ProviderPayout): string | undefined {
-  const parts: string[] = [];
+/** How a found payout differs from the row (amount, currency, masked destination), as message params; undefined when it is the row's. */
+function guardDifference(instruction: PayoutInstruction, payout: ProviderPayout): MessageParams | undefined {
+  const parts: Record<string, string | number> = {};
+  let differs = false;
   if (payout.amountMinor !== instruction.amountMinor || payout.currency !== instruction.currency) {
-    parts.push(`amount ${payout.amountMinor} ${payout.currency} (the row: ${instruction.amountMinor} ${instruction.currency})`);
+    Object.assign(parts, { providerAmount: payout.amountMinor, providerCurrency: payout.currency, rowAmount: instruction.amountMinor, rowCurrency: instruction.currency });
+    differs = true;
   }
   const ours = maskAccount(instruction.account);
-  if (payout.destination !== undefined && !sameDestination(ours, payout.destination)) parts.push(`destination ${payout.destination} (the row: ${ours})`);
-  return parts.length > 0 ? parts.join(' and ') : undefined;
+  if (payout.destination !== undefined && !sameDestination(ours, payout.destination)) {
+    Object.assign(parts, { providerDestination: payout.destination, rowDestination: ours });
+    differs = true;
+  }
+  return differs ? parts : undefined;
 }
 
 /** Settles a row that may have left: the recipient id first where the provider needs one to find it. */
@@ -233,7 +242,7 @@ function afterLookup(state: PayRowState, event: PayEvent): PayStep {
   const lastError = state.lastError;
   if (event.kind === 'found') {
     const firstSendFoundTaken = lastError?.kind === 'duplicate_reference' && state.attemptsThisRun === 1 && state.priorAttempts === 0;
-    return fromPayout(state, event.payout, 'lookup', firstSendFoundTaken ? 'the provider already had a payout with this reference' : undefined);
+    return fromPayout(state, event.payout, 'lookup', firstSendFoundTaken ? note('NOTE_REFERENCE_ALREADY_HAD_PAYOUT') : undefined);
   }
   if (event.kind !== 'absent') {
     const error = lastError ?? (event.kind === 'failed' ? event.error : undefined);
@@ -248,7 +257,7 @@ function afterLookup(state: PayRowState, event: PayEvent): PayStep {
     // `unknown` keeps it, shows the row to the operator, and the next run or sync asks again.
     return done(state, 'unknown', 'outcome_unknown', {
       ...errorFields(lastError),
-      note: 'the provider reports this reference as used, but its search shows no payout with it; kept unknown until the provider shows one',
+      note: note('NOTE_REFERENCE_USED_NOT_FOUND'),
     });
   }
   // Provably not performed. The transition table only lets a row be sent again from `unknown` after such a lookup,
@@ -264,7 +273,7 @@ function afterAbsent(state: PayRowState, event: PayEvent): PayStep {
   if (state.attemptsThisRun >= state.maxAttempts) {
     return done(state, 'unknown', 'outcome_unknown', {
       ...(state.lastError ? errorFields(state.lastError) : {}),
-      note: 'not performed at the provider after every attempt; re-run to try again',
+      note: note('NOTE_NOT_PERFORMED_AFTER_ATTEMPTS'),
     });
   }
   return readyToSend(state, event);
@@ -292,18 +301,18 @@ function afterSendRecipient(state: PayRowState, event: PayEvent): PayStep {
   if (error instanceof Error && error.name === 'AbortError') return done(state, unsent, 'interrupted');
   if (isProviderError(error)) {
     if (error.kind === 'authentication') {
-      return done(state, unsent, 'not_left', { ...errorFields(error), note: 'not sent: the provider rejected the credentials' }, error);
+      return done(state, unsent, 'not_left', { ...errorFields(error), note: note('NOTE_CREDENTIALS_REJECTED') }, error);
     }
     // Registering a recipient moves no money: a failure here leaves the payout provably unsent.
     if (error.retryable || error.outcomeUnknown) {
-      return done(state, unsent, 'not_left', { ...errorFields(error), note: 'not sent: the recipient could not be registered; re-run to try again' });
+      return done(state, unsent, 'not_left', { ...errorFields(error), note: note('NOTE_RECIPIENT_NOT_REGISTERED') });
     }
     // The provider refused the destination itself (Zenrise: USD, nonexistent or inactive account): final only when
     // no money-moving request was ever made for the row; one that may have left keeps waiting for the provider's word.
     if (SENT_STATUSES.includes(state.ledger)) return done(state, 'unknown', 'outcome_unknown', errorFields(error));
     return done(state, 'failed', 'provider_rejected', errorFields(error));
   }
-  return done(state, unsent, 'not_left', { errorCode: 'UNEXPECTED', errorMessage: String((error as Error)?.message ?? error) });
+  return done(state, unsent, 'not_left', { errorCode: 'UNEXPECTED', errorMessage: storedMessage({ code: 'UNEXPECTED', params: { detail: String((error as Error)?.message ?? error) } }) });
 }
 
 /** A mark, a request or the retry policy failed (or the retry policy gave up). */
@@ -314,25 +323,25 @@ function afterSendFailure(state: PayRowState, event: PayEvent): PayStep {
   }
   if (!isProviderError(error)) {
     // A bug or an unexpected failure after the request may have left: do not guess.
-    return done(state, state.ledger === 'queued' ? 'queued' : 'unknown', 'outcome_unknown', { errorCode: 'UNEXPECTED', errorMessage: String((error as Error)?.message ?? error) });
+    return done(state, state.ledger === 'queued' ? 'queued' : 'unknown', 'outcome_unknown', { errorCode: 'UNEXPECTED', errorMessage: storedMessage({ code: 'UNEXPECTED', params: { detail: String((error as Error)?.message ?? error) } }) });
   }
   const next: PayRowState = { ...state, lastError: error };
   if (error.outcomeUnknown || error.kind === 'duplicate_reference') {
     if (event.aborted) {
       return done(next, 'unknown', error.kind === 'timeout' ? 'timeout' : 'outcome_unknown', {
         ...errorFields(error),
-        note: 'interrupted while the request was in flight; the next run settles it by lookup',
+        note: note('NOTE_INTERRUPTED_IN_FLIGHT'),
       });
     }
     return lookUp(next);
   }
   if (error.retryable) {
     // Retries used up on answers that performed nothing (503, 429, refused connection); the row is queued.
-    return done(next, 'queued', 'not_left', { ...errorFields(error), note: 'not performed at the provider; re-run to try again' });
+    return done(next, 'queued', 'not_left', { ...errorFields(error), note: note('NOTE_NOT_PERFORMED') });
   }
   if (error.kind === 'insufficient_funds' || error.kind === 'authentication') {
-    const note = error.kind === 'insufficient_funds' ? 'not sent: insufficient funds at the provider; fund the account and re-run' : 'not sent: the provider rejected the credentials';
-    return done(next, 'queued', 'not_left', { ...errorFields(error), note }, error);
+    const why = note(error.kind === 'insufficient_funds' ? 'NOTE_INSUFFICIENT_FUNDS' : 'NOTE_CREDENTIALS_REJECTED');
+    return done(next, 'queued', 'not_left', { ...errorFields(error), note: why }, error);
   }
   // An explicit refusal by the provider (validation, account rejected, not found): final.
   return done(next, 'failed', 'provider_rejected', errorFields(error));

@@ -1,23 +1,44 @@
 import type { ProviderStateEvent } from '../ledger/ledger-store.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
 import { isProviderError } from '../providers/provider-error.ts';
+import type { MessagePart } from '../messages/message-catalogue.ts';
+import { storedMessage } from '../messages/stored-message.ts';
 
-/** What the results file and the history keep of a failure: the provider's own code and message when it gave them. */
+/**
+ * What the results file and the history keep of a failure: the provider's own code and message when it gave them.
+ * errorMessage is a stored message (messages/stored-message.ts): the kind of failure in the file's language, the
+ * provider's own words quoted as they came; providerMessage, for the history, is those words alone.
+ */
 export function errorFields(error: unknown): { errorCode: string; errorMessage: string; providerCode?: string; providerMessage?: string } {
+  return { ...errorCause(error), errorMessage: storedMessage(errorPart(error)) };
+}
+
+/** errorFields without the message. */
+function errorCause(error: unknown): { errorCode: string; providerCode?: string; providerMessage?: string } {
   if (isProviderError(error)) {
     return {
       errorCode: error.providerCode ?? error.kind.toUpperCase(),
-      errorMessage: error.providerMessage ?? error.message,
       ...(error.providerCode ? { providerCode: error.providerCode } : {}),
       ...(error.providerMessage ? { providerMessage: error.providerMessage } : {}),
     };
   }
-  return { errorCode: 'UNEXPECTED', errorMessage: error instanceof Error ? error.message : String(error) };
+  return { errorCode: 'UNEXPECTED' };
+}
+
+/** A failed call as a message: PROVIDER_ERROR (its kind, the provider's words or our detail), else UNEXPECTED. */
+export function errorPart(error: unknown): MessagePart {
+  if (isProviderError(error)) {
+    return { code: 'PROVIDER_ERROR', params: { kind: error.kind, ...(error.providerMessage ? { providerMessage: error.providerMessage } : { detail: error.message }) } };
+  }
+  return { code: 'UNEXPECTED', params: { detail: error instanceof Error ? error.message : String(error) } };
 }
 
 /** The code and message of a payout the provider reports failed. */
 export function payoutFailure(payout: ProviderPayout): { errorCode: string; errorMessage: string } {
-  return { errorCode: payout.failureCode ?? 'PROVIDER_FAILED', errorMessage: payout.failureMessage ?? `provider status ${payout.providerStatus}` };
+  return {
+    errorCode: payout.failureCode ?? 'PROVIDER_FAILED',
+    errorMessage: storedMessage({ code: 'PROVIDER_FAILED', params: payout.failureMessage ? { providerMessage: payout.failureMessage } : { providerStatus: payout.providerStatus } }),
+  };
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { MessageParams } from '../messages/message-catalogue.ts';
+
 /**
  * A problem found in one row. Bad rows are returned as issues, never thrown: a file with 40 bad rows reports
  * 40 issues in one pass. Codes are stable (tests and the results file depend on them); messages are for people.
@@ -53,6 +55,12 @@ export interface RowIssue {
   field?: string;
   /** The header as it appears in the file, when there is one. */
   column?: string;
+  /**
+   * The data the message is made from (the value as the file had it, masked when it is an account; a length and
+   * its limit; …): messages/message-catalogue.ts writes the sentence from the code and these, in each language.
+   */
+  params?: MessageParams;
+  /** The English sentence, for the terminal and the log; files and workbooks make theirs from code and params. */
   message: string;
 }
 

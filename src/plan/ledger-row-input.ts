@@ -1,5 +1,6 @@
 import type { CheckedRow } from '../domain/payout-row.ts';
 import type { LedgerRowInput } from '../ledger/ledger-store.ts';
+import { issuesStoredText } from '../messages/stored-message.ts';
 
 /** A validated row as the ledger stores it: valid rows are queued to be paid; the rest keep their verdict. */
 export function ledgerRowInput(checked: CheckedRow): LedgerRowInput {
@@ -29,8 +30,8 @@ export function ledgerRowInput(checked: CheckedRow): LedgerRowInput {
       : checked.input.orderId
         ? { orderKey: checked.input.orderId }
         : {}),
-    ...(errors.length ? { errorCode: errors.map((i) => i.code).join(';'), errorMessage: errors.map((i) => i.message).join('; ') } : {}),
-    ...(warnings.length ? { warning: warnings.map((i) => i.code).join(';'), note: warnings.map((i) => i.message).join('; ') } : {}),
+    ...(errors.length ? { errorCode: errors.map((i) => i.code).join(';'), errorMessage: issuesStoredText(errors) } : {}),
+    ...(warnings.length ? { warning: warnings.map((i) => i.code).join(';'), note: issuesStoredText(warnings) } : {}),
     input,
   };
 }

@@ -7,8 +7,9 @@ import { LedgerError } from '../ledger/ledger-error.ts';
 import type { Batch } from '../ledger/ledger-store.ts';
 import { payoutFee } from '../plan/fees.ts';
 import { getProviderModule } from '../providers/registry.ts';
-import { type Movement, type ReturnReason } from './movements.ts';
+import type { Movement, ReturnReason } from './movements.ts';
 import { MovementTable, type MovementTexts } from './movement-table.ts';
+import { bothLanguages, type Words } from './workbook-language.ts';
 
 /** The zone a provider's dates are shown in: the operator's choice (--tz or config "timeZone"), else its country's. */
 export function zoneOf(provider: ProviderId, override?: string): string {
@@ -25,10 +26,14 @@ export function zoneOf(provider: ProviderId, override?: string): string {
 export const FEE_RETURNED_ON_FAILURE = false;
 
 
-const RETURN_DESCRIPTION: Record<ReturnReason, string> = {
-  failed: 'Devolución: pago rechazado',
-  expired: 'Devolución: retiro OXXO vencido sin cobrar',
-  cancelled: 'Devolución: retiro cancelado',
+/**
+ * A return line's description, per language: statement.xlsx writes it in the workbook's; a line's `description`
+ * (and statement.csv) carries the Spanish one, as a payout line carries the provider's own statement text.
+ */
+export const RETURN_DESCRIPTIONS: Record<ReturnReason, Words> = {
+  failed: bothLanguages('Devolución: pago rechazado', 'Return: payout rejected'),
+  expired: bothLanguages('Devolución: retiro OXXO vencido sin cobrar', 'Return: OXXO cash-out expired uncollected'),
+  cancelled: bothLanguages('Devolución: retiro cancelado', 'Return: cash-out cancelled'),
 };
 
 export type OpeningSource =
@@ -233,7 +238,7 @@ function buildSection(
             ...base,
             kind: 'return',
             at: movement.returned!.at,
-            description: RETURN_DESCRIPTION[movement.returned!.reason],
+            description: RETURN_DESCRIPTIONS[movement.returned!.reason].es,
             feeMinor: 0,
             ivaMinor: 0,
             debitMinor: 0,

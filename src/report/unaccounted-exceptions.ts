@@ -59,6 +59,7 @@ export async function unaccountedExceptions(options: {
     const sameOrder = await options.ledger.getRow(record.rowId);
     const exception = payoutNotInLedger(record.provider, view, sameOrder);
     exception.detail = `${exception.detail} Reported by a provider event on ${record.firstSeenAt.toISOString()} and confirmed at the provider.`;
+    exception.es.detail = `${exception.es.detail} Lo informó un evento del proveedor el ${record.firstSeenAt.toISOString()} y se confirmó en el proveedor.`;
     exceptions.push(exception);
   }
   return { exceptions, warnings };

@@ -41,18 +41,19 @@ const RESULT_HEADINGS: Record<ResultColumn | 'amount_text', Words> = {
   amount_text: w('Importe según el archivo', 'Amount as written'),
 };
 
+/** A row's status names the payout it is ("el pago"): masculine, as finance says it ("pagado", "fallido"). */
 const STATUS_NAMES: Record<RowStatus, Words> = {
-  valid: w('válida', 'valid'),
-  invalid: w('inválida', 'invalid'),
-  duplicate: w('duplicada', 'duplicate'),
+  valid: w('válido', 'valid'),
+  invalid: w('inválido', 'invalid'),
+  duplicate: w('duplicado', 'duplicate'),
   conflict: w('en conflicto', 'conflict'),
   queued: w('en cola', 'queued'),
   sending: w('enviando', 'sending'),
   pending: w('pendiente', 'pending'),
-  paid: w('pagada', 'paid'),
-  failed: w('fallida', 'failed'),
+  paid: w('pagado', 'paid'),
+  failed: w('fallido', 'failed'),
   unknown: w('desconocido', 'unknown'),
-  not_sent: w('no enviada', 'not sent'),
+  not_sent: w('no enviado', 'not sent'),
 };
 
 const LABELS = {

@@ -1,5 +1,7 @@
 import type { LedgerRow } from '../ledger/ledger-store.ts';
 import type { ProviderPayout } from '../providers/payout-provider.ts';
+import { formatMinor } from '../domain/money.ts';
+import { storedMessage } from '../messages/stored-message.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -32,25 +34,29 @@ export type RecheckFinding = PaidFindingKind | 'return_reversed' | 'paid_twice';
 /**
  * Pure: compares the provider's current view of a payout with the paid row. `payout` null means the provider
  * answered not found for the row's payout id. A failed state outranks an amount change (the reversal is the move of
- * money that matters); the provider's own words (status, failure message) go into the message.
+ * money that matters); the provider's own words (status, failure message) go into the message, quoted as they came
+ * (errorMessage is a stored message: messages/stored-message.ts).
  */
 export function judgePaidRow(row: Pick<LedgerRow, 'amountMinor' | 'currency' | 'providerPayoutId'>, payout: ProviderPayout | null, notFoundMessage?: string): PaidFinding {
   if (payout === null) {
     return {
       kind: 'deleted',
       errorCode: 'PROVIDER_DELETED',
-      errorMessage: `the provider has no payout ${row.providerPayoutId ?? ''} any more${notFoundMessage ? `: ${notFoundMessage}` : ''}`,
+      errorMessage: storedMessage({ code: 'PROVIDER_DELETED', params: { payoutId: row.providerPayoutId ?? '', ...(notFoundMessage ? { providerMessage: notFoundMessage } : {}) } }),
     };
   }
   if (payout.state === 'failed') {
     const words = [payout.failureCode, payout.failureMessage].filter((w) => w !== undefined).join(' ');
-    return { kind: 'returned', errorCode: 'RETURNED', errorMessage: `returned after payment: provider status ${payout.providerStatus}${words ? ` (${words})` : ''}` };
+    return { kind: 'returned', errorCode: 'RETURNED', errorMessage: storedMessage({ code: 'RETURNED', params: { providerStatus: payout.providerStatus, ...(words ? { failure: words } : {}) } }) };
   }
   if (row.amountMinor !== undefined && payout.amountMinor !== row.amountMinor) {
     return {
       kind: 'amount_changed',
       errorCode: 'AMOUNT_CHANGED',
-      errorMessage: `the provider shows ${payout.amountMinor} ${payout.currency} (minor units), the ledger paid ${row.amountMinor} ${row.currency ?? ''}; provider status ${payout.providerStatus}`.trimEnd(),
+      errorMessage: storedMessage({
+        code: 'AMOUNT_CHANGED',
+        params: { providerAmount: formatMinor(payout.amountMinor), providerCurrency: payout.currency, ledgerAmount: formatMinor(row.amountMinor), ledgerCurrency: row.currency ?? '', providerStatus: payout.providerStatus },
+      }),
       providerAmountMinor: payout.amountMinor,
     };
   }

@@ -8,6 +8,7 @@ import { instructionFromRow } from '../dispatch/instruction-from-row.ts';
 import { errorFields, providerStateEvent } from '../dispatch/outcome-fields.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import { judgePaidRow, type RecheckFinding } from './return-window.ts';
+import { storedMessage } from '../messages/stored-message.ts';
 
 export type SyncLedger = Pick<LedgerStore, 'applyProviderState' | 'recordOutcomes' | 'getRecipient' | 'flagPaidRow' | 'clearPaidRowFlag' | 'reverseReturn' | 'returnStandsAgain'>;
 
@@ -54,7 +55,7 @@ export interface SyncRowResult {
   cleared?: PaidRowFlagCode;
 }
 
-const NOT_FOUND_NOTE = 'the provider has no payout for this order: it was never performed; run the batch again to send it';
+const NOT_FOUND_NOTE = storedMessage({ code: 'NOTE_NEVER_PERFORMED' });
 
 /**
  * Asks the provider about one row and records the answer.
@@ -103,7 +104,7 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
     if (row.status === 'sending') {
       // The run that sent it is gone: the truthful state of a request that may have left is unknown.
       const recorded = await record(row, async () =>
-        (await ctx.ledger.recordOutcomes([{ rowId: row.id, to: 'unknown', cause: 'outcome_unknown', attempt: row.attempts, ...fields, note: 'the run sending this row stopped; the provider could not confirm whether the payout exists' }]))[0]!,
+        (await ctx.ledger.recordOutcomes([{ rowId: row.id, to: 'unknown', cause: 'outcome_unknown', attempt: row.attempts, ...fields, note: storedMessage({ code: 'NOTE_RUN_STOPPED_UNCONFIRMED' }) }]))[0]!,
       );
       return { ...base, via: 'lookup', verdict: 'unknown', ...recorded, ...shown(fields) };
     }
@@ -120,7 +121,7 @@ export async function syncRow(row: LedgerRow, ctx: SyncRowContext): Promise<Sync
   // Provably never performed. A `sending` row passes through `unknown` first (transitions.ts: only unknown → not_sent
   // is allowed, and only on this proof); both moves are one transaction.
   const items: OutcomeInput[] = [];
-  if (row.status === 'sending') items.push({ rowId: row.id, to: 'unknown', cause: 'outcome_unknown', attempt: row.attempts, note: 'the run sending this row stopped' });
+  if (row.status === 'sending') items.push({ rowId: row.id, to: 'unknown', cause: 'outcome_unknown', attempt: row.attempts, note: storedMessage({ code: 'NOTE_RUN_STOPPED' }) });
   items.push({ rowId: row.id, to: 'not_sent', cause: 'lookup_found_nothing', attempt: row.attempts, note: NOT_FOUND_NOTE });
   const recorded = await record(row, async () => (await ctx.ledger.recordOutcomes(items)).at(-1)!);
   return { ...base, via: 'lookup', verdict: 'absent', ...recorded };

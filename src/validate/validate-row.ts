@@ -3,9 +3,10 @@ import type { Account, CanonicalField, CheckedRow, PayoutRow, RawCell, RawRow } 
 import { CANONICAL_FIELDS } from '../domain/payout-row.ts';
 import type { Currency, ProviderId } from '../domain/provider-id.ts';
 import type { IssueCode, RowIssue } from '../domain/row-issue.ts';
+import { renderMessage, type MessageParams } from '../messages/message-catalogue.ts';
 import { isWarning } from '../domain/row-issue.ts';
 import { isOrderIdPrecisionLost } from './precision-lost.ts';
-import { aliasProblem } from './alias.ts';
+import { aliasProblemOf } from './alias.ts';
 import { checkAccount, maskAccountText, type AccountErrorCode } from './check-account.ts';
 import { checkEmail } from './email.ts';
 import { MAX_AMOUNT_MINOR, parseAmountCell, type AmountErrorCode } from './parse-amount.ts';
@@ -48,27 +49,29 @@ function length(text: string): number {
 /** length(text) > max, without counting when the UTF-16 length already settles it (code points ≤ units). */
 const longerThan = (text: string, max: number): boolean => text.length > max && length(text) > max;
 
-/** A value quoted for a message, cut short so that a pasted paragraph does not flood the results file. */
+/** A value as a message shows it, cut short so that a pasted paragraph does not flood the results file. */
 function quote(text: string): string {
   const chars = [...text];
-  return JSON.stringify(chars.length > 40 ? `${chars.slice(0, 40).join('')}…` : text);
+  return chars.length > 40 ? `${chars.slice(0, 40).join('')}…` : text;
 }
 
-/** "openpay, conekta, digitalfemsa or zenrise", for messages. */
-const PROVIDER_LIST = ((ids) => `${ids.slice(0, -1).join(', ')} or ${ids.at(-1)}`)(providerModules().map((descriptor) => descriptor.id));
+/** "openpay,conekta,digitalfemsa,zenrise": the providers a PROVIDER_UNKNOWN message lists. */
+const PROVIDER_LIST = providerModules()
+  .map((descriptor) => descriptor.id)
+  .join(',');
 
 const FIELD_ORDER = new Map<string, number>(CANONICAL_FIELDS.map((field, i) => [field, i]));
 
-/** How the order_id is called in messages: what it becomes at the provider. */
-function keyNameOf(provider: ProviderId | undefined): string {
-  return provider === undefined ? 'order_id' : `order_id (${getProviderModule(provider).keyName} at ${provider})`;
+/** How the order_id is called in messages: what it becomes at the provider (message-catalogue.ts orderKey). */
+function keyNameOf(provider: ProviderId | undefined): MessageParams {
+  return provider === undefined ? {} : { provider, keyName: getProviderModule(provider).keyName };
 }
 
 function byFieldOrder(a: RowIssue, b: RowIssue): number {
   return (FIELD_ORDER.get(a.field ?? '') ?? 99) - (FIELD_ORDER.get(b.field ?? '') ?? 99);
 }
 
-function reportIssue(issues: RowIssue[], raw: RawRow, ctx: ValidateContext, field: CanonicalField, code: IssueCode, message: string): void {
+function reportIssue(issues: RowIssue[], raw: RawRow, ctx: ValidateContext, field: CanonicalField, code: IssueCode, params: MessageParams): void {
   const column = ctx.columns[field];
   issues.push({
     code,
@@ -76,7 +79,8 @@ function reportIssue(issues: RowIssue[], raw: RawRow, ctx: ValidateContext, fiel
     row: raw.row,
     field,
     ...(column === undefined ? {} : { column }),
-    message,
+    params,
+    message: renderMessage({ code, params }, 'en'),
   });
 }
 
@@ -85,7 +89,7 @@ function withoutControls(issues: RowIssue[], raw: RawRow, ctx: ValidateContext, 
   if (!hasControlCharacters(text)) return text;
   const stripped = stripControlCharacters(text);
   if (!stripped.removed) return text;
-  reportIssue(issues, raw, ctx, field, 'CONTROL_CHARACTERS_REMOVED', `The ${field} held control characters (terminal escape sequences, BEL, …); they were removed.`);
+  reportIssue(issues, raw, ctx, field, 'CONTROL_CHARACTERS_REMOVED', { field });
   return stripped.text.trim();
 }
 
@@ -118,7 +122,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
       ctx,
       'provider',
       'PROVIDER_UNKNOWN',
-      `Provider ${quote(providerText)} is not one we pay through: use ${PROVIDER_LIST}, or leave the cell empty to use the --provider of the run.`,
+      { value: quote(providerText), providers: PROVIDER_LIST },
     );
   }
   const descriptor = provider === undefined ? undefined : getProviderModule(provider);
@@ -129,7 +133,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   const orderId = trimmed(raw.cells.order_id);
   const orderIdCell = raw.cells.order_id;
   if (orderId === '') {
-    reportIssue(issues, raw, ctx, 'order_id', 'ORDER_ID_MISSING', `The ${keyNameOf(provider)} is empty: every row needs its own order_id, which keeps it from being paid twice.`);
+    reportIssue(issues, raw, ctx, 'order_id', 'ORDER_ID_MISSING', keyNameOf(provider));
   } else if (orderIdCell !== undefined && isOrderIdPrecisionLost(orderIdCell)) {
     reportIssue(
       issues,
@@ -137,10 +141,10 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
       ctx,
       'order_id',
       'ORDER_ID_PRECISION_LOST',
-      `The ${keyNameOf(provider)} ${quote(orderId)} was stored by Excel as a number and has lost digits, so two rows could end up with the same order_id. Format the column as Text and type the order_id again.`,
+      { ...keyNameOf(provider), value: quote(orderId) },
     );
   } else if (rules !== undefined && longerThan(orderId, rules.orderIdMax)) {
-    reportIssue(issues, raw, ctx, 'order_id', 'ORDER_ID_TOO_LONG', `The ${keyNameOf(provider)} has ${length(orderId)} characters; at most ${rules.orderIdMax} are allowed.`);
+    reportIssue(issues, raw, ctx, 'order_id', 'ORDER_ID_TOO_LONG', { ...keyNameOf(provider), length: length(orderId), max: rules.orderIdMax });
   }
 
   // Currency: optional; empty means the provider's own.
@@ -157,11 +161,11 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
         ctx,
         'currency',
         'CURRENCY_UNSUPPORTED',
-        `Currency ${quote(currencyText)} is not recognised: write MXN or ARS${providerCurrency ? `, "$", or leave the cell empty for ${providerCurrency}` : ' ("$" needs the row\'s provider)'}.`,
+        { value: quote(currencyText), ...(providerCurrency ? { providerCurrency } : {}) },
       );
     } else if (provider !== undefined && namedCurrency !== providerCurrency) {
       currency = undefined;
-      reportIssue(issues, raw, ctx, 'currency', 'CURRENCY_UNSUPPORTED', `${provider} pays only in ${providerCurrency}, not ${namedCurrency}.`);
+      reportIssue(issues, raw, ctx, 'currency', 'CURRENCY_UNSUPPORTED', { value: quote(currencyText), provider, providerCurrency: providerCurrency!, named: namedCurrency });
     } else {
       currency = namedCurrency;
     }
@@ -173,7 +177,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   const amountText = trimmed(raw.cells.amount);
   const amount = parseAmountCell(raw.cells.amount, style);
   if (!amount.ok) {
-    reportIssue(issues, raw, ctx, 'amount', amount.code, amountMessage(amount.code, amountText, style));
+    reportIssue(issues, raw, ctx, 'amount', amount.code, amountParams(amount.code, amountText, style));
   } else if (rules?.wholePesos && amount.minor % 100 !== 0) {
     reportIssue(
       issues,
@@ -181,7 +185,7 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
       ctx,
       'amount',
       'AMOUNT_NOT_WHOLE_PESOS',
-      `${provider} pays whole pesos only; ${formatMinor(amount.minor)} has centavos. Round it to whole pesos.`,
+      { provider: provider!, amount: formatMinor(amount.minor) },
     );
   }
 
@@ -202,42 +206,34 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
           ctx,
           'account',
           'BANK_UNKNOWN',
-          `CLABE ${maskedAccount}: bank code ${bankCode} is not in the bank catalog. The check digit is right; make sure the bank is correct.`,
+          { account: maskedAccount ?? '', bankCode },
         );
       } else if (checked.warning === 'TEST_ACCOUNT') {
-        reportIssue(issues, raw, ctx, 'account', 'TEST_ACCOUNT', `${maskedAccount} is a Zenrise DEV test account: accepted for ${ctx.target}, never paid live.`);
+        reportIssue(issues, raw, ctx, 'account', 'TEST_ACCOUNT', { account: maskedAccount ?? '', target: ctx.target });
       }
     } else {
-      reportIssue(issues, raw, ctx, 'account', checked.code, accountMessage(checked.code, raw.cells.account?.text ?? '', maskedAccount ?? '', rules.account, ctx.target));
+      reportIssue(issues, raw, ctx, 'account', checked.code, accountParams(checked.code, raw.cells.account?.text ?? '', maskedAccount ?? '', rules.account, ctx.target));
     }
   }
 
   // Holder / customer name. Control characters (ESC sequences, BEL, C1) are removed before anything else sees it.
   const name = withoutControls(issues, raw, ctx, 'name', trimmed(raw.cells.name));
   if (rules?.nameRequired && name === '') {
-    reportIssue(issues, raw, ctx, 'name', 'NAME_MISSING', `${provider} needs the ${rules.account === 'none' ? "customer's" : "account holder's"} name.`);
+    reportIssue(issues, raw, ctx, 'name', 'NAME_MISSING', { provider: provider!, cashOut: rules.account === 'none' });
   } else if (rules?.nameMax !== undefined && longerThan(name, rules.nameMax)) {
-    reportIssue(issues, raw, ctx, 'name', 'NAME_TOO_LONG', `The name has ${length(name)} characters; ${provider} accepts at most ${rules.nameMax}.`);
+    reportIssue(issues, raw, ctx, 'name', 'NAME_TOO_LONG', { provider: provider!, length: length(name), max: rules.nameMax });
   }
 
   const email = trimmed(raw.cells.email);
   if (rules?.email === 'required' && email === '') {
-    reportIssue(issues, raw, ctx, 'email', 'EMAIL_MISSING', `${provider} needs the customer's email: the cash-out reference is sent there.`);
+    reportIssue(issues, raw, ctx, 'email', 'EMAIL_MISSING', { provider: provider! });
   } else if ((rules?.email === 'required' || rules?.email === 'optional') && email !== '' && !checkEmail(email).ok) {
-    reportIssue(issues, raw, ctx, 'email', 'EMAIL_INVALID', `${quote(email)} is not a valid email address.`);
+    reportIssue(issues, raw, ctx, 'email', 'EMAIL_INVALID', { value: quote(email) });
   }
 
   const description = withoutControls(issues, raw, ctx, 'description', trimmed(raw.cells.description));
   if (rules?.description !== undefined && longerThan(description, rules.description.max)) {
-    const what = rules.description.code === 'REASON_TOO_LONG' ? 'reason' : 'description';
-    reportIssue(
-      issues,
-      raw,
-      ctx,
-      'description',
-      rules.description.code,
-      `The ${what} has ${length(description)} characters; ${provider} accepts at most ${rules.description.max}.`,
-    );
+    reportIssue(issues, raw, ctx, 'description', rules.description.code, { provider: provider!, length: length(description), max: rules.description.max });
   }
 
   const phone = trimmed(raw.cells.phone);
@@ -264,61 +260,34 @@ export function validateRow(raw: RawRow, ctx: ValidateContext): CheckedRow {
   return { row: raw.row, status: 'valid', provider, payout, issues, input };
 }
 
-function amountMessage(code: AmountErrorCode, text: string, style: Currency): string {
-  const example = style === 'MXN' ? '1,234.56' : '1.234,56';
+/** What an amount message needs: the cell as written (cut short), the currency style it was read in, the limit. */
+function amountParams(code: AmountErrorCode, text: string, style: Currency): MessageParams {
   switch (code) {
     case 'AMOUNT_MISSING':
-      return 'The amount is empty.';
+      return {};
     case 'AMOUNT_FORMAT':
-      return style === 'ARS'
-        ? `Amount ${quote(text)} is not an ARS amount like ${example}. Write the decimals out (1.500,00, not 1.500, which could mean 1.5 or 1500).`
-        : `Amount ${quote(text)} is not an MXN amount like ${example} (comma for thousands, point for decimals).`;
-    case 'AMOUNT_NOT_POSITIVE':
-      return `Amount ${quote(text)} must be greater than zero.`;
-    case 'AMOUNT_DECIMALS':
-      return `Amount ${quote(text)} has more than 2 decimals; payouts are in whole centavos.`;
+      return { value: quote(text), currency: style };
     case 'AMOUNT_TOO_LARGE':
-      return `Amount ${quote(text)} is above the ${formatMinor(MAX_AMOUNT_MINOR)} limit; check the separators.`;
-    case 'AMOUNT_IS_DATE':
-      return `The amount cell holds a date (${quote(text)}): Excel turned the number into a date. Format the column as Number or Text and type the amount again.`;
+      return { value: quote(text), max: formatMinor(MAX_AMOUNT_MINOR) };
+    default:
+      return { value: quote(text) };
   }
 }
 
-function accountMessage(
-  code: AccountErrorCode,
-  rawText: string,
-  masked: string,
-  kind: 'clabe' | 'cbu-cvu-alias',
-  target: ValidateContext['target'],
-): string {
-  const digitCount = rawText.replace(/[\s-]/g, '').length;
+/** What an account message needs: the account masked (an alias as typed), its digit count, the alias's problem. */
+function accountParams(code: AccountErrorCode, rawText: string, masked: string, kind: 'clabe' | 'cbu-cvu-alias', target: ValidateContext['target']): MessageParams {
   switch (code) {
     case 'ACCOUNT_MISSING':
-      return kind === 'clabe' ? 'The account (18-digit CLABE) is empty.' : 'The account (CBU, CVU or alias) is empty.';
-    case 'ACCOUNT_PRECISION_LOST':
-      return `Account ${masked} was stored by Excel as a number, which keeps only 15 digits and drops leading zeros, so the real account is lost. Format the account column as Text and type the account again.`;
-    case 'CLABE_NOT_DIGITS':
-      return `Account ${masked} is not a CLABE: a CLABE has 18 digits only.`;
+      return { kind };
     case 'CLABE_LENGTH':
-      return digitCount === 22
-        ? `Account ${masked} has 22 digits, like an Argentine CBU/CVU; Mexican providers pay to an 18-digit CLABE.`
-        : `Account ${masked} has ${digitCount} digits; a CLABE has 18.`;
-    case 'CLABE_CHECKSUM':
-      return `CLABE ${masked} has a wrong check digit (last digit): a digit is mistyped somewhere.`;
-    case 'CBU_NOT_DIGITS':
-      return `Account ${masked} is not a CBU/CVU: it has 22 digits only.`;
     case 'CBU_LENGTH':
-      return digitCount === 18
-        ? `Account ${masked} has 18 digits, like a Mexican CLABE; Zenrise pays to a 22-digit CBU/CVU or an alias.`
-        : `Account ${masked} has ${digitCount} digits; a CBU/CVU has 22.`;
+      return { account: masked, digits: rawText.replace(/[\s-]/g, '').length };
     case 'CBU_CHECKSUM':
-      return target === 'live'
-        ? `CBU/CVU ${masked} has a wrong check digit (8th or 22nd digit): a digit is mistyped somewhere. Zenrise DEV test accounts are not accepted live.`
-        : `CBU/CVU ${masked} has a wrong check digit (8th or 22nd digit): a digit is mistyped somewhere.`;
+      return target === 'live' ? { account: masked, live: true } : { account: masked };
     case 'ALIAS_FORMAT':
       // An alias is public: shown as typed (masked only when it reads like a mistyped CBU/CVU, see maskAccountText).
-      return masked === rawText.trim() && /\p{L}/u.test(masked)
-        ? `Alias ${JSON.stringify(masked)} ${aliasProblem(masked)}: an alias is 6 to 20 letters (a–z, no ñ or accents), digits, "." or "-".`
-        : `Account ${masked} is neither a 22-digit CBU/CVU nor an alias (6 to 20 letters, digits, "." or "-").`;
+      return masked === rawText.trim() && /\p{L}/u.test(masked) ? { alias: masked, ...aliasProblemOf(masked) } : { account: masked };
+    default:
+      return { account: masked };
   }
 }

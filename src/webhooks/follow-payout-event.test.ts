@@ -7,6 +7,7 @@ import type { ProviderPayout } from '../providers/payout-provider.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 import { eventLedgerFor, followPayoutEvent, type PayoutFetcher } from './follow-payout-event.ts';
 import type { PayoutEvent } from './payout-event.ts';
+import { messageText } from '../messages/stored-message.ts';
 
 let tmp: ReturnType<typeof tempLedger>;
 let ledger: LedgerStore;
@@ -80,7 +81,11 @@ describe('followPayoutEvent', () => {
     const api = provider({ tr_2: { state: 'failed', providerStatus: 'failed', failureMessage: 'Cuenta inexistente', updatedAt: at(30) } });
     expect(await follow(api.fetch, event('tr_2', 'failed', 'failed'))).toMatchObject({ kind: 'applied', changed: true, status: 'failed' });
     expect(await follow(api.fetch, event('tr_2', 'failed', 'failed'))).toMatchObject({ kind: 'applied', changed: false, status: 'failed' });
-    expect(await ledger.getRow(rowId['OP-2']!)).toMatchObject({ status: 'failed', errorMessage: 'Cuenta inexistente' });
+    const failed = await ledger.getRow(rowId['OP-2']!);
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'PROVIDER_FAILED' });
+    // The provider's own words, quoted as they came inside the sentence of each language.
+    expect(messageText(failed!.errorMessage, 'es')).toBe('El proveedor informa el pago como fallido: "Cuenta inexistente"');
+    expect(messageText(failed!.errorMessage, 'en')).toBe('The provider reports the payout failed: "Cuenta inexistente"');
     expect((await ledger.history(rowId['OP-2']!)).filter((h) => h.cause === 'webhook')).toHaveLength(1);
   });
 

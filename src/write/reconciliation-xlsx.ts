@@ -8,6 +8,7 @@ import { bothLanguages as w, workbookWords, type WorkbookWords, type Words } fro
 import { XlsxFile, amount, criterion, date, heading, int, sheetRef, statusCell, text, type SheetCell, type SheetRow } from '../report/xlsx-sheet.ts';
 import type { ProviderId as Provider } from '../domain/provider-id.ts';
 import { PROVIDER_UNKNOWN } from '../domain/row-provider.ts';
+import { messageText } from '../messages/stored-message.ts';
 
 export const SUMMARY_SHEET = 'Summary';
 export const EXCEPTIONS_SHEET = 'Exceptions';
@@ -225,9 +226,9 @@ function detailRow(r: DetailRecord, words: WorkbookWords): SheetRow {
       text(r.providerStatus),
       r.attempts > 0 ? int(r.attempts) : undefined,
       text(r.errorCode),
-      text(r.errorMessage),
+      text(messageText(r.errorMessage, words.lang)),
       text(r.warning),
-      text(r.note),
+      text(messageText(r.note, words.lang)),
       date(r.sentAt),
       date(r.updatedAt),
       text(r.amountText),
@@ -249,7 +250,7 @@ function exceptionsSheet(input: ReconciliationInput, words: WorkbookWords) {
         text(e.provider),
         text(e.orderId),
         text(e.providerPayoutId),
-        text(e.ledgerStatus),
+        text(e.ledgerStatus === undefined ? undefined : words.statusName(e.ledgerStatus)),
         text(e.providerStatus),
         text(e.currency),
         amount(e.ledgerAmountMinor, cur),

@@ -3,8 +3,12 @@ import { formatMinor } from '../domain/money.ts';
 import type { CheckedRow, PayoutRow } from '../domain/payout-row.ts';
 import type { ResultRow } from '../domain/result-row.ts';
 import { maskEmail } from '../domain/mask-account.ts';
+import { issuesStoredText } from '../messages/stored-message.ts';
 
-/** validate's verdict on one row as a results row: what the file said where the row could not be parsed. */
+/**
+ * validate's verdict on one row as a results row: what the file said where the row could not be parsed. Its
+ * error_message and note are stored messages (messages/stored-message.ts), written in the file's language.
+ */
 export function resultRowFromChecked(checked: CheckedRow): ResultRow {
   const { payout, input, issues } = checked;
   // Most rows have no issue at all: no need to filter and join four empty lists for each of them.
@@ -16,7 +20,7 @@ export function resultRowFromChecked(checked: CheckedRow): ResultRow {
     provider: payout?.provider ?? input.provider ?? '',
     status: checked.status,
     error_code: errors.length === 0 ? '' : errors.map((issue) => issue.code).join(';'),
-    error_message: errors.length === 0 ? '' : errors.map((issue) => issue.message).join('; '),
+    error_message: issuesStoredText(errors),
     warning: warnings.length === 0 ? '' : warnings.map((issue) => issue.code).join(';'),
     amount: payout ? formatMinor(payout.amountMinor) : (input.amount ?? ''),
     currency: payout?.currency ?? input.currency ?? '',
@@ -26,7 +30,7 @@ export function resultRowFromChecked(checked: CheckedRow): ResultRow {
     provider_status: '',
     attempts: '',
     // A warning code alone ("BANK_UNKNOWN") does not say which bank; the message does.
-    note: warnings.length === 0 ? '' : warnings.map((issue) => issue.message).join('; '),
+    note: issuesStoredText(warnings),
     updated_at: '',
   };
 }

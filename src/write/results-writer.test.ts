@@ -197,7 +197,7 @@ describe('patch', () => {
     const sheet = await readXlsx(files.xlsxPath ?? '');
     expect(sheet.getRow(4).getCell(col('status')).value).toBe('en conflicto');
     expect(sheet.getRow(4).getCell(col('error_message')).value).toBe("'=same order_id, other amount");
-    expect(sheet.getRow(5).getCell(col('status')).value).toBe('válida');
+    expect(sheet.getRow(5).getCell(col('status')).value).toBe('válido');
     expect(await readdir(dir)).toEqual(['results.csv', 'results.xlsx']);
   });
 

@@ -12,6 +12,7 @@ import { exclusiveWriteStream, makePrivateDir, partialPathFor } from './output-f
 import { resultLineBound, writeResultLine } from './result-line-bytes.ts';
 import { patchRecord, resultLine } from './result-record.ts';
 import { workbookWords, type WorkbookLang } from '../report/workbook-language.ts';
+import { messageText } from '../messages/stored-message.ts';
 
 export { resultRowFromChecked } from './result-row-from-checked.ts';
 
@@ -47,7 +48,10 @@ export interface ResultsWriter {
  * For 'xlsx' the CSV is only the streaming intermediate and is removed at the end.
  */
 export interface ResultsWriterOptions {
-  /** The language of results.xlsx (default Spanish); results.csv keeps its columns whatever it is. */
+  /**
+   * The language of results.xlsx (default Spanish), and of the error_message and note texts of both files (the
+   * xlsx is made from the csv). results.csv keeps its columns, codes and status words whatever it is.
+   */
   lang?: WorkbookLang;
 }
 
@@ -89,7 +93,7 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat,
       if (!Number.isSafeInteger(row.row) || row.row <= lastRow) {
         throw new RangeError(`results rows must come in file order: row ${row.row} after row ${lastRow}`);
       }
-      const full = lines.addRow(row);
+      const full = lines.addRow(inLanguage(row, words.lang));
       lastRow = row.row;
       seen.add(row.row);
       rows += 1;
@@ -106,7 +110,7 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat,
       if (update.row !== undefined && update.row !== rowNumber) {
         throw new TypeError(`results patch for row ${rowNumber} cannot change its row number to ${update.row}`);
       }
-      patches.set(rowNumber, { ...patches.get(rowNumber), ...update });
+      patches.set(rowNumber, { ...patches.get(rowNumber), ...inLanguage(update, words.lang) });
     },
 
     async finish() {
@@ -288,4 +292,18 @@ class RowSet {
     if (!Number.isSafeInteger(n) || n < 0) return false;
     return (((this.bits[n >>> 3] ?? 0) >> (n & 7)) & 1) === 1;
   }
+}
+
+/**
+ * A row with its error_message and note written out in `lang` (messages/stored-message.ts): the rows carry the
+ * messages' codes and data until a file is written. Plain text (a ledger from before, a provider's words) stays.
+ */
+function inLanguage<T extends Partial<ResultRow>>(row: T, lang: WorkbookLang): T {
+  const stored = (text: string | undefined) => text !== undefined && text.charCodeAt(0) === 0x241e;
+  if (!stored(row.error_message) && !stored(row.note)) return row;
+  return {
+    ...row,
+    ...(row.error_message === undefined ? {} : { error_message: messageText(row.error_message, lang) }),
+    ...(row.note === undefined ? {} : { note: messageText(row.note, lang) }),
+  };
 }

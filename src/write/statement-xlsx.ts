@@ -1,6 +1,7 @@
 import { ROW_STATUSES, type RowStatus } from '../domain/row-status.ts';
 import { formatMinor } from '../domain/money.ts';
-import { FEE_RETURNED_ON_FAILURE, type OpeningBalance, type StatementLine, type StatementSection } from '../report/statement.ts';
+import { FEE_RETURNED_ON_FAILURE, RETURN_DESCRIPTIONS, type OpeningBalance, type StatementLine, type StatementSection } from '../report/statement.ts';
+import type { ReturnReason } from '../report/movements.ts';
 import { bothLanguages as w, workbookWords, type WorkbookWords, type Words } from '../report/workbook-language.ts';
 import { XlsxFile, amount, date, heading, int, localDate, text, type SheetRow, type SheetSpec } from '../report/xlsx-sheet.ts';
 
@@ -129,7 +130,7 @@ async function statementSheet(s: StatementSection, meta: StatementXlsxMeta, word
       localDate(l.at, zone),
       text(l.orderId),
       text(l.beneficiary),
-      text(l.description),
+      text(l.kind === 'return' && l.status in RETURN_DESCRIPTIONS ? words.pick(RETURN_DESCRIPTIONS[l.status as ReturnReason]) : l.description),
       amount(l.amountMinor, cur),
       l.kind === 'payout' ? amount(l.feeMinor, cur) : undefined,
       l.kind === 'payout' ? amount(l.ivaMinor, cur) : undefined,

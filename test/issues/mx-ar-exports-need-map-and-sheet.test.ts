@@ -56,7 +56,8 @@ describe('issue 13: MX/AR exports read without --map, sheets found like headers'
     const byOrder = Object.fromEntries(rows.map((r) => [r.order_id, r]));
     expect(byOrder['AR-1']).toMatchObject({ status: 'valid', currency: 'ARS', amount: '15000.00', name: 'Juan Pérez' });
     expect(byOrder['AR-2']).toMatchObject({ status: 'invalid', error_code: 'ALIAS_FORMAT', account: 'casa perro.sol' });
-    expect(byOrder['AR-2']!.error_message).toContain('"casa perro.sol" has a space');
+    // results.csv's messages are in --lang, Spanish by default.
+    expect(byOrder['AR-2']!.error_message).toContain('"casa perro.sol" tiene un espacio');
     expect(byOrder['AR-3']).toMatchObject({ status: 'invalid' });
     expect(readFileSync(join(out, 'results.csv'), 'utf8')).not.toContain(typoCbu);
   }, 30_000);

@@ -41,6 +41,7 @@ import { addCheckedRowIssues, IssueDigest } from '../shared/issue-digest.ts';
 import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
 import { createProgressReporter } from './progress.ts';
 import { checkWatchPeriod, DEFAULT_GRACE_SECONDS, describeWatchPeriod } from '../../config/watch-periods.ts';
+import { messageText, storedMessage } from '../../messages/stored-message.ts';
 
 export interface RunArgs {
   file: string;
@@ -214,7 +215,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
             const status = r.status === 'valid' ? 'queued' : r.status;
             dryResults.tally.add(status, r.payout?.currency ?? r.input.currency, r.payout?.amountMinor);
             addCheckedRowIssues(digest, r);
-            await dryResults.writer.write({ ...resultRowFromChecked(r), status, note: 'dry run: not sent' });
+            await dryResults.writer.write({ ...resultRowFromChecked(r), status, note: storedMessage({ code: 'NOTE_DRY_RUN' }) });
           }
         },
       });
@@ -448,7 +449,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
             cutSignal: scope.cutSignal,
             onResult: (r, row, p) => {
               if (r.cause === 'found_at_provider' || r.cause === 'found_at_provider_differs') foundAtProvider.set(row.provider, (foundAtProvider.get(row.provider) ?? 0) + 1);
-              if (r.state !== 'pending' && r.state !== 'paid') logger.warn({ event: 'row', row: row.row, provider: row.provider, state: r.state, cause: r.cause, code: r.errorCode, message: r.errorMessage });
+              if (r.state !== 'pending' && r.state !== 'paid') logger.warn({ event: 'row', row: row.row, provider: row.provider, state: r.state, cause: r.cause, code: r.errorCode, message: r.errorMessage === undefined ? undefined : messageText(r.errorMessage, 'en') });
               reporter.update(p);
             },
             onHalt: (provider, error) => logger.error({ event: 'provider_halted', provider, kind: error.kind, code: error.providerCode, message: error.message }),

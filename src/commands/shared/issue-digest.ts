@@ -1,3 +1,6 @@
+import { renderMessage } from '../../messages/message-catalogue.ts';
+import { messageParts } from '../../messages/stored-message.ts';
+
 /**
  * The problems of a batch as a person reads them at the end of a run: how many rows carry each error code, and the
  * first problem rows in file order (row · field · code · message), capped so a file with 40,000 bad rows still
@@ -87,10 +90,12 @@ export class IssueDigest {
   addLedgerRow(row: { rowNumber: number; status: string; errorCode?: string; errorMessage?: string }): void {
     if (!row.errorCode) return;
     const codes = row.errorCode.split(';').filter((c) => c !== '');
-    const messages = (row.errorMessage ?? '').split('; ');
+    // A stored message (messages/stored-message.ts) has one part per code; plain text from an older ledger is split.
+    const parts = messageParts(row.errorMessage);
+    const messages = parts ? parts.map((part) => renderMessage(part, 'en')) : (row.errorMessage ?? '').split('; ');
     const paired = messages.length === codes.length;
     codes.forEach((code, i) => {
-      const message = paired ? messages[i]! : i === 0 ? (row.errorMessage ?? '') : '';
+      const message = paired ? messages[i]! : i === 0 ? messages.join('; ') : '';
       this.add({ row: row.rowNumber, code, message, status: row.status });
     });
   }

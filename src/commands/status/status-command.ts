@@ -10,6 +10,7 @@ import { withCommandScope } from '../shared/command-scope.ts';
 import { providerOfRow } from '../../domain/row-provider.ts';
 import type { ProviderId } from '../../domain/provider-id.ts';
 import { displayZone, parseTzOption, showTime } from '../shared/display-zone.ts';
+import { messageText } from '../../messages/stored-message.ts';
 
 export interface StatusArgs {
   /** A batch id (or an unambiguous start of one) or an order_id / externalReference. */
@@ -80,7 +81,7 @@ function rowJson(r: LedgerRow) {
     provider_id: r.providerPayoutId ?? null,
     provider_status: r.providerStatus ?? null,
     error_code: r.errorCode ?? null,
-    error_message: r.errorMessage ?? null,
+    error_message: r.errorMessage === undefined ? null : messageText(r.errorMessage, 'en'),
     updated_at: r.updatedAt.toISOString(),
   };
 }

@@ -25,6 +25,7 @@ import { Tally } from '../shared/tally.ts';
 import { providerLabel } from '../shared/batch-label.ts';
 import { displayZone, parseTzOption } from '../shared/display-zone.ts';
 import { UnknownStatusWords } from '../shared/unknown-status-words.ts';
+import { messageText } from '../../messages/stored-message.ts';
 
 export interface SyncArgs {
   batch?: string;
@@ -136,7 +137,7 @@ export async function syncCommand(args: SyncArgs, deps: SyncDeps = {}): Promise<
       ...(deps.pauseMs !== undefined ? { pauseMs: deps.pauseMs } : {}),
       signal: scope.signal,
       onRow: (r) => {
-        const record = { event: 'row', batch: r.batchId, row: r.rowNumber, provider: r.provider, via: r.via, verdict: r.verdict, from: r.before, to: r.after, changed: r.changed, providerStatus: r.providerStatus, code: r.errorCode, message: r.errorMessage, ...(r.recheck ? { recheck: true } : {}), ...(r.finding ? { finding: r.finding } : {}), ...(r.cleared ? { cleared: r.cleared } : {}) };
+        const record = { event: 'row', batch: r.batchId, row: r.rowNumber, provider: r.provider, via: r.via, verdict: r.verdict, from: r.before, to: r.after, changed: r.changed, providerStatus: r.providerStatus, code: r.errorCode, message: r.errorMessage === undefined ? undefined : messageText(r.errorMessage, 'en'), ...(r.recheck ? { recheck: true } : {}), ...(r.finding ? { finding: r.finding } : {}), ...(r.cleared ? { cleared: r.cleared } : {}) };
         if (r.finding || r.verdict === 'unknown' || r.verdict === 'skipped') log.warn(record);
         else if (r.changed) log.info(record);
         else log.debug(record);

@@ -62,6 +62,7 @@ import { PG_KEY_OWNING_SQL } from './migrations.ts';
 import { ROUTED_ROW_SQL } from '../../domain/row-provider.ts';
 import { createPostgresRateBudget } from './rate-budget.ts';
 import type { RateBudget } from '../../dispatch/rate-budget.ts';
+import { messageText } from '../../messages/stored-message.ts';
 
 /**
  * The PostgreSQL ledger: the same LedgerStore, rules and transition table as the SQLite one (sqlite/), on a database
@@ -1020,7 +1021,8 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
         at,
       ],
     );
-    const note = [decision.note, item.note].filter((n) => n !== undefined).join('; ');
+    // The history is an audit trail read as it is: a catalogue note (messages/stored-message.ts) goes in as English.
+    const note = [decision.note, item.note === undefined ? undefined : messageText(item.note, 'en')].filter((n) => n !== undefined).join('; ');
     await insertHistory(
       q,
       historyParams(row.id, row.batch_id, at, status, decision.to, decision.cause, attempts, { ...item, providerUpdatedAt: eventTime, note: note || undefined }),

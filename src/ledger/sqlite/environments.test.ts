@@ -7,6 +7,7 @@ import { hashOf, manualClock, openBatchInput, queuedRow, tempLedger } from '../t
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { openSqliteLedger } from './open-sqlite-ledger.ts';
 import type { SqliteLedger } from './sqlite-ledger.ts';
+import { messageText } from '../../messages/stored-message.ts';
 
 /** Environments never mix: batches, key ownership and recipients per environment (and provider account). */
 const SIM: LedgerScope = { environment: 'simulator', account: 'merchant:m1' };
@@ -72,7 +73,7 @@ describe('migration of a version-2 ledger', () => {
       const b = (await ledger.openBatch(openBatchInput(`new-${scope.environment}`, 'openpay', 2, scope))).batch;
       const { demoted } = await ledger.insertRows(b.id, [queuedRow(2, 'OLD-PAID'), queuedRow(3, 'OLD-NOT-SENT')]);
       expect(demoted.map((d) => [d.rowNumber, d.owner.environment])).toEqual([[2, 'unknown']]);
-      expect((await ledger.getRowByNumber(b.id, 2))!.errorMessage).toMatch(/before the ledger kept environments/);
+      expect(messageText((await ledger.getRowByNumber(b.id, 2))!.errorMessage, 'en')).toMatch(/before the ledger kept environments/);
       // The key a legacy row released (not_sent) is free: the new row owns it.
       expect((await ledger.getRowByNumber(b.id, 3))!.status).toBe('queued');
     }

@@ -9,6 +9,7 @@ import { write, type SqliteContext } from './context.ts';
 import { requireBatch } from './batches.ts';
 import { assertLockHeld } from './locks.ts';
 import { currentOwner, ownedMessage, requireRow } from './rows.ts';
+import { messageText } from '../../messages/stored-message.ts';
 
 /**
  * Every change of a row's status, each through the transition table (transitions.ts) inside one transaction:
@@ -209,7 +210,8 @@ export function applyOutcome(ctx: SqliteContext, item: OutcomeInput, at: string)
     note: item.note ?? null,
     at,
   });
-  const note = [decision.note, item.note].filter((n) => n !== undefined).join('; ');
+  // The history is an audit trail read as it is: a catalogue note (messages/stored-message.ts) goes in as English.
+  const note = [decision.note, item.note === undefined ? undefined : messageText(item.note, 'en')].filter((n) => n !== undefined).join('; ');
   ctx.s.insertHistory.run(
     historyParams(row.id, row.batch_id, at, status, decision.to, decision.cause, attempts, { ...item, providerUpdatedAt: eventTime, note: note || undefined }),
   );

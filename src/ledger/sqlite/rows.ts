@@ -1,4 +1,5 @@
 import { assertMinor } from '../../domain/money.ts';
+import { storedMessage } from '../../messages/stored-message.ts';
 import { maskAccount, accountValue } from '../../domain/mask-account.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { rowFingerprint } from '../batch-identity.ts';
@@ -155,7 +156,6 @@ function payableFields(row: LedgerRowInput): { orderKey: string; fingerprint: st
 }
 
 export function ownedMessage(owner: KeyOwner): string {
-  const where = owner.environment === 'unknown' ? 'a batch recorded before the ledger kept environments, so it counts on every target' : owner.environment;
-  return `order key already taken by batch ${owner.batchId} row ${owner.rowNumber} (${owner.provider}, ${owner.status}; ${where})`;
+  return storedMessage({ code: 'KEY_TAKEN', params: { batch: owner.batchId, row: owner.rowNumber, ownerProvider: owner.provider, status: owner.status, environment: owner.environment } });
 }
 
