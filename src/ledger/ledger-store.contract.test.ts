@@ -8,6 +8,7 @@ import { BatchLockedError, IllegalTransitionError, LedgerError } from './ledger-
 import { HISTORY_ROWS_MAX, type LedgerRow, type LedgerStore } from './ledger-store.ts';
 import { hashOf, manualClock, openBatchInput, queuedRow, TEST_SCOPE } from './test-support/fixtures.ts';
 import { describeLedgerStores, type StoreOpenOptions } from './test-support/ledger-stores.ts';
+import { messageText } from '../messages/stored-message.ts';
 
 /** The LedgerStore contract: the same tests on the SQLite and the PostgreSQL store. */
 describeLedgerStores('LedgerStore', (h) => {
@@ -790,7 +791,7 @@ describe('the return window: paidRowsSince, rowsToRecheck, flagPaidRow and rever
     expect(result).toMatchObject({ rowId: id, changed: true, status: 'failed', owner: { rowId: again.id, status: 'paid' } });
     const row = await ledger.getRow(id);
     expect(row).toMatchObject({ status: 'failed', errorCode: 'PAID_TWICE', providerStatus: 'completed' });
-    expect(row?.errorMessage).toContain(`row ${again.rowNumber}`);
+    expect(messageText(row?.errorMessage, 'en')).toContain(`row ${again.rowNumber}`);
     const entries = await ledger.history(id);
     expect(entries.at(-1)).toMatchObject({ from: 'failed', to: 'failed', cause: 'return_reversed', errorCode: 'PAID_TWICE' });
     // The same finding again writes nothing; the owner is still named.

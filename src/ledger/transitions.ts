@@ -1,6 +1,7 @@
 import { isFinalStatus, type RowStatus } from '../domain/row-status.ts';
 import { IllegalTransitionError } from './ledger-error.ts';
 import type { KeyOwner, ReturnReversal } from './ledger-store.ts';
+import { storedMessage } from '../messages/stored-message.ts';
 
 /** Why a row changed state. Kept on every history entry. */
 export const TRANSITION_CAUSES = [
@@ -259,7 +260,10 @@ export type ReturnReversalDecision =
 export function decideReturnReversal(row: ReturnedRowFacts, reversal: ReturnReversal, owner: KeyOwner | undefined): ReturnReversalDecision {
   const payout = row.providerPayoutId ?? '';
   if (owner && owner.rowId !== row.id) {
-    const errorMessage = `the provider shows payout ${payout} paid again after its return (${reversal.providerStatus}), and batch ${owner.batchId} row ${owner.rowNumber} (${owner.status}) paid the same order id again: the order id was paid twice`;
+    const errorMessage = storedMessage({
+      code: 'PAID_TWICE',
+      params: { payoutId: payout, providerStatus: reversal.providerStatus, ownerBatch: owner.batchId, ownerRow: owner.rowNumber, ownerStatus: owner.status },
+    });
     if (row.errorCode === 'PAID_TWICE' && row.errorMessage === errorMessage && row.providerStatus === reversal.providerStatus) return { kind: 'unchanged' };
     return {
       kind: 'paid_twice',

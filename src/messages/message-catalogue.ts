@@ -26,6 +26,8 @@ export const RUN_MESSAGE_CODES = [
   'PROVIDER_DELETED',
   /** sync: the provider shows another amount than the ledger paid. */
   'AMOUNT_CHANGED',
+  /** sync: a returned payout the provider shows paid again, while another row paid the same order id after the return. */
+  'PAID_TWICE',
   /** The ledger: the order key is owned by another batch's row. */
   'KEY_TAKEN',
   /** The guard before a first send found a payout for the order id that is not the row's. */
@@ -366,6 +368,12 @@ export const MESSAGES: Readonly<Record<MessageCode, Texts>> = {
   AMOUNT_CHANGED: t(
     (p) => `El proveedor muestra ${s(p.providerAmount)} ${s(p.providerCurrency)} y el libro pagó ${s(p.ledgerAmount)} ${s(p.ledgerCurrency)}; estado en el proveedor ${s(p.providerStatus)}.`,
     (p) => `the provider shows ${s(p.providerAmount)} ${s(p.providerCurrency)}, the ledger paid ${s(p.ledgerAmount)} ${s(p.ledgerCurrency)}; provider status ${s(p.providerStatus)}`,
+  ),
+  PAID_TWICE: t(
+    (p, l) =>
+      `El proveedor muestra el pago ${s(p.payoutId)} pagado otra vez después de su devolución (${s(p.providerStatus)}), y el lote ${s(p.ownerBatch)}, fila ${s(p.ownerRow)} (${status(p.ownerStatus, l)}) pagó la misma orden después: la orden se pagó dos veces.`,
+    (p, l) =>
+      `the provider shows payout ${s(p.payoutId)} paid again after its return (${s(p.providerStatus)}), and batch ${s(p.ownerBatch)} row ${s(p.ownerRow)} (${status(p.ownerStatus, l)}) paid the same order id again: the order id was paid twice`,
   ),
   KEY_TAKEN: t(
     (p, l) =>

@@ -6,6 +6,7 @@ import { collectRows } from '../../src/ledger/collect-rows.ts';
 import type { LedgerRow } from '../../src/ledger/ledger-store.ts';
 import { openLedger } from '../../src/ledger/open-ledger.ts';
 import { EXIT } from '../../src/run-error.ts';
+import { messageText } from '../../src/messages/stored-message.ts';
 import { runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from '../support/cli.ts';
 
 // A paid row the provider returned became failed / RETURNED, and the return released its order id. When the provider
@@ -83,7 +84,7 @@ describe('a return the provider reverses', () => {
     const first = twoRows.find((r) => r.id === two!.id);
     const second = twoRows.find((r) => r.id !== two!.id);
     expect(first).toMatchObject({ status: 'failed', errorCode: 'PAID_TWICE', providerStatus: 'completed' });
-    expect(first?.errorMessage).toContain(`${second!.batchId} row ${second!.rowNumber}`);
+    expect(messageText(first?.errorMessage, 'en')).toContain(`${second!.batchId} row ${second!.rowNumber}`);
     expect(second).toMatchObject({ status: 'paid' });
     const ledger = await openLedger(ledgerPath);
     try {

@@ -63,6 +63,7 @@ const SAMPLES: Partial<Record<MessageCode, readonly MessageParams[]>> = {
   RETURNED: [{ providerStatus: 'failed', failure: 'R03 cuenta inexistente' }, { providerStatus: 'cancelled' }],
   PROVIDER_DELETED: [{ payoutId: 'tr_1', providerMessage: "The requested resource doesn't exist" }, { payoutId: 'tr_1' }],
   AMOUNT_CHANGED: [{ providerAmount: '120.00', providerCurrency: 'MXN', ledgerAmount: '123.45', ledgerCurrency: 'MXN', providerStatus: 'completed' }],
+  PAID_TWICE: [{ payoutId: 'tr_2y5Rk', providerStatus: 'completed', ownerBatch: '811b5ac4a0eff623', ownerRow: 2, ownerStatus: 'paid' }],
   KEY_TAKEN: [
     { batch: '3f2a9c1d0b7e4a21', row: 3, ownerProvider: 'openpay', status: 'paid', environment: 'simulator' },
     { batch: '3f2a9c1d0b7e4a21', row: 3, ownerProvider: 'openpay', status: 'pending', environment: 'unknown' },
