@@ -83,3 +83,16 @@ export function splitPlainLines(text, delimiter, maxLineChars, records) {
   }
   return end;
 }
+
+/**
+ * Whether every whole line of `text` is plain: how the head of a file is judged.
+ * @param {string} text
+ * @param {string} delimiter
+ * @returns {boolean}
+ */
+export function plainLines(text, delimiter) {
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\r' || delimiter === '\n') return false;
+  // Up to the last line break of either kind: a file of old Mac "\r" line ends is not plain.
+  const whole = text.slice(0, Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r')) + 1);
+  return splitPlainLines(whole, delimiter, Infinity, []) === whole.length;
+}
