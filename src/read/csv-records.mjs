@@ -67,7 +67,7 @@ export class CsvSyntaxError extends Error {
  * @typedef {object} CsvParseEngine
  * @property {(buffer: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void) => CsvError | undefined} parse
  * @property {{ lines: number, bytes: number }} info
- * @property {{ quoting: boolean }} state
+ * @property {{ quoting: boolean, record: string[] }} state
  */
 
 const EMPTY = Buffer.alloc(0);
@@ -126,6 +126,7 @@ export class CsvRecordParser {
   #maxLineChars = 0;
   #maxRecordChars = 0;
   #maxColumns = Infinity;
+  #maxPartialFields = Infinity;
   #maxCellChars = Infinity;
   /** @type {CsvSyntaxError | undefined} */
   #limitError;
@@ -173,6 +174,7 @@ export class CsvRecordParser {
     // line of at most a third as many UTF-16 units as the limit (3 UTF-8 bytes per unit at most) never reaches it.
     this.#maxLineChars = Math.floor(options.maxRecordChars / 3);
     this.#maxColumns = options.maxColumns ?? Infinity;
+    this.#maxPartialFields = Math.max(4 * this.#maxColumns, 2_000_000);
     this.#maxCellChars = options.maxCellChars ?? Infinity;
     this.#delimiter = options.delimiter;
     this.#quick = !['"', '\r', '\n'].includes(options.delimiter);
@@ -320,6 +322,11 @@ export class CsvRecordParser {
       if (error.code === 'CSV_QUOTE_NOT_CLOSED' || error.code === 'CSV_MAX_RECORD_SIZE') throw new CsvSyntaxError(error.code, this.#line, { cause: error });
       throw error;
     }
+    // A record is only checked against the column limit once it ends; empty fields count for nothing in csv-parse's
+    // record size, so one line of commas would otherwise grow without bound first (on the main thread, with no heap
+    // limit of its own). Past far more fields than any limit a file is refused with what was counted so far.
+    const partial = engine.state.record.length;
+    if (partial > this.#maxPartialFields) throw new CsvSyntaxError('CSV_MAX_COLUMNS', this.#line, { found: partial });
     if (end || bytes === undefined || !this.#quick) return;
     this.#fed += bytes.length;
     // The record csv-parse is in the middle of began within these bytes: the quick split reads it again.

@@ -188,6 +188,15 @@ describe('CsvRecordParser', () => {
     expect((error as CsvSyntaxError).line).toBe(4);
   });
 
+  it('refuses a line of more empty fields than any limit before it ends, not after growing it all', () => {
+    const parser = new CsvRecordParser({ delimiter: ',', maxRecordChars: 1 << 20, maxColumns: 16_384 });
+    expect(parser.push('head\n')).toEqual([['head']]);
+    const commas = ','.repeat(1 << 16);
+    expect(() => {
+      for (let i = 0; i < 64; i++) parser.push(commas);
+    }).toThrow(expect.objectContaining({ code: 'CSV_MAX_COLUMNS', line: 2 }));
+  });
+
   it('counts the records it returned', () => {
     const parser = new CsvRecordParser({ delimiter: ',', maxRecordChars: 1000 });
     parser.push('a\n\nb\n"c');
