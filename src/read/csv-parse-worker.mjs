@@ -2,14 +2,12 @@
 // TypeScript loader: it reads the file, checks or decodes it, parses it with csv-parse and sends the records to the
 // reader (read-csv.ts) in packed batches. Parsing here while the main thread validates uses the second core; the
 // batches it may send ahead are bounded by credits the reader grants, so memory stays flat.
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import iconv from 'iconv-lite';
+import { csvFileRecords } from './csv-file-records.mjs';
 import { CsvRecordParser, CsvSyntaxError } from './csv-records.mjs';
 import { joinPacked, packRecords } from './csv-thread-protocol.mjs';
 import { takeCredit } from './thread-credits.mjs';
-import { NotUtf8Error, Utf8Guard } from './utf8-guard.mjs';
+import { NotUtf8Error } from './utf8-guard.mjs';
 
 /** @typedef {import('./csv-thread-protocol.mjs').CsvThreadData} CsvThreadData */
 /** @typedef {import('./csv-thread-protocol.mjs').CsvThreadMessage} CsvThreadMessage */
@@ -26,11 +24,6 @@ port.on('message', () => {});
 const send = (message, transfer = []) => port.postMessage(message, transfer);
 
 const parser = new CsvRecordParser({ delimiter: data.delimiter, maxRecordChars: data.maxRecordChars, maxColumns: data.maxColumns, maxCellChars: data.maxCellChars });
-const source = createReadStream(data.path, { highWaterMark: 1 << 16 });
-/** @type {import('node:stream').Transform} */
-const check = data.iconv ? /** @type {import('node:stream').Transform} */ (/** @type {unknown} */ (iconv.decodeStream(data.iconv))) : new Utf8Guard();
-// Any stage's error reaches the last one, whose iteration then throws it.
-pipeline(source, check, () => {});
 
 /**
  * Records gathered before they are sent: about three 64 KB chunks of a payout file. Each batch is a credit to wait
@@ -60,11 +53,10 @@ async function flush(records, last = false) {
 }
 
 try {
-  for await (const chunk of check) await flush(parser.push(chunk));
-  await flush(parser.end(), true);
+  for await (const records of csvFileRecords(data.path, data.iconv, parser)) await flush(records);
+  await flush([], true);
   send({ type: 'end', records: parser.records });
 } catch (error) {
-  source.destroy();
   // The rows before the one that failed are read first, as they would have been without the gathering.
   await flush([], true);
   if (error instanceof CsvSyntaxError) send({ type: 'error', kind: 'syntax', code: error.code, line: error.line, records: parser.records, found: error.found });

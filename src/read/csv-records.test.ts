@@ -1,3 +1,4 @@
+import { Parser } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CsvRecordParser, CsvSyntaxError } from './csv-records.mjs';
@@ -36,6 +37,78 @@ function ours(text: string, delimiter: string, cuts: number[] = [], maxRecordCha
   } catch (error) {
     if (error instanceof CsvSyntaxError) return { code: error.code };
     throw error;
+  }
+}
+
+interface Outcome {
+  records: string[][];
+  error?: { code: string; line: number; found: number; records: number };
+}
+
+interface Limits {
+  maxRecordChars: number;
+  maxColumns?: number;
+  maxCellChars?: number;
+}
+
+interface Engine {
+  parse(buffer: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): { code: string } | undefined;
+  info: { lines: number };
+  state: { quoting: boolean };
+}
+
+/**
+ * csv-parse alone, streaming, with the limits checked on each record as it comes: how the reader read every line
+ * before plain lines were split without csv-parse, and the oracle the split must agree with, errors and lines too.
+ */
+function csvParseAlone(chunks: readonly Buffer[], delimiter: string, limits: Limits): Outcome {
+  const options = {
+    delimiter,
+    quote: '"',
+    escape: '"',
+    bom: true,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: limits.maxRecordChars,
+  };
+  const engine = (new Parser(options) as unknown as { api: Engine }).api;
+  const records: string[][] = [];
+  let line = 1;
+  let failed: Outcome['error'];
+  const collect = (record: string[]) => {
+    if (failed) return;
+    if (record.length > (limits.maxColumns ?? Infinity)) failed = { code: 'CSV_MAX_COLUMNS', line, found: record.length, records: records.length };
+    const long = record.find((cell) => cell.length > (limits.maxCellChars ?? Infinity));
+    if (!failed && long !== undefined) failed = { code: 'CSV_MAX_CELL', line, found: long.length, records: records.length };
+    if (failed) return;
+    records.push(record);
+    line = engine.info.lines + 1;
+  };
+  for (let i = 0; i <= chunks.length; i++) {
+    const error = engine.parse(chunks[i], i === chunks.length, collect, () => {});
+    if (failed) return { records, error: failed };
+    if (error) {
+      const code = error.code === 'CSV_MAX_RECORD_SIZE' && engine.state.quoting ? 'CSV_QUOTE_NOT_CLOSED' : error.code;
+      return { records, error: { code, line, found: 0, records: records.length } };
+    }
+  }
+  return { records };
+}
+
+/** The reader's parser over the same chunks. */
+function reader(chunks: readonly Buffer[], delimiter: string, limits: Limits): Outcome {
+  const parser = new CsvRecordParser({ delimiter, ...limits });
+  const records: string[][] = [];
+  try {
+    for (const chunk of chunks) records.push(...parser.push(chunk));
+    records.push(...parser.end());
+    return { records };
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    // The records of the push that failed are not returned, but counted (the failing row is told by the count).
+    return { records, error: { code: error.code, line: error.line, found: error.found, records: parser.records } };
   }
 }
 
@@ -115,9 +188,63 @@ describe('CsvRecordParser', () => {
     expect((error as CsvSyntaxError).line).toBe(4);
   });
 
+  it('refuses a line of more empty fields than any limit before it ends, not after growing it all', () => {
+    const parser = new CsvRecordParser({ delimiter: ',', maxRecordChars: 1 << 20, maxColumns: 16_384 });
+    expect(parser.push('head\n')).toEqual([['head']]);
+    const commas = ','.repeat(1 << 16);
+    expect(() => {
+      for (let i = 0; i < 64; i++) parser.push(commas);
+    }).toThrow(expect.objectContaining({ code: 'CSV_MAX_COLUMNS', line: 2 }));
+  });
+
   it('counts the records it returned', () => {
     const parser = new CsvRecordParser({ delimiter: ',', maxRecordChars: 1000 });
     parser.push('a\n\nb\n"c');
     expect(parser.records).toBe(3);
+  });
+
+  it('agrees with csv-parse on generated payout files, plain lines and every edge among them, cut into chunks anywhere', () => {
+    const next = random(20261207);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const names = ['Ana', 'José Pérez', 'Zoë 😀 Ñandú', "O'Brien", ''];
+    // Fields as files have them: plain, wholly quoted (a delimiter inside, or empty), and the ones only csv-parse
+    // reads (a quote inside unquoted text, a doubled quote, text after the closing quote, a quoted line break, …).
+    const plainField = (d: string) => pick([pick(names), String(Math.floor(next() * 1e6)), `"${pick(names)}"`, `"1${d}234.50"`, '""', '  ', `"${pick(names)} "`]);
+    const hardField = (d: string) =>
+      pick(['Juan "Chato" Pérez', '"say ""hi"""', '"ab"cd', '"l1\nl2"', '"l1\r\nl2"', 'a"', '"', '"open', `"x${d}`, '"a"\r', '"\r"', 'x\ry', '"a" ', '""""']);
+    const ends = ['\n', '\n', '\n', '\r\n', '\r\n', '\r'];
+    for (let n = 0; n < 400; n++) {
+      const d = pick([',', ',', ';', '\t', '|']);
+      const hardness = pick([0, 0, 0.002, 0.02, 0.2]);
+      const lineEnd = pick([...ends, 'mixed']);
+      const lines: string[] = [];
+      const count = 1 + Math.floor(next() * 300);
+      for (let l = 0; l < count; l++) {
+        const fields = next() < 0.03 ? [''] : Array.from({ length: 1 + Math.floor(next() * 8) }, () => (next() < hardness ? hardField(d) : plainField(d)));
+        lines.push(fields.join(d) + (lineEnd === 'mixed' ? pick(ends) : lineEnd));
+      }
+      let text = (next() < 0.3 ? '\uFEFF' : '') + lines.join('');
+      if (next() < 0.4) text = text.replace(/(\r\n|\r|\n)$/, '');
+      const bytes = Buffer.from(text, 'utf8');
+      // Cut anywhere, through a UTF-8 sequence or a \r\n too; sometimes into many small pieces.
+      const pieces = next() < 0.2 ? 1 + Math.floor(next() * 200) : Math.floor(next() * 6);
+      const cuts = Array.from({ length: pieces }, () => Math.floor(next() * (bytes.length + 1))).sort((a, b) => a - b);
+      const chunks = [...cuts, bytes.length].map((cut, i, all) => bytes.subarray(i === 0 ? 0 : all[i - 1]!, cut));
+      const limits = pick<Limits>([{ maxRecordChars: 1 << 20 }, { maxRecordChars: 1 << 20, maxColumns: 7, maxCellChars: 12 }, { maxRecordChars: 30 + Math.floor(next() * 120) }]);
+      const ours = reader(chunks, d, limits);
+      const theirs = csvParseAlone(chunks, d, limits);
+      const where = JSON.stringify({ n, text: text.slice(0, 3000), cuts, limits });
+      expect(ours.error, where).toEqual(theirs.error);
+      expect(ours.records, where).toEqual(ours.error ? theirs.records.slice(0, ours.records.length) : theirs.records);
+    }
+  });
+
+  it('hands a long quoted cell of line breaks to csv-parse and takes the plain lines after it back', () => {
+    const text = `h,a\n"${'x\n'.repeat(50_000)}",1\n${'p,"2"\n'.repeat(1000)}`;
+    const bytes = Buffer.from(text);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 65536) }, (_, i) => bytes.subarray(i * 65536, (i + 1) * 65536));
+    const outcome = reader(chunks, ',', { maxRecordChars: 1 << 20 });
+    expect(outcome).toEqual(csvParseAlone(chunks, ',', { maxRecordChars: 1 << 20 }));
+    expect(outcome.records).toHaveLength(1002);
   });
 });

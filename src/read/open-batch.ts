@@ -2,6 +2,7 @@ import type { CanonicalField, RawRow } from '../domain/payout-row.ts';
 import { RunError } from '../run-error.ts';
 import { detectDelimiter } from './detect-delimiter.ts';
 import { matchColumns, namedFields, type ColumnMap } from './match-columns.ts';
+import { plainLines } from './csv-quick-split.mjs';
 import { CsvRecordReader } from './read-csv.ts';
 import type { ZipDirectory } from './zip-archive.ts';
 import type { PeekedRecord, RecordReader } from './record-reader.ts';
@@ -113,8 +114,10 @@ export async function openBatch(path: string, options: OpenBatchOptions): Promis
     details = { format: 'xlsx', sheet: xlsx.sheetName };
     where = `sheet ${JSON.stringify(xlsx.sheetName)} of ${path}`;
   } else {
-    const { delimiter, sepLine } = detectDelimiter(sniffed.headText.replace(/^\uFEFF/, ''));
-    reader = new CsvRecordReader(path, { encoding: sniffed.encoding, delimiter, sepLine, limits });
+    const head = sniffed.headText.replace(/^\uFEFF/, '');
+    const { delimiter, sepLine } = detectDelimiter(head);
+    // A file whose head is all plain lines is split on this thread; csv-parse is worth a thread of its own.
+    reader = new CsvRecordReader(path, { encoding: sniffed.encoding, delimiter, sepLine, limits, parseHere: plainLines(head, delimiter) });
     details = { format: 'csv', encoding: sniffed.encoding.name, delimiter };
     where = path;
   }

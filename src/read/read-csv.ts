@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { CanonicalField, RawCell, RawRow } from '../domain/payout-row.ts';
 import { RunError } from '../run-error.ts';
-import { CsvSyntaxError } from './csv-records.mjs';
-import type { CsvThreadData, CsvThreadMessage, PackedRecords } from './csv-thread-protocol.mjs';
+import { csvFileRecords } from './csv-file-records.mjs';
+import { CsvRecordParser, CsvSyntaxError } from './csv-records.mjs';
+import { packRecords, type CsvThreadData, type CsvThreadMessage, type PackedRecords } from './csv-thread-protocol.mjs';
 import type { TextEncoding } from './detect-encoding.ts';
 import { columnPlan, type FieldIndexes, type PeekedRecord, type RecordReader } from './record-reader.ts';
 import { threadBatches } from './thread-batches.ts';
@@ -23,6 +24,11 @@ export interface CsvReadOptions {
   /** The first line is Excel's `sep=…`: not a row. */
   sepLine: boolean;
   limits?: ReadLimits;
+  /**
+   * Parse on this thread rather than a thread of its own: for a file whose lines are plain (csv-quick-split.mjs),
+   * which take so little to split that handing them to the main thread costs more than the split.
+   */
+  parseHere?: boolean;
 }
 
 /** The line (counting LFs) a byte offset falls on: only computed when something there has to be pointed at. */
@@ -52,11 +58,12 @@ function isBlank(record: readonly string[]): boolean {
 }
 
 /**
- * Reads CSV records, parsed by csv-parse on a thread of their own (csv-parse-thread.ts): the main thread validates
- * one batch while the next is being parsed.
+ * Reads CSV records, parsed on a thread of their own (csv-parse-worker.mjs) so that the main thread validates one
+ * batch while the next is being parsed, or, for a file of plain lines (parseHere), on this thread: splitting those
+ * costs less than the trip between threads.
  */
 export class CsvRecordReader implements RecordReader {
-  private readonly worker: Worker;
+  private readonly worker: Worker | undefined;
   /** Records that failed to parse follow this many records (from the parsing thread's error). */
   private recordsBeforeFailure = 0;
   /**
@@ -94,6 +101,11 @@ export class CsvRecordReader implements RecordReader {
       maxCellChars: this.limits.maxCellChars,
       credits: creditCounter(THREAD_CREDITS),
     };
+    if (options.parseHere) {
+      this.worker = undefined;
+      this.chunks = this.parseHere(data);
+      return;
+    }
     // The thread only turns 64 KB chunks into short-lived strings, but a batch's records live until it is packed:
     // with a 6 MB young generation it spent a fifth of its time collecting; 16 MB costs a little memory, not time.
     this.worker = new Worker(new URL('./csv-parse-worker.mjs', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 48 } });
@@ -102,6 +114,17 @@ export class CsvRecordReader implements RecordReader {
       if (message.type === 'error') throw this.threadError(message);
       return message;
     });
+  }
+
+  /** The records parsed on this thread, a chunk of the file at a time, packed as the parsing thread packs them. */
+  private async *parseHere(data: CsvThreadData): AsyncGenerator<PackedRecords> {
+    const parser = new CsvRecordParser({ delimiter: data.delimiter, maxRecordChars: data.maxRecordChars, maxColumns: data.maxColumns, maxCellChars: data.maxCellChars });
+    try {
+      for await (const records of csvFileRecords(data.path, data.iconv, parser)) if (records.length > 0) yield packRecords(records);
+    } catch (error) {
+      if (error instanceof CsvSyntaxError) this.recordsBeforeFailure = parser.records;
+      throw error;
+    }
   }
 
   private threadError(message: Extract<CsvThreadMessage, { type: 'error' }>): Error {
@@ -249,7 +272,7 @@ export class CsvRecordReader implements RecordReader {
 
   close(): void {
     void this.chunks.return(undefined).catch(() => {});
-    void this.worker.terminate();
+    void this.worker?.terminate();
   }
 
   /** The spreadsheet row a record that failed to parse would have had. */

@@ -35,7 +35,7 @@ function removePartials(): void {
 }
 
 /** A write stream on a new file at `path` (never an existing file or a symlink), mode 0600. */
-export function exclusiveWriteStream(path: string): WriteStream {
+export function exclusiveWriteStream(path: string, options: { highWaterMark?: number } = {}): WriteStream {
   if (path.endsWith(PARTIAL_SUFFIX)) {
     partials.add(path);
     if (!removeOnExit) {
@@ -45,7 +45,7 @@ export function exclusiveWriteStream(path: string): WriteStream {
     }
   }
   // fs.open takes numeric flags (the only way to say O_NOFOLLOW); @types/node types this option as a string.
-  return createWriteStream(path, { flags: EXCLUSIVE_FLAGS as unknown as string, mode: FILE_MODE });
+  return createWriteStream(path, { flags: EXCLUSIVE_FLAGS as unknown as string, mode: FILE_MODE, ...options });
 }
 
 /**

@@ -244,7 +244,8 @@ describe('writer lifecycle', () => {
   it('asks the caller to wait when the stream is full, and loses nothing', async () => {
     const writer = await createResultsWriter(dir, 'csv');
     const pending: Array<Promise<void>> = [];
-    for (let row = 2; row < 5002; row++) {
+    // More than the few batches the file may hold in flight (about 4 MB of lines).
+    for (let row = 2; row < 40_002; row++) {
       const result = writer.write(resultRow(row));
       if (result) pending.push(result);
     }
@@ -252,8 +253,8 @@ describe('writer lifecycle', () => {
     await Promise.all(pending);
     const files = await writer.finish();
     const { records } = await readCsv(files.csvPath ?? '');
-    expect(records).toHaveLength(5001);
-    expect(records[5000]?.[0]).toBe('5001');
+    expect(records).toHaveLength(40_001);
+    expect(records[40_000]?.[0]).toBe('40001');
   });
 
   it('takes rows in file order only, and nothing after finish', async () => {

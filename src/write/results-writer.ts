@@ -22,6 +22,8 @@ const FORMATS: readonly ResultsFormat[] = ['csv', 'xlsx', 'both'];
 const BOM = '\uFEFF';
 /** Records gathered before one write to the file (about 400 KB): fewer, larger writes. */
 const BATCH_RECORDS = 4096;
+/** Bytes handed to the file and not yet written before a write waits for them: about four batches. */
+const WRITE_AHEAD_BYTES = 2 * 1024 * 1024;
 
 export const RESULTS_CSV = 'results.csv';
 export const RESULTS_XLSX = 'results.xlsx';
@@ -66,7 +68,9 @@ export async function createResultsWriter(outDir: string, format: ResultsFormat,
   // Written at a new name of its own (never through a file or symlink already there), renamed into place at finish.
   const streamPath = partialPathFor(csvPath);
 
-  const file = exclusiveWriteStream(streamPath);
+  // Room for a few batches in flight: with the default 16 KB every batch waited for its write to finish, and on a
+  // busy machine the thread doing the write is not scheduled at once.
+  const file = exclusiveWriteStream(streamPath, { highWaterMark: WRITE_AHEAD_BYTES });
   // Opened before the writer is handed out: an unwritable folder fails here, not at some later row or at finish.
   await once(file, 'ready');
   let failure: unknown;
