@@ -2,11 +2,11 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectRows } from '../src/ledger/collect-rows.ts';
 import type { LedgerRow } from '../src/ledger/ledger-store.ts';
 import { openLedger } from '../src/ledger/open-ledger.ts';
 import { EXIT } from '../src/run-error.ts';
 import { runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from './support/cli.ts';
+import { ledgerRows, mutateAtProvider } from './support/simulator-admin.ts';
 
 /**
  * Paid rows followed through the return window, end to end: batches paid by the CLI against the real simulator over
@@ -19,19 +19,9 @@ afterEach(async () => {
 
 const DAY_MS = 86_400_000;
 
-async function mutate(sim: RecordingSimulator, body: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${sim.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify(body) });
-  expect(response.status).toBe(200);
-}
+const mutate = (sim: RecordingSimulator, body: Record<string, unknown>) => mutateAtProvider(sim.url, body);
 
-async function rowsOf(ledgerPath: string): Promise<LedgerRow[]> {
-  const ledger = await openLedger(ledgerPath);
-  try {
-    return await collectRows(ledger.rowsByStatus(null, ['paid', 'failed', 'pending']));
-  } finally {
-    await ledger.close();
-  }
-}
+const rowsOf = (ledgerPath: string) => ledgerRows(ledgerPath, ['paid', 'failed', 'pending']);
 
 describe('sync follows paid rows through the return window', () => {
   it('records a return, a deletion and an amount change with the provider\'s words, asks only paid rows inside the window, exits 3', async () => {

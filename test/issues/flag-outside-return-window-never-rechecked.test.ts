@@ -2,11 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectRows } from '../../src/ledger/collect-rows.ts';
 import type { LedgerRow } from '../../src/ledger/ledger-store.ts';
-import { openLedger } from '../../src/ledger/open-ledger.ts';
 import { EXIT } from '../../src/run-error.ts';
 import { runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from '../support/cli.ts';
+import { ledgerRows, mutateAtProvider } from '../support/simulator-admin.ts';
 
 // sync re-checked only the paid rows that became paid inside the return window. A row flagged AMOUNT_CHANGED (or
 // PROVIDER_DELETED) that then grew older than the window was never asked about again: the flag stayed on the row for
@@ -19,15 +18,7 @@ describe('a flagged paid row is re-checked until its flag clears, whatever its a
     await sim?.close();
   });
 
-  async function row(ledgerPath: string): Promise<LedgerRow> {
-    const ledger = await openLedger(ledgerPath);
-    try {
-      const [found] = await collectRows(ledger.rowsByStatus(null, ['paid', 'failed']));
-      return found!;
-    } finally {
-      await ledger.close();
-    }
-  }
+  const row = async (ledgerPath: string): Promise<LedgerRow> => (await ledgerRows(ledgerPath, ['paid', 'failed']))[0]!;
 
   it('asks the provider about the flagged row outside the window, keeps the flag while it differs, clears it when it agrees', async () => {
     sim = await startRecordingSimulator({ settleMs: 1000 });
@@ -44,7 +35,7 @@ describe('a flagged paid row is re-checked until its flag clears, whatever its a
     const paid = await row(ledgerPath);
     expect(paid.status).toBe('paid');
 
-    await fetch(`${sim.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify({ provider: 'openpay', provider_id: paid.providerPayoutId, amount_cents: paid.amountMinor! + 700 }) });
+    await mutateAtProvider(sim.url, { provider: 'openpay', provider_id: paid.providerPayoutId, amount_cents: paid.amountMinor! + 700 });
     const flagged = await sync();
     expect(flagged.code).toBe(EXIT.MONEY_NEEDS_ATTENTION);
     expect(flagged.summary?.return_window).toMatchObject({ amount_changed: 1 });
@@ -60,7 +51,7 @@ describe('a flagged paid row is re-checked until its flag clears, whatever its a
     expect(await row(ledgerPath)).toMatchObject({ status: 'paid', errorCode: 'AMOUNT_CHANGED' });
 
     // The provider corrects the amount: the flag clears, even though the row is far outside the window.
-    await fetch(`${sim.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify({ provider: 'openpay', provider_id: paid.providerPayoutId, amount_cents: paid.amountMinor }) });
+    await mutateAtProvider(sim.url, { provider: 'openpay', provider_id: paid.providerPayoutId, amount_cents: paid.amountMinor });
     const agreed = await sync(tiny);
     expect(agreed.code).toBe(EXIT.OK);
     expect(agreed.summary?.return_window).toMatchObject({ rechecked: 1, amount_changed: 0, cleared: 1 });

@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectRows } from '../../src/ledger/collect-rows.ts';
-import type { LedgerRow } from '../../src/ledger/ledger-store.ts';
 import { openLedger } from '../../src/ledger/open-ledger.ts';
 import { EXIT } from '../../src/run-error.ts';
 import { runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from '../support/cli.ts';
+import { ledgerRows, mutateAtProvider } from '../support/simulator-admin.ts';
 
 // sync flagged a paid payout the provider showed deleted or with another amount (PROVIDER_DELETED / AMOUNT_CHANGED),
 // but a later sync that found the provider agreeing again left the flag on the row: results, reconciliation and the
@@ -17,19 +16,8 @@ describe('a paid row\'s flag follows the provider at every sync', () => {
     await sim?.close();
   });
 
-  async function mutate(body: Record<string, unknown>): Promise<void> {
-    const response = await fetch(`${sim!.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify(body) });
-    expect(response.status).toBe(200);
-  }
-
-  async function rows(ledgerPath: string): Promise<Map<string, LedgerRow>> {
-    const ledger = await openLedger(ledgerPath);
-    try {
-      return new Map((await collectRows(ledger.rowsByStatus(null, ['paid', 'failed', 'pending']))).map((r) => [r.orderKey!, r]));
-    } finally {
-      await ledger.close();
-    }
-  }
+  const mutate = (body: Record<string, unknown>) => mutateAtProvider(sim!.url, body);
+  const rows = async (ledgerPath: string) => new Map((await ledgerRows(ledgerPath, ['paid', 'failed', 'pending'])).map((r) => [r.orderKey!, r]));
 
   it('clears AMOUNT_CHANGED once the provider shows the ledger\'s amount again, keeps both moves in the history, and a return replaces the flag', async () => {
     sim = await startRecordingSimulator({ settleMs: 1000 });

@@ -2,12 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectRows } from '../../src/ledger/collect-rows.ts';
-import type { LedgerRow } from '../../src/ledger/ledger-store.ts';
 import { openLedger } from '../../src/ledger/open-ledger.ts';
 import { EXIT } from '../../src/run-error.ts';
 import { messageText } from '../../src/messages/stored-message.ts';
 import { runCli, startRecordingSimulator, tempDir, type RecordingSimulator } from '../support/cli.ts';
+import { ledgerRows, mutateAtProvider } from '../support/simulator-admin.ts';
 
 // A paid row the provider returned became failed / RETURNED, and the return released its order id. When the provider
 // later showed the payout paid again (the return itself reversed), the ledger could not follow: failed was final, so
@@ -22,19 +21,9 @@ describe('a return the provider reverses', () => {
     await sim?.close();
   });
 
-  async function mutate(body: Record<string, unknown>): Promise<void> {
-    const response = await fetch(`${sim!.url}/__admin/mutate`, { method: 'POST', body: JSON.stringify(body) });
-    expect(response.status).toBe(200);
-  }
-
-  async function rowsOf(ledgerPath: string, orderKey: string): Promise<LedgerRow[]> {
-    const ledger = await openLedger(ledgerPath);
-    try {
-      return (await collectRows(ledger.rowsByStatus(null, ['paid', 'failed', 'pending', 'duplicate', 'queued']))).filter((r) => r.orderKey === orderKey);
-    } finally {
-      await ledger.close();
-    }
-  }
+  const mutate = (body: Record<string, unknown>) => mutateAtProvider(sim!.url, body);
+  const rowsOf = async (ledgerPath: string, orderKey: string) =>
+    (await ledgerRows(ledgerPath, ['paid', 'failed', 'pending', 'duplicate', 'queued'])).filter((r) => r.orderKey === orderKey);
 
   it('makes the row paid again when nobody took its order id, and reports PAID_TWICE (exit 3) when a later batch paid it', async () => {
     sim = await startRecordingSimulator({ settleMs: 1000 });
