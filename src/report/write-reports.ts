@@ -86,8 +86,13 @@ export interface WriteReportsOptions {
  * same files on demand. Results files are not written here: run writes them itself, report through
  * writeResultsFile. `unaccounted` counts the NOT_IN_LEDGER exceptions under an order id of the scope (listed by a
  * provider, or kept from a provider event): a second payout of one of our orders, which run, sync and report exit 3 on.
+ * `rowExceptions` counts the exceptions about the scope's own rows (every type but NOT_IN_LEDGER: a row the provider
+ * shows otherwise, with another amount, or not at all), which run exits 3 on too; a payout at the provider that no
+ * ledger row made and that carries none of the scope's order ids is report's to list, not a reason to fail a run.
  */
-export async function writeReports(options: WriteReportsOptions): Promise<{ files: string[]; exceptions: number; unaccounted: number; notCompared: ProviderId[]; warnings: string[] }> {
+export async function writeReports(
+  options: WriteReportsOptions,
+): Promise<{ files: string[]; exceptions: number; rowExceptions: number; unaccounted: number; notCompared: ProviderId[]; warnings: string[] }> {
   const now = (options.now ?? (() => new Date()))();
   const { ledger, scope, config } = options;
   await checkScope(ledger, scope, options.environment);
@@ -259,5 +264,6 @@ export async function writeReports(options: WriteReportsOptions): Promise<{ file
 
   // Providers the Exceptions sheet does not cover: every one when no session was given.
   const uncovered = coverage ? coverage.filter((c) => !c.compared).map((c) => c.provider) : [...providers].sort();
-  return { files, exceptions: exceptions.length, unaccounted: unaccountedCount, notCompared: uncovered, warnings };
+  const rowExceptions = exceptions.filter((e) => e.type !== 'NOT_IN_LEDGER').length;
+  return { files, exceptions: exceptions.length, rowExceptions, unaccounted: unaccountedCount, notCompared: uncovered, warnings };
 }

@@ -315,7 +315,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       }
       extraWarnings = [...extraWarnings, ...unknownWords.warnings()];
       // Statement and reconciliation as of the end of this run (a dry run of a new batch has nothing in the ledger).
-      let reports: { files: string[]; warnings: string[]; unaccounted?: number } = { files: [], warnings: [] };
+      let reports: { files: string[]; warnings: string[]; unaccounted?: number; rowExceptions?: number } = { files: [], warnings: [] };
       if (inLedger && !outputStorage) {
         try {
           reports = await writeReports({ ledger, scope: { batchId }, environment: args.target, outDir, format: args.format, config, sessions, ledgerPath, ...(args.lang ? { lang: args.lang } : {}) });
@@ -338,8 +338,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
       }
       const code = decideExitCode({
         // A payout at the provider under one of the batch's order ids that no row accounts for (the reconciliation's
-        // listing, or a provider event the ledger kept): money may have left twice, as sync and report say too.
-        ...(facts === 'ledger' ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows, exceptions: foundDiffering, unaccountedPayouts: reports.unaccounted ?? 0 } : facts),
+        // listing, or a provider event the ledger kept): money may have left twice, as sync and report say too. And
+        // any disagreement the end-of-run reconciliation found about the batch's own rows (a row the provider shows
+        // in another state, with another amount, or not at all), as report exits 3 on it. (A provider it could not
+        // compare with, and payouts of strangers in the listing, are report's to say: a run is not failed for them.)
+        ...(facts === 'ledger'
+          ? { counts: tally.countsRecord(), unknownProviderStatuses: unknownWords.rows, exceptions: foundDiffering + (reports.rowExceptions ?? 0), unaccountedPayouts: reports.unaccounted ?? 0 }
+          : facts),
         ledgerLost: ledgerLost !== undefined,
         // A dry run that could not write its results did nothing (exit 1); a run that could send did not record it all.
         ...(storage ? (args.dryRun ? { nothingDone: true } : { storageFailed: true }) : {}),
