@@ -13,7 +13,7 @@ import { createLocalRateBudget, GrantWindow, type BudgetAnswer, type RateBudget 
  *   until an answer (tens of ms against a fast provider), not a fixed margin on every send.
  * - **The margin** (and, with a shared budget — PostgreSQL, several workers, rate-budget.ts — the whole count, then
  *   of grants over a second plus the margin): the jitter this process measures (how late its waits end, how long a
- *   grant takes) doubled, between `minMarginMs` and `maxMarginMs`, and `warmUpMarginMs` for the first two seconds,
+ *   grant takes) doubled, between `minMarginMs` and `maxMarginMs`, and at least `warmUpMarginMs` for the first two seconds,
  *   while connections are new.
  * - **Spread, not bunched**: sends are spaced at the rate itself (1 s / rate), each allowed up to `burstMs` early so
  *   that a late wake-up is caught up, not lost; the count above is what holds the limit, the spacing only smooths.
@@ -89,7 +89,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const minMargin = options.minMarginMs ?? 20;
   const maxMargin = Math.max(minMargin, options.maxMarginMs ?? 50);
   const burstMs = options.burstMs ?? 100;
-  const warmUpMargin = Math.max(maxMargin, options.warmUpMarginMs ?? 150);
+  // The first two seconds' floor; the margin then is the wider of it and what the jitter measured says.
+  const warmUpMargin = Math.max(minMargin, options.warmUpMarginMs ?? 150);
 
   // The pace: a share of the rate, cut on evidence and recovering from `recoverFrom`.
   let cutPace = 1;
@@ -111,10 +112,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const marginMs = (): number => {
     // The first window is the most uneven (new connections, a provider's cold start: its first requests arrive tens of
     // ms later than the next ones): a wide margin until it is past.
-    if (Number.isNaN(firstGrant) || now() - firstGrant < WARM_UP_MS) return warmUpMargin;
     let worst = 0;
     for (const sample of jitter) worst = Math.max(worst, sample);
-    return Math.min(maxMargin, Math.max(minMargin, 2 * worst));
+    const measured = Math.min(maxMargin, Math.max(minMargin, 2 * worst));
+    if (Number.isNaN(firstGrant) || now() - firstGrant < WARM_UP_MS) return Math.max(warmUpMargin, measured);
+    return measured;
   };
   // How long answers take, recent ones: their spread (slowest - fastest) bounds how unevenly requests arrive.
   const answers = new Float64Array(ANSWER_SAMPLES);
