@@ -469,10 +469,15 @@ export const MESSAGES: Readonly<Record<MessageCode, Texts>> = {
 
 /** One message's text in `lang`. A code without texts (a newer ledger read by an older build) shows as the code. */
 export function renderMessage(part: MessagePart, lang: WorkbookLang): string {
-  const texts = MESSAGES[part.code] as Texts | undefined;
-  return texts ? texts[lang](part.params ?? {}, lang) : part.code;
+  // Own keys only: a stored text is read back from the ledger, and `constructor` or `__proto__` is no message.
+  const texts = Object.hasOwn(MESSAGES, part.code) ? (MESSAGES[part.code] as Texts) : undefined;
+  return texts ? texts[lang](isRecord(part.params) ? part.params : {}, lang) : String(part.code);
 }
 
 export function isMessageCode(code: string): code is MessageCode {
   return Object.hasOwn(MESSAGES, code);
+}
+
+function isRecord(value: unknown): value is MessageParams {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
