@@ -17,7 +17,6 @@ describe('storageFailureOf', () => {
     ['LEDGER_UNAVAILABLE', 'ledger database unreachable'],
     ['08006', 'ledger database unreachable'],
     ['57P01', 'ledger database unreachable'],
-    ['ECONNRESET', 'ledger database unreachable'],
     ['57014', 'ledger database timed out'],
   ])('%s is a storage failure: %s', (code, reason) => {
     expect(storageFailureOf(coded(code))).toEqual({ code, reason });
@@ -27,7 +26,8 @@ describe('storageFailureOf', () => {
     expect(storageFailureOf(new Error('wrapped', { cause: coded('SQLITE_FULL') }))).toEqual({ code: 'SQLITE_FULL', reason: 'disk full' });
   });
 
-  it.each([['SQLITE_CONSTRAINT_UNIQUE'], ['ENOENT'], ['BATCH_LOCKED'], ['SQLITE_BUSY']])('%s is not', (code) => {
+  // A socket's own code is not the ledger's: a provider's connection reset must not read as a ledger failure.
+  it.each([['SQLITE_CONSTRAINT_UNIQUE'], ['ENOENT'], ['BATCH_LOCKED'], ['SQLITE_BUSY'], ['ECONNRESET'], ['ECONNREFUSED'], ['ETIMEDOUT']])('%s is not', (code) => {
     expect(storageFailureOf(coded(code))).toBeUndefined();
   });
 

@@ -25,10 +25,11 @@ const BY_CODE: ReadonlyArray<[RegExp, StorageReason]> = [
   [/^(ENOSPC|EDQUOT|EFBIG|SQLITE_FULL|53100)$/, 'disk full'],
   [/^(EIO|SQLITE_IOERR(_\w+)?|58030)$/, 'I/O error'],
   [/^(EROFS|SQLITE_READONLY(_\w+)?)$/, 'read-only file system'],
-  // The PostgreSQL ledger: the connection lost or refused (LedgerError codes, SQLSTATE class 08, server shut down,
-  // the session ended for idling in a transaction, the socket's own errors), or a statement that timed out.
+  // The PostgreSQL ledger: the connection lost or refused (LedgerError codes: pg-context.ts turns the socket's own
+  // errors into LEDGER_UNAVAILABLE, so a provider's ECONNRESET is never taken for the ledger's; SQLSTATE class 08,
+  // server shut down), the session ended for idling in a transaction, or a statement that timed out.
   [/^(LEDGER_TRANSACTION_ENDED|25P03)$/, 'ledger transaction ended by the database'],
-  [/^(LEDGER_UNAVAILABLE|08\w{3}|57P0[123]|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)$/, 'ledger database unreachable'],
+  [/^(LEDGER_UNAVAILABLE|08\w{3}|57P0[123])$/, 'ledger database unreachable'],
   [/^57014$/, 'ledger database timed out'],
 ];
 

@@ -112,7 +112,12 @@ const IDLE_IN_TRANSACTION_TIMEOUT = '25P03';
  * fails as LEDGER_TRANSACTION_ENDED, nothing of it written.
  */
 export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw new LedgerError('LEDGER_UNAVAILABLE', `the ledger database cannot be reached: ${(error as Error).message}`, { code: (error as { code?: string }).code }, { cause: error });
+  }
   let lost: Error | undefined;
   const onLost = (error: Error) => {
     lost ??= error;
@@ -159,6 +164,9 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
  * network went away, not a statement the server refused.
  */
 function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== undefined) return false;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)$/.test(code)) return true;
+  if (code !== undefined) return false;
   return /^(Connection terminated|Client was closed and is not queryable|Client has encountered a connection error|timeout exceeded when trying to connect)/.test(error.message);
 }
