@@ -251,6 +251,11 @@ export type ReturnReversalDecision =
   /** The row already says so. */
   | { kind: 'unchanged' };
 
+/** The history entry of a PAID_TWICE row whose payout the provider shows failed again: the flag goes back to RETURNED. */
+export function returnStandsAgainHistory(providerStatus: string): { providerStatus: string; errorCode: 'RETURNED'; note: string } {
+  return { providerStatus, errorCode: 'RETURNED', note: 'PAID_TWICE cleared: the provider shows the payout failed again' };
+}
+
 /**
  * A returned row whose payout the provider shows paid again, pure so both stores decide it alike. `owner` is the row
  * that owns the row's order id now (read in the store's transaction), if any: the return released the order id, and

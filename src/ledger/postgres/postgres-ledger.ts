@@ -56,7 +56,7 @@ import { checkHistoryIds } from '../sqlite/queries.ts';
 import { facts, historyParams, iso, returnedFacts, toBatch as recordToBatch, toHistory, toKeyOwner, toOwner, toRow, type BalanceRecord, type BatchRecord, type HistoryRecord, type LockRecord, type OwnerRecord, type RowRecord } from '../sqlite/records.ts';
 import { ownedMessage } from '../sqlite/rows.ts';
 import { checkUnaccountedInput, toUnaccounted, type UnaccountedRecord } from '../sqlite/unaccounted.ts';
-import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, decideReturnReversal, ownsKey, type TransitionCause } from '../transitions.ts';
+import { assertInitialStatus, assertTransition, clampEventTime, decideOutcome, decideReturnReversal, ownsKey, returnStandsAgainHistory, type TransitionCause } from '../transitions.ts';
 import { ensureOpen, read, transaction, write, type HeldLease, type PgContext, type Query } from './pg-context.ts';
 import { PG_KEY_OWNING_SQL } from './migrations.ts';
 import { ROUTED_ROW_SQL } from '../../domain/row-provider.ts';
@@ -860,7 +860,7 @@ export class PostgresLedger implements LedgerStore, RowLeasing {
       );
       await insertHistory(
         q,
-        historyParams(row.id, row.batch_id, at, 'failed', 'failed', again.cause, row.attempts, { providerStatus: again.providerStatus, errorCode: RETURNED_CODE, note: `${PAID_TWICE_CODE} cleared: the provider shows the payout failed again` }),
+        historyParams(row.id, row.batch_id, at, 'failed', 'failed', again.cause, row.attempts, returnStandsAgainHistory(again.providerStatus)),
       );
       return { rowId, changed: true, status };
     });

@@ -3,7 +3,7 @@ import { requestKey as deriveRequestKey } from '../../domain/request-key.ts';
 import type { RowStatus } from '../../domain/row-status.ts';
 import { IllegalTransitionError } from '../ledger-error.ts';
 import { PAID_TWICE_CODE, RETURNED_CODE, type BatchEnvironment, type DemotedRow, type MarkSendingItem, type OutcomeInput, type OutcomeResult, type PaidRowFlag, type PaidRowFlagClear, type ProviderStateEvent, type RequeueResult, type ReturnReversal, type ReturnReversalResult, type SendingMark } from '../ledger-store.ts';
-import { assertTransition, clampEventTime, decideOutcome, decideReturnReversal, ownsKey, type TransitionCause } from '../transitions.ts';
+import { assertTransition, clampEventTime, decideOutcome, decideReturnReversal, ownsKey, returnStandsAgainHistory, type TransitionCause } from '../transitions.ts';
 import { iso, facts, historyParams, returnedFacts, type RowRecord } from './records.ts';
 import { write, type SqliteContext } from './context.ts';
 import { requireBatch } from './batches.ts';
@@ -127,7 +127,7 @@ export function returnStandsAgain(ctx: SqliteContext, rowId: number, again: { pr
     const at = iso(ctx.now());
     ctx.s.flagFailedRow.run({ id: rowId, error_code: RETURNED_CODE, error_message: again.errorMessage, provider_status: again.providerStatus, at });
     ctx.s.insertHistory.run(
-      historyParams(row.id, row.batch_id, at, 'failed', 'failed', again.cause, row.attempts, { providerStatus: again.providerStatus, errorCode: RETURNED_CODE, note: `${PAID_TWICE_CODE} cleared: the provider shows the payout failed again` }),
+      historyParams(row.id, row.batch_id, at, 'failed', 'failed', again.cause, row.attempts, returnStandsAgainHistory(again.providerStatus)),
     );
     return { rowId, changed: true, status };
   });
