@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresLedger } from '../../src/ledger/postgres/open-postgres-ledger.ts';
+import { LOCK_CLASS, WRITE_LOCK } from '../../src/ledger/postgres/pg-context.ts';
 import { openBatchInput } from '../../src/ledger/test-support/fixtures.ts';
 import { createTestDatabase, queryDatabase as query, testPgServer, type TestDatabase } from '../support/pg-database.ts';
 
@@ -83,6 +84,7 @@ function lockHolders(url: string): Promise<Array<{ state: string }>> {
   return query<{ state: string }>(
     url,
     `SELECT a.state FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.objid = 2 AND a.datname = current_database()`,
+     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND a.datname = current_database()`,
+    [LOCK_CLASS, WRITE_LOCK],
   );
 }
